@@ -1,0 +1,255 @@
+"""The `erpload` command line. Every command prints a summary and exits with a code scripts can trust:
+
+0 success · 1 the run failed · 2 bad configuration or profile · 3 ERP database unreachable ·
+4 staging file unusable (e.g. open in another process) · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from erpload import canonical
+from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
+from erpload.profiles import load_profile
+from erpload.redact import redact
+from erpload.runs import Run
+from erpload.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Move ERP data into DATEV files and accounting APIs, staged in DuckDB. "
+    "Start with `erpload demo`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+demo_erp_app = typer.Typer(help="The embedded demo ERP (SQLite).", no_args_is_help=True)
+app.add_typer(demo_erp_app, name="demo-erp")
+
+# Wide enough for the summary table when output goes to a file or a CI log.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+EXIT_FAILED, EXIT_CONFIG, EXIT_SOURCE, EXIT_STAGING, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+
+StagingOpt = Annotated[Path | None, typer.Option("--staging", help="DuckDB staging file [erpload.staging; "
+                                                  "default erpload.duckdb]")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="ERP profile name or .toml path "
+                                                 "[erpload.profile; default demo]")]
+ErpUrlOpt = Annotated[str | None, typer.Option("--erp-url", help="SQLAlchemy URL of the ERP database "
+                                               "[sources.erp.credentials; default: the demo ERP]")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+
+def _exit_code(exc: ErploadError) -> int:
+    if isinstance(exc, ConfigError):
+        return EXIT_CONFIG
+    if isinstance(exc, SourceError):
+        return EXIT_SOURCE
+    if isinstance(exc, StagingError):
+        return EXIT_STAGING
+    return EXIT_FAILED
+
+
+def _record(run: Run, settings: Settings) -> None:
+    try:
+        run.record_in(settings.staging_path)
+    except StagingError as exc:
+        err.print(f"[yellow]note:[/] this run could not be recorded in erpload.runs: {exc.message}")
+
+
+def _execute(command: str, settings: Settings, profile: str | None, body: Callable[[Run], None]) -> Run:
+    """Run `body`, then record and print the run; failures exit with a code and one clear message."""
+    run = Run(command=command, profile=profile)
+    try:
+        body(run)
+    except ErploadError as exc:
+        run.fail(str(exc))
+        if not isinstance(exc, StagingError):
+            _record(run, settings)
+        err.print(f"[bold red]erpload {command} failed:[/] {escape(exc.render())}", highlight=False)
+        raise typer.Exit(_exit_code(exc)) from None
+    except KeyboardInterrupt:
+        run.fail("interrupted")
+        _record(run, settings)
+        err.print(f"[bold red]erpload {command} interrupted[/]; staging keeps the last complete step")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:
+        run.fail(f"{type(exc).__name__}: {exc}")
+        _record(run, settings)
+        err.print(redact(traceback.format_exc()), highlight=False, markup=False)
+        err.print(f"[bold red]erpload {command} failed unexpectedly:[/] {escape(redact(str(exc)))}\n"
+                  "  fix: this is a bug in erpload; please report it with the traceback above", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    _record(run, settings)
+    print_summary(run)
+    return run
+
+
+def print_summary(run: Run) -> None:
+    table = Table(title=f"erpload {run.command} · run {run.run_id}" + (f" · profile {run.profile}"
+                                                                        if run.profile else ""),
+                  title_justify="left")
+    table.add_column("table")
+    for name in ("loaded", "unchanged", "rejected", "deleted"):
+        table.add_column(name, justify="right")
+    table.add_column("cursor")
+    table.add_column("s", justify="right")
+    for r in run.results:
+        table.add_row(r.table, f"{r.loaded:,}", f"{r.unchanged:,}", f"{r.rejected:,}", f"{r.deleted:,}",
+                      r.cursor or "", f"{r.duration_s:.1f}")
+    t = run.totals
+    table.add_row("[bold]total[/]", f"{t.loaded:,}", f"{t.unchanged:,}", f"{t.rejected:,}", f"{t.deleted:,}",
+                  "", f"{t.duration_s:.1f}")
+    out.print(table)
+
+
+def _ensure_demo_erp(settings: Settings, quiet: bool) -> None:
+    if settings.uses_demo_erp and not settings.demo_erp_path.exists():
+        from sources.demo_erp import create_demo_erp
+
+        if not quiet:
+            err.print(f"No ERP configured: creating the demo ERP at {settings.demo_erp_path}")
+        create_demo_erp(settings.demo_erp_path)
+
+
+def _extract(settings: Settings, quiet: bool) -> None:
+    from erpload.extract import run_extract
+
+    profile = load_profile(settings.profile)
+    _ensure_demo_erp(settings, quiet)
+    _execute("extract", settings, profile.name, lambda run: run_extract(settings, profile, run,
+                                                                        show_progress=not quiet))
+
+
+def _map(settings: Settings) -> None:
+    from erpload.mapping import run_map
+
+    profile = load_profile(settings.profile)
+
+    def body(run: Run) -> None:
+        unmapped = run_map(settings.staging_path, profile, run)
+        if unmapped:
+            err.print(f"note: profile '{profile.name}' does not map: {', '.join(unmapped)}")
+
+    _execute("map", settings, profile.name, body)
+
+
+def _extract_and_map(settings: Settings, quiet: bool) -> None:
+    _extract(settings, quiet)
+    _map(settings)
+
+
+def _settings(**kwargs: object) -> Settings:
+    try:
+        return load_settings(**kwargs)  # type: ignore[arg-type]
+    except ErploadError as exc:
+        err.print(f"[bold red]erpload: bad configuration:[/] {escape(exc.render())}", highlight=False)
+        raise typer.Exit(_exit_code(exc)) from None
+
+
+def _guard(fn: Callable[[], None]) -> None:
+    """Configuration errors raised before a run starts (e.g. an unknown profile)."""
+    try:
+        fn()
+    except ErploadError as exc:
+        err.print(f"[bold red]erpload:[/] {escape(exc.render())}", highlight=False)
+        raise typer.Exit(_exit_code(exc)) from None
+
+
+@app.command()
+def extract(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlOpt = None,
+            backend: Annotated[str | None, typer.Option(help="dlt sql backend: pyarrow (fast) or sqlalchemy")]
+            = None, quiet: QuietOpt = False) -> None:
+    """ERP → DuckDB dataset erp_raw: incremental on each table's cursor, merged on its primary key."""
+    settings = _settings(staging=staging, profile=profile, erp_url=erp_url, backend=backend)
+    _guard(lambda: _extract(settings, quiet))
+
+
+@app.command("map")
+def map_(staging: StagingOpt = None, profile: ProfileOpt = None) -> None:
+    """erp_raw → canonical dataset erp, per the ERP's declarative profile; only changed rows move."""
+    settings = _settings(staging=staging, profile=profile)
+    _guard(lambda: _map(settings))
+
+
+@app.command()
+def run(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlOpt = None,
+        quiet: QuietOpt = False) -> None:
+    """Every stage in order: extract, map."""
+    settings = _settings(staging=staging, profile=profile, erp_url=erp_url)
+    _guard(lambda: _extract_and_map(settings, quiet))
+
+
+@app.command()
+def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
+    """Run every stage on the embedded demo ERP, then show where to look."""
+    settings = _settings(staging=staging, profile="demo")
+    if not settings.uses_demo_erp:
+        err.print("note: `erpload demo` always reads the embedded demo ERP, not sources.erp.credentials")
+        settings = Settings(settings.staging_path, "demo", None, settings.demo_erp_path, settings.backend,
+                            settings.chunk_size)
+    _guard(lambda: _extract_and_map(settings, quiet))
+    db = settings.staging_path
+    rel = db.relative_to(Path.cwd()) if db.is_relative_to(Path.cwd()) else db
+    out.print("\n[bold]Look at the result with SQL[/] (close the shell before the next run):")
+    for sql in (
+        "select company_code, count(*) as lines, sum(debit_lc) as debit from erp.journal_lines group by all",
+        "select table_name, loaded, unchanged, rejected from erpload.runs order by finished_at desc limit 30",
+        "select entity, reason, count(*) from erpload.rejects group by all",
+    ):
+        out.print(f'  duckdb {rel} "{sql}"', highlight=False, soft_wrap=True)
+
+
+@app.command()
+def status(staging: StagingOpt = None,
+           runs: Annotated[int, typer.Option(help="How many recent runs to show.")] = 5) -> None:
+    """The last runs: per table loaded / unchanged / rejected, cursors and duration."""
+    from erpload.status import print_status
+
+    settings = _settings(staging=staging)
+    _guard(lambda: print_status(settings.staging_path, runs, out))
+
+
+@app.command()
+def model() -> None:
+    """The canonical model: entities, keys, columns and types (markdown)."""
+    out.print(canonical.markdown_table(), highlight=False, markup=False, soft_wrap=True)
+
+
+@demo_erp_app.command("create")
+def demo_erp_create(
+    path: Annotated[Path | None, typer.Option(help="Where to write it [erpload.demo_erp; default "
+                                                   "demo_erp.sqlite]")] = None,
+    scale: Annotated[float, typer.Option(help="Volume multiplier: journal lines ~ 3,000 x scale "
+                                              "(333 ≈ 1M).")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same data.")] = 42,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write the embedded demo ERP (SQLite) if it is missing."""
+    from sources.demo_erp import create_demo_erp
+
+    target = (path or load_settings().demo_erp_path).resolve()
+    existed = target.exists()
+    counts = create_demo_erp(target, seed=seed, scale=scale, overwrite=force)
+    verb = "kept the existing" if existed and not force else "wrote the"
+    out.print(f"{verb} demo ERP at {target}: {sum(counts.values()):,} rows in {len(counts)} tables "
+              f"({counts.get('journal_line', 0):,} journal lines)")
+    if existed and not force:
+        out.print("  (use --force to write it anew)")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The error tree. Every error erpload raises on purpose says what went wrong and what to do.
+
+    ErploadError
+    ├── ConfigError          bad or missing configuration: profile, credentials, paths
+    │   └── ProfileError     a profile disagrees with the ERP or with the canonical model
+    ├── SourceError          the ERP database cannot be read
+    ├── StagingError         the DuckDB staging file cannot be used (e.g. locked by another process)
+    └── RecordError          one record cannot be processed (becomes a reject row, not a crash)
+"""
+
+from __future__ import annotations
+
+from erpload.redact import redact
+
+
+class ErploadError(Exception):
+    """Root of all errors erpload raises on purpose; `str()` is one sentence plus the fix."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = redact(message)
+        self.hint = redact(hint) if hint else None
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return f"{self.message}\n  fix: {self.hint}" if self.hint else self.message
+
+
+class ConfigError(ErploadError):
+    """Configuration is missing or wrong."""
+
+
+class ProfileError(ConfigError):
+    """A profile disagrees with the ERP database or with the canonical model."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        profile: str,
+        entity: str | None = None,
+        table: str | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.profile = profile
+        self.entity = entity
+        self.table = table
+        self.column = column
+        where = [f"profile '{profile}'"]
+        if entity:
+            where.append(f"entity '{entity}'")
+        if table:
+            where.append(f"table '{table}'")
+        if column:
+            where.append(f"column '{column}'")
+        super().__init__(f"{', '.join(where)}: {message}", hint=hint)
+
+
+class SourceError(ErploadError):
+    """The ERP database is unreachable or does not answer as expected."""
+
+
+class StagingError(ErploadError):
+    """The DuckDB staging file cannot be opened or written."""
+
+
+class RecordError(ErploadError):
+    """One record cannot be processed; carries what a reject row needs."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        entity: str,
+        record_key: str,
+        field: str | None = None,
+        value: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.entity = entity
+        self.record_key = record_key
+        self.field = field
+        self.value = value
+        super().__init__(f"{entity} {record_key}: {message}", hint=hint)

@@ -1,0 +1,136 @@
+"""`erpload extract`: ERP tables into the DuckDB dataset `erp_raw`, incrementally, merged on primary key."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dlt
+import duckdb
+import sqlalchemy as sa
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from erpload.errors import ProfileError, SourceError, StagingError
+from erpload.profiles import Profile
+from erpload.progress import Progress
+from erpload.runs import Run, TableResult
+from erpload.settings import Settings
+from erpload.staging import connect, is_lock_error, lock_error, table_exists
+from sources.erp import erp
+from sources.erp.empty_tables import create_table_ddl
+from sources.erp.settings import SOURCE_NAME
+
+RAW_DATASET = "erp_raw"
+PIPELINE_NAME = "erpload_extract"
+
+
+def erp_engine(settings: Settings) -> sa.Engine:
+    try:
+        return sa.create_engine(settings.erp_url)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        raise SourceError(f"'{settings.erp_url_for_humans}' is not a usable SQLAlchemy URL: {exc}",
+                          hint="set sources.erp.credentials to e.g. postgresql://user:password@host/db") from exc
+
+
+def check_profile_against_erp(profile: Profile, engine: sa.Engine, erp_label: str) -> dict[str, int]:
+    """Fail before touching staging if the ERP is unreachable or the profile names what it lacks.
+
+    Returns the row count of each table (the denominator for progress).
+    """
+    try:
+        inspector = sa.inspect(engine)
+        existing = set(inspector.get_table_names())
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise SourceError(f"cannot reach the ERP database at {erp_label}: {reason}",
+                          hint="check that the database runs and that sources.erp.credentials "
+                               "(.dlt/secrets.toml or SOURCES__ERP__CREDENTIALS) points at it") from exc
+    for spec in profile.tables:
+        if spec.name not in existing:
+            raise ProfileError(f"the ERP database {erp_label} has no such table", profile=profile.name,
+                               table=spec.name,
+                               hint="fix the table name in the profile; the database has: "
+                                    + ", ".join(sorted(existing)[:40]))
+        columns = {c["name"] for c in inspector.get_columns(spec.name)}
+        for col in (*spec.primary_key, *([spec.cursor] if spec.cursor else [])):
+            if col not in columns:
+                raise ProfileError(f"the ERP table has no column '{col}'", profile=profile.name,
+                                   table=spec.name, column=col,
+                                   hint="fix primary_key/cursor in the profile; the table has: "
+                                        + ", ".join(sorted(columns)))
+    counts = {}
+    with engine.connect() as con:
+        for spec in profile.tables:
+            counts[spec.name] = int(con.execute(sa.select(sa.func.count()).select_from(sa.table(spec.name)))
+                                    .scalar_one())
+    return counts
+
+
+def extract_pipeline(settings: Settings) -> dlt.Pipeline:
+    return dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        pipelines_dir=str(settings.pipelines_dir),
+        destination=dlt.destinations.duckdb(str(settings.staging_path)),
+        dataset_name=RAW_DATASET,
+    )
+
+
+def _cursor_values(pipeline: dlt.Pipeline, profile: Profile) -> dict[str, str | None]:
+    resources: dict[str, Any] = (
+        pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    )
+    out: dict[str, str | None] = {}
+    for spec in profile.tables:
+        inc = resources.get(spec.name, {}).get("incremental", {}).get(spec.cursor or "", {})
+        last = inc.get("last_value")
+        out[spec.name] = str(last) if last is not None else None
+    return out
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f'SELECT count(*) FROM {RAW_DATASET}."{table}"').fetchone()
+    return int(row[0]) if row else 0
+
+
+def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress: bool = True) -> None:
+    """Extract every table the profile lists; fills `run` with one result per table."""
+    engine = erp_engine(settings)
+    try:
+        totals = check_profile_against_erp(profile, engine, settings.erp_url_for_humans)
+        with connect(settings.staging_path):  # fail early and clearly if another process holds the file
+            pass
+        pipeline = extract_pipeline(settings)
+        started = time.perf_counter()
+        with Progress("extract", totals, enabled=show_progress) as progress:
+            source = erp(
+                credentials=engine,
+                tables=[(t.name, t.primary_key, t.cursor) for t in profile.tables],
+                backend=settings.backend,
+                chunk_size=settings.chunk_size,
+                on_batch=progress.advance,
+            )
+            try:
+                pipeline.run(source)
+            except PipelineStepFailed as exc:
+                if is_lock_error(exc):
+                    raise lock_error(settings.staging_path, exc) from exc
+                raise StagingError(f"extract failed in dlt's {exc.step} step: {exc.exception}",
+                                   hint="see the message above; staging keeps the last complete load") from exc
+        elapsed = time.perf_counter() - started
+        trace = pipeline.last_trace
+        loaded = dict(trace.last_normalize_info.row_counts) if trace and trace.last_normalize_info else {}
+        cursors = _cursor_values(pipeline, profile)
+        with connect(settings.staging_path) as con:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_DATASET}")
+            for spec in profile.tables:
+                if not table_exists(con, RAW_DATASET, spec.name):
+                    con.execute(create_table_ddl(engine, spec.name, RAW_DATASET))
+            staged_counts = {spec.name: _count(con, spec.name) for spec in profile.tables}
+    finally:
+        engine.dispose()
+
+    for spec in profile.tables:
+        n = int(loaded.get(spec.name, 0))
+        run.add(TableResult(table=f"{RAW_DATASET}.{spec.name}", loaded=n,
+                            unchanged=max(staged_counts[spec.name] - n, 0), cursor=cursors.get(spec.name),
+                            duration_s=elapsed / max(len(profile.tables), 1)))

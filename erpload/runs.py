@@ -1,0 +1,91 @@
+"""The run framework: one row per run and table in `erpload.runs`, a summary at the end of every command."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from erpload.redact import redact
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables
+
+
+def new_run_id() -> str:
+    """Sortable and unique: UTC time plus a random suffix."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+@dataclass
+class TableResult:
+    """What one command did to one table."""
+
+    table: str
+    loaded: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    deleted: int = 0
+    sent: int = 0
+    failed: int = 0
+    cursor: str | None = None
+    duration_s: float = 0.0
+
+
+@dataclass
+class Run:
+    """One command's run: collects per-table results and records them in staging."""
+
+    command: str
+    profile: str | None
+    run_id: str = field(default_factory=new_run_id)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    results: list[TableResult] = field(default_factory=list)
+    status: str = "ok"
+    message: str | None = None
+    _t0: float = field(default_factory=time.perf_counter)
+
+    @property
+    def duration_s(self) -> float:
+        return time.perf_counter() - self._t0
+
+    def add(self, result: TableResult) -> None:
+        self.results.append(result)
+
+    def fail(self, message: str) -> None:
+        self.status = "failed"
+        self.message = redact(message)
+
+    def record(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Write this run's rows into erpload.runs (a failed run writes a row too)."""
+        ensure_framework_tables(con)
+        finished = datetime.now(UTC).replace(tzinfo=None)
+        rows = self.results or [TableResult(table="*")]
+        con.executemany(
+            f"INSERT INTO {FRAMEWORK_SCHEMA}.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [self.run_id, self.command, self.profile, r.table, self.status, r.loaded, r.unchanged,
+                 r.rejected, r.deleted, r.sent, r.failed, r.cursor, self.started_at, finished,
+                 r.duration_s or self.duration_s, self.message]
+                for r in rows
+            ],
+        )
+
+    def record_in(self, staging_path: Path) -> None:
+        with connect(staging_path) as con:
+            self.record(con)
+
+    @property
+    def totals(self) -> TableResult:
+        total = TableResult(table="total")
+        for r in self.results:
+            total.loaded += r.loaded
+            total.unchanged += r.unchanged
+            total.rejected += r.rejected
+            total.deleted += r.deleted
+            total.sent += r.sent
+            total.failed += r.failed
+        total.duration_s = self.duration_s
+        return total

@@ -1,0 +1,72 @@
+"""Where things are and which ERP to read, resolved the dlt way.
+
+Values come from, highest first: command-line options, environment variables
+(`ERPLOAD__STAGING`, `SOURCES__ERP__CREDENTIALS`, ...), `.dlt/secrets.toml`, `.dlt/config.toml`
+in the current directory, then the defaults below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+from erpload.redact import redact
+
+DEFAULT_STAGING = "erpload.duckdb"
+DEFAULT_DEMO_ERP = "demo_erp.sqlite"
+DEFAULT_PROFILE = "demo"
+DEFAULT_BACKEND = "pyarrow"
+DEFAULT_CHUNK_SIZE = 50_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    staging_path: Path
+    profile: str
+    erp_credentials: str | None
+    demo_erp_path: Path
+    backend: str
+    chunk_size: int
+
+    @property
+    def pipelines_dir(self) -> Path:
+        """dlt's working dir (state, cursors, load packages) lives beside the staging file."""
+        return self.staging_path.parent / ".erpload" / "pipelines"
+
+    @property
+    def uses_demo_erp(self) -> bool:
+        return self.erp_credentials is None
+
+    @property
+    def erp_url(self) -> str:
+        return self.erp_credentials or f"sqlite:///{self.demo_erp_path}"
+
+    @property
+    def erp_url_for_humans(self) -> str:
+        return redact(self.erp_url)
+
+
+def _config(key: str) -> Any:
+    return dlt.config.get(key)
+
+
+def load_settings(
+    *,
+    staging: str | Path | None = None,
+    profile: str | None = None,
+    erp_url: str | None = None,
+    backend: str | None = None,
+) -> Settings:
+    """Resolve settings; explicit arguments (CLI options) win over dlt config."""
+    credentials = erp_url or dlt.secrets.get("sources.erp.credentials") or _config("sources.erp.credentials")
+    return Settings(
+        staging_path=Path(staging or _config("erpload.staging") or DEFAULT_STAGING).resolve(),
+        profile=str(profile or _config("erpload.profile") or DEFAULT_PROFILE),
+        erp_credentials=str(credentials) if credentials else None,
+        demo_erp_path=Path(_config("erpload.demo_erp") or DEFAULT_DEMO_ERP).resolve(),
+        backend=str(backend or _config("sources.erp.backend") or DEFAULT_BACKEND),
+        chunk_size=int(_config("sources.erp.chunk_size") or DEFAULT_CHUNK_SIZE),
+    )

@@ -1,0 +1,81 @@
+"""The DuckDB staging file: opening it, and erpload's own bookkeeping tables.
+
+erpload's tables (runs, rejects, ...) live in the file's `main` schema, not in a schema named
+`erpload`: DuckDB names a file's catalog after the file, so in the default `erpload.duckdb` a schema
+`erpload` would make every `erpload.runs` ambiguous. In `main`, `select * from erpload.runs` works
+in that file (catalog-qualified) and plain `runs` works in a staging file of any name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from erpload.errors import StagingError
+
+FRAMEWORK_SCHEMA = "main"
+
+_FRAMEWORK_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.runs (
+        run_id VARCHAR NOT NULL, command VARCHAR NOT NULL, profile VARCHAR, table_name VARCHAR NOT NULL,
+        status VARCHAR NOT NULL, loaded BIGINT, unchanged BIGINT, rejected BIGINT, deleted BIGINT,
+        sent BIGINT, failed BIGINT, cursor VARCHAR, started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL, duration_s DOUBLE, message VARCHAR)""",
+    f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.rejects (
+        run_id VARCHAR NOT NULL, target VARCHAR NOT NULL, entity VARCHAR NOT NULL, record_key VARCHAR,
+        field VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, hint VARCHAR, record JSON,
+        created_at TIMESTAMP NOT NULL)""",
+)
+
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+def lock_error(path: Path, exc: BaseException) -> StagingError:
+    pid = _LOCK_PID.search(str(exc))
+    holder = f" (process {pid.group(1)})" if pid else ""
+    return StagingError(
+        f"the staging file {path} is open in another process{holder}; DuckDB allows one writer at a time",
+        hint="close the duckdb shell, notebook or other erpload run using it, then run this command again",
+    )
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the staging file, turning a lock conflict into a message that says what to do."""
+    if read_only and not path.exists():
+        raise StagingError(f"the staging file {path} does not exist yet",
+                           hint="run `erpload extract` (or `erpload demo`) first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if is_lock_error(exc):
+            raise lock_error(path, exc) from exc
+        raise StagingError(f"cannot open the staging file {path}: {exc}",
+                           hint="check the path and its permissions") from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in _FRAMEWORK_DDL:
+        con.execute(ddl)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,5 @@
+"""Defaults of the ERP source."""
+
+SOURCE_NAME = "erp"
+DEFAULT_BACKEND = "pyarrow"
+DEFAULT_CHUNK_SIZE = 50_000
