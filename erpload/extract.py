@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -26,7 +27,18 @@ PIPELINE_NAME = "erpload_extract"
 
 def erp_engine(settings: Settings) -> sa.Engine:
     try:
-        return sa.create_engine(settings.erp_url)
+        url = sa.make_url(settings.erp_url)
+    except sa.exc.ArgumentError as exc:
+        raise SourceError(f"'{settings.erp_url_for_humans}' is not a SQLAlchemy URL",
+                          hint="set sources.erp.credentials to e.g. postgresql://user:password@host/db") from exc
+    # SQLite would silently create an empty database for a mistyped path
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+            and not Path(url.database).exists():
+        hint = ("run `erpload demo-erp create`" if settings.uses_demo_erp
+                else "check the path in sources.erp.credentials")
+        raise SourceError(f"the SQLite ERP database {url.database} does not exist", hint=hint)
+    try:
+        return sa.create_engine(url)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
         raise SourceError(f"'{settings.erp_url_for_humans}' is not a usable SQLAlchemy URL: {exc}",
                           hint="set sources.erp.credentials to e.g. postgresql://user:password@host/db") from exc
