@@ -130,13 +130,13 @@ def _extract(settings: Settings, quiet: bool) -> None:
                                                                         show_progress=not quiet))
 
 
-def _map(settings: Settings) -> None:
+def _map(settings: Settings, full: bool = False) -> None:
     from erpload.mapping import run_map
 
     profile = load_profile(settings.profile)
 
     def body(run: Run) -> None:
-        unmapped = run_map(settings.staging_path, profile, run)
+        unmapped = run_map(settings.staging_path, profile, run, full=full)
         if unmapped:
             err.print(f"note: profile '{profile.name}' does not map: {', '.join(unmapped)}")
 
@@ -175,10 +175,13 @@ def extract(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: Erp
 
 
 @app.command("map")
-def map_(staging: StagingOpt = None, profile: ProfileOpt = None) -> None:
+def map_(staging: StagingOpt = None, profile: ProfileOpt = None,
+         full: Annotated[bool, typer.Option("--full", help="Recompute every entity in full (also finds rows "
+                                                           "that vanished from the ERP) instead of only "
+                                                           "the rows whose ERP inputs changed.")] = False) -> None:
     """erp_raw → canonical dataset erp, per the ERP's declarative profile; only changed rows move."""
     settings = _settings(staging=staging, profile=profile)
-    _guard(lambda: _map(settings))
+    _guard(lambda: _map(settings, full))
 
 
 @app.command()

@@ -9,6 +9,7 @@ from typing import Any
 import dlt
 import duckdb
 import sqlalchemy as sa
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from erpload.errors import ProfileError, SourceError, StagingError
@@ -79,6 +80,8 @@ def check_profile_against_erp(profile: Profile, engine: sa.Engine, erp_label: st
 
 
 def extract_pipeline(settings: Settings) -> dlt.Pipeline:
+    # map finds changed rows by the load that wrote them; arrow loads carry no load id by default
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         pipelines_dir=str(settings.pipelines_dir),
@@ -97,6 +100,14 @@ def _cursor_values(pipeline: dlt.Pipeline, profile: Profile) -> dict[str, str | 
         last = inc.get("last_value")
         out[spec.name] = str(last) if last is not None else None
     return out
+
+
+_NAMING = NamingConvention()
+
+
+def staged_table_name(erp_table: str) -> str:
+    """The name dlt gives an ERP table in erp_raw (snake_case), which profile SQL must use."""
+    return str(_NAMING.normalize_table_identifier(erp_table))
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -135,14 +146,14 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
         with connect(settings.staging_path) as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_DATASET}")
             for spec in profile.tables:
-                if not table_exists(con, RAW_DATASET, spec.name):
-                    con.execute(create_table_ddl(engine, spec.name, RAW_DATASET))
-            staged_counts = {spec.name: _count(con, spec.name) for spec in profile.tables}
+                if not table_exists(con, RAW_DATASET, staged_table_name(spec.name)):
+                    con.execute(create_table_ddl(engine, spec.name, staged_table_name(spec.name), RAW_DATASET))
+            staged_counts = {spec.name: _count(con, staged_table_name(spec.name)) for spec in profile.tables}
     finally:
         engine.dispose()
 
     for spec in profile.tables:
-        n = int(loaded.get(spec.name, 0))
-        run.add(TableResult(table=f"{RAW_DATASET}.{spec.name}", loaded=n,
+        n = int(loaded.get(staged_table_name(spec.name), 0))
+        run.add(TableResult(table=f"{RAW_DATASET}.{staged_table_name(spec.name)}", loaded=n,
                             unchanged=max(staged_counts[spec.name] - n, 0), cursor=cursors.get(spec.name),
                             duration_s=elapsed / max(len(profile.tables), 1)))

@@ -9,6 +9,7 @@ profile error leaves `erp` exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,13 @@ import duckdb
 from erpload import canonical
 from erpload.canonical import Entity
 from erpload.errors import ProfileError
+from erpload.incremental_sql import restrict_to_changes
 from erpload.profiles import Profile
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, table_exists
 
 CANONICAL_DATASET = "erp"
+RAW_DATASET = "erp_raw"
 TARGET = "erp"
 
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -54,13 +57,15 @@ def _is_numeric(t: str) -> bool:
 class _Staged:
     entity: Entity
     typed: str  # temp table with canonical column types
+    incremental: bool  # only rows whose inputs changed; nothing can be found deleted
 
 
-def _stage_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity) -> _Staged:
+def _stage_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, sql: str,
+                  incremental: bool) -> _Staged:
     """Evaluate the profile's SQL for one entity and cast it to the canonical types, or fail clearly."""
     raw = f"_raw_{ent.name}"
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {profile.entity_sql[ent.name]}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {sql}")
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         hint = "run that SQL in `duckdb <staging file>` to debug it"
@@ -96,7 +101,7 @@ def _stage_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity)
     select = ", ".join(f"CAST({_q(c.name)} AS {c.type}) AS {_q(c.name)}" for c in ent.columns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT {select} FROM {raw}")
     con.execute(f"DROP TABLE {raw}")
-    return _Staged(ent, typed)
+    return _Staged(ent, typed, incremental)
 
 
 def _check_lossless(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, raw: str, col: str,
@@ -136,10 +141,20 @@ def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, staged: _Staged, run_id
         f"'duplicate key: ' || count(*) OVER (PARTITION BY {dup_keys}) || ' rows share this {'/'.join(ent.key)}'",
         "'make the key unique in the ERP (e.g. a renumbered document), or fix the profile''s join'",
     ))
+    if staged.incremental:
+        # only changed rows are here: a key clash with a row already mapped must be caught too
+        target = f"{CANONICAL_DATASET}.{_q(ent.name)}"
+        key_match = " AND ".join(f"t.{_q(k)} = v.{_q(k)}" for k in ent.key)
+        checks.append((
+            f"EXISTS (SELECT 1 FROM {target} t WHERE {key_match} AND t.erp_id <> v.erp_id)",
+            "'" + "/".join(ent.key) + "'",
+            f"'duplicate key: another ERP record already holds this {'/'.join(ent.key)}'",
+            "'make the key unique in the ERP (e.g. a renumbered document), or fix the profile''s join'",
+        ))
     con.execute("CREATE OR REPLACE TEMP TABLE _bad_rows (rid BIGINT)")
     for cond, field, reason, hint in checks:
         # window functions cannot sit in WHERE; evaluate each condition in a subquery first
-        hits = f"SELECT rowid AS rid, {key_expr} AS k, {reason} AS reason, ({cond}) AS hit FROM {typed}"
+        hits = f"SELECT v.rowid AS rid, {key_expr} AS k, {reason} AS reason, ({cond}) AS hit FROM {typed} v"
         con.execute(
             f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                 SELECT ?, ?, ?, h.k, {field}, NULL, h.reason, {hint}, {record_expr}, now()::TIMESTAMP
@@ -160,6 +175,8 @@ def _merge(con: duckdb.DuckDBPyConnection, staged: _Staged, run_id: str) -> tupl
     con.execute(f"CREATE OR REPLACE TEMP TABLE _valid AS SELECT *, hash({cols}) AS _row_hash FROM {typed} "
                 "WHERE rowid NOT IN (SELECT rid FROM _bad_rows)")
     key_match = " AND ".join(f"t.{_q(k)} = v.{_q(k)}" for k in ent.key)
+    if staged.incremental:
+        return _upsert_changes(con, staged, target, key_match, run_id)
     row = con.execute(
         f"""SELECT
               (SELECT count(*) FROM _valid v WHERE NOT EXISTS
@@ -179,19 +196,67 @@ def _merge(con: duckdb.DuckDBPyConnection, staged: _Staged, run_id: str) -> tupl
     return loaded, unchanged, deleted
 
 
-def run_map(staging_path: Path, profile: Profile, run: Run) -> list[str]:
-    """Map every entity the profile defines; returns the canonical entities it does not define."""
+def _upsert_changes(con: duckdb.DuckDBPyConnection, staged: _Staged, target: str, key_match: str,
+                    run_id: str) -> tuple[int, int, int]:
+    """Incremental mode: write the changed rows; rows not in the delta are unchanged by construction."""
+    row = con.execute(f"""SELECT count(*) FROM _valid v WHERE NOT EXISTS
+                          (SELECT 1 FROM {target} t WHERE {key_match} AND t._row_hash = v._row_hash)""").fetchone()
+    loaded = int(row[0]) if row else 0
+    if loaded:
+        con.execute(f"DELETE FROM {target} t WHERE EXISTS "
+                    f"(SELECT 1 FROM _valid v WHERE {key_match} AND t._row_hash <> v._row_hash)")
+        con.execute(f"INSERT INTO {target} SELECT v.*, ? FROM _valid v WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {target} t WHERE {key_match})", [run_id])
+    total = con.execute(f"SELECT count(*) FROM {target}").fetchone()
+    con.execute(f"DROP TABLE {staged.typed}")
+    con.execute("DROP TABLE _valid")
+    return loaded, (int(total[0]) if total else 0) - loaded, 0
+
+
+def _latest_load_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not table_exists(con, RAW_DATASET, "_dlt_loads"):
+        return None
+    row = con.execute(f"SELECT max(load_id) FROM {RAW_DATASET}._dlt_loads WHERE status = 0").fetchone()
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def _plan(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool) -> tuple[str, bool]:
+    """The SQL to evaluate for `ent`: restricted to changed inputs when the last map allows it."""
+    sql = profile.entity_sql[ent.name]
+    if full or not table_exists(con, CANONICAL_DATASET, ent.name):
+        return sql, False
+    state = con.execute(f"SELECT sql_hash, last_load_id FROM {FRAMEWORK_SCHEMA}.map_state "
+                        "WHERE profile = ? AND entity = ?", [profile.name, ent.name]).fetchone()
+    if not state or state[0] != _sql_hash(sql) or state[1] is None:
+        return sql, False
+    restricted = restrict_to_changes(sql, str(state[1]), RAW_DATASET)
+    return (restricted, True) if restricted else (sql, False)
+
+
+def _sql_hash(sql: str) -> str:
+    return hashlib.sha256(" ".join(sql.split()).encode()).hexdigest()
+
+
+def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = False) -> list[str]:
+    """Map every entity the profile defines; returns the canonical entities it does not define.
+
+    Each entity is mapped incrementally (only rows whose erp_raw inputs changed since the last map)
+    when its SQL allows it and is unchanged since then; otherwise, or with `full`, in full, which
+    also finds rows that vanished from the profile's output and deletes them.
+    """
     with connect(staging_path) as con:
         con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ → TIMESTAMP casts keep UTC wall time
         ensure_framework_tables(con)
         entities = [e for e in canonical.ENTITIES if e.name in profile.entity_sql]
+        watermark = _latest_load_id(con)
         con.execute("BEGIN TRANSACTION")
         try:
             staged = []
             timings: dict[str, float] = {}
             for ent in entities:
                 t0 = time.perf_counter()
-                staged.append(_stage_entity(con, profile, ent))
+                sql, incremental = _plan(con, profile, ent, full)
+                staged.append(_stage_entity(con, profile, ent, sql, incremental))
                 timings[ent.name] = time.perf_counter() - t0
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {CANONICAL_DATASET}")
             for st in staged:
@@ -201,6 +266,9 @@ def run_map(staging_path: Path, profile: Profile, run: Run) -> list[str]:
                 run.add(TableResult(table=f"{CANONICAL_DATASET}.{st.entity.name}", loaded=loaded,
                                     unchanged=unchanged, rejected=rejected, deleted=deleted,
                                     duration_s=timings[st.entity.name] + time.perf_counter() - t0))
+                con.execute(
+                    f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                    [profile.name, st.entity.name, _sql_hash(profile.entity_sql[st.entity.name]), watermark])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

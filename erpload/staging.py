@@ -29,6 +29,10 @@ _FRAMEWORK_DDL = (
         run_id VARCHAR NOT NULL, target VARCHAR NOT NULL, entity VARCHAR NOT NULL, record_key VARCHAR,
         field VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, hint VARCHAR, record JSON,
         created_at TIMESTAMP NOT NULL)""",
+    # how far `map` got per entity: the erp_raw load it has seen, and the SQL it saw it with
+    f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.map_state (
+        profile VARCHAR NOT NULL, entity VARCHAR NOT NULL, sql_hash VARCHAR NOT NULL, last_load_id VARCHAR,
+        mapped_at TIMESTAMP NOT NULL, PRIMARY KEY (profile, entity))""",
 )
 
 _LOCK_PID = re.compile(r"PID (\d+)")

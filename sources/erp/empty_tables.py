@@ -8,6 +8,7 @@ reflection, the way dlt maps them, so dlt later merges rows into the table as if
 from __future__ import annotations
 
 import sqlalchemy as sa
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 
 def duckdb_type(col_type: sa.types.TypeEngine[object]) -> str:
@@ -35,7 +36,10 @@ def duckdb_type(col_type: sa.types.TypeEngine[object]) -> str:
     return "VARCHAR"
 
 
-def create_table_ddl(engine: sa.Engine, table: str, dataset: str) -> str:
+def create_table_ddl(engine: sa.Engine, table: str, staged_name: str, dataset: str) -> str:
+    """DDL for an empty staging table; column names normalised the way dlt names them."""
+    naming = NamingConvention()
     columns = sa.inspect(engine).get_columns(table)
-    cols = ", ".join(f'"{c["name"]}" {duckdb_type(c["type"])}' for c in columns)
-    return f'CREATE TABLE IF NOT EXISTS {dataset}."{table}" ({cols})'
+    cols = ", ".join(f'"{naming.normalize_identifier(c["name"])}" {duckdb_type(c["type"])}' for c in columns)
+    cols += ', "_dlt_load_id" VARCHAR'  # as dlt stamps every row (see erpload.extract)
+    return f'CREATE TABLE IF NOT EXISTS {dataset}."{staged_name}" ({cols})'
