@@ -86,6 +86,8 @@ def load_schema(duck: duckdb.DuckDBPyConnection, connection: Any, prefix: str = 
     names = table_names()
     counts: dict[str, int] = {}
     with connection.cursor() as cursor, tempfile.TemporaryDirectory(prefix="odoo-erp-") as workdir:
+        # fail instead of waiting forever for a session that still reads the old tables
+        cursor.execute("SET LOCAL lock_timeout = '60s'")
         cursor.execute("DROP TABLE IF EXISTS " + ", ".join(_quote(n) for n in names) + " CASCADE")
         cursor.execute(tables_sql)
         for table in names:
