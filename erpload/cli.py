@@ -105,10 +105,10 @@ def print_summary(run: Run) -> None:
     table.add_column("s", justify="right")
     for r in run.results:
         table.add_row(r.table, f"{r.loaded:,}", f"{r.unchanged:,}", f"{r.rejected:,}", f"{r.deleted:,}",
-                      r.cursor or "", f"{r.duration_s:.1f}")
+                      r.cursor or "", "" if r.duration_s is None else f"{r.duration_s:.1f}")
     t = run.totals
     table.add_row("[bold]total[/]", f"{t.loaded:,}", f"{t.unchanged:,}", f"{t.rejected:,}", f"{t.deleted:,}",
-                  "", f"{t.duration_s:.1f}")
+                  "", f"{run.duration_s:.1f}")
     out.print(table)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,8 @@ def erp_engine(settings: Settings) -> sa.Engine:
                 else "check the path in sources.erp.credentials")
         raise SourceError(f"the SQLite ERP database {url.database} does not exist", hint=hint)
     try:
-        return sa.create_engine(url)
+        # dlt keeps one connection open per table while it round-robins over them: no pool limit
+        return sa.create_engine(url, poolclass=sa.pool.NullPool)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
         raise SourceError(f"'{settings.erp_url_for_humans}' is not a usable SQLAlchemy URL: {exc}",
                           hint="set sources.erp.credentials to e.g. postgresql://user:password@host/db") from exc
@@ -123,7 +123,6 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
         with connect(settings.staging_path):  # fail early and clearly if another process holds the file
             pass
         pipeline = extract_pipeline(settings)
-        started = time.perf_counter()
         with Progress("extract", totals, enabled=show_progress) as progress:
             source = erp(
                 credentials=engine,
@@ -139,7 +138,6 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                     raise lock_error(settings.staging_path, exc) from exc
                 raise StagingError(f"extract failed in dlt's {exc.step} step: {exc.exception}",
                                    hint="see the message above; staging keeps the last complete load") from exc
-        elapsed = time.perf_counter() - started
         trace = pipeline.last_trace
         loaded = dict(trace.last_normalize_info.row_counts) if trace and trace.last_normalize_info else {}
         cursors = _cursor_values(pipeline, profile)
@@ -155,5 +153,4 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
     for spec in profile.tables:
         n = int(loaded.get(staged_table_name(spec.name), 0))
         run.add(TableResult(table=f"{RAW_DATASET}.{staged_table_name(spec.name)}", loaded=n,
-                            unchanged=max(staged_counts[spec.name] - n, 0), cursor=cursors.get(spec.name),
-                            duration_s=elapsed / max(len(profile.tables), 1)))
+                            unchanged=max(staged_counts[spec.name] - n, 0), cursor=cursors.get(spec.name)))

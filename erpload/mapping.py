@@ -198,19 +198,26 @@ def _merge(con: duckdb.DuckDBPyConnection, staged: _Staged, run_id: str) -> tupl
 
 def _upsert_changes(con: duckdb.DuckDBPyConnection, staged: _Staged, target: str, key_match: str,
                     run_id: str) -> tuple[int, int, int]:
-    """Incremental mode: write the changed rows; rows not in the delta are unchanged by construction."""
-    row = con.execute(f"""SELECT count(*) FROM _valid v WHERE NOT EXISTS
-                          (SELECT 1 FROM {target} t WHERE {key_match} AND t._row_hash = v._row_hash)""").fetchone()
-    loaded = int(row[0]) if row else 0
-    if loaded:
-        con.execute(f"DELETE FROM {target} t WHERE EXISTS "
-                    f"(SELECT 1 FROM _valid v WHERE {key_match} AND t._row_hash <> v._row_hash)")
+    """Incremental mode: write the changed rows; rows not in the delta are unchanged by construction.
+
+    A record whose business key changed in the ERP arrives under its new key; its row under the
+    old key (same erp_id) is deleted.
+    """
+    row = con.execute(f"""SELECT
+            (SELECT count(*) FROM _valid v WHERE NOT EXISTS
+               (SELECT 1 FROM {target} t WHERE {key_match} AND t._row_hash = v._row_hash)),
+            (SELECT count(*) FROM {target} t WHERE EXISTS
+               (SELECT 1 FROM _valid v WHERE v.erp_id = t.erp_id AND NOT ({key_match})))""").fetchone()
+    loaded, rekeyed = (int(row[0]), int(row[1])) if row else (0, 0)
+    if loaded or rekeyed:
+        con.execute(f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM _valid v WHERE "
+                    f"({key_match} AND t._row_hash <> v._row_hash) OR (v.erp_id = t.erp_id AND NOT ({key_match})))")
         con.execute(f"INSERT INTO {target} SELECT v.*, ? FROM _valid v WHERE NOT EXISTS "
                     f"(SELECT 1 FROM {target} t WHERE {key_match})", [run_id])
     total = con.execute(f"SELECT count(*) FROM {target}").fetchone()
     con.execute(f"DROP TABLE {staged.typed}")
     con.execute("DROP TABLE _valid")
-    return loaded, (int(total[0]) if total else 0) - loaded, 0
+    return loaded, (int(total[0]) if total else 0) - loaded, rekeyed
 
 
 def _latest_load_id(con: duckdb.DuckDBPyConnection) -> str | None:

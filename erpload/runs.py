@@ -31,7 +31,7 @@ class TableResult:
     sent: int = 0
     failed: int = 0
     cursor: str | None = None
-    duration_s: float = 0.0
+    duration_s: float | None = None  # None where the step does not time tables one by one
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Run:
             [
                 [self.run_id, self.command, self.profile, r.table, self.status, r.loaded, r.unchanged,
                  r.rejected, r.deleted, r.sent, r.failed, r.cursor, self.started_at, finished,
-                 r.duration_s or self.duration_s, self.message]
+                 r.duration_s, self.message]
                 for r in rows
             ],
         )
@@ -87,5 +87,4 @@ class Run:
             total.deleted += r.deleted
             total.sent += r.sent
             total.failed += r.failed
-        total.duration_s = self.duration_s
         return total

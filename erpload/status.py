@@ -35,7 +35,7 @@ def print_status(staging_path: Path, last_runs: int, console: Console) -> None:
          message, _) in rows:
         style = "red" if status != "ok" else None
         table.add_row(run_id, command, profile, status, tname, f"{loaded:,}", f"{unchanged:,}",
-                      f"{rejected:,}", f"{deleted:,}", cursor, f"{dur:.1f}", style=style)
+                      f"{rejected:,}", f"{deleted:,}", cursor, "" if dur is None else f"{dur:.1f}", style=style)
         if message and (run_id, message) not in failures:
             failures.append((run_id, message))
     console.print(table)

@@ -1,0 +1,146 @@
+"""Benchmark: extract + map of the demo ERP at ~1M journal lines.
+
+    python -m bench.extract_map [--scale 333] [--skip-sqlalchemy]
+
+Measures, in one run and on the same ERP file:
+  1. full extract + map with the fast backend (pyarrow), into a fresh staging file;
+  2. full extract with dlt's default backend (sqlalchemy), the baseline for rows/s;
+  3. an incremental extract + map after 1% of the rows of every transactional table changed.
+Each step is a real `erpload` subprocess; its peak RSS comes from the kernel (wait4).
+Goals (issue 3): pyarrow ≥ 3x sqlalchemy rows/s; the 1% run < 10% of the full run; peak RSS < 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sources.demo_erp import create_demo_erp
+
+CACHE = Path(__file__).resolve().parent / "results"
+TRANSACTIONAL = ("sales_invoice", "sales_invoice_line", "purchase_invoice", "purchase_invoice_line",
+                 "journal_entry", "journal_line", "purchase_order", "purchase_order_line", "goods_receipt",
+                 "goods_receipt_line")
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    rows: int
+    peak_rss_mib: float
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def run_erpload(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Run one erpload command; returns (seconds, peak RSS in MiB)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "erpload.cli", *args], env=env, cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"erpload {' '.join(args)} failed:\n{stderr}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def rows_loaded(staging: Path, command: str) -> int:
+    import duckdb
+
+    with duckdb.connect(str(staging), read_only=True) as con:
+        row = con.execute(
+            "select sum(loaded) from runs where run_id = (select run_id from runs where command = ? "
+            "order by finished_at desc limit 1)", [command]).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def touch_one_percent(erp: Path) -> int:
+    """Move the cursor of 1% of the rows of every transactional table; returns rows touched."""
+    touched = 0
+    with sqlite3.connect(erp) as con:
+        for table in TRANSACTIONAL:
+            pk = con.execute(f"select name from pragma_table_info('{table}') where pk = 1").fetchone()[0]
+            cur = con.execute(
+                f"update {table} set updated_at = '2026-11-21 12:00:00.000000' where {pk} % 100 = 7")
+            touched += cur.rowcount
+    return touched
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=333.0, help="demo ERP scale (333 ≈ 1M journal lines)")
+    parser.add_argument("--skip-sqlalchemy", action="store_true", help="skip the slow baseline")
+    args = parser.parse_args()
+
+    CACHE.mkdir(exist_ok=True)
+    template = CACHE / f"demo_erp_scale{args.scale:g}.sqlite"
+    if not template.exists():
+        print(f"generating the demo ERP at scale {args.scale:g} (cached in {template}) ...", flush=True)
+        t0 = time.perf_counter()
+        create_demo_erp(template, scale=args.scale)
+        print(f"  {time.perf_counter() - t0:.1f} s", flush=True)
+    with sqlite3.connect(template) as con:
+        journal_lines = con.execute("select count(*) from journal_line").fetchone()[0]
+        total_rows = sum(con.execute(f"select count(*) from {t}").fetchone()[0] for (t,) in con.execute(
+            "select name from sqlite_master where type = 'table' and name <> 'demo_fault'").fetchall())
+    print(f"ERP: {journal_lines:,} journal lines, {total_rows:,} rows in all tables", flush=True)
+
+    steps: list[Step] = []
+    with tempfile.TemporaryDirectory(prefix="erpload-bench-") as tmp:
+        work = Path(tmp)
+        erp = work / "erp.sqlite"
+        shutil.copyfile(template, erp)
+        env = {**os.environ, "ERPLOAD__DEMO_ERP": str(erp), "RUNTIME__LOG_LEVEL": "WARNING"}
+        env.pop("SOURCES__ERP__CREDENTIALS", None)
+
+        def step(name: str, staging: Path, commands: list[list[str]], count_command: str) -> Step:
+            seconds = 0.0
+            peak = 0.0
+            for cmd in commands:
+                s, rss = run_erpload([*cmd, "--staging", str(staging)], env, work)
+                seconds += s
+                peak = max(peak, rss)
+            result = Step(name, seconds, rows_loaded(staging, count_command), peak)
+            steps.append(result)
+            print(f"  {name}: {result.seconds:.1f} s, {result.rows:,} rows, {result.rows_per_s:,.0f} rows/s, "
+                  f"peak {result.peak_rss_mib:,.0f} MiB", flush=True)
+            return result
+
+        fast = work / "fast.duckdb"
+        extract_fast = step("extract, pyarrow (full)", fast, [["extract", "-q"]], "extract")
+        map_full = step("map (full)", fast, [["map"]], "map")
+        if not args.skip_sqlalchemy:
+            step("extract, sqlalchemy (full)", work / "slow.duckdb", [["extract", "-q", "--backend", "sqlalchemy"]],
+                 "extract")
+        touched = touch_one_percent(erp)
+        print(f"touched {touched:,} rows (1% of each transactional table)", flush=True)
+        inc_extract = step("extract, pyarrow (1% changed)", fast, [["extract", "-q"]], "extract")
+        inc_map = step("map (1% changed)", fast, [["map"]], "map")
+
+    full = extract_fast.seconds + map_full.seconds
+    incremental = inc_extract.seconds + inc_map.seconds
+    print("\nresults")
+    print(f"  full extract + map (pyarrow):      {full:.1f} s")
+    print(f"  incremental, 1% changed:           {incremental:.1f} s = {incremental / full:.1%} of the full run"
+          " (goal < 10%)")
+    if not args.skip_sqlalchemy:
+        slow = steps[2]
+        print(f"  extract rows/s pyarrow/sqlalchemy: {extract_fast.rows_per_s:,.0f} / {slow.rows_per_s:,.0f} = "
+              f"{extract_fast.rows_per_s / slow.rows_per_s:.1f}x (goal ≥ 3x)")
+    print(f"  peak RSS of any step:              {max(s.peak_rss_mib for s in steps):,.0f} MiB (goal < 2048)")
+
+
+if __name__ == "__main__":
+    main()

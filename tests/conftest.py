@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sources.demo_erp import create_demo_erp
+from tests.utils import Workspace
+
+# Small enough for a fast suite, big enough that every table and every named fault is present.
+TEST_SCALE = 0.3
+TEST_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def demo_erp_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo ERP, generated once per session; tests work on copies."""
+    path = tmp_path_factory.mktemp("erp") / "demo_erp.sqlite"
+    create_demo_erp(path, seed=TEST_SEED, scale=TEST_SCALE)
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, demo_erp_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    """A fresh project dir with its own copy of the demo ERP; the test runs inside it."""
+    erp_path = tmp_path / "demo_erp.sqlite"
+    shutil.copyfile(demo_erp_template, erp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ERPLOAD__DEMO_ERP", str(erp_path))
+    monkeypatch.delenv("SOURCES__ERP__CREDENTIALS", raising=False)
+    return Workspace(root=tmp_path, erp_path=erp_path)

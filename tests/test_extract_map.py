@@ -1,0 +1,172 @@
+"""Extract and map against the real demo ERP (SQLite) into a real DuckDB staging file."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from erpload import canonical
+from erpload.profiles import load_profile
+from tests.utils import Workspace, table_fingerprint
+
+DEMO = load_profile("demo")
+
+
+def _extract_and_map(ws: Workspace) -> None:
+    assert ws.cli("extract").exit_code == 0
+    assert ws.cli("map").exit_code == 0
+
+
+def test_first_run_stages_every_erp_row(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    for spec in DEMO.tables:
+        in_erp = workspace.erp(f"select count(*) from {spec.name}")[0][0]
+        assert workspace.scalar(f'select count(*) from erp_raw."{spec.name}"') == in_erp, spec.name
+    extract = workspace.run_results("extract")
+    assert extract["erp_raw.journal_line"][0] == workspace.erp("select count(*) from journal_line")[0][0]
+
+
+def test_counts_in_equal_counts_out_per_entity(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    results = workspace.run_results("map")
+    assert {f"erp.{e}" for e in DEMO.entity_sql} == set(results)
+    for entity, sql in DEMO.entity_sql.items():
+        produced = workspace.scalar(f"select count(*) from ({sql})")
+        loaded, unchanged, rejected, _ = results[f"erp.{entity}"]
+        assert loaded + unchanged + rejected == produced, entity
+        assert workspace.scalar(f"select count(*) from erp.{entity}") == loaded + unchanged, entity
+    # every ERP journal line becomes exactly one canonical journal line
+    assert workspace.scalar("select count(*) from erp.journal_lines") == workspace.erp(
+        "select count(*) from journal_line")[0][0]
+
+
+def test_canonical_tables_have_the_model_types(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    for ent in canonical.ENTITIES:
+        cols = dict(workspace.query(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'erp' and table_name = ?", [ent.name]))
+        assert {c.name: c.type for c in ent.columns} == {k: v for k, v in cols.items() if not k.startswith("_")}
+
+
+def test_amounts_survive_exactly(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    erp_sum = workspace.erp("select sum(cast(round(debit_lc * 100) as integer)) from journal_line")[0][0]
+    staged = workspace.scalar("select sum(debit_lc * 100)::BIGINT from erp.journal_lines")
+    assert staged == erp_sum
+
+
+def test_rerun_without_changes_loads_and_changes_nothing(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    before = {e: table_fingerprint(workspace, f"erp.{e}") for e in DEMO.entity_sql}
+    raw_before = {t.name: table_fingerprint(workspace, f"erp_raw.{t.name}") for t in DEMO.tables}
+    _extract_and_map(workspace)
+    assert all(r[0] == 0 for r in workspace.run_results("extract").values())
+    assert all(r[0] == 0 and r[3] == 0 for r in workspace.run_results("map").values())
+    assert before == {e: table_fingerprint(workspace, f"erp.{e}") for e in DEMO.entity_sql}
+    assert raw_before == {t.name: table_fingerprint(workspace, f"erp_raw.{t.name}") for t in DEMO.tables}
+
+
+def test_three_changed_rows_move_by_merge(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    ids = [str(r[0]) for r in workspace.erp(
+        "select customer_id from customer where is_deleted = 0 order by customer_id limit 3")]
+    workspace.erp(f"update customer set city = 'Flensburg', updated_at = '2026-11-20 09:00:00.000001' "
+                  f"where customer_id in ({', '.join(ids)})")
+    total = workspace.scalar("select count(*) from erp.customers")
+
+    _extract_and_map(workspace)
+
+    extract = workspace.run_results("extract")
+    assert extract["erp_raw.customer"][0] == 3
+    assert sum(r[0] for r in extract.values()) == 3
+    mapped = workspace.run_results("map")
+    assert mapped["erp.customers"][:2] == (3, total - 3)
+    assert sum(r[0] for r in mapped.values()) == 3
+    last_map = workspace.scalar("select max(_run_id) from erp.customers")
+    changed = {r[0] for r in workspace.query("select erp_id from erp.customers where _run_id = ?", [last_map])}
+    assert changed == set(ids)
+    assert workspace.scalar("select count(*) from erp.customers") == total
+    assert workspace.scalar("select count(distinct (company_code, customer_no)) from erp.customers") == total
+    assert {r[0] for r in workspace.query(
+        "select city from erp.customers where erp_id in (?, ?, ?)", ids)} == {"Flensburg"}
+
+
+def test_insert_and_soft_delete_are_carried_through(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    vendor_id = workspace.erp("select vendor_id from vendor where is_deleted = 0 limit 1")[0][0]
+    workspace.erp("update vendor set is_deleted = 1, updated_at = '2026-11-21 08:00:00.000000' where vendor_id = ?",
+                  [vendor_id])
+    company_id, length = workspace.erp("select company_id, gl_account_length from company limit 1")[0]
+    new_no = str(10 ** (length + 1) - 1)
+    workspace.erp(
+        "insert into vendor (vendor_id, company_id, vendor_no, name, country_code, tax_scope, created_at, "
+        "updated_at) values (999999, ?, ?, 'Neuer Lieferant GmbH', 'DE', 'domestic', '2026-11-21 08:00:00', "
+        "'2026-11-21 08:00:00')", [company_id, new_no])
+
+    _extract_and_map(workspace)
+
+    assert workspace.run_results("extract")["erp_raw.vendor"][0] == 2
+    assert workspace.run_results("map")["erp.vendors"][0] == 2
+    assert workspace.scalar("select is_deleted from erp.vendors where erp_id = ?", [str(vendor_id)]) is True
+    assert workspace.scalar("select name from erp.vendors where erp_id = '999999'") == "Neuer Lieferant GmbH"
+    assert workspace.scalar("select vendor_no from erp.vendors where erp_id = '999999'") == new_no
+
+
+@pytest.mark.parametrize("text_timestamp", ["2026-11-22 07:00:00", "2026-11-22T07:00:00", "2026-11-22 07:00:00.000"])
+def test_sqlite_text_timestamps_in_any_format_are_not_missed(workspace: Workspace, text_timestamp: str) -> None:
+    """SQLite keeps timestamps as text: a row written at the last cursor without microseconds must still move."""
+    workspace.erp("update cost_center set updated_at = '2026-11-22 07:00:00.000000' where cost_center_id = "
+                  "(select min(cost_center_id) from cost_center)")
+    _extract_and_map(workspace)
+    workspace.erp("update cost_center set description = 'Nachzügler', updated_at = ? where cost_center_id = "
+                  "(select max(cost_center_id) from cost_center)", [text_timestamp])
+    _extract_and_map(workspace)
+    assert workspace.run_results("extract")["erp_raw.cost_center"][0] == 1
+    assert workspace.scalar("select count(*) from erp.cost_centers where name = 'Nachzügler'") == 1
+
+
+def test_status_shows_last_runs(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    result = workspace.cli("status")
+    assert result.exit_code == 0
+    assert "erp_raw.journal_line" in result.stdout
+    assert "erp.journal_lines" in result.stdout
+
+
+def test_incremental_map_agrees_with_a_full_recompute(workspace: Workspace) -> None:
+    """A change in a joined lookup table reaches every canonical row that joins it."""
+    _extract_and_map(workspace)
+    term_id, term_code = workspace.erp("select payment_term_id, term_code from payment_term "
+                                       "where payment_term_id in (select payment_term_id from customer) limit 1")[0]
+    workspace.erp("update payment_term set term_code = 'NEU' || term_code, updated_at = '2026-11-22 11:00:00.000000' "
+                  "where payment_term_id = ?", [term_id])
+    workspace.erp("update journal_line set line_text = 'korrigiert', updated_at = '2026-11-22 11:00:00.000000' "
+                  "where line_id % 50 = 3")
+    users = workspace.erp("select count(*) from customer where payment_term_id = ?", [term_id])[0][0]
+
+    _extract_and_map(workspace)
+    incremental = workspace.run_results("map")
+    assert incremental["erp.customers"][0] == users
+    assert incremental["erp.payment_terms"][0] == 1
+    assert incremental["erp.payment_terms"][3] == 1  # the row under the old code is gone
+    assert incremental["erp.journal_lines"][0] == workspace.erp(
+        "select count(*) from journal_line where line_id % 50 = 3")[0][0]
+    assert workspace.scalar("select count(*) from erp.customers where payment_term_code = ?",
+                            ["NEU" + term_code]) == users
+
+    assert workspace.cli("map", "--full").exit_code == 0
+    full = workspace.run_results("map")
+    assert all(r[0] == 0 and r[3] == 0 for r in full.values()), full
+
+
+def test_full_map_finds_rows_gone_from_the_erp(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    workspace.erp("delete from goods_receipt_line where receipt_line_id = (select min(receipt_line_id) "
+                  "from goods_receipt_line)")
+    # a physical delete is invisible to cursor-based extraction; a full reload of the table shows it
+    with duckdb.connect(str(workspace.staging)) as con:
+        con.execute("delete from erp_raw.goods_receipt_line where receipt_line_id = "
+                    "(select min(receipt_line_id) from erp_raw.goods_receipt_line)")
+    assert workspace.cli("map", "--full").exit_code == 0
+    assert workspace.run_results("map")["erp.goods_receipt_lines"][3] == 1

@@ -1,0 +1,80 @@
+"""Shared test helpers: run the CLI for real, read staging, touch the ERP."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from erpload.cli import app
+
+
+@dataclass
+class Workspace:
+    """One isolated erpload project: its own ERP copy, staging file and dlt state."""
+
+    root: Path
+    erp_path: Path
+
+    @property
+    def staging(self) -> Path:
+        return self.root / "erpload.duckdb"
+
+    @property
+    def erp_url(self) -> str:
+        return f"sqlite:///{self.erp_path}"
+
+    def cli(self, *args: str, profile: str = "demo", erp_url: str | None = None) -> CliResult:
+        """Run an erpload command in-process, the way a user would type it."""
+        argv = list(args)
+        if args and args[0] in ("extract", "run"):
+            argv += ["--erp-url", erp_url or self.erp_url, "--quiet"]
+        if args and args[0] in ("extract", "map", "run", "status", "demo"):
+            argv += ["--staging", str(self.staging)]
+        if args and args[0] in ("extract", "map", "run"):
+            argv += ["--profile", profile]
+        result = CliRunner().invoke(app, argv, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        with duckdb.connect(str(self.staging), read_only=True) as con:
+            return con.execute(sql, list(params)).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[object] = ()) -> object:
+        return self.query(sql, params)[0][0]
+
+    def erp(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.erp_path) as con:
+            rows = con.execute(sql, list(params)).fetchall()
+            con.commit()
+        return rows
+
+    def run_results(self, command: str) -> dict[str, tuple[int, int, int, int]]:
+        """The last run of `command`: table → (loaded, unchanged, rejected, deleted)."""
+        rows = self.query(
+            """select table_name, loaded, unchanged, rejected, deleted from runs
+               where run_id = (select run_id from runs where command = ? order by finished_at desc limit 1)""",
+            [command],
+        )
+        return {str(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}  # type: ignore[call-overload]
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def table_fingerprint(ws: Workspace, table: str) -> tuple[int, object]:
+    """Row count and an order-independent content hash of a staging table (bookkeeping columns included)."""
+    row = ws.query(f"select count(*), sum(hash(t)) from {table} t")[0]
+    return int(row[0]), row[1]  # type: ignore[call-overload]
