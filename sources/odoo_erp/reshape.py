@@ -473,14 +473,16 @@ def _steps() -> list[tuple[str, str]]:
                            m.currency_id, m.company_id, m.date, l.updated_at AS write_date
                     FROM demo_journal_line l
                     JOIN odoo_account_move m ON m._kind = 'journal' AND m._src_id = l.entry_id
-                    LEFT JOIN demo_gl_account a ON l.account_type NOT IN ('customer', 'vendor')
-                          AND a.company_id = m.company_id AND a.account_no = l.account_no
-                    LEFT JOIN odoo_res_partner customer ON l.account_type = 'customer'
-                          AND customer._kind = 'customer' AND customer.company_id = m.company_id
-                          AND customer.ref = l.account_no
-                    LEFT JOIN odoo_res_partner vendor ON l.account_type = 'vendor'
-                          AND vendor._kind = 'vendor' AND vendor.company_id = m.company_id
-                          AND vendor.ref = l.account_no
+                    -- the CASE keys keep these equi-joins (a condition on l alone would not)
+                    LEFT JOIN demo_gl_account a ON a.company_id = m.company_id
+                          AND a.account_no = CASE WHEN l.account_type NOT IN ('customer', 'vendor')
+                                                  THEN l.account_no END
+                    LEFT JOIN odoo_res_partner customer ON customer._kind = 'customer'
+                          AND customer.company_id = m.company_id
+                          AND customer.ref = CASE WHEN l.account_type = 'customer' THEN l.account_no END
+                    LEFT JOIN odoo_res_partner vendor ON vendor._kind = 'vendor'
+                          AND vendor.company_id = m.company_id
+                          AND vendor.ref = CASE WHEN l.account_type = 'vendor' THEN l.account_no END
                     LEFT JOIN odoo_account_account receivable
                            ON receivable.company_id = m.company_id AND receivable._kind = 'receivable'
                     LEFT JOIN odoo_account_account payable
@@ -635,12 +637,12 @@ def _steps() -> list[tuple[str, str]]:
                        x.updated_at AS write_date
                 FROM demo_external_reference x
                 LEFT JOIN demo_company company
-                       ON x.object_type = 'company' AND company.company_id = x.object_id
+                       ON company.company_id = CASE WHEN x.object_type = 'company' THEN x.object_id END
                 LEFT JOIN odoo_res_partner partner
-                       ON x.object_type IN ('customer', 'vendor') AND partner._kind = x.object_type
-                      AND partner._src_id = x.object_id
+                       ON partner._kind = x.object_type AND partner._src_id = x.object_id
+                      AND x.object_type IN ('customer', 'vendor')
                 LEFT JOIN demo_employee employee
-                       ON x.object_type = 'employee' AND employee.employee_id = x.object_id
+                       ON employee.employee_id = CASE WHEN x.object_type = 'employee' THEN x.object_id END
                 LEFT JOIN odoo_account_move move ON move._src_id = x.object_id AND move._kind =
                        CASE x.object_type WHEN 'sales_invoice' THEN 'sales'
                                           WHEN 'purchase_invoice' THEN 'purchase'

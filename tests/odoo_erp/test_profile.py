@@ -1,0 +1,52 @@
+"""Declarative is real: the Odoo-shaped ERP and the demo ERP, each through its own profile, give one canonical model."""
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from erpload import canonical
+from erpload.cli import app
+from sources.demo_erp import create_demo_erp
+from sources.odoo_erp import create_odoo_erp
+
+SCALE = 0.1
+
+
+def run_erpload(*args):
+    result = CliRunner().invoke(app, [*args, "--quiet"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory, postgres_url):
+    """Both ERPs extracted and mapped, each into its own staging file."""
+    work = tmp_path_factory.mktemp("profiles")
+    create_demo_erp(work / "demo.sqlite", scale=SCALE)
+    create_odoo_erp(postgres_url, scale=SCALE)
+    staging = {"demo": work / "demo.duckdb", "odoo": work / "odoo.duckdb"}
+    run_erpload(
+        "run", "--staging", str(staging["demo"]), "--profile", "demo", "--erp-url", f"sqlite:///{work / 'demo.sqlite'}"
+    )
+    run_erpload("run", "--staging", str(staging["odoo"]), "--profile", "odoo", "--erp-url", postgres_url)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for name, path in staging.items():
+        con.execute(f"ATTACH '{path}' AS {name} (READ_ONLY)")
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("entity", [e.name for e in canonical.ENTITIES])
+def test_both_profiles_give_the_same_canonical_rows(staged, entity):
+    # erp_id is each ERP's own key: the one column allowed to differ
+    columns = ", ".join(f'"{c}"' for c in canonical.entity(entity).column_names if c != "erp_id")
+
+    def only_in(left, right):
+        return staged.execute(
+            f'SELECT {columns} FROM {left}.erp."{entity}" EXCEPT ALL SELECT {columns} FROM {right}.erp."{entity}"'
+        ).fetchall()
+
+    assert only_in("demo", "odoo") == []
+    assert only_in("odoo", "demo") == []
+    assert staged.execute(f'SELECT count(*) FROM odoo.erp."{entity}"').fetchone()[0] > 0
