@@ -325,7 +325,9 @@ CREATE TABLE account_move_line (
     credit                  numeric(18,2) NOT NULL DEFAULT 0,
     balance                 numeric(18,2) NOT NULL DEFAULT 0,
     amount_currency         numeric(18,2) NOT NULL DEFAULT 0,   -- document currency, signed like balance
-    x_debit_currency        numeric(18,2),          -- journal lines: debit and credit in document currency
+    -- journal lines whose document-currency debit/credit amount_currency cannot tell apart
+    -- (both sides filled, or negative): the two amounts as they were entered
+    x_debit_currency        numeric(18,2),
     x_credit_currency       numeric(18,2),
     currency_id             integer,
     analytic_distribution   jsonb,                  -- {"<account_analytic_account.id>": percent}
