@@ -6,9 +6,10 @@ Ids of tables that map one-to-one keep the demo id; tables that merge several de
 (res_partner, account_move, account_move_line, account_analytic_account, res_partner_bank)
 number their rows afresh and keep `_kind`/`_src_id` to find a demo row's Odoo id.
 
-Lossless by construction: every demo value lands in some Odoo column, references to rows that
-do not exist become NULL (as the demo profile's left joins see them), and account numbers
-missing from the chart are kept as text in `x_account_code`.
+Lossless by construction: every demo value lands in some Odoo column; optional references to
+rows that do not exist become NULL (as the demo profile's left joins see them), required ones
+are left to the foreign keys to reject; account numbers missing from the chart are kept as
+text in `x_account_code`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def _analytic_distribution(cost_center_id: str, cost_unit_id: str) -> str:
 
 
 def _purchase_state_column(position: int) -> str:
+    """SQL for one of Odoo's three purchase status fields: 0 state, 1 receipt_status, 2 invoice_status."""
     mapping = {status: states[position] for status, states in settings.PURCHASE_STATES.items()}
     whens = " ".join(f"WHEN {_literal(status)} THEN {_literal(value)}" for status, value in mapping.items())
     fallback = "o.status" if position == 0 else ("'no'" if position == 2 else "NULL")
