@@ -240,7 +240,8 @@ def _steps() -> list[tuple[str, str]]:
         ),
         (
             "odoo_account_account_account_tag",
-            """SELECT gl_account_id AS account_account_id, 1 AS account_account_tag_id
+            """SELECT row_number() OVER (ORDER BY gl_account_id) AS id, gl_account_id AS account_account_id,
+                      1 AS account_account_tag_id, updated_at AS write_date
                FROM demo_gl_account WHERE account_class = 'tax'""",
         ),
         (
@@ -268,7 +269,8 @@ def _steps() -> list[tuple[str, str]]:
         ),
         (
             "odoo_account_account_tax_default_rel",
-            """SELECT a.gl_account_id AS account_id, t.tax_code_id AS tax_id
+            """SELECT row_number() OVER (ORDER BY a.gl_account_id) AS id, a.gl_account_id AS account_id,
+                      t.tax_code_id AS tax_id, a.updated_at AS write_date
                FROM demo_gl_account a JOIN demo_tax_code t ON t.tax_code_id = a.auto_tax_code_id""",
         ),
         (
@@ -509,7 +511,8 @@ def _steps() -> list[tuple[str, str]]:
         ),
         (
             "odoo_account_move_line_account_tax_rel",
-            """SELECT id AS account_move_line_id, _tax_id AS account_tax_id
+            """SELECT row_number() OVER (ORDER BY id) AS id, id AS account_move_line_id, _tax_id AS account_tax_id,
+                      write_date
                FROM odoo_account_move_line WHERE _tax_id IS NOT NULL AND display_type = 'product'""",
         ),
         (
@@ -546,7 +549,8 @@ def _steps() -> list[tuple[str, str]]:
         ),
         (
             "odoo_account_tax_purchase_order_line_rel",
-            """SELECT id AS purchase_order_line_id, _tax_id AS account_tax_id
+            """SELECT row_number() OVER (ORDER BY id) AS id, id AS purchase_order_line_id,
+                      _tax_id AS account_tax_id, write_date
                FROM odoo_purchase_order_line WHERE _tax_id IS NOT NULL""",
         ),
         (

@@ -4,7 +4,8 @@
 --
 -- Odoo conventions kept here:
 --   * every table has `id serial` and `write_date` (UTC, no time zone, microseconds; the extract cursor);
---     many2many tables (`*_rel`) have neither, as in Odoo: a composite key and no cursor;
+--     Odoo's many2many tables (`*_rel`) have neither; here they carry both, so extraction stays
+--     incremental (a profile for a real Odoo lists them without a cursor and reloads them in full);
 --   * `active = false` archives a record (the inverse of the demo's is_deleted);
 --   * translatable names are JSONB keyed by language ({"en_US": "..."}), as Odoo 16+ stores them;
 --   * one res_partner table for companies' own addresses, customers, vendors and employees' contacts;
@@ -164,8 +165,10 @@ CREATE TABLE account_account (
 );
 
 CREATE TABLE account_account_account_tag (
+    id                      serial PRIMARY KEY,
     account_account_id      integer NOT NULL,
-    account_account_tag_id  integer NOT NULL
+    account_account_tag_id  integer NOT NULL,
+    write_date              timestamp NOT NULL
 );
 
 CREATE TABLE account_tax (
@@ -198,8 +201,10 @@ CREATE TABLE account_tax_repartition_line (
 
 -- Default taxes of an account: for a DATEV automatic account (Automatikkonto) the tax it implies.
 CREATE TABLE account_account_tax_default_rel (
+    id          serial PRIMARY KEY,
     account_id  integer NOT NULL,
-    tax_id      integer NOT NULL
+    tax_id      integer NOT NULL,
+    write_date  timestamp NOT NULL
 );
 
 CREATE TABLE account_analytic_plan (
@@ -339,8 +344,10 @@ CREATE TABLE account_move_line (
 );
 
 CREATE TABLE account_move_line_account_tax_rel (
-    account_move_line_id    integer NOT NULL,
-    account_tax_id          integer NOT NULL
+    id                    serial PRIMARY KEY,
+    account_move_line_id  integer NOT NULL,
+    account_tax_id        integer NOT NULL,
+    write_date            timestamp NOT NULL
 );
 
 CREATE TABLE purchase_order (
@@ -382,8 +389,10 @@ CREATE TABLE purchase_order_line (
 );
 
 CREATE TABLE account_tax_purchase_order_line_rel (
+    id                      serial PRIMARY KEY,
     purchase_order_line_id  integer NOT NULL,
-    account_tax_id          integer NOT NULL
+    account_tax_id          integer NOT NULL,
+    write_date              timestamp NOT NULL
 );
 
 -- Goods receipts are incoming pickings; their lines are stock moves.
@@ -469,10 +478,6 @@ CREATE TABLE ir_model_data (
 
 -- @constraints: everything below runs after the bulk load.
 
-ALTER TABLE account_account_account_tag ADD PRIMARY KEY (account_account_id, account_account_tag_id);
-ALTER TABLE account_account_tax_default_rel ADD PRIMARY KEY (account_id, tax_id);
-ALTER TABLE account_move_line_account_tax_rel ADD PRIMARY KEY (account_move_line_id, account_tax_id);
-ALTER TABLE account_tax_purchase_order_line_rel ADD PRIMARY KEY (purchase_order_line_id, account_tax_id);
 
 ALTER TABLE res_partner ADD FOREIGN KEY (country_id) REFERENCES res_country(id);
 ALTER TABLE res_partner ADD FOREIGN KEY (company_id) REFERENCES res_company(id);
@@ -558,3 +563,7 @@ CREATE INDEX ir_model_data_model_res_id_index ON ir_model_data (model, res_id);
 CREATE INDEX ir_model_data_write_date_index ON ir_model_data (write_date);
 CREATE INDEX account_move_line_write_date_index ON account_move_line (write_date);
 CREATE INDEX account_move_write_date_index ON account_move (write_date);
+CREATE UNIQUE INDEX account_account_account_tag_uniq ON account_account_account_tag (account_account_id, account_account_tag_id);
+CREATE UNIQUE INDEX account_account_tax_default_rel_uniq ON account_account_tax_default_rel (account_id, tax_id);
+CREATE UNIQUE INDEX account_move_line_account_tax_rel_uniq ON account_move_line_account_tax_rel (account_move_line_id, account_tax_id);
+CREATE UNIQUE INDEX account_tax_purchase_order_line_rel_uniq ON account_tax_purchase_order_line_rel (purchase_order_line_id, account_tax_id);

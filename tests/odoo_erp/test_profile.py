@@ -28,7 +28,8 @@ def staged(tmp_path_factory, postgres_url):
     run_erpload(
         "run", "--staging", str(staging["demo"]), "--profile", "demo", "--erp-url", f"sqlite:///{work / 'demo.sqlite'}"
     )
-    run_erpload("run", "--staging", str(staging["odoo"]), "--profile", "odoo", "--erp-url", postgres_url)
+    for _ in range(2):  # the second run must find nothing new
+        run_erpload("run", "--staging", str(staging["odoo"]), "--profile", "odoo", "--erp-url", postgres_url)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name, path in staging.items():
@@ -50,3 +51,13 @@ def test_both_profiles_give_the_same_canonical_rows(staged, entity):
     assert only_in("demo", "odoo") == []
     assert only_in("odoo", "demo") == []
     assert staged.execute(f'SELECT count(*) FROM odoo.erp."{entity}"').fetchone()[0] > 0
+
+
+def test_second_run_of_the_odoo_erp_loads_and_maps_nothing(staged):
+    last_runs = staged.execute(
+        "SELECT command, sum(loaded), sum(unchanged) FROM odoo.main.runs "
+        "WHERE started_at = (SELECT max(started_at) FROM odoo.main.runs r WHERE r.command = runs.command) "
+        "GROUP BY command ORDER BY command"
+    ).fetchall()
+    assert [(command, loaded) for command, loaded, _ in last_runs] == [("extract", 0), ("map", 0)]
+    assert all(unchanged > 0 for _, _, unchanged in last_runs)
