@@ -72,8 +72,10 @@ def touch_one_percent(erp: Path) -> int:
     with sqlite3.connect(erp) as con:
         for table in TRANSACTIONAL:
             pk = con.execute(f"select name from pragma_table_info('{table}') where pk = 1").fetchone()[0]
+            # each row its own instant, as edits in an ERP have
             cur = con.execute(
-                f"update {table} set updated_at = '2026-11-21 12:00:00.000000' where {pk} % 100 = 7")
+                f"update {table} set updated_at = '2026-11-21 12:' || printf('%02d:%02d.%06d', "
+                f"({pk} / 1000000) % 60, ({pk} / 10000) % 60, {pk} % 1000000) where {pk} % 100 = 7")
             touched += cur.rowcount
     return touched
 

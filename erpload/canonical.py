@@ -417,12 +417,13 @@ def entity(name: str) -> Entity:
 
 
 def create_table_sql(ent: Entity, schema: str) -> str:
-    """DDL for the canonical table, plus erpload's bookkeeping columns."""
+    """DDL for the canonical table, plus erpload's bookkeeping columns (row hash, last run that changed it)."""
     cols = [f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in ent.columns]
     cols.append('"_row_hash" UBIGINT NOT NULL')
     cols.append('"_run_id" VARCHAR NOT NULL')
-    key = ", ".join(f'"{k}"' for k in ent.key)
-    return f'CREATE TABLE IF NOT EXISTS {schema}."{ent.name}" ({", ".join(cols)}, PRIMARY KEY ({key}))'
+    # No PRIMARY KEY constraint: map already guarantees one row per key (duplicates become rejects),
+    # and DuckDB would maintain and checkpoint an index over every key on each run.
+    return f'CREATE TABLE IF NOT EXISTS {schema}."{ent.name}" ({", ".join(cols)})'
 
 
 def markdown_table() -> str:

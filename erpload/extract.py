@@ -9,15 +9,16 @@ import dlt
 import duckdb
 import sqlalchemy as sa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from erpload.errors import ProfileError, SourceError, StagingError
-from erpload.profiles import Profile
+from erpload.profiles import Profile, TableSpec
 from erpload.progress import Progress
 from erpload.runs import Run, TableResult
 from erpload.settings import Settings
-from erpload.staging import connect, is_lock_error, lock_error, table_exists
-from sources.erp import erp
+from erpload.staging import connect, duckdb_config, is_lock_error, lock_error, table_exists
+from sources.erp import erp, has_nothing_new
 from sources.erp.empty_tables import create_table_ddl
 from sources.erp.settings import SOURCE_NAME
 
@@ -45,11 +46,8 @@ def erp_engine(settings: Settings) -> sa.Engine:
                           hint="set sources.erp.credentials to e.g. postgresql://user:password@host/db") from exc
 
 
-def check_profile_against_erp(profile: Profile, engine: sa.Engine, erp_label: str) -> dict[str, int]:
-    """Fail before touching staging if the ERP is unreachable or the profile names what it lacks.
-
-    Returns the row count of each table (the denominator for progress).
-    """
+def check_profile_against_erp(profile: Profile, engine: sa.Engine, erp_label: str) -> None:
+    """Fail before touching staging if the ERP is unreachable or the profile names what it lacks."""
     try:
         inspector = sa.inspect(engine)
         existing = set(inspector.get_table_names())
@@ -71,12 +69,13 @@ def check_profile_against_erp(profile: Profile, engine: sa.Engine, erp_label: st
                                    table=spec.name, column=col,
                                    hint="fix primary_key/cursor in the profile; the table has: "
                                         + ", ".join(sorted(columns)))
-    counts = {}
+
+
+def row_counts(engine: sa.Engine, tables: list[TableSpec]) -> dict[str, int]:
+    """Rows per table: the denominators of the progress bars."""
     with engine.connect() as con:
-        for spec in profile.tables:
-            counts[spec.name] = int(con.execute(sa.select(sa.func.count()).select_from(sa.table(spec.name)))
-                                    .scalar_one())
-    return counts
+        return {t.name: int(con.execute(sa.select(sa.func.count()).select_from(sa.table(t.name))).scalar_one())
+                for t in tables}
 
 
 def extract_pipeline(settings: Settings) -> dlt.Pipeline:
@@ -85,21 +84,36 @@ def extract_pipeline(settings: Settings) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         pipelines_dir=str(settings.pipelines_dir),
-        destination=dlt.destinations.duckdb(str(settings.staging_path)),
+        destination=dlt.destinations.duckdb(
+            DuckDbCredentials(str(settings.staging_path), global_config=duckdb_config())),
         dataset_name=RAW_DATASET,
     )
 
 
+def _incremental_state(pipeline: dlt.Pipeline, spec: TableSpec) -> dict[str, Any]:
+    resources: dict[str, Any] = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    state: dict[str, Any] = resources.get(spec.name, {}).get("incremental", {}).get(spec.cursor or "", {})
+    return state
+
+
 def _cursor_values(pipeline: dlt.Pipeline, profile: Profile) -> dict[str, str | None]:
-    resources: dict[str, Any] = (
-        pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
-    )
     out: dict[str, str | None] = {}
     for spec in profile.tables:
-        inc = resources.get(spec.name, {}).get("incremental", {}).get(spec.cursor or "", {})
-        last = inc.get("last_value")
+        last = _incremental_state(pipeline, spec).get("last_value")
         out[spec.name] = str(last) if last is not None else None
     return out
+
+
+def _tables_to_read(pipeline: dlt.Pipeline, profile: Profile, engine: sa.Engine) -> list[TableSpec]:
+    """The profile's tables minus those that provably have nothing new (see `has_nothing_new`)."""
+    wanted = []
+    for spec in profile.tables:
+        state = _incremental_state(pipeline, spec)
+        if spec.cursor and state.get("last_value") is not None and has_nothing_new(
+                engine, spec.name, spec.cursor, state["last_value"], len(state.get("unique_hashes", []))):
+            continue
+        wanted.append(spec)
+    return wanted
 
 
 _NAMING = NamingConvention()
@@ -119,27 +133,34 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
     """Extract every table the profile lists; fills `run` with one result per table."""
     engine = erp_engine(settings)
     try:
-        totals = check_profile_against_erp(profile, engine, settings.erp_url_for_humans)
+        check_profile_against_erp(profile, engine, settings.erp_url_for_humans)
         with connect(settings.staging_path):  # fail early and clearly if another process holds the file
             pass
         pipeline = extract_pipeline(settings)
-        with Progress("extract", totals, enabled=show_progress) as progress:
-            source = erp(
-                credentials=engine,
-                tables=[(t.name, t.primary_key, t.cursor) for t in profile.tables],
-                backend=settings.backend,
-                chunk_size=settings.chunk_size,
-                on_batch=progress.advance,
-            )
-            try:
-                pipeline.run(source)
-            except PipelineStepFailed as exc:
-                if is_lock_error(exc):
-                    raise lock_error(settings.staging_path, exc) from exc
-                raise StagingError(f"extract failed in dlt's {exc.step} step: {exc.exception}",
-                                   hint="see the message above; staging keeps the last complete load") from exc
-        trace = pipeline.last_trace
-        loaded = dict(trace.last_normalize_info.row_counts) if trace and trace.last_normalize_info else {}
+        to_read = _tables_to_read(pipeline, profile, engine)
+        loaded: dict[str, int] = {}
+        load_id = None
+        if to_read:
+            totals = row_counts(engine, to_read) if show_progress else {}
+            with Progress("extract", totals, enabled=show_progress) as progress:
+                source = erp(
+                    credentials=engine,
+                    tables=[(t.name, t.primary_key, t.cursor) for t in to_read],
+                    backend=settings.backend,
+                    chunk_size=settings.chunk_size,
+                    on_batch=progress.advance,
+                )
+                try:
+                    info = pipeline.run(source)
+                except PipelineStepFailed as exc:
+                    if is_lock_error(exc):
+                        raise lock_error(settings.staging_path, exc) from exc
+                    raise StagingError(f"extract failed in dlt's {exc.step} step: {exc.exception}",
+                                       hint="see the message above; staging keeps the last complete load") from exc
+            load_id = max(info.loads_ids) if info.loads_ids else None
+            trace = pipeline.last_trace
+            if trace and trace.last_normalize_info:
+                loaded = dict(trace.last_normalize_info.row_counts)
         cursors = _cursor_values(pipeline, profile)
         with connect(settings.staging_path) as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_DATASET}")
@@ -153,4 +174,5 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
     for spec in profile.tables:
         n = int(loaded.get(staged_table_name(spec.name), 0))
         run.add(TableResult(table=f"{RAW_DATASET}.{staged_table_name(spec.name)}", loaded=n,
-                            unchanged=max(staged_counts[spec.name] - n, 0), cursor=cursors.get(spec.name)))
+                            unchanged=max(staged_counts[spec.name] - n, 0), cursor=cursors.get(spec.name),
+                            load_id=load_id))

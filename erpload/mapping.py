@@ -1,9 +1,10 @@
 """`erpload map`: erp_raw → the canonical dataset `erp`, per the profile's SQL, merged by business key.
 
-Each entity's SQL is evaluated in full inside DuckDB, checked against the canonical model, and
-diffed with what `erp` already holds by a hash of the row: only new and changed rows are written,
-rows gone from the profile's output are deleted, unchanged rows are left alone. All entities are
-computed and checked before anything is written, and the writes happen in one transaction, so a
+Per entity, the profile's SQL is checked against the canonical model, evaluated once into a typed
+table with a hash of each row, and merged with what `erp` holds: new and changed rows are written,
+unchanged rows are left alone. A plain select-join is evaluated only for rows whose erp_raw inputs
+changed since the last map (see `incremental_sql`); otherwise, or with `full`, in full, which also
+deletes rows gone from the profile's output. All entities are mapped in one transaction, so a
 profile error leaves `erp` exactly as it was.
 """
 
@@ -18,8 +19,8 @@ import duckdb
 
 from erpload import canonical
 from erpload.canonical import Entity
-from erpload.errors import ProfileError
-from erpload.incremental_sql import restrict_to_changes
+from erpload.incremental_sql import input_tables, restrict_to_changes
+from erpload.model_check import check_output_shape, quote, sql_failure
 from erpload.profiles import Profile
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, table_exists
@@ -27,197 +28,150 @@ from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, 
 CANONICAL_DATASET = "erp"
 RAW_DATASET = "erp_raw"
 TARGET = "erp"
-
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
-                  "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
-_NUMERIC_TYPES = _INTEGER_TYPES | {"FLOAT", "DOUBLE", "REAL"}
-_TIMESTAMP_TYPES = {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"}
+_ROWS = "_map_rows"  # temp table: one entity's rows, typed, with _row_hash
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _family_ok(canonical_type: str, actual: str) -> bool:
-    """Whether a profile column of type `actual` may feed a canonical column (values checked separately)."""
-    if canonical_type.startswith("DECIMAL"):
-        return actual.startswith("DECIMAL") or actual in _NUMERIC_TYPES
-    if canonical_type in ("INTEGER", "BIGINT"):
-        return actual in _INTEGER_TYPES or actual.startswith("DECIMAL")
-    if canonical_type == "TIMESTAMP":
-        return actual in _TIMESTAMP_TYPES
-    return actual == canonical_type
-
-
-def _is_numeric(t: str) -> bool:
-    return t.startswith("DECIMAL") or t in _NUMERIC_TYPES
-
-
-@dataclass
-class _Staged:
+@dataclass(frozen=True)
+class _Plan:
     entity: Entity
-    typed: str  # temp table with canonical column types
-    incremental: bool  # only rows whose inputs changed; nothing can be found deleted
+    sql: str
+    incremental: bool  # only rows whose inputs changed: nothing can be found deleted
+    skip: bool = False  # no input table received a load since the last map
+
+    @property
+    def target(self) -> str:
+        return f"{CANONICAL_DATASET}.{quote(self.entity.name)}"
+
+    @property
+    def key_match(self) -> str:
+        return " AND ".join(f"t.{quote(k)} = v.{quote(k)}" for k in self.entity.key)
 
 
-def _stage_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, sql: str,
-                  incremental: bool) -> _Staged:
-    """Evaluate the profile's SQL for one entity and cast it to the canonical types, or fail clearly."""
-    raw = f"_raw_{ent.name}"
+def _stage_rows(con: duckdb.DuckDBPyConnection, profile: Profile, plan: _Plan) -> None:
+    """Evaluate the entity's SQL once, cast to the canonical types, with a hash of each row."""
+    ent = plan.entity
+    check_output_shape(con, profile, ent, plan.sql)
+    cast = ", ".join(f"CAST({quote(c.name)} AS {c.type}) AS {quote(c.name)}" for c in ent.columns)
+    cols = ", ".join(quote(c) for c in ent.column_names)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {sql}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_ROWS} AS SELECT *, hash({cols}) AS _row_hash "
+                    f"FROM (SELECT {cast} FROM ({plan.sql}) q)")
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        hint = "run that SQL in `duckdb <staging file>` to debug it"
-        if "does not exist" in first and "erp_raw" in profile.entity_sql[ent.name]:
-            hint = ("run `erpload extract` first, or add the missing ERP table to the profile's [tables]; "
-                    + hint)
-        raise ProfileError(f"its SQL fails: {first}", profile=profile.name, entity=ent.name, hint=hint) from exc
-
-    actual = {r[0]: str(r[1]) for r in con.execute(f"DESCRIBE {raw}").fetchall()}
-    missing = [c for c in ent.column_names if c not in actual]
-    extra = [c for c in actual if c not in ent.column_names]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append("missing column(s) " + ", ".join(missing))
-        if extra:
-            parts.append("column(s) not in the canonical model " + ", ".join(extra))
-        raise ProfileError("; ".join(parts), profile=profile.name, entity=ent.name,
-                           column=(missing or extra)[0],
-                           hint=f"the SQL must return exactly: {', '.join(ent.column_names)} "
-                                "(`erpload model` lists them with types)")
-
-    for col in ent.columns:
-        got = actual[col.name]
-        if not _family_ok(col.type, got):
-            raise ProfileError(f"is {got}, the canonical type is {col.type}", profile=profile.name,
-                               entity=ent.name, column=col.name,
-                               hint=f"cast it in the SQL: CAST(<expr> AS {col.type}) AS {col.name}")
-        if _is_numeric(got) and got != col.type:
-            _check_lossless(con, profile, ent, raw, col.name, col.type, got)
-
-    typed = f"_typed_{ent.name}"
-    select = ", ".join(f"CAST({_q(c.name)} AS {c.type}) AS {_q(c.name)}" for c in ent.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT {select} FROM {raw}")
-    con.execute(f"DROP TABLE {raw}")
-    return _Staged(ent, typed, incremental)
+        raise sql_failure(profile, ent, exc) from exc
 
 
-def _check_lossless(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, raw: str, col: str,
-                    target: str, actual: str) -> None:
-    qc = _q(col)
-    bad = con.execute(
-        f"SELECT count(*), any_value(CAST({qc} AS VARCHAR)) FROM {raw} WHERE {qc} IS NOT NULL AND "
-        f"(TRY_CAST({qc} AS {target}) IS NULL OR CAST(TRY_CAST({qc} AS {target}) AS {actual}) <> {qc})"
-    ).fetchone()
-    if bad and bad[0]:
-        raise ProfileError(f"{bad[0]} value(s) do not fit {target} without loss (e.g. {bad[1]})",
-                           profile=profile.name, entity=ent.name, column=col,
-                           hint=f"round or convert them in the SQL so they fit {target}")
+def _reject_checks(plan: _Plan) -> list[tuple[str, str, str, str]]:
+    """(condition on row v, field, reason, hint) per check, as SQL expressions."""
+    ent = plan.entity
+    keys = ", ".join(quote(k) for k in ent.key)
+    key_label = "/".join(ent.key)
+    checks = [
+        (f"v.{quote(c.name)} IS NULL", f"'{c.name}'",
+         f"'{'key' if c.name in ent.key else 'required'} column {c.name} is empty'",
+         f"'fill {c.name} in the ERP, or map it in the profile''s SQL for {ent.name}'")
+        for c in ent.columns if not c.nullable
+    ]
+    fix_key = "'make the key unique in the ERP (e.g. a renumbered document), or fix the profile''s join'"
+    checks.append((f"count(*) OVER (PARTITION BY {keys}) > 1", f"'{key_label}'",
+                   f"'duplicate key: ' || count(*) OVER (PARTITION BY {keys}) || ' rows share this {key_label}'",
+                   fix_key))
+    if plan.incremental:
+        # only changed rows are staged: a key clash with a row mapped earlier must be caught too
+        checks.append((f"EXISTS (SELECT 1 FROM {plan.target} t WHERE {plan.key_match} AND t.erp_id <> v.erp_id)",
+                       f"'{key_label}'", f"'duplicate key: another ERP record already holds this {key_label}'",
+                       fix_key))
+    return checks
 
 
-def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, staged: _Staged, run_id: str) -> int:
-    """Move rows with an empty key or required field, or a duplicate key, into erpload.rejects."""
-    ent, typed = staged.entity, staged.typed
-    key_expr = " || '/' || ".join(f"coalesce(CAST({_q(k)} AS VARCHAR), '')" for k in ent.key)
-    record_cols = [c.name for c in ent.columns if c.type != canonical.BYTES]
-    record_expr = "to_json({" + ", ".join(f"{_q(c)}: {_q(c)}" for c in record_cols) + "})"
-    checks = []
-    for col in ent.columns:
-        if col.nullable:
-            continue
-        is_key = col.name in ent.key
-        checks.append((
-            f"{_q(col.name)} IS NULL",
-            f"'{col.name}'",
-            f"'{'key' if is_key else 'required'} column {col.name} is empty'",
-            f"'fill {col.name} in the ERP, or map it in the profile''s SQL for {ent.name}'",
-        ))
-    dup_keys = ", ".join(_q(k) for k in ent.key)
-    checks.append((
-        f"count(*) OVER (PARTITION BY {dup_keys}) > 1",
-        "'" + "/".join(ent.key) + "'",
-        f"'duplicate key: ' || count(*) OVER (PARTITION BY {dup_keys}) || ' rows share this {'/'.join(ent.key)}'",
-        "'make the key unique in the ERP (e.g. a renumbered document), or fix the profile''s join'",
-    ))
-    if staged.incremental:
-        # only changed rows are here: a key clash with a row already mapped must be caught too
-        target = f"{CANONICAL_DATASET}.{_q(ent.name)}"
-        key_match = " AND ".join(f"t.{_q(k)} = v.{_q(k)}" for k in ent.key)
-        checks.append((
-            f"EXISTS (SELECT 1 FROM {target} t WHERE {key_match} AND t.erp_id <> v.erp_id)",
-            "'" + "/".join(ent.key) + "'",
-            f"'duplicate key: another ERP record already holds this {'/'.join(ent.key)}'",
-            "'make the key unique in the ERP (e.g. a renumbered document), or fix the profile''s join'",
-        ))
+def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> int:
+    """Move rows with an empty key or required column, or a duplicate key, into the rejects table."""
+    ent = plan.entity
+    keys = ", ".join(quote(k) for k in ent.key)
+    required = [f"{quote(c.name)} IS NULL" for c in ent.columns if not c.nullable]
+    # one cheap pass finds the few suspects; the detailed checks below only look at those
+    suspects = [f"SELECT rowid FROM {_ROWS} WHERE {' OR '.join(required)}"] if required else []
+    dup_match = " AND ".join(f"v.{quote(k)} IS NOT DISTINCT FROM d.{quote(k)}" for k in ent.key)
+    suspects.append(f"SELECT v.rowid FROM {_ROWS} v SEMI JOIN "
+                    f"(SELECT {keys} FROM {_ROWS} GROUP BY ALL HAVING count(*) > 1) d ON {dup_match}")
+    if plan.incremental:
+        suspects.append(f"SELECT v.rowid FROM {_ROWS} v JOIN {plan.target} t ON {plan.key_match} "
+                        "WHERE t.erp_id <> v.erp_id")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _suspects AS {' UNION '.join(suspects)}")
+    row = con.execute("SELECT count(*) FROM _suspects").fetchone()
+    if not row or not row[0]:
+        return 0
+
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _suspect_rows AS SELECT rowid AS rid, * FROM {_ROWS} "
+                "WHERE rowid IN (SELECT rowid FROM _suspects)")
+    key_text = " || '/' || ".join(f"coalesce(CAST(v.{quote(k)} AS VARCHAR), '')" for k in ent.key)
+    record = "to_json({" + ", ".join(f"{quote(c.name)}: v.{quote(c.name)}" for c in ent.columns
+                                     if c.type != canonical.BYTES) + "})"
     con.execute("CREATE OR REPLACE TEMP TABLE _bad_rows (rid BIGINT)")
-    for cond, field, reason, hint in checks:
-        # window functions cannot sit in WHERE; evaluate each condition in a subquery first
-        hits = f"SELECT v.rowid AS rid, {key_expr} AS k, {reason} AS reason, ({cond}) AS hit FROM {typed} v"
-        con.execute(
-            f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                SELECT ?, ?, ?, h.k, {field}, NULL, h.reason, {hint}, {record_expr}, now()::TIMESTAMP
-                FROM ({hits}) h JOIN {typed} ON {typed}.rowid = h.rid WHERE h.hit""",
-            [run_id, TARGET, ent.name],
-        )
+    for cond, field, reason, hint in _reject_checks(plan):
+        # window functions cannot sit in WHERE: evaluate each condition in a subquery first
+        hits = f"SELECT v.rid, {key_text} AS k, {reason} AS reason, {record} AS rec, ({cond}) AS hit " \
+               "FROM _suspect_rows v"
+        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
+                        SELECT ?, ?, ?, k, {field}, NULL, reason, {hint}, rec, now()::TIMESTAMP
+                        FROM ({hits}) WHERE hit""", [run_id, TARGET, ent.name])
         con.execute(f"INSERT INTO _bad_rows SELECT rid FROM ({hits}) WHERE hit")
+    con.execute(f"DELETE FROM {_ROWS} WHERE rowid IN (SELECT rid FROM _bad_rows)")
     row = con.execute("SELECT count(DISTINCT rid) FROM _bad_rows").fetchone()
     return int(row[0]) if row else 0
 
 
-def _merge(con: duckdb.DuckDBPyConnection, staged: _Staged, run_id: str) -> tuple[int, int, int]:
-    """Write new and changed rows, delete vanished ones; returns (loaded, unchanged, deleted)."""
-    ent, typed = staged.entity, staged.typed
-    target = f"{CANONICAL_DATASET}.{_q(ent.name)}"
-    con.execute(canonical.create_table_sql(ent, CANONICAL_DATASET))
-    cols = ", ".join(_q(c) for c in ent.column_names)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _valid AS SELECT *, hash({cols}) AS _row_hash FROM {typed} "
-                "WHERE rowid NOT IN (SELECT rid FROM _bad_rows)")
-    key_match = " AND ".join(f"t.{_q(k)} = v.{_q(k)}" for k in ent.key)
-    if staged.incremental:
-        return _upsert_changes(con, staged, target, key_match, run_id)
+def _merge_full(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> tuple[int, int, int]:
+    """Full mode: write new and changed rows, delete vanished ones; returns (loaded, unchanged, deleted)."""
+    target, key_match = plan.target, plan.key_match
+    same_row = f"SELECT 1 FROM {target} t WHERE {key_match} AND t._row_hash = v._row_hash"
     row = con.execute(
-        f"""SELECT
-              (SELECT count(*) FROM _valid v WHERE NOT EXISTS
-                 (SELECT 1 FROM {target} t WHERE {key_match} AND t._row_hash = v._row_hash)),
-              (SELECT count(*) FROM _valid v WHERE EXISTS
-                 (SELECT 1 FROM {target} t WHERE {key_match} AND t._row_hash = v._row_hash)),
-              (SELECT count(*) FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM _valid v WHERE {key_match}))"""
+        f"""SELECT (SELECT count(*) FROM {_ROWS} v WHERE NOT EXISTS ({same_row})),
+                   (SELECT count(*) FROM {_ROWS} v WHERE EXISTS ({same_row})),
+                   (SELECT count(*) FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM {_ROWS} v WHERE {key_match}))"""
     ).fetchone()
     loaded, unchanged, deleted = (int(x) for x in row) if row else (0, 0, 0)
     if loaded or deleted:
         con.execute(f"DELETE FROM {target} t WHERE NOT EXISTS "
-                    f"(SELECT 1 FROM _valid v WHERE {key_match} AND t._row_hash = v._row_hash)")
-        con.execute(f"INSERT INTO {target} SELECT v.*, ? FROM _valid v WHERE NOT EXISTS "
-                    f"(SELECT 1 FROM {target} t WHERE {key_match})", [run_id])
-    con.execute(f"DROP TABLE {typed}")
-    con.execute("DROP TABLE _valid")
+                    f"(SELECT 1 FROM {_ROWS} v WHERE {key_match} AND t._row_hash = v._row_hash)")
+        _insert_new(con, plan, run_id)
     return loaded, unchanged, deleted
 
 
-def _upsert_changes(con: duckdb.DuckDBPyConnection, staged: _Staged, target: str, key_match: str,
-                    run_id: str) -> tuple[int, int, int]:
-    """Incremental mode: write the changed rows; rows not in the delta are unchanged by construction.
+def _merge_changes(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> tuple[int, int, int]:
+    """Incremental mode: write the changed rows; rows not staged are unchanged by construction.
 
     A record whose business key changed in the ERP arrives under its new key; its row under the
-    old key (same erp_id) is deleted.
+    old key (same erp_id) is deleted. The few canonical rows the delta touches are pulled out first,
+    so the comparisons below join small tables instead of the whole canonical table.
     """
-    row = con.execute(f"""SELECT
-            (SELECT count(*) FROM _valid v WHERE NOT EXISTS
-               (SELECT 1 FROM {target} t WHERE {key_match} AND t._row_hash = v._row_hash)),
-            (SELECT count(*) FROM {target} t WHERE EXISTS
-               (SELECT 1 FROM _valid v WHERE v.erp_id = t.erp_id AND NOT ({key_match})))""").fetchone()
+    target, key_match = plan.target, plan.key_match
+    # narrow on purpose: reading every column of the whole canonical table is what costs here
+    narrow = ", ".join(["t.rowid AS rid", "t.erp_id", "t._row_hash", *(f"t.{quote(k)}" for k in plan.entity.key)])
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _touched AS
+                    SELECT {narrow} FROM {target} t SEMI JOIN {_ROWS} v ON {key_match}
+                    UNION SELECT {narrow} FROM {target} t SEMI JOIN {_ROWS} v ON v.erp_id = t.erp_id""")
+    # equality joins with the inequality in WHERE: an inequality in ON makes DuckDB loop over pairs
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _stale AS
+                    SELECT t.rid, false AS rekeyed FROM _touched t JOIN {_ROWS} v ON {key_match}
+                        WHERE t._row_hash <> v._row_hash
+                    UNION SELECT t.rid, true FROM _touched t JOIN {_ROWS} v ON v.erp_id = t.erp_id
+                        WHERE NOT ({key_match})""")
+    new_rows = f"SELECT v.* FROM {_ROWS} v ANTI JOIN _touched t ON {key_match} AND t._row_hash = v._row_hash"
+    row = con.execute(f"SELECT (SELECT count(*) FROM ({new_rows})), "
+                      "(SELECT count(DISTINCT rid) FROM _stale WHERE rekeyed)").fetchone()
     loaded, rekeyed = (int(row[0]), int(row[1])) if row else (0, 0)
     if loaded or rekeyed:
-        con.execute(f"DELETE FROM {target} t WHERE EXISTS (SELECT 1 FROM _valid v WHERE "
-                    f"({key_match} AND t._row_hash <> v._row_hash) OR (v.erp_id = t.erp_id AND NOT ({key_match})))")
-        con.execute(f"INSERT INTO {target} SELECT v.*, ? FROM _valid v WHERE NOT EXISTS "
-                    f"(SELECT 1 FROM {target} t WHERE {key_match})", [run_id])
+        con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT rid FROM _stale)")
+        con.execute(f"INSERT INTO {target} SELECT *, ? FROM ({new_rows})", [run_id])
     total = con.execute(f"SELECT count(*) FROM {target}").fetchone()
-    con.execute(f"DROP TABLE {staged.typed}")
-    con.execute("DROP TABLE _valid")
+    con.execute("DROP TABLE _touched")
+    con.execute("DROP TABLE _stale")
     return loaded, (int(total[0]) if total else 0) - loaded, rekeyed
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> None:
+    con.execute(f"INSERT INTO {plan.target} SELECT v.*, ? FROM {_ROWS} v WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {plan.target} t WHERE {plan.key_match})", [run_id])
 
 
 def _latest_load_id(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -227,58 +181,85 @@ def _latest_load_id(con: duckdb.DuckDBPyConnection) -> str | None:
     return str(row[0]) if row and row[0] is not None else None
 
 
-def _plan(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool) -> tuple[str, bool]:
-    """The SQL to evaluate for `ent`: restricted to changed inputs when the last map allows it."""
-    sql = profile.entity_sql[ent.name]
-    if full or not table_exists(con, CANONICAL_DATASET, ent.name):
-        return sql, False
-    state = con.execute(f"SELECT sql_hash, last_load_id FROM {FRAMEWORK_SCHEMA}.map_state "
-                        "WHERE profile = ? AND entity = ?", [profile.name, ent.name]).fetchone()
-    if not state or state[0] != _sql_hash(sql) or state[1] is None:
-        return sql, False
-    restricted = restrict_to_changes(sql, str(state[1]), RAW_DATASET)
-    return (restricted, True) if restricted else (sql, False)
-
-
 def _sql_hash(sql: str) -> str:
     return hashlib.sha256(" ".join(sql.split()).encode()).hexdigest()
 
 
-def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = False) -> list[str]:
-    """Map every entity the profile defines; returns the canonical entities it does not define.
+def _plan(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool,
+          newest: dict[str, str] | None) -> _Plan:
+    """Evaluate only changed inputs when the last map saw the same SQL and the SQL allows it."""
+    sql = profile.entity_sql[ent.name]
+    if full or not table_exists(con, CANONICAL_DATASET, ent.name):
+        return _Plan(ent, sql, False)
+    state = con.execute(f"SELECT sql_hash, last_load_id FROM {FRAMEWORK_SCHEMA}.map_state "
+                        "WHERE profile = ? AND entity = ?", [profile.name, ent.name]).fetchone()
+    if not state or state[0] != _sql_hash(sql) or state[1] is None:
+        return _Plan(ent, sql, False)
+    inputs = input_tables(sql, RAW_DATASET)
+    if newest is not None and inputs is not None and all(t in newest and newest[t] <= str(state[1]) for t in inputs):
+        return _Plan(ent, sql, True, skip=True)
+    restricted = restrict_to_changes(sql, str(state[1]), RAW_DATASET)
+    return _Plan(ent, restricted, True) if restricted else _Plan(ent, sql, False)
 
-    Each entity is mapped incrementally (only rows whose erp_raw inputs changed since the last map)
-    when its SQL allows it and is unchanged since then; otherwise, or with `full`, in full, which
-    also finds rows that vanished from the profile's output and deletes them.
+
+def _newest_loads(con: duckdb.DuckDBPyConnection, watermark: str | None) -> dict[str, str] | None:
+    """erp_raw table → the newest load that wrote rows into it ("" if none), as extract recorded it.
+
+    None when the newest load in erp_raw is not one extract recorded (erp_raw was loaded some other
+    way): then any table may have changed.
     """
+    if watermark is None:
+        return None
+    rows = con.execute(
+        f"""SELECT replace(table_name, '{RAW_DATASET}.', ''), coalesce(max(load_id) FILTER (loaded > 0), ''),
+                   max(load_id)
+            FROM {FRAMEWORK_SCHEMA}.runs WHERE command = 'extract' AND status = 'ok' AND load_id IS NOT NULL
+            GROUP BY ALL""").fetchall()
+    if not rows or max(str(r[2]) for r in rows) < watermark:
+        return None
+    return {str(t): str(newest) for t, newest, _ in rows}
+
+
+def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool,
+                newest: dict[str, str] | None, run: Run) -> TableResult:
+    started = time.perf_counter()
+    plan = _plan(con, profile, ent, full, newest)
+    if plan.skip:
+        total = con.execute(f"SELECT count(*) FROM {plan.target}").fetchone()
+        return TableResult(table=f"{CANONICAL_DATASET}.{ent.name}", unchanged=int(total[0]) if total else 0,
+                           duration_s=time.perf_counter() - started)
+    _stage_rows(con, profile, plan)
+    rejected = _reject_invalid_rows(con, plan, run.run_id)
+    con.execute(canonical.create_table_sql(ent, CANONICAL_DATASET))
+    merge = _merge_changes if plan.incremental else _merge_full
+    loaded, unchanged, deleted = merge(con, plan, run.run_id)
+    con.execute(f"DROP TABLE {_ROWS}")
+    return TableResult(table=f"{CANONICAL_DATASET}.{ent.name}", loaded=loaded, unchanged=unchanged,
+                       rejected=rejected, deleted=deleted, duration_s=time.perf_counter() - started)
+
+
+def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = False) -> list[str]:
+    """Map every entity the profile defines; returns the canonical entities it does not define."""
     with connect(staging_path) as con:
         con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ → TIMESTAMP casts keep UTC wall time
         ensure_framework_tables(con)
-        entities = [e for e in canonical.ENTITIES if e.name in profile.entity_sql]
         watermark = _latest_load_id(con)
+        newest = None if full else _newest_loads(con, watermark)
         con.execute("BEGIN TRANSACTION")
         try:
-            staged = []
-            timings: dict[str, float] = {}
-            for ent in entities:
-                t0 = time.perf_counter()
-                sql, incremental = _plan(con, profile, ent, full)
-                staged.append(_stage_entity(con, profile, ent, sql, incremental))
-                timings[ent.name] = time.perf_counter() - t0
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {CANONICAL_DATASET}")
-            for st in staged:
-                t0 = time.perf_counter()
-                rejected = _reject_invalid_rows(con, st, run.run_id)
-                loaded, unchanged, deleted = _merge(con, st, run.run_id)
-                run.add(TableResult(table=f"{CANONICAL_DATASET}.{st.entity.name}", loaded=loaded,
-                                    unchanged=unchanged, rejected=rejected, deleted=deleted,
-                                    duration_s=timings[st.entity.name] + time.perf_counter() - t0))
+            # entity by entity, so one entity's rows are in flight at a time; the transaction still
+            # makes a failure in the last entity undo the first
+            for ent in canonical.ENTITIES:
+                if ent.name not in profile.entity_sql:
+                    continue
+                run.add(_map_entity(con, profile, ent, full, newest, run))
                 con.execute(
                     f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-                    [profile.name, st.entity.name, _sql_hash(profile.entity_sql[st.entity.name]), watermark])
+                    [profile.name, ent.name, _sql_hash(profile.entity_sql[ent.name]), watermark])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
+            run.results.clear()  # nothing of this run was kept
             raise
     return [e.name for e in canonical.ENTITIES if e.name not in profile.entity_sql]
-

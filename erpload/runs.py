@@ -32,6 +32,7 @@ class TableResult:
     failed: int = 0
     cursor: str | None = None
     duration_s: float | None = None  # None where the step does not time tables one by one
+    load_id: str | None = None  # the dlt load that wrote this table's rows (extract)
 
 
 @dataclass
@@ -64,11 +65,11 @@ class Run:
         finished = datetime.now(UTC).replace(tzinfo=None)
         rows = self.results or [TableResult(table="*")]
         con.executemany(
-            f"INSERT INTO {FRAMEWORK_SCHEMA}.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {FRAMEWORK_SCHEMA}.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 [self.run_id, self.command, self.profile, r.table, self.status, r.loaded, r.unchanged,
                  r.rejected, r.deleted, r.sent, r.failed, r.cursor, self.started_at, finished,
-                 r.duration_s, self.message]
+                 r.duration_s, self.message, r.load_id]
                 for r in rows
             ],
         )

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import dlt
 import duckdb
 
 from erpload.errors import StagingError
@@ -24,7 +25,7 @@ _FRAMEWORK_DDL = (
         run_id VARCHAR NOT NULL, command VARCHAR NOT NULL, profile VARCHAR, table_name VARCHAR NOT NULL,
         status VARCHAR NOT NULL, loaded BIGINT, unchanged BIGINT, rejected BIGINT, deleted BIGINT,
         sent BIGINT, failed BIGINT, cursor VARCHAR, started_at TIMESTAMP NOT NULL,
-        finished_at TIMESTAMP NOT NULL, duration_s DOUBLE, message VARCHAR)""",
+        finished_at TIMESTAMP NOT NULL, duration_s DOUBLE, message VARCHAR, load_id VARCHAR)""",
     f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.rejects (
         run_id VARCHAR NOT NULL, target VARCHAR NOT NULL, entity VARCHAR NOT NULL, record_key VARCHAR,
         field VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, hint VARCHAR, record JSON,
@@ -36,6 +37,14 @@ _FRAMEWORK_DDL = (
 )
 
 _LOCK_PID = re.compile(r"PID (\d+)")
+
+# DuckDB takes up to 80% of RAM by default; staging work spills to disk beyond this instead.
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    """Settings for every connection to the staging file (erpload.memory_limit in dlt config)."""
+    return {"memory_limit": str(dlt.config.get("erpload.memory_limit") or DEFAULT_MEMORY_LIMIT)}
 
 
 def lock_error(path: Path, exc: BaseException) -> StagingError:
@@ -60,7 +69,7 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
                            hint="run `erpload extract` (or `erpload demo`) first")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
     except duckdb.IOException as exc:
         if is_lock_error(exc):
             raise lock_error(path, exc) from exc
@@ -75,6 +84,8 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
 def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in _FRAMEWORK_DDL:
         con.execute(ddl)
+    # staging files made before runs.load_id existed
+    con.execute(f"ALTER TABLE {FRAMEWORK_SCHEMA}.runs ADD COLUMN IF NOT EXISTS load_id VARCHAR")
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -13,27 +13,78 @@ from dlt.sources.sql_database import sql_table
 
 from sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE, SOURCE_NAME
 
-# How SQLite text timestamps are compared: normalised to millisecond text on both sides, so
-# '2026-01-01 10:00:00', '2026-01-01T10:00:00' and '...00.000000' all compare as the same instant.
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%f"
 
+def sqlite_cursor_bound(last: datetime | date) -> str:
+    """The text lower bound that keeps every SQLite row at or after `last`, whatever its text format.
 
-def compare_sqlite_cursor_as_time(query: Any, table: sa.Table, incremental: Any, engine: sa.Engine) -> Any:
-    """Rewrite the incremental WHERE for SQLite, which would otherwise compare timestamps as text.
+    SQLite stores timestamps as text and compares them as text, so SQLAlchemy's bound
+    '2026-01-05 10:00:00.000000' would miss a row written as '2026-01-05 10:00:00'. Cutting the
+    bound to whole seconds ('2026-01-05 10:00:00', or the bare date at midnight) sorts at or before
+    every spelling of the same or a later instant: ' ' and 'T' separators, with or without a
+    fraction. The bound may let in rows from the same second or, for 'T' spellings, the same day;
+    dlt's incremental drops those by their real value. A plain text comparison keeps an index on
+    the cursor column usable.
 
-    The rewrite can only widen the selection to the whole millisecond of the last cursor value;
-    dlt's incremental then drops the rows it already has, so nothing is loaded twice.
+    >>> sqlite_cursor_bound(datetime(2026, 1, 5, 10, 0, 0, 500))
+    '2026-01-05 10:00:00'
+    >>> sqlite_cursor_bound(datetime(2026, 1, 5))
+    '2026-01-05'
     """
+    if isinstance(last, datetime) and last.time() != datetime.min.time():
+        return last.strftime("%Y-%m-%d %H:%M:%S")
+    return last.strftime("%Y-%m-%d")
+
+
+def json_as_text(sql_type: Any) -> Any:
+    """JSON columns are staged as their JSON text (see `adapt_query`)."""
+    return sa.Text() if isinstance(sql_type, sa.JSON) else sql_type
+
+
+def adapt_query(query: Any, table: sa.Table, incremental: Any, engine: sa.Engine) -> Any:
+    """Adjust dlt's SELECT for what the database stores.
+
+    JSON columns are read as text: the pyarrow backend would otherwise turn each JSON object into
+    a struct holding every key seen in the batch (slow, and it changes the document). SQLite text
+    timestamps get an index-friendly lower bound that misses no spelling (`sqlite_cursor_bound`).
+    """
+    json_columns = [c for c in table.c if isinstance(c.type, sa.JSON)]
+    if json_columns:
+        query = query.with_only_columns(
+            *(sa.cast(c, sa.Text).label(c.name) if isinstance(c.type, sa.JSON) else c for c in table.c))
     if engine.dialect.name != "sqlite" or incremental is None or incremental.last_value is None:
         return query
     last = incremental.last_value
     if not isinstance(last, datetime | date):
         return query
-    column = table.c[incremental.cursor_path]
-    last_text = last.isoformat(sep=" ") if isinstance(last, datetime) else last.isoformat()
-    return table.select().where(
-        sa.func.strftime(_SQLITE_TIME, column) >= sa.func.strftime(_SQLITE_TIME, sa.literal(last_text))
-    )
+    # compare as text on purpose (see sqlite_cursor_bound): bind the bound as a string, not a datetime
+    # (a fresh select keeps the columns chosen above but drops dlt's text-unsafe WHERE)
+    return sa.select(*query.selected_columns).select_from(table).where(
+        cursor_filter(table, incremental.cursor_path, last, "sqlite"))
+
+
+def cursor_filter(table: Any, cursor: str, last: Any, dialect: str) -> Any:
+    """The WHERE that selects rows at or after the last cursor value, as `adapt_query` builds it."""
+    column = table.c[cursor]
+    if dialect == "sqlite" and isinstance(last, datetime | date):
+        return column >= sa.literal(sqlite_cursor_bound(last), sa.Text)
+    return column >= last
+
+
+def has_nothing_new(engine: sa.Engine, table_name: str, cursor: str, last: Any, boundary_rows: int) -> bool:
+    """True when the only rows at or after the last cursor value are the ones dlt already has.
+
+    dlt keeps the keys of the rows that sit exactly at the last cursor value. An insert or an
+    update moves a row to or past that value, so it can only add to the rows counted here: equal
+    counts prove nothing changed and the table need not be read at all. The cursor values are
+    compared in Python, as dlt compares them, because SQLite's text bound also admits older rows
+    of the same second.
+    """
+    type_: Any = sa.DateTime() if isinstance(last, datetime) else sa.Date() if isinstance(last, date) else None
+    table = sa.table(table_name, sa.column(cursor, type_))
+    query = sa.select(table.c[cursor]).where(cursor_filter(table, cursor, last, engine.dialect.name))
+    with engine.connect() as con:
+        values = con.execute(query).scalars()
+        return sum(1 for v in values if v is not None and v >= last) <= boundary_rows
 
 
 @dlt.source(name=SOURCE_NAME)
@@ -64,7 +115,8 @@ def erp(
             incremental=dlt.sources.incremental(cursor) if cursor else None,
             primary_key=list(primary_key),
             write_disposition="merge" if cursor else "replace",
-            query_adapter_callback=compare_sqlite_cursor_as_time,
+            query_adapter_callback=adapt_query,
+            type_adapter_callback=json_as_text,
         )
         if on_batch is not None:
             resource.add_map(_batch_counter(name, on_batch))
