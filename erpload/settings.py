@@ -33,8 +33,11 @@ class Settings:
 
     @property
     def pipelines_dir(self) -> Path:
-        """dlt's working dir (state, cursors, load packages) lives beside the staging file."""
-        return self.staging_path.parent / ".erpload" / "pipelines"
+        """dlt's working dir (state, cursors, load packages), beside the staging file and owned by it.
+
+        Keyed by the file's name: two staging files in one directory must not share cursors.
+        """
+        return self.staging_path.parent / ".erpload" / self.staging_path.name / "pipelines"
 
     @property
     def uses_demo_erp(self) -> bool:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from erpload import canonical
+from erpload.cli import app
 from erpload.profiles import load_profile
 from tests.utils import Workspace, table_fingerprint
 
@@ -170,3 +172,31 @@ def test_full_map_finds_rows_gone_from_the_erp(workspace: Workspace) -> None:
                     "(select min(receipt_line_id) from erp_raw.goods_receipt_line)")
     assert workspace.cli("map", "--full").exit_code == 0
     assert workspace.run_results("map")["erp.goods_receipt_lines"][3] == 1
+
+
+def test_new_row_at_exactly_the_last_cursor_value_is_not_missed(workspace: Workspace) -> None:
+    """Unchanged tables are skipped before reading; a new row sharing the last cursor value must not be."""
+    _extract_and_map(workspace)
+    last = workspace.erp("select max(updated_at) from cost_unit")[0][0]
+    company_id = workspace.erp("select company_id from cost_unit limit 1")[0][0]
+    workspace.erp("insert into cost_unit (cost_unit_id, company_id, code, description, updated_at, is_deleted) "
+                  "values (777777, ?, 'KT-NEU', 'Neues Projekt', ?, 0)", [company_id, last])
+    _extract_and_map(workspace)
+    assert workspace.run_results("extract")["erp_raw.cost_unit"][0] == 1
+    assert workspace.scalar("select name from erp.cost_units where erp_id = '777777'") == "Neues Projekt"
+
+
+def test_runs_record_the_dlt_load_of_each_extracted_table(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    load_ids = {r[0] for r in workspace.query("select load_id from runs where command = 'extract'")}
+    assert load_ids == {r[0] for r in workspace.query("select load_id from erp_raw._dlt_loads")}
+
+
+def test_two_staging_files_in_one_directory_keep_their_own_cursors(workspace: Workspace) -> None:
+    assert workspace.cli("extract").exit_code == 0
+    other = workspace.root / "other.duckdb"
+    result = CliRunner().invoke(app, ["extract", "--staging", str(other), "--erp-url", workspace.erp_url, "-q"])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(other), read_only=True) as con:
+        assert con.execute("select count(*) from erp_raw.journal_line").fetchone() == (
+            workspace.erp("select count(*) from journal_line")[0][0],)
