@@ -17,7 +17,7 @@ from erpload.profiles import Profile, TableSpec
 from erpload.progress import Progress
 from erpload.runs import Run, TableResult
 from erpload.settings import Settings
-from erpload.staging import connect, duckdb_config, is_lock_error, lock_error, table_exists
+from erpload.staging import connect, duckdb_config, existing_tables, is_lock_error, lock_error
 from sources.erp import erp, has_nothing_new
 from sources.erp.empty_tables import create_table_ddl
 from sources.erp.settings import SOURCE_NAME
@@ -164,8 +164,9 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
         cursors = _cursor_values(pipeline, profile)
         with connect(settings.staging_path) as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_DATASET}")
+            staged = existing_tables(con, RAW_DATASET)
             for spec in profile.tables:
-                if not table_exists(con, RAW_DATASET, staged_table_name(spec.name)):
+                if staged_table_name(spec.name) not in staged:
                     con.execute(create_table_ddl(engine, spec.name, staged_table_name(spec.name), RAW_DATASET))
             staged_counts = {spec.name: _count(con, staged_table_name(spec.name)) for spec in profile.tables}
     finally:

@@ -40,8 +40,13 @@ def input_tables(sql: str, dataset: str = "erp_raw") -> set[str] | None:
     return {t.name for t in tables}
 
 
-def restrict_to_changes(sql: str, since: str, dataset: str = "erp_raw") -> str | None:
-    """The SQL restricted to rows with an input newer than load `since`; None when that is not safe."""
+def restrict_to_changes(sql: str, since: str, dataset: str = "erp_raw",
+                        changed: set[str] | None = None) -> str | None:
+    """The SQL restricted to rows with an input newer than load `since`; None when that is not safe.
+
+    `changed`, when known, names the tables that received rows after `since`; branches for the
+    others would find nothing and are left out.
+    """
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError:
@@ -59,6 +64,8 @@ def restrict_to_changes(sql: str, since: str, dataset: str = "erp_raw") -> str |
     branches = [
         tree.where(exp.GT(this=exp.column(LOAD_ID_COLUMN, table=s.alias_or_name),
                           expression=exp.Literal.string(since)), copy=True).sql(dialect="duckdb")
-        for s in sources
+        for s in sources if changed is None or s.name in changed
     ]
+    if not branches:
+        branches = [tree.where(exp.false(), copy=True).sql(dialect="duckdb")]
     return "SELECT DISTINCT * FROM (" + "\nUNION ALL ".join(branches) + ") AS changed"

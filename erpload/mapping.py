@@ -23,7 +23,7 @@ from erpload.incremental_sql import input_tables, restrict_to_changes
 from erpload.model_check import check_output_shape, quote, sql_failure
 from erpload.profiles import Profile
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, table_exists
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables
 
 CANONICAL_DATASET = "erp"
 RAW_DATASET = "erp_raw"
@@ -175,7 +175,7 @@ def _insert_new(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> Non
 
 
 def _latest_load_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    if not table_exists(con, RAW_DATASET, "_dlt_loads"):
+    if "_dlt_loads" not in existing_tables(con, RAW_DATASET):
         return None
     row = con.execute(f"SELECT max(load_id) FROM {RAW_DATASET}._dlt_loads WHERE status = 0").fetchone()
     return str(row[0]) if row and row[0] is not None else None
@@ -186,10 +186,10 @@ def _sql_hash(sql: str) -> str:
 
 
 def _plan(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool,
-          newest: dict[str, str] | None) -> _Plan:
+          newest: dict[str, str] | None, mapped_before: set[str]) -> _Plan:
     """Evaluate only changed inputs when the last map saw the same SQL and the SQL allows it."""
     sql = profile.entity_sql[ent.name]
-    if full or not table_exists(con, CANONICAL_DATASET, ent.name):
+    if full or ent.name not in mapped_before:
         return _Plan(ent, sql, False)
     state = con.execute(f"SELECT sql_hash, last_load_id FROM {FRAMEWORK_SCHEMA}.map_state "
                         "WHERE profile = ? AND entity = ?", [profile.name, ent.name]).fetchone()
@@ -198,7 +198,8 @@ def _plan(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: b
     inputs = input_tables(sql, RAW_DATASET)
     if newest is not None and inputs is not None and all(t in newest and newest[t] <= str(state[1]) for t in inputs):
         return _Plan(ent, sql, True, skip=True)
-    restricted = restrict_to_changes(sql, str(state[1]), RAW_DATASET)
+    changed = None if newest is None else {t for t, load in newest.items() if load > str(state[1])}
+    restricted = restrict_to_changes(sql, str(state[1]), RAW_DATASET, changed)
     return _Plan(ent, restricted, True) if restricted else _Plan(ent, sql, False)
 
 
@@ -221,9 +222,9 @@ def _newest_loads(con: duckdb.DuckDBPyConnection, watermark: str | None) -> dict
 
 
 def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool,
-                newest: dict[str, str] | None, run: Run) -> TableResult:
+                newest: dict[str, str] | None, mapped_before: set[str], run: Run) -> TableResult:
     started = time.perf_counter()
-    plan = _plan(con, profile, ent, full, newest)
+    plan = _plan(con, profile, ent, full, newest, mapped_before)
     if plan.skip:
         total = con.execute(f"SELECT count(*) FROM {plan.target}").fetchone()
         return TableResult(table=f"{CANONICAL_DATASET}.{ent.name}", unchanged=int(total[0]) if total else 0,
@@ -245,6 +246,7 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
         ensure_framework_tables(con)
         watermark = _latest_load_id(con)
         newest = None if full else _newest_loads(con, watermark)
+        mapped_before = existing_tables(con, CANONICAL_DATASET)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {CANONICAL_DATASET}")
@@ -253,7 +255,7 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
             for ent in canonical.ENTITIES:
                 if ent.name not in profile.entity_sql:
                     continue
-                run.add(_map_entity(con, profile, ent, full, newest, run))
+                run.add(_map_entity(con, profile, ent, full, newest, mapped_before, run))
                 con.execute(
                     f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
                     [profile.name, ent.name, _sql_hash(profile.entity_sql[ent.name]), watermark])

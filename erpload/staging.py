@@ -88,6 +88,12 @@ def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"ALTER TABLE {FRAMEWORK_SCHEMA}.runs ADD COLUMN IF NOT EXISTS load_id VARCHAR")
 
 
+def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    """The tables of one schema, in one query (information_schema costs ~35 ms a call mid-transaction)."""
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema]).fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
