@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import traceback
 from collections.abc import Callable
@@ -198,8 +199,7 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
     settings = _settings(staging=staging, profile="demo")
     if not settings.uses_demo_erp:
         err.print("note: `erpload demo` always reads the embedded demo ERP, not sources.erp.credentials")
-        settings = Settings(settings.staging_path, "demo", None, settings.demo_erp_path, settings.backend,
-                            settings.chunk_size)
+        settings = dataclasses.replace(settings, erp_credentials=None)
     _guard(lambda: _extract_and_map(settings, quiet))
     db = settings.staging_path
     rel = db.relative_to(Path.cwd()) if db.is_relative_to(Path.cwd()) else db

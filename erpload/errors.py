@@ -4,8 +4,9 @@
     ├── ConfigError          bad or missing configuration: profile, credentials, paths
     │   └── ProfileError     a profile disagrees with the ERP or with the canonical model
     ├── SourceError          the ERP database cannot be read
-    ├── StagingError         the DuckDB staging file cannot be used (e.g. locked by another process)
-    └── RecordError          one record cannot be processed (becomes a reject row, not a crash)
+    └── StagingError         the DuckDB staging file cannot be used (e.g. locked by another process)
+
+Records that cannot be processed are not errors: they become rows in the rejects table.
 """
 
 from __future__ import annotations
@@ -62,23 +63,3 @@ class SourceError(ErploadError):
 
 class StagingError(ErploadError):
     """The DuckDB staging file cannot be opened or written."""
-
-
-class RecordError(ErploadError):
-    """One record cannot be processed; carries what a reject row needs."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        entity: str,
-        record_key: str,
-        field: str | None = None,
-        value: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.entity = entity
-        self.record_key = record_key
-        self.field = field
-        self.value = value
-        super().__init__(f"{entity} {record_key}: {message}", hint=hint)

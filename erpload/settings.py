@@ -13,13 +13,13 @@ from typing import Any
 
 import dlt
 
+from erpload.errors import ConfigError
 from erpload.redact import redact
+from sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE
 
 DEFAULT_STAGING = "erpload.duckdb"
 DEFAULT_DEMO_ERP = "demo_erp.sqlite"
 DEFAULT_PROFILE = "demo"
-DEFAULT_BACKEND = "pyarrow"
-DEFAULT_CHUNK_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -71,5 +71,17 @@ def load_settings(
         erp_credentials=str(credentials) if credentials else None,
         demo_erp_path=Path(_config("erpload.demo_erp") or DEFAULT_DEMO_ERP).resolve(),
         backend=str(backend or _config("sources.erp.backend") or DEFAULT_BACKEND),
-        chunk_size=int(_config("sources.erp.chunk_size") or DEFAULT_CHUNK_SIZE),
+        chunk_size=_chunk_size(_config("sources.erp.chunk_size")),
     )
+
+
+def _chunk_size(value: Any) -> int:
+    try:
+        size = int(value or DEFAULT_CHUNK_SIZE)
+    except (TypeError, ValueError):
+        size = 0
+    if size <= 0:
+        raise ConfigError(f"sources.erp.chunk_size is {value!r}, not a positive number of rows",
+                          hint=f"set it to a whole number such as {DEFAULT_CHUNK_SIZE} in .dlt/config.toml "
+                               "or SOURCES__ERP__CHUNK_SIZE")
+    return size

@@ -179,3 +179,11 @@ def test_profile_path_that_does_not_exist(workspace: Workspace) -> None:
     result = workspace.cli("map", profile=str(Path(workspace.root / "nothing.toml")))
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_bad_chunk_size_is_a_configuration_error(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCES__ERP__CHUNK_SIZE", "lots")
+    result = workspace.cli("extract")
+    assert result.exit_code == 2
+    assert "sources.erp.chunk_size is 'lots'" in result.stderr
+    assert "Traceback" not in result.output
