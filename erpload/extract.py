@@ -26,12 +26,20 @@ RAW_DATASET = "erp_raw"
 PIPELINE_NAME = "erpload_extract"
 
 
+_URL_HINT = ("set sources.erp.credentials (.dlt/secrets.toml or SOURCES__ERP__CREDENTIALS) to a SQLAlchemy URL "
+             "such as postgresql://erp_reader@db-host:5432/erp (password after the user, separated by ':') "
+             "or sqlite:///path/to/erp.sqlite")
+
+
 def erp_engine(settings: Settings) -> sa.Engine:
     try:
         url = sa.make_url(settings.erp_url)
     except sa.exc.ArgumentError as exc:
         raise SourceError(f"'{settings.erp_url_for_humans}' is not a SQLAlchemy URL",
-                          hint="set sources.erp.credentials to e.g. postgresql://user:password@host/db") from exc
+                          hint=_URL_HINT) from exc
+    if url.drivername == "postgresql":
+        # SQLAlchemy 2.1 picks psycopg 3 for a bare postgresql://; erpload ships psycopg2
+        url = url.set(drivername="postgresql+psycopg2")
     # SQLite would silently create an empty database for a mistyped path
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
             and not Path(url.database).exists():
@@ -43,7 +51,7 @@ def erp_engine(settings: Settings) -> sa.Engine:
         return sa.create_engine(url, poolclass=sa.pool.NullPool)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
         raise SourceError(f"'{settings.erp_url_for_humans}' is not a usable SQLAlchemy URL: {exc}",
-                          hint="set sources.erp.credentials to e.g. postgresql://user:password@host/db") from exc
+                          hint=_URL_HINT + "; the database's SQLAlchemy driver must be installed") from exc
 
 
 def check_profile_against_erp(profile: Profile, engine: sa.Engine, erp_label: str) -> None:

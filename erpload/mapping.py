@@ -19,6 +19,7 @@ import duckdb
 
 from erpload import canonical
 from erpload.canonical import Entity
+from erpload.errors import StagingError
 from erpload.incremental_sql import input_tables, restrict_to_changes
 from erpload.model_check import check_output_shape, quote, sql_failure
 from erpload.profiles import Profile
@@ -241,6 +242,8 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
 
 def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = False) -> list[str]:
     """Map every entity the profile defines; returns the canonical entities it does not define."""
+    if not staging_path.exists():
+        raise StagingError(f"the staging file {staging_path} does not exist yet", hint="run `erpload extract` first")
     with connect(staging_path) as con:
         con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ → TIMESTAMP casts keep UTC wall time
         ensure_framework_tables(con)

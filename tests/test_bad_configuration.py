@@ -95,8 +95,9 @@ def test_profile_output_disagreeing_with_model_names_the_column(
     assert expected in result.stderr.replace("\n", " ")
 
 
-def test_unreachable_database_says_so_without_the_password(workspace: Workspace) -> None:
-    result = workspace.cli("extract", erp_url="postgresql+psycopg2://erp:s3cretpw@127.0.0.1:1/erp")
+@pytest.mark.parametrize("scheme", ["postgresql+psycopg2", "postgresql"])
+def test_unreachable_database_says_so_without_the_password(workspace: Workspace, scheme: str) -> None:
+    result = workspace.cli("extract", erp_url=f"{scheme}://erp:s3cretpw@127.0.0.1:1/erp")
     assert result.exit_code == 3
     assert "cannot reach the ERP database" in result.stderr
     assert "s3cretpw" not in result.output
@@ -187,3 +188,11 @@ def test_bad_chunk_size_is_a_configuration_error(workspace: Workspace, monkeypat
     assert result.exit_code == 2
     assert "sources.erp.chunk_size is 'lots'" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_map_before_any_extract_says_what_to_run(workspace: Workspace) -> None:
+    result = workspace.cli("map")
+    assert result.exit_code == 4
+    assert "does not exist yet" in result.stderr
+    assert "erpload extract" in result.stderr
+    assert not workspace.staging.exists()
