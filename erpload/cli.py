@@ -34,6 +34,11 @@ app = typer.Typer(
 )
 demo_erp_app = typer.Typer(help="The embedded demo ERP (SQLite).", no_args_is_help=True)
 app.add_typer(demo_erp_app, name="demo-erp")
+transform_app = typer.Typer(help="canonical erp → one target's dataset, validated; bad records to rejects.",
+                            no_args_is_help=True)
+app.add_typer(transform_app, name="transform")
+export_app = typer.Typer(help="A target's dataset → files (DATEV EXTF).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 # Wide enough for the summary table when output goes to a file or a CI log.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -111,6 +116,8 @@ def print_summary(run: Run) -> None:
     table.add_row("[bold]total[/]", f"{t.loaded:,}", f"{t.unchanged:,}", f"{t.rejected:,}", f"{t.deleted:,}",
                   "", f"{run.duration_s:.1f}")
     out.print(table)
+    for note in run.notes:
+        out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
 
 
 def _ensure_demo_erp(settings: Settings, quiet: bool) -> None:
@@ -210,6 +217,81 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
         "select entity, reason, count(*) from erpload.rejects group by all",
     ):
         out.print(f'  duckdb {rel} "{sql}"', highlight=False, soft_wrap=True)
+
+
+def _transform_datev(settings: Settings) -> None:
+    from erpload.staging import connect, ensure_framework_tables, table_exists
+    from transforms.datev.config import load_datev_settings
+    from transforms.datev.transform import run_transform
+
+    datev = load_datev_settings()
+
+    def body(run: Run) -> None:
+        with connect(settings.staging_path) as con:
+            if not table_exists(con, "erp", "companies"):
+                raise ConfigError("the canonical erp dataset is empty", hint="run `erpload run` (extract and map) "
+                                  "first")
+            ensure_framework_tables(con)
+            con.begin()
+            run_transform(con, run, datev.period)
+            con.commit()
+
+    _execute("transform datev", settings, None, body)
+
+
+def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str] | None, period: str | None,
+                  reexport: str | None, dry_run: bool) -> None:
+    from erpload.staging import connect, ensure_framework_tables
+    from transforms.datev.config import load_datev_settings
+    from transforms.datev.export import publish, run_export
+
+    datev = load_datev_settings(out_dir)
+
+    def body(run: Run) -> None:
+        with connect(settings.staging_path) as con:
+            ensure_framework_tables(con)
+            con.begin()
+            plan = run_export(con, run, datev.out_dir, companies=companies, period=period, reexport=reexport,
+                              dry_run=dry_run)
+            con.commit()
+        if not dry_run:
+            publish(datev.out_dir, plan)
+        verb = "would write" if dry_run else "wrote"
+        for f in plan.files:
+            totals = f" · Soll {f.debit_total} · Haben {f.credit_total}" if f.debit_total is not None else ""
+            out.print(f"{verb} {datev.out_dir / f.file}: {f.rows:,} rows{totals}", highlight=False)
+        if not plan.files:
+            out.print("nothing new to export", highlight=False)
+
+    _execute("export datev" + (" (dry run)" if dry_run else ""), settings, None, body)
+
+
+@transform_app.command("datev")
+def transform_datev(staging: StagingOpt = None) -> None:
+    """erp → dataset datev: Buchungsstapel, Debitoren/Kreditoren and Kontenbeschriftungen rows, checked
+    against DATEV's rules; every record that fails goes to erpload.rejects with the reason and the fix."""
+    settings = _settings(staging=staging)
+    _guard(lambda: _transform_datev(settings))
+
+
+@export_app.command("datev")
+def export_datev(
+    staging: StagingOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Directory for the EXTF files and manifest.json "
+                                                 "[erpload.datev.out; default out/datev]")] = None,
+    company: Annotated[list[str] | None, typer.Option(help="Only this company code (repeatable).")] = None,
+    period: Annotated[str | None, typer.Option(help="Only the period containing this month, YYYY-MM.")] = None,
+    reexport: Annotated[str | None, typer.Option(help="Write the period containing this month (YYYY-MM) again, "
+                                                 "on purpose, into a new file marked _reexport.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write and mark "
+                                          "nothing.")] = False,
+) -> None:
+    """dataset datev → EXTF files, one Buchungsstapel per company and period; each booking exported once.
+
+    New bookings in a period exported before go into a new file for it. A booking changed in the ERP
+    after its export is reported (erpload.rejects), not exported again."""
+    settings = _settings(staging=staging)
+    _guard(lambda: _export_datev(settings, out_dir, company, period, reexport, dry_run))
 
 
 @app.command()

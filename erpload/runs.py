@@ -46,6 +46,8 @@ class Run:
     results: list[TableResult] = field(default_factory=list)
     status: str = "ok"
     message: str | None = None
+    #: warnings for the summary (text cut to fit, characters transliterated, ...)
+    notes: list[str] = field(default_factory=list)
     _t0: float = field(default_factory=time.perf_counter)
 
     @property
@@ -54,6 +56,9 @@ class Run:
 
     def add(self, result: TableResult) -> None:
         self.results.append(result)
+
+    def note(self, message: str) -> None:
+        self.notes.append(redact(message))
 
     def fail(self, message: str) -> None:
         self.status = "failed"

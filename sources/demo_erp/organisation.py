@@ -64,18 +64,19 @@ _COST_CENTERS = {
            ("500", "IT", 0), ("900", "Gammel afdeling (nedlagt)", 1)),
 }
 
+# codes of letters and digits only: DATEV KOST1/KOST2 take A-Z a-z 0-9 and blanks
 _COST_UNITS = {
-    "marine": (("P25-001", "Refit MS Hanseatic Star", 0), ("P25-002", "Ausrüstung Fähre Finkenwerder", 0),
-               ("P26-001", "Rahmenvertrag Reederei Nordmeer", 0), ("KT-SA", "Produktgruppe Schiffsausrüstung", 0),
-               ("KT-DL", "Produktgruppe Dienstleistungen", 0), ("P24-009", "Werftprojekt Steinwerder (abgeschl.)", 1)),
-    "machinery": (("P25-101", "Bearbeitungszentrum BZ-500 Augsburg", 0),
-                  ("P26-102", "Retrofit Fräsmaschine Rosenheim", 0),
-                  ("KT-SPI", "Spindeln und Baugruppen", 0), ("KT-SRV", "Service und Wartung", 0),
-                  ("KT-ERS", "Ersatzteile", 0)),
-    "logistics": (("P25-301", "Kølekæde Jylland", 0), ("P26-302", "Havneterminal Nordhavn", 0), ("KT-FRA", "Fragt", 0),
-                  ("KT-LAG", "Lager og håndtering", 0), ("KT-TOLD", "Toldservice", 0)),
-    "energy": (("P25-401", "Wärmenetz Überseestadt", 0), ("P26-402", "PV-Park Blockland", 0), ("KT-WAE", "Wärme", 0),
-               ("KT-PV", "Photovoltaik", 0), ("KT-BER", "Energieberatung", 0), ("P24-400", "Altprojekt Hafenkante", 1)),
+    "marine": (("P25001", "Refit MS Hanseatic Star", 0), ("P25002", "Ausrüstung Fähre Finkenwerder", 0),
+               ("P26001", "Rahmenvertrag Reederei Nordmeer", 0), ("KTSA", "Produktgruppe Schiffsausrüstung", 0),
+               ("KTDL", "Produktgruppe Dienstleistungen", 0), ("P24009", "Werftprojekt Steinwerder (abgeschl.)", 1)),
+    "machinery": (("P25101", "Bearbeitungszentrum BZ-500 Augsburg", 0),
+                  ("P26102", "Retrofit Fräsmaschine Rosenheim", 0),
+                  ("KTSPI", "Spindeln und Baugruppen", 0), ("KTSRV", "Service und Wartung", 0),
+                  ("KTERS", "Ersatzteile", 0)),
+    "logistics": (("P25301", "Kølekæde Jylland", 0), ("P26302", "Havneterminal Nordhavn", 0), ("KTFRA", "Fragt", 0),
+                  ("KTLAG", "Lager og håndtering", 0), ("KTTOLD", "Toldservice", 0)),
+    "energy": (("P25401", "Wärmenetz Überseestadt", 0), ("P26402", "PV-Park Blockland", 0), ("KTWAE", "Wärme", 0),
+               ("KTPV", "Photovoltaik", 0), ("KTBER", "Energieberatung", 0), ("P24400", "Altprojekt Hafenkante", 1)),
 }
 
 

@@ -1,0 +1,158 @@
+"""Canonical invoices and journal entries -> Buchungsstapel rows, in one DuckDB statement.
+
+Every row books one line against one other account, as DATEV rows do:
+- a sales invoice line: the customer's personal account (Konto) against the line's revenue account;
+- a purchase invoice line: the vendor's personal account against the line's expense account;
+- a journal entry line: its account against the entry's pivot line (the first line with the largest
+  amount). Each other line posts against the pivot, so the pivot's balance comes out as its own
+  amount whenever the entry balances, for any number of lines on either side.
+
+The sign of `signed_amount` is seen from Konto: positive = Soll (Konto debited). Invoice rows carry
+the line's gross amount, and the tax comes from the BU key, or from the account itself when it is a
+DATEV automatic account (`gl_accounts.auto_tax_code`). Journal entries carry their tax lines
+explicitly, so their rows have no BU key. Cancelled invoices are not booked.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+PeriodUnit = Literal["month", "quarter", "fiscal_year"]
+
+#: companies DATEV can take: those with a consultant (Berater) and client (Mandant) number
+DATEV_COMPANIES = """SELECT company_code, local_currency, gl_account_length AS account_length,
+       fiscal_year_start_month AS fy_month, datev_lock_batches AS locked
+FROM erp.companies WHERE datev_consultant_no IS NOT NULL AND datev_client_no IS NOT NULL"""
+
+
+def _fiscal_year_start(day: str) -> str:
+    return f"make_date(year({day}) - CAST(month({day}) < co.fy_month AS INTEGER), co.fy_month, 1)"
+
+
+def _link(sha: str) -> str:
+    """A Beleglink to the receipt: DATEV Unternehmen online (BEDI) and a GUID derived from its sha256."""
+    guid = " || '-' || ".join(f"substr({sha}, {start}, {length})"
+                              for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+    return f"CASE WHEN {sha} IS NOT NULL THEN 'BEDI \"' || {guid} || '\"' END"
+
+
+def bookings_sql(period: PeriodUnit = "month") -> str:
+    """SELECT of every Buchungsstapel row with what the rules need to judge it (see the module doc)."""
+    fy_start = _fiscal_year_start("l.posting_date")
+    period_start = {
+        "month": "date_trunc('month', l.posting_date)",
+        "quarter": f"greatest(date_trunc('quarter', l.posting_date), {fy_start})",
+        "fiscal_year": fy_start,
+    }[period]
+    period_end = {
+        "month": "last_day(l.posting_date)",
+        "quarter": f"least(last_day(date_trunc('quarter', l.posting_date) + INTERVAL 2 MONTH), "
+                   f"{fy_start} + INTERVAL 1 YEAR - INTERVAL 1 DAY)",
+        "fiscal_year": f"{fy_start} + INTERVAL 1 YEAR - INTERVAL 1 DAY",
+    }[period]
+    return f"""
+WITH co AS ({DATEV_COMPANIES}),
+sales AS (
+    SELECT 'sales_invoice' AS document_kind, h.company_code, h.invoice_no AS document_no, l.line_no,
+           h.invoice_date AS posting_date, h.invoice_date AS document_date,
+           (CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * (l.net_amount + coalesce(l.tax_amount, 0))
+               AS signed_amount,
+           CAST(NULL AS DECIMAL(18, 2)) AS signed_base,
+           h.currency_code, h.exchange_rate AS rate,
+           h.customer_no AS account_no, 'customer' AS account_kind,
+           l.account_no AS contra_account_no, 'gl' AS contra_kind, l.tax_code,
+           h.invoice_no AS document_number, coalesce(l.description, h.header_text) AS booking_text,
+           l.cost_center_code AS cost_center, l.cost_unit_code AS cost_unit, h.document_sha256,
+           h.service_date, h.due_date, false AS reversal,
+           sum((CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * (l.net_amount + coalesce(l.tax_amount, 0)))
+               OVER (PARTITION BY h.company_code, h.invoice_no)
+             - (CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * h.total_gross AS imbalance
+    FROM erp.sales_invoices h JOIN erp.sales_invoice_lines l USING (company_code, invoice_no)
+    WHERE h.status <> 'cancelled' AND h.company_code IN (SELECT company_code FROM co)
+),
+purchases AS (
+    SELECT 'purchase_invoice', h.company_code, h.invoice_no, l.line_no, h.invoice_date, h.invoice_date,
+           (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (l.net_amount + coalesce(l.tax_amount, 0)),
+           CAST(NULL AS DECIMAL(18, 2)), h.currency_code, h.exchange_rate,
+           h.vendor_no, 'vendor', l.account_no, 'gl', l.tax_code,
+           h.vendor_invoice_no, coalesce(l.description, h.header_text),
+           l.cost_center_code, l.cost_unit_code, h.document_sha256, h.service_date, h.due_date, false,
+           sum((CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (l.net_amount + coalesce(l.tax_amount, 0)))
+               OVER (PARTITION BY h.company_code, h.invoice_no)
+             - (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * h.total_gross
+    FROM erp.purchase_invoices h JOIN erp.purchase_invoice_lines l USING (company_code, invoice_no)
+    WHERE h.status <> 'cancelled' AND h.company_code IN (SELECT company_code FROM co)
+),
+journal AS (
+    SELECT h.company_code, h.entry_no, l.line_no, h.posting_date, h.document_date, h.currency_code,
+           h.exchange_rate, h.description, h.document_sha256, h.is_reversal,
+           l.account_no, l.account_type, l.debit - l.credit AS signed, l.debit_lc - l.credit_lc AS signed_lc,
+           l.line_text, l.cost_center_code, l.cost_unit_code,
+           sum(l.debit - l.credit) OVER entry AS imbalance,
+           row_number() OVER (PARTITION BY h.company_code, h.entry_no
+                              ORDER BY l.debit + l.credit DESC, l.line_no) AS rank_in_entry
+    FROM erp.journal_entries h JOIN erp.journal_lines l USING (company_code, entry_no)
+    WHERE h.company_code IN (SELECT company_code FROM co)
+    WINDOW entry AS (PARTITION BY h.company_code, h.entry_no)
+),
+entries AS (
+    SELECT 'journal_entry', l.company_code, l.entry_no, l.line_no, l.posting_date, l.document_date,
+           l.signed, l.signed_lc, l.currency_code, l.exchange_rate,
+           l.account_no, l.account_type, p.account_no, p.account_type, CAST(NULL AS VARCHAR),
+           l.entry_no, coalesce(l.line_text, l.description), l.cost_center_code, l.cost_unit_code,
+           l.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), l.is_reversal, l.imbalance
+    FROM journal l JOIN journal p ON p.company_code = l.company_code AND p.entry_no = l.entry_no
+                                  AND p.rank_in_entry = 1
+    WHERE l.rank_in_entry > 1
+),
+-- an entry of one line has no row; keep it visible so the balance rule can reject it
+lone_entries AS (
+    SELECT 'journal_entry', l.company_code, l.entry_no, l.line_no, l.posting_date, l.document_date,
+           l.signed, l.signed_lc, l.currency_code, l.exchange_rate, l.account_no, l.account_type,
+           CAST(NULL AS VARCHAR), 'gl', CAST(NULL AS VARCHAR), l.entry_no, coalesce(l.line_text, l.description),
+           l.cost_center_code, l.cost_unit_code, l.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE),
+           l.is_reversal, l.imbalance
+    FROM journal l
+    WHERE l.rank_in_entry = 1 AND NOT EXISTS (SELECT 1 FROM journal o WHERE o.company_code = l.company_code
+                                              AND o.entry_no = l.entry_no AND o.rank_in_entry > 1)
+),
+legs AS (SELECT * FROM sales UNION ALL SELECT * FROM purchases UNION ALL SELECT * FROM entries
+         UNION ALL SELECT * FROM lone_entries)
+SELECT l.company_code, l.document_kind, l.document_no, l.line_no, l.posting_date, l.document_date,
+       CAST({fy_start} AS DATE) AS fiscal_year_start,
+       CAST({_fiscal_year_start("l.document_date")} AS DATE) AS document_fiscal_year_start,
+       CAST({period_start} AS DATE) AS period_start, CAST({period_end} AS DATE) AS period_end,
+       CAST(abs(l.signed_amount) AS DECIMAL(18, 2)) AS amount,
+       CASE WHEN l.signed_amount >= 0 THEN 'S' ELSE 'H' END AS debit_credit,
+       l.currency_code,
+       CASE WHEN l.currency_code <> co.local_currency THEN CAST(l.rate AS DECIMAL(18, 6)) END AS rate,
+       CASE WHEN l.currency_code <> co.local_currency
+            THEN CAST(abs(coalesce(l.signed_base, round(l.signed_amount / nullif(l.rate, 0), 2)))
+                      AS DECIMAL(18, 2)) END AS base_amount,
+       CASE WHEN l.currency_code <> co.local_currency THEN co.local_currency END AS base_currency,
+       l.account_no, l.account_kind, l.contra_account_no, l.contra_kind,
+       CASE WHEN gl.auto_tax_code IS NULL THEN tc.datev_bu_key END AS bu_key,
+       tc.scope AS tax_scope,
+       l.document_number, CAST(NULL AS VARCHAR) AS document_number_2, l.booking_text,
+       l.cost_center, l.cost_unit, {_link("l.document_sha256")} AS document_link,
+       CASE WHEN tc.scope = 'eu' THEN coalesce(cu.vat_id, ve.vat_id) END AS eu_vat_id,
+       l.service_date, CASE WHEN l.service_date IS NOT NULL THEN l.posting_date END AS tax_period_date,
+       l.due_date, l.reversal, co.locked, co.account_length, l.imbalance,
+       CASE l.account_kind WHEN 'customer' THEN cu.customer_no IS NOT NULL
+                           WHEN 'vendor' THEN ve.vendor_no IS NOT NULL
+                           ELSE ga.account_no IS NOT NULL END AS account_known,
+       l.contra_kind <> 'gl' OR gl.account_no IS NOT NULL AS contra_known,
+       coalesce(gl.is_deleted, false) OR coalesce(ga.is_deleted, false) AS uses_deleted_account,
+       l.tax_code IS NULL OR tc.tax_code IS NOT NULL AS tax_code_known
+FROM legs l
+JOIN co ON co.company_code = l.company_code
+LEFT JOIN erp.gl_accounts gl ON gl.company_code = l.company_code AND gl.account_no = l.contra_account_no
+                             AND l.contra_kind = 'gl'
+LEFT JOIN erp.gl_accounts ga ON ga.company_code = l.company_code AND ga.account_no = l.account_no
+                             AND l.account_kind = 'gl'
+LEFT JOIN erp.tax_codes tc ON tc.company_code = l.company_code AND tc.tax_code = l.tax_code
+LEFT JOIN erp.customers cu ON cu.company_code = l.company_code AND cu.customer_no = l.account_no
+                           AND l.account_kind = 'customer'
+LEFT JOIN erp.vendors ve ON ve.company_code = l.company_code AND ve.vendor_no = l.account_no
+                         AND l.account_kind = 'vendor'
+"""

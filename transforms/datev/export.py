@@ -1,0 +1,347 @@
+"""`erpload export datev`: the `datev` dataset -> EXTF files, each booking exported once, every file on record.
+
+The ledger `erpload.datev_exported` holds, per exported record (a document for bookings, an account
+for master data), the hash of the lines it was written as and the file. From it:
+- a document not in the ledger is new: it goes into a new file for its company and period (a period
+  exported before gets a file with the next sequence number, never a rewrite);
+- a document in the ledger with the same hash is unchanged: nothing is written;
+- a document whose lines changed after it was exported is reported, not written (a correction is the
+  accountant's decision); `--reexport PERIOD` writes a period again on purpose and records that;
+- master data (Debitoren/Kreditoren, Kontenbeschriftungen) that is new or changed is written again:
+  DATEV updates accounts on import.
+Every file lands in `erpload.exports` and in `manifest.json` beside the files (sha256, rows, Soll and
+Haben totals, period, run). `dry_run` computes all of it and writes and marks nothing.
+
+A file becomes visible only after the ledger that records it is committed: `run_export` writes
+`<name>.part`, the caller commits, then `publish` renames. A crash before the commit leaves only
+`.part` files, which the next export deletes (their bookings are still new); a crash after it leaves
+recorded `.part` files, which the next export publishes. So no booking is ever in two visible files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from erpload.errors import ConfigError
+from erpload.runs import Run, TableResult
+from erpload.staging import FRAMEWORK_SCHEMA
+
+from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES
+from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, Format
+from .writer import Header, file_bytes, line_sql, write_file
+
+MANIFEST = "manifest.json"
+
+_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.exports (
+        run_id VARCHAR NOT NULL, target VARCHAR NOT NULL, company_code VARCHAR NOT NULL, category INTEGER NOT NULL,
+        file_name VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL,
+        debit_total DECIMAL(18, 2), credit_total DECIMAL(18, 2), period_start DATE, period_end DATE,
+        reexport BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL)""",
+    f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.datev_exported (
+        company_code VARCHAR NOT NULL, category INTEGER NOT NULL, record_key VARCHAR NOT NULL,
+        content_hash VARCHAR NOT NULL, period_start DATE, file_name VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
+        exported_at TIMESTAMP NOT NULL)""",
+)
+
+# the latest export of each record
+_LEDGER = f"""(SELECT * FROM {FRAMEWORK_SCHEMA}.datev_exported
+               QUALIFY row_number() OVER (PARTITION BY company_code, category, record_key
+                                          ORDER BY exported_at DESC) = 1)"""
+
+_COMPANY = """SELECT company_code, name, datev_consultant_no, datev_client_no, fiscal_year_start_month,
+                     gl_account_length, chart_of_accounts, local_currency, datev_lock_batches
+              FROM erp.companies WHERE company_code = ?"""
+
+
+@dataclass(frozen=True)
+class _Category:
+    fmt: Format
+    table: str
+    values: dict[str, str]
+    record_key: str
+    order_by: str
+    file_stem: str
+
+
+_BOOKINGS = _Category(BOOKINGS, "bookings", BOOKING_VALUES, "document_kind || '/' || document_no",
+                      "posting_date, document_kind, document_no, line_no", "Buchungsstapel")
+_MASTER_DATA = (
+    _Category(PARTNERS, "partners", PARTNER_VALUES, "role || '/' || account_no", "account_no",
+              "Debitoren_Kreditoren"),
+    _Category(ACCOUNT_LABELS, "account_labels", ACCOUNT_LABEL_VALUES, "account_no", "account_no",
+              "Kontenbeschriftungen"),
+)
+
+
+@dataclass
+class ExportedFile:
+    """One file written (or, in a dry run, that would be written): what the manifest and `exports` say."""
+
+    file: str
+    company: str
+    category: int
+    rows: int
+    sha256: str
+    debit_total: str | None
+    credit_total: str | None
+    period_start: str | None
+    period_end: str | None
+    run_id: str
+    reexport: bool
+    created_at: str
+
+
+@dataclass
+class ExportPlan:
+    files: list[ExportedFile] = field(default_factory=list)
+    changed_after_export: int = 0
+
+
+def _month(period: str) -> date:
+    try:
+        return datetime.strptime(period, "%Y-%m").date()
+    except ValueError:
+        raise ConfigError(f"period '{period}' is not a month", hint="give it as YYYY-MM, e.g. 2026-03") from None
+
+
+def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, companies: list[str] | None = None,
+               period: str | None = None, reexport: str | None = None, dry_run: bool = False) -> ExportPlan:
+    """Write what is new (see the module doc) into `out_dir`; returns what was (or would be) written."""
+    missing = [c.table for c in (_BOOKINGS, *_MASTER_DATA)
+               if not con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'datev' AND table_name = ?",
+                                  [c.table]).fetchone()]
+    if missing:
+        raise ConfigError("the datev dataset has not been built yet", hint="run `erpload transform datev` first")
+    for ddl in _DDL:
+        con.execute(ddl)
+    if period and reexport:
+        raise ConfigError("--period and --reexport both choose a period", hint="give only --reexport PERIOD")
+    chosen = reexport or period
+    only_month = _month(chosen) if chosen else None
+    known = {r[0] for r in con.execute("SELECT DISTINCT company_code FROM datev.bookings UNION "
+                                       "SELECT DISTINCT company_code FROM datev.partners").fetchall()}
+    for company in companies or []:
+        if company not in known:
+            raise ConfigError(f"company '{company}' has nothing in the datev dataset",
+                              hint=f"choose one of {', '.join(sorted(known))}, or check that the company has "
+                              "DATEV consultant and client numbers")
+    if not dry_run:
+        recover(con, out_dir)
+    plan = ExportPlan()
+    created = datetime.now().replace(microsecond=(datetime.now().microsecond // 1000) * 1000)
+    for company in sorted(set(companies or known)):
+        _export_bookings(con, run, plan, out_dir, company, only_month, bool(reexport), dry_run, created)
+        if not reexport:
+            for category in _MASTER_DATA:
+                _export_master_data(con, run, plan, out_dir, company, category, dry_run, created)
+    if plan.changed_after_export:
+        run.note(f"{plan.changed_after_export:,} exported documents changed in the ERP afterwards and were not "
+                 "exported again (see erpload.rejects; re-export a period on purpose with --reexport YYYY-MM)")
+    return plan
+
+
+def _company_header(con: duckdb.DuckDBPyConnection, company: str, fmt: Format, created: datetime,
+                    fiscal_year_start: date, **kwargs: object) -> Header:
+    row = con.execute(_COMPANY, [company]).fetchone()
+    if not row:
+        raise ConfigError(f"company '{company}' is missing from erp.companies", hint="run `erpload map` again")
+    _, _, consultant, client, _, length, chart, currency, locked = row
+    return Header(fmt=fmt, consultant_no=consultant, client_no=client, fiscal_year_start=fiscal_year_start,
+                  account_length=length, chart=chart[-2:] if chart and chart.startswith("SKR") else "",
+                  locked=bool(locked), currency=currency if fmt.category == 21 else "", created_at=created,
+                  **kwargs)  # type: ignore[arg-type]
+
+
+def _fiscal_year_start(con: duckdb.DuckDBPyConnection, company: str, today: date) -> date:
+    row = con.execute("SELECT fiscal_year_start_month FROM erp.companies WHERE company_code = ?",
+                      [company]).fetchone()
+    month = int(row[0]) if row else 1
+    return date(today.year - (today.month < month), month, 1)
+
+
+def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: str, where: str = "") -> None:
+    """Temp table `_lines`: each row of the category with its line as written and its record key."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _lines AS
+                    SELECT *, {category.record_key} AS record_key, {line_sql(category.fmt, category.values)} AS line
+                    FROM datev.{category.table} WHERE company_code = ? {where}""", [company])
+
+
+def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, company: str,
+                     only_month: date | None, reexport: bool, dry_run: bool, created: datetime) -> None:
+    where = "AND period_start <= ? AND period_end >= ?" if only_month else ""
+    params = [only_month, only_month] if only_month else []
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _lines AS
+                    SELECT *, {_BOOKINGS.record_key} AS record_key, {line_sql(BOOKINGS, BOOKING_VALUES)} AS line
+                    FROM datev.bookings WHERE company_code = ? {where}""", [company, *params])
+    con.execute("""CREATE OR REPLACE TEMP TABLE _docs AS
+                   SELECT record_key, any_value(period_start) AS period_start,
+                          md5(string_agg(line, chr(10) ORDER BY line_no)) AS content_hash
+                   FROM _lines GROUP BY record_key""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
+                    SELECT d.*, e.content_hash AS exported_hash, e.file_name AS exported_file,
+                           e.exported_at
+                    FROM _docs d LEFT JOIN {_LEDGER} e
+                      ON e.company_code = ? AND e.category = 21 AND e.record_key = d.record_key""", [company])
+    counts = con.execute("""SELECT count(*) FILTER (WHERE exported_hash IS NULL),
+                                   count(*) FILTER (WHERE exported_hash = content_hash),
+                                   count(*) FILTER (WHERE exported_hash <> content_hash)
+                            FROM _judged""").fetchone()
+    _, unchanged, changed = (int(x) for x in counts) if counts else (0, 0, 0)
+    write_filter = "TRUE" if reexport else "exported_hash IS NULL"
+    if changed and not reexport:
+        plan.changed_after_export += changed
+        if not dry_run:
+            _report_changed(con, run, company)
+    result = TableResult(table=f"datev bookings {company}", unchanged=unchanged, rejected=0 if reexport else changed)
+    periods = con.execute(f"""SELECT DISTINCT l.period_start, l.period_end, l.fiscal_year_start FROM _lines l
+                              JOIN _judged j USING (record_key) WHERE {write_filter} ORDER BY 1""").fetchall()
+    for period_start, period_end, fy_start in periods:
+        source = f"""SELECT l.* FROM _lines l JOIN _judged j USING (record_key)
+                     WHERE {write_filter} AND l.period_start = DATE '{period_start}'"""
+        header = _company_header(con, company, BOOKINGS, created, fy_start, period_start=period_start,
+                                 period_end=period_end, label=f"Buchungen {period_start:%Y-%m}")
+        stem = f"EXTF_{_BOOKINGS.file_stem}_{company}_{period_start:%Y-%m}"
+        written = _write(con, run, plan, out_dir, stem, header, source, company, dry_run, created, reexport,
+                         totals=True)
+        result.loaded += written
+    run.add(result)
+
+
+def _report_changed(con: duckdb.DuckDBPyConnection, run: Run, company: str) -> None:
+    con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
+                    SELECT ?, 'datev', 'bookings', ? || '/' || record_key, 'content_hash', content_hash,
+                           'changed in the ERP after it was exported on ' || strftime(exported_at, '%d.%m.%Y %H:%M')
+                           || ' in ' || exported_file || '; not exported again',
+                           'book a correction in the ERP, or re-export the period on purpose: erpload export datev '
+                           || '--reexport ' || strftime(period_start, '%Y-%m'),
+                           NULL, now()::TIMESTAMP
+                    FROM _judged WHERE exported_hash <> content_hash""", [run.run_id, company])
+
+
+def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, company: str,
+                        category: _Category, dry_run: bool, created: datetime) -> None:
+    _stage_lines(con, category, company)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
+                    SELECT l.record_key, md5(l.line) AS content_hash, e.content_hash AS exported_hash
+                    FROM _lines l LEFT JOIN {_LEDGER} e
+                      ON e.company_code = ? AND e.category = {category.fmt.category}
+                     AND e.record_key = l.record_key""", [company])
+    counts = con.execute("SELECT count(*) FILTER (WHERE exported_hash = content_hash) FROM _judged").fetchone()
+    result = TableResult(table=f"datev {category.table} {company}", unchanged=int(counts[0]) if counts else 0)
+    source = """SELECT l.* FROM _lines l JOIN _judged j USING (record_key)
+                WHERE j.exported_hash IS DISTINCT FROM j.content_hash"""
+    header = _company_header(con, company, category.fmt, created, _fiscal_year_start(con, company, created.date()))
+    stem = f"EXTF_{category.file_stem}_{company}"
+    result.loaded = _write(con, run, plan, out_dir, stem, header, source, company, dry_run, created, False,
+                           totals=False, record_hash="md5(l.line)")
+    run.add(result)
+
+
+def _next_file(con: duckdb.DuckDBPyConnection, out_dir: Path, stem: str, reexport: bool) -> str:
+    row = con.execute(f"SELECT count(*) FROM {FRAMEWORK_SCHEMA}.exports WHERE starts_with(file_name, ?)",
+                      [stem + "_"]).fetchone()
+    seq = (int(row[0]) if row else 0) + 1
+    while (out_dir / f"{stem}_{seq:02d}.csv").exists() or (out_dir / f"{stem}_{seq:02d}_reexport.csv").exists():
+        seq += 1
+    return f"{stem}_{seq:02d}{'_reexport' if reexport else ''}.csv"
+
+
+def _write(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, stem: str, header: Header,
+           source: str, company: str, dry_run: bool, created: datetime, reexport: bool, *, totals: bool,
+           record_hash: str = "j.content_hash") -> int:
+    """Render the rows of `source` into one file; record it unless `dry_run`. Returns the rows written."""
+    category = next(c for c in (_BOOKINGS, *_MASTER_DATA) if c.fmt is header.fmt)
+    lines = _lines_of(con, source, category)
+    if not lines:
+        return 0
+    data = file_bytes(header, lines)
+    name = _next_file(con, out_dir, stem, reexport)
+    debit = credit = None
+    if totals:
+        row = con.execute(f"""SELECT sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
+                                     sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
+                              FROM ({source})""").fetchone()
+        debit, credit = (str(v) if v is not None else "0.00" for v in row) if row else ("0.00", "0.00")
+    exported = ExportedFile(
+        file=name, company=company, category=header.fmt.category, rows=len(lines),
+        sha256=hashlib.sha256(data).hexdigest(), debit_total=debit, credit_total=credit,
+        period_start=header.period_start.isoformat() if header.period_start else None,
+        period_end=header.period_end.isoformat() if header.period_end else None,
+        run_id=run.run_id, reexport=reexport, created_at=created.isoformat(timespec="milliseconds"))
+    plan.files.append(exported)
+    if dry_run:
+        return len(lines)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_file(_pending(out_dir / name), data)
+    con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.exports VALUES (?, 'datev', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run.run_id, company, header.fmt.category, name, str((out_dir / name).resolve()), exported.sha256,
+                 len(lines), debit, credit, header.period_start, header.period_end, reexport, created])
+    con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
+                    SELECT DISTINCT ?, ?, l.record_key, {record_hash}, {'l.period_start' if totals else 'NULL'},
+                           ?, ?, ?
+                    FROM ({source}) l
+                    JOIN _judged j USING (record_key)""",
+                [company, header.fmt.category, name, run.run_id, created])
+    return len(lines)
+
+
+def _lines_of(con: duckdb.DuckDBPyConnection, source: str, category: _Category) -> list[str]:
+    table = con.execute(f"SELECT line FROM ({source}) ORDER BY {category.order_by}").fetch_arrow_table()
+    lines: list[str] = table.column("line").to_pylist()
+    return lines
+
+
+def _pending(path: Path) -> Path:
+    return path.with_name(path.name + ".part")
+
+
+def publish(out_dir: Path, plan: ExportPlan) -> None:
+    """After the commit: make this run's files visible and add them to the manifest."""
+    for f in plan.files:
+        pending = _pending(out_dir / f.file)
+        if pending.exists():
+            pending.replace(out_dir / f.file)
+    if plan.files:
+        _update_manifest(out_dir, plan.files)
+
+
+def recover(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
+    """Finish what a crashed export left: publish recorded files, delete unrecorded ones (see module doc)."""
+    if not out_dir.exists():
+        return
+    recorded = {r[0]: r for r in con.execute(
+        f"""SELECT file_name, company_code, category, rows, sha256, debit_total, credit_total, period_start,
+                   period_end, run_id, reexport, created_at
+            FROM {FRAMEWORK_SCHEMA}.exports WHERE target = 'datev'""").fetchall()}
+    unlisted: list[ExportedFile] = []
+    for pending in sorted(out_dir.glob("*.csv.part")):
+        name = pending.name.removesuffix(".part")
+        row = recorded.get(name)
+        if row is None:
+            pending.unlink()
+            continue
+        pending.replace(out_dir / name)
+        _, company, category, rows, sha, debit, credit, start, end, run_id, again, created = row
+        unlisted.append(ExportedFile(name, company, category, rows, sha, None if debit is None else str(debit),
+                                     None if credit is None else str(credit), start and start.isoformat(),
+                                     end and end.isoformat(), run_id, again,
+                                     created.isoformat(timespec="milliseconds")))
+    if unlisted:
+        _update_manifest(out_dir, unlisted)
+
+
+def _update_manifest(out_dir: Path, files: list[ExportedFile]) -> None:
+    """Append this run's files to `manifest.json` beside them (GoBD: what was handed over, when, with what)."""
+    path = out_dir / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"files": []}
+    manifest["files"].extend(asdict(f) for f in files)
+    tmp = path.with_name(MANIFEST + ".part")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)

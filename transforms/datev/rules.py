@@ -1,0 +1,109 @@
+"""Rules across fields and records (datev-extf.md section 7) that a field's own constraints cannot say.
+
+Each rule is a `Check`: SQL selecting the rows that break it, and the reason as SQL, worded for a
+bookkeeper. Field-level rules (lengths, patterns, bounds) come from the pydantic models instead.
+"""
+
+from __future__ import annotations
+
+from erpload.validation import Check
+
+_FMT_AMOUNT = "replace(CAST({} AS VARCHAR), '.', ',')"
+
+
+def _amount(sql: str) -> str:
+    return _FMT_AMOUNT.format(sql)
+
+
+def _account_rules(column: str, kind: str, label: str) -> list[Check]:
+    gl_len = f"{kind} = 'gl' AND length({column}) <> account_length"
+    personal_len = f"{kind} <> 'gl' AND length({column}) <> account_length + 1"
+    return [
+        Check(column, gl_len,
+              f"'{label} ''' || {column} || ''' has ' || length({column}) || ' digits; company ' || company_code || "
+              "' keeps G/L accounts with ' || account_length || ' digits (Sachkontenlänge)'",
+              "use the company's G/L account number, or set the right account length for the company",
+              column),
+        Check(column, personal_len,
+              f"'{label} ''' || {column} || ''' is a ' || {kind} || ' account with ' || length({column}) || "
+              "' digits; DATEV personal accounts have ' || (account_length + 1) || ' (Sachkontenlänge + 1)'",
+              "number customers and vendors with one digit more than the G/L accounts", column),
+    ]
+
+
+BOOKING_RULES: list[Check] = [
+    *_account_rules("account_no", "account_kind", "Konto"),
+    *_account_rules("contra_account_no", "contra_kind", "Gegenkonto"),
+    Check("account_no", "NOT account_known",
+          "'Konto ''' || account_no || ''' is not a ' || replace(account_kind, 'gl', 'G/L account') || "
+          "' of company ' || company_code",
+          "create the account in the ERP or correct the line's account", "account_no"),
+    Check("contra_account_no", "NOT contra_known",
+          "'Gegenkonto ''' || coalesce(contra_account_no, '') || ''' is not a G/L account of company ' || company_code",
+          "create the account in the ERP or correct the line's account", "contra_account_no"),
+    Check("account_no", "uses_deleted_account",
+          "'the line books to an account that is deleted in the ERP'",
+          "restore the account or book the line to an active one", "account_no"),
+    Check("tax_code", "NOT tax_code_known", "'the line''s tax code is unknown to company ' || company_code",
+          "create the tax code in the ERP or correct the line"),
+    Check("amount", "imbalance <> 0 AND document_kind = 'journal_entry'",
+          "'journal entry ' || document_no || ' does not balance: debits and credits differ by ' || "
+          f"{_amount('abs(imbalance)')} || ' ' || currency_code || '; the whole entry is held back'",
+          "correct the entry in the ERP so that debits equal credits", _amount("imbalance")),
+    Check("amount", "imbalance <> 0 AND document_kind <> 'journal_entry'",
+          "replace(document_kind, '_', ' ') || ' ' || document_no || ': its lines add up to ' || "
+          f"{_amount('imbalance')} || ' ' || currency_code || ' more than its total; the whole document is held back'",
+          "correct the invoice lines or the invoice total in the ERP", _amount("imbalance")),
+    Check("posting_date", "abs(date_diff('day', document_date, posting_date)) > 366",
+          "'posting date ' || strftime(posting_date, '%d.%m.%Y') || ' is more than a year away from the document "
+          "date ' || strftime(document_date, '%d.%m.%Y') || ': DATEV would book it into another fiscal year'",
+          "correct the posting date in the ERP (a typo in the year?)", "CAST(posting_date AS VARCHAR)"),
+    Check("rate", "currency_code <> coalesce(base_currency, currency_code) AND (rate IS NULL OR rate <= 0)",
+          "'the document is in ' || currency_code || ' but has no exchange rate to ' || base_currency",
+          "store the exchange rate (document currency per 1 local currency) on the document"),
+    Check("eu_vat_id", "tax_scope = 'eu' AND eu_vat_id IS NULL",
+          "'the line is an intra-community supply or acquisition, but the partner has no VAT id'",
+          "store the partner's VAT id in the ERP (EU-Land u. UStID is required for this tax code)"),
+    Check("account_no",
+          "account_kind = 'customer' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN pow(10, account_length) "
+          "AND 7 * pow(10, account_length) - 1",
+          "'customer account ''' || account_no || ''' lies outside the DATEV Debitor range ' || "
+          "CAST(pow(10, account_length) AS BIGINT) || '-' || CAST(7 * pow(10, account_length) - 1 AS BIGINT)",
+          "renumber the customer into the Debitor range", "account_no"),
+    Check("account_no",
+          "account_kind = 'vendor' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN 7 * pow(10, account_length) "
+          "AND pow(10, account_length + 1) - 1",
+          "'vendor account ''' || account_no || ''' lies outside the DATEV Kreditor range ' || "
+          "CAST(7 * pow(10, account_length) AS BIGINT) || '-' || CAST(pow(10, account_length + 1) - 1 AS BIGINT)",
+          "renumber the vendor into the Kreditor range", "account_no"),
+]
+
+PARTNER_RULES: list[Check] = [
+    Check("account_no", "length(account_no) <> account_length + 1",
+          "'Konto ''' || account_no || ''' has ' || length(account_no) || ' digits; DATEV personal accounts of ' "
+          "|| 'company ' || company_code || ' have ' || (account_length + 1)",
+          "number customers and vendors with one digit more than the G/L accounts", "account_no"),
+    Check("account_no",
+          "role = 'customer' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN pow(10, account_length) "
+          "AND 7 * pow(10, account_length) - 1",
+          "'customer account ''' || account_no || ''' lies outside the DATEV Debitor range'",
+          "renumber the customer into the Debitor range", "account_no"),
+    Check("account_no",
+          "role = 'vendor' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN 7 * pow(10, account_length) "
+          "AND pow(10, account_length + 1) - 1",
+          "'vendor account ''' || account_no || ''' lies outside the DATEV Kreditor range'",
+          "renumber the vendor into the Kreditor range", "account_no"),
+    Check("vat_id", "vat_id IS NULL AND trades_in_eu AND country_code <> company_country",
+          "'the ' || role || ' in ' || country_code || ' trades across an EU border but has no VAT id'",
+          "store the partner's VAT id in the ERP; intra-community supplies and acquisitions need it"),
+    Check("bank_accounts", f"len(bank_accounts) > {5}",
+          "'the vendor has ' || len(bank_accounts) || ' bank accounts; the DATEV export carries 5'",
+          "delete or mark as deleted the bank accounts the vendor no longer uses"),
+]
+
+ACCOUNT_LABEL_RULES: list[Check] = [
+    Check("account_no", "length(account_no) <> account_length",
+          "'G/L account ''' || account_no || ''' has ' || length(account_no) || ' digits; company ' || "
+          "company_code || ' keeps G/L accounts with ' || account_length",
+          "correct the account number or the company's account length", "account_no"),
+]

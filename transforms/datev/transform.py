@@ -1,0 +1,174 @@
+"""`erpload transform datev`: the canonical `erp` dataset -> the `datev` dataset, checked, bad records set aside.
+
+Three tables come out, one per file category: `datev.bookings` (Buchungsstapel), `datev.partners`
+(Debitoren/Kreditoren) and `datev.account_labels` (Kontenbeschriftungen). Each is recomputed in full
+(DuckDB does a million bookings in seconds); what was already exported is `export`'s business.
+
+Per table: text is made writable to Windows-1252 by the declared policy (`encoding`), free text is
+cut to its column with a warning, then every field rule (from `records`) and every cross-record rule
+(from `rules`) runs in SQL. A failing record goes to `erpload.rejects` with its reason and fix; a
+document with one failing row is held back whole, so no file ever carries half an invoice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+from pydantic import BaseModel
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+
+from erpload.runs import Run, TableResult
+from erpload.validation import (
+    Check,
+    create_findings,
+    field_checks,
+    find_failures,
+    free_text_limits,
+    move_to_rejects,
+    quote_ident,
+    sql_literal,
+)
+
+from .bookings import PeriodUnit, bookings_sql
+from .encoding import describe, fold
+from .master_data import MAX_BANK_ACCOUNTS, account_labels_sql, bank_column, partners_sql
+from .records import AccountLabel, Booking, Partner
+from .rules import ACCOUNT_LABEL_RULES, BOOKING_RULES, PARTNER_RULES
+
+TARGET = "datev"
+SCHEMA = "datev"
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    sql: str
+    model: type[BaseModel]
+    rules: list[Check]
+    key_sql: str
+    #: the columns of one record as DATEV sees it: a failure rejects all rows sharing them
+    group_by: list[str]
+    #: text columns that go into the file
+    text_columns: tuple[str, ...]
+    #: a record in the counts: a document for bookings, a row otherwise
+    count_sql: str
+
+
+def _tables(period: PeriodUnit) -> list[_Table]:
+    return [
+        _Table("bookings", bookings_sql(period), Booking, BOOKING_RULES,
+               "r.company_code || '/' || r.document_kind || '/' || r.document_no || '/' || r.line_no",
+               ["company_code", "document_kind", "document_no"], ("booking_text",),
+               "count(DISTINCT (company_code, document_kind, document_no))"),
+        _Table("partners", partners_sql(), Partner, PARTNER_RULES,
+               "r.company_code || '/' || r.role || '/' || r.account_no", [],
+               ("name", "street", "city", "zip_code", "email", "phone",
+                *(bank_column(n, f) for n in range(1, MAX_BANK_ACCOUNTS + 1) for f in ("bank_name", "holder"))),
+               "count(*)"),
+        _Table("account_labels", account_labels_sql(), AccountLabel, ACCOUNT_LABEL_RULES,
+               "r.company_code || '/' || r.account_no", [], ("label",), "count(*)"),
+    ]
+
+
+def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit = "month") -> None:
+    """Rebuild the `datev` dataset from `erp` inside the caller's transaction; results go to `run`."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    for table in _tables(period):
+        run.add(_transform_table(con, table, run))
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) -> TableResult:
+    work = f"_datev_{table.name}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {table.sql}")
+    records_in = _count(con, f"SELECT {table.count_sql} FROM {work}")
+    create_findings(con)
+    _fold_text(con, work, table, run)
+    _cut_free_text(con, work, table, run)
+    checks = [c for c in field_checks(table.model) if c.field in _columns(con, work)] + table.rules
+    find_failures(con, work, checks, table.key_sql)
+    if table.name == "partners":
+        _check_bank_accounts(con, work, table.key_sql)
+    move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
+                    group_by=table.group_by or None)
+    records_out = _count(con, f"SELECT {table.count_sql} FROM {work}")
+    con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table.name} AS SELECT * FROM {work}")
+    return TableResult(table=f"datev.{table.name}", loaded=records_out, rejected=records_in - records_out)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
+def _fold_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Run) -> None:
+    """Apply the encoding policy to the few values that need it; unmappable characters reject."""
+    from .spec import NOT_CP1252
+
+    folded_chars: dict[str, int] = {}
+    for column in table.text_columns:
+        col = quote_ident(column)
+        field = table.model.model_fields.get(column)
+        extra = field.json_schema_extra if field and isinstance(field.json_schema_extra, dict) else {}
+        label = str(extra.get("column", column))
+        rows = con.execute(f"SELECT rowid, {col}, {table.key_sql} FROM {work} r "
+                           f"WHERE regexp_matches({col}, {sql_literal(NOT_CP1252)})").fetchall()
+        updates, failures = [], []
+        for rid, value, key in rows:
+            new, mapped, unmappable = fold(value)
+            if unmappable:
+                failures.append((rid, key, column, value,
+                                 f"{label} '{value}' has {describe(unmappable)}, which a DATEV file (Windows-1252) "
+                                 "cannot carry and erpload has no transliteration for",
+                                 "replace or remove the character in the ERP"))
+            else:
+                updates.append((rid, new))
+                for ch in mapped:
+                    folded_chars[ch] = folded_chars.get(ch, 0) + 1
+        if updates:
+            con.execute("CREATE OR REPLACE TEMP TABLE _folded (rid BIGINT, value VARCHAR)")
+            con.executemany("INSERT INTO _folded VALUES (?, ?)", updates)
+            con.execute(f"UPDATE {work} SET {col} = f.value FROM _folded f WHERE {work}.rowid = f.rid")
+        if failures:
+            con.executemany("INSERT INTO _findings VALUES (?, ?, ?, ?, ?, ?)", failures)
+    if folded_chars:
+        shown = ", ".join(f"{ch} x{n}" for ch, n in sorted(folded_chars.items(), key=lambda kv: -kv[1]))
+        run.note(f"datev.{table.name}: transliterated {sum(folded_chars.values()):,} characters outside "
+                 f"Windows-1252 ({shown})")
+
+
+def _cut_free_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Run) -> None:
+    for column, limit in free_text_limits(table.model).items():
+        col = quote_ident(column)
+        cut = _count(con, f"SELECT count(*) FROM {work} WHERE length({col}) > {limit}")
+        if cut:
+            con.execute(f"UPDATE {work} SET {col} = rtrim(left({col}, {limit})) WHERE length({col}) > {limit}")
+            run.note(f"datev.{table.name}: {column} cut to {limit} characters in {cut:,} records")
+
+
+def _check_bank_accounts(con: duckdb.DuckDBPyConnection, work: str, key_sql: str) -> None:
+    """IBAN check digits and BIC form, with python-stdnum, once per distinct value."""
+    ibans = [r[0] for r in con.execute(
+        f"SELECT DISTINCT b.iban FROM (SELECT unnest(bank_accounts) AS b FROM {work})").fetchall()]
+    bics = [r[0] for r in con.execute(
+        f"SELECT DISTINCT b.bic FROM (SELECT unnest(bank_accounts) AS b FROM {work}) WHERE b.bic IS NOT NULL"
+    ).fetchall()]
+    bad = [("iban", v, "IBAN '" + v + "' fails the ISO 13616 check (wrong check digits, length or country)",
+            "correct the vendor's IBAN in the ERP") for v in ibans if v is None or not stdnum_iban.is_valid(v)]
+    bad += [("bic", v, f"BIC '{v}' is not a valid SWIFT code (8 or 11 characters)",
+             "correct the vendor's BIC in the ERP") for v in bics if not stdnum_bic.is_valid(v)]
+    if not bad:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _bad_bank (field VARCHAR, value VARCHAR, reason VARCHAR, "
+                "hint VARCHAR)")
+    con.executemany("INSERT INTO _bad_bank VALUES (?, ?, ?, ?)", bad)
+    con.execute(f"""INSERT INTO _findings
+                    SELECT r.rowid, {key_sql}, x.field, x.value, x.reason, x.hint
+                    FROM {work} r, LATERAL (SELECT unnest(r.bank_accounts) AS b) u
+                    JOIN _bad_bank x ON (x.field = 'iban' AND x.value IS NOT DISTINCT FROM u.b.iban)
+                                     OR (x.field = 'bic' AND x.value = u.b.bic)""")
