@@ -208,10 +208,15 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan,
         header = _company_header(con, company, BOOKINGS, created, fy_start, period_start=period_start,
                                  period_end=period_end, label=f"Buchungen {period_start:%Y-%m}")
         stem = f"EXTF_{_BOOKINGS.file_stem}_{company}_{period_start:%Y-%m}"
-        written = _write(con, run, plan, out_dir, stem, header, source, company, dry_run, created, reexport,
-                         totals=True)
-        result.loaded += written
+        _write(con, run, plan, out_dir, stem, header, source, company, dry_run, created, reexport, totals=True)
+    # documents, as `unchanged` counts them; the files' line counts are in the manifest
+    result.loaded = _count(con, f"SELECT count(*) FROM _judged WHERE {write_filter}")
     run.add(result)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _report_changed(con: duckdb.DuckDBPyConnection, run: Run, company: str) -> None:
@@ -293,7 +298,7 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: 
 
 
 def _lines_of(con: duckdb.DuckDBPyConnection, source: str, category: _Category) -> list[str]:
-    table = con.execute(f"SELECT line FROM ({source}) ORDER BY {category.order_by}").fetch_arrow_table()
+    table = con.execute(f"SELECT line FROM ({source}) ORDER BY {category.order_by}").to_arrow_table()
     lines: list[str] = table.column("line").to_pylist()
     return lines
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS
 
@@ -133,6 +133,30 @@ class Partner(BaseModel):
                                             json_schema_extra=datev("Steuernummer", "shorten the tax number"))]
 
 
+def _bank_fields(n: int) -> dict[str, Any]:
+    """Bank account `n` of a partner, flattened the way `master_data.partners_sql` writes it."""
+    return {
+        f"bank_{n}_iban": (Annotated[str | None, Field(default=None, max_length=_length(PARTNERS, f"IBAN-Nr. {n}"),
+                                                       json_schema_extra=datev(f"IBAN-Nr. {n}", "correct the IBAN"))],
+                           None),
+        f"bank_{n}_bic": (Annotated[str | None, Field(default=None, max_length=_length(PARTNERS, f"SWIFT-Code {n}"),
+                                                      json_schema_extra=datev(f"SWIFT-Code {n}", "correct the BIC"))],
+                          None),
+        f"bank_{n}_bank_name": (Annotated[str | None, Field(
+            default=None, max_length=_length(PARTNERS, f"Bankbezeichnung {n}"),
+            json_schema_extra=datev(f"Bankbezeichnung {n}", "", free_text=True))], None),
+        f"bank_{n}_holder": (Annotated[str | None, Field(
+            default=None, max_length=_length(PARTNERS, f"Abw. Kontoinhaber {n}"),
+            json_schema_extra=datev(f"Abw. Kontoinhaber {n}", "shorten the account holder's name in the ERP"))],
+                             None),
+    }
+
+
+#: a partner with its bank accounts 1-5 (DATEV's first five bank slots)
+PartnerWithBanks: type[BaseModel] = create_model(
+    "PartnerWithBanks", __base__=Partner, **{k: v for n in range(1, 6) for k, v in _bank_fields(n).items()})
+
+
 class AccountLabel(BaseModel):
     """One Kontenbeschriftungen record (category 20): a G/L account's label."""
 
@@ -147,4 +171,5 @@ class AccountLabel(BaseModel):
     language: Literal["de-DE", "en-GB"] = "de-DE"
 
 
-MODELS: dict[str, type[BaseModel]] = {"bookings": Booking, "partners": Partner, "account_labels": AccountLabel}
+MODELS: dict[str, type[BaseModel]] = {"bookings": Booking, "partners": PartnerWithBanks,
+                                       "account_labels": AccountLabel}

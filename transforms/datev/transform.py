@@ -34,7 +34,7 @@ from erpload.validation import (
 from .bookings import PeriodUnit, bookings_sql
 from .encoding import describe, fold
 from .master_data import MAX_BANK_ACCOUNTS, account_labels_sql, bank_column, partners_sql
-from .records import AccountLabel, Booking, Partner
+from .records import AccountLabel, Booking, PartnerWithBanks
 from .rules import ACCOUNT_LABEL_RULES, BOOKING_RULES, PARTNER_RULES
 
 TARGET = "datev"
@@ -62,7 +62,7 @@ def _tables(period: PeriodUnit) -> list[_Table]:
                "r.company_code || '/' || r.document_kind || '/' || r.document_no || '/' || r.line_no",
                ["company_code", "document_kind", "document_no"], ("booking_text",),
                "count(DISTINCT (company_code, document_kind, document_no))"),
-        _Table("partners", partners_sql(), Partner, PARTNER_RULES,
+        _Table("partners", partners_sql(), PartnerWithBanks, PARTNER_RULES,
                "r.company_code || '/' || r.role || '/' || r.account_no", [],
                ("name", "street", "city", "zip_code", "email", "phone",
                 *(bank_column(n, f) for n in range(1, MAX_BANK_ACCOUNTS + 1) for f in ("bank_name", "holder"))),
