@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from erpload import canonical
+from erpload.datev_commands import datev_app
 from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.profiles import load_profile
 from erpload.redact import redact
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 demo_erp_app = typer.Typer(help="The embedded demo ERP (SQLite).", no_args_is_help=True)
 app.add_typer(demo_erp_app, name="demo-erp")
+app.add_typer(datev_app, name="datev", help="Check DATEV EXTF files before they go to the tax adviser.")
 transform_app = typer.Typer(help="canonical erp → one target's dataset, validated; bad records to rejects.",
                             no_args_is_help=True)
 app.add_typer(transform_app, name="transform")
