@@ -158,6 +158,13 @@ def _extract_and_map(settings: Settings, quiet: bool) -> None:
     _map(settings)
 
 
+def _all_stages(settings: Settings, quiet: bool) -> None:
+    """What `run` and `demo` do: every stage that exists, in order."""
+    _extract_and_map(settings, quiet)
+    _transform_datev(settings)
+    _export_datev(settings, None, None, None, None, dry_run=False)
+
+
 def _settings(**kwargs: object) -> Settings:
     try:
         return load_settings(**kwargs)  # type: ignore[arg-type]
@@ -197,9 +204,9 @@ def map_(staging: StagingOpt = None, profile: ProfileOpt = None,
 @app.command()
 def run(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlOpt = None,
         quiet: QuietOpt = False) -> None:
-    """Every stage in order: extract, map."""
+    """Every stage in order: extract, map, transform datev, export datev."""
     settings = _settings(staging=staging, profile=profile, erp_url=erp_url)
-    _guard(lambda: _extract_and_map(settings, quiet))
+    _guard(lambda: _all_stages(settings, quiet))
 
 
 @app.command()
@@ -209,16 +216,25 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
     if not settings.uses_demo_erp:
         err.print("note: `erpload demo` always reads the embedded demo ERP, not sources.erp.credentials")
         settings = dataclasses.replace(settings, erp_credentials=None)
-    _guard(lambda: _extract_and_map(settings, quiet))
+    _guard(lambda: _all_stages(settings, quiet))
     db = settings.staging_path
     rel = db.relative_to(Path.cwd()) if db.is_relative_to(Path.cwd()) else db
     out.print("\n[bold]Look at the result with SQL[/] (close the shell before the next run):")
     for sql in (
         "select company_code, count(*) as lines, sum(debit_lc) as debit from erp.journal_lines group by all",
         "select table_name, loaded, unchanged, rejected from erpload.runs order by finished_at desc limit 30",
-        "select entity, reason, count(*) from erpload.rejects group by all",
+        "select target, entity, reason, count(*) from erpload.rejects group by all order by 4 desc",
+        "select file_name, rows, debit_total, credit_total from erpload.exports order by file_name",
     ):
         out.print(f'  duckdb {rel} "{sql}"', highlight=False, soft_wrap=True)
+    out.print("\n[bold]The DATEV files[/] for the tax accountant, and their check:")
+    out.print(f"  ls {load_datev_out()}\n  erpload datev check {load_datev_out()}/*.csv", highlight=False)
+
+
+def load_datev_out() -> Path:
+    from transforms.datev.config import load_datev_settings
+
+    return load_datev_settings().out_dir
 
 
 def _transform_datev(settings: Settings) -> None:

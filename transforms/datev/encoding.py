@@ -39,7 +39,7 @@ TRANSLITERATION: dict[str, str] = {
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2015": "-", "\u2212": "-",
     "\u201b": "'", "\u201f": '"', "\u2032": "'", "\u2033": '"',
     "\u2009": " ", "\u200a": " ", "\u2007": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
-    "\u200b": "", "\u00ad": "",
+    "\u200b": "",
     # control characters: DATEV forbids line breaks and tabs inside a field
     "\t": " ", "\r": " ", "\n": " ",
 }
