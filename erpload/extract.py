@@ -17,7 +17,7 @@ from erpload.profiles import Profile, TableSpec
 from erpload.progress import Progress
 from erpload.runs import Run, TableResult
 from erpload.settings import Settings
-from erpload.staging import connect, duckdb_config, existing_tables, is_lock_error, lock_error
+from erpload.staging import connect, existing_tables, is_lock_error, lock_error
 from sources.erp import erp, has_nothing_new
 from sources.erp.empty_tables import create_table_ddl
 from sources.erp.settings import SOURCE_NAME
@@ -54,29 +54,37 @@ def erp_engine(settings: Settings) -> sa.Engine:
                           hint=_URL_HINT + "; the database's SQLAlchemy driver must be installed") from exc
 
 
-def check_profile_against_erp(profile: Profile, engine: sa.Engine, erp_label: str) -> None:
-    """Fail before touching staging if the ERP is unreachable or the profile names what it lacks."""
+def reflect_profile_tables(profile: Profile, engine: sa.Engine, erp_label: str) -> sa.MetaData:
+    """Reflect the profile's tables once; fail before touching staging if the ERP is unreachable or
+    the profile names a table or column it lacks.
+
+    The one reflection feeds every `sql_table` resource (dlt would otherwise reflect each table on
+    its own) and the DDL for empty tables.
+    """
+    metadata = sa.MetaData()
     try:
-        inspector = sa.inspect(engine)
-        existing = set(inspector.get_table_names())
+        existing = set(sa.inspect(engine).get_table_names())
+        for spec in profile.tables:
+            if spec.name not in existing:
+                raise ProfileError(f"the ERP database {erp_label} has no such table", profile=profile.name,
+                                   table=spec.name,
+                                   hint="fix the table name in the profile; the database has: "
+                                        + ", ".join(sorted(existing)[:40]))
+        metadata.reflect(bind=engine, only=[spec.name for spec in profile.tables], resolve_fks=False)
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         raise SourceError(f"cannot reach the ERP database at {erp_label}: {reason}",
                           hint="check that the database runs and that sources.erp.credentials "
                                "(.dlt/secrets.toml or SOURCES__ERP__CREDENTIALS) points at it") from exc
     for spec in profile.tables:
-        if spec.name not in existing:
-            raise ProfileError(f"the ERP database {erp_label} has no such table", profile=profile.name,
-                               table=spec.name,
-                               hint="fix the table name in the profile; the database has: "
-                                    + ", ".join(sorted(existing)[:40]))
-        columns = {c["name"] for c in inspector.get_columns(spec.name)}
+        columns = set(metadata.tables[spec.name].c.keys())
         for col in (*spec.primary_key, *([spec.cursor] if spec.cursor else [])):
             if col not in columns:
                 raise ProfileError(f"the ERP table has no column '{col}'", profile=profile.name,
                                    table=spec.name, column=col,
                                    hint="fix primary_key/cursor in the profile; the table has: "
                                         + ", ".join(sorted(columns)))
+    return metadata
 
 
 def row_counts(engine: sa.Engine, tables: list[TableSpec]) -> dict[str, int]:
@@ -86,14 +94,18 @@ def row_counts(engine: sa.Engine, tables: list[TableSpec]) -> dict[str, int]:
                 for t in tables}
 
 
-def extract_pipeline(settings: Settings) -> dlt.Pipeline:
+def extract_pipeline(settings: Settings, staging: duckdb.DuckDBPyConnection) -> dlt.Pipeline:
+    """dlt's pipeline into erp_raw, on our open connection to the staging file.
+
+    On its own, dlt opens and closes the file around each step, and every close writes a checkpoint;
+    on one connection the file is checkpointed once, when extract closes it.
+    """
     # map finds changed rows by the load that wrote them; arrow loads carry no load id by default
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         pipelines_dir=str(settings.pipelines_dir),
-        destination=dlt.destinations.duckdb(
-            DuckDbCredentials(str(settings.staging_path), global_config=duckdb_config())),
+        destination=dlt.destinations.duckdb(DuckDbCredentials(staging)),
         dataset_name=RAW_DATASET,
     )
 
@@ -115,12 +127,13 @@ def _cursor_values(pipeline: dlt.Pipeline, profile: Profile) -> dict[str, str | 
 def _tables_to_read(pipeline: dlt.Pipeline, profile: Profile, engine: sa.Engine) -> list[TableSpec]:
     """The profile's tables minus those that provably have nothing new (see `has_nothing_new`)."""
     wanted = []
-    for spec in profile.tables:
-        state = _incremental_state(pipeline, spec)
-        if spec.cursor and state.get("last_value") is not None and has_nothing_new(
-                engine, spec.name, spec.cursor, state["last_value"], len(state.get("unique_hashes", []))):
-            continue
-        wanted.append(spec)
+    with engine.connect() as erp_con:
+        for spec in profile.tables:
+            state = _incremental_state(pipeline, spec)
+            if spec.cursor and state.get("last_value") is not None and has_nothing_new(
+                    erp_con, spec.name, spec.cursor, state["last_value"], len(state.get("unique_hashes", []))):
+                continue
+            wanted.append(spec)
     return wanted
 
 
@@ -141,41 +154,43 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
     """Extract every table the profile lists; fills `run` with one result per table."""
     engine = erp_engine(settings)
     try:
-        check_profile_against_erp(profile, engine, settings.erp_url_for_humans)
-        with connect(settings.staging_path):  # fail early and clearly if another process holds the file
-            pass
-        pipeline = extract_pipeline(settings)
-        to_read = _tables_to_read(pipeline, profile, engine)
-        loaded: dict[str, int] = {}
-        load_id = None
-        if to_read:
-            totals = row_counts(engine, to_read) if show_progress else {}
-            with Progress("extract", totals, enabled=show_progress) as progress:
-                source = erp(
-                    credentials=engine,
-                    tables=[(t.name, t.primary_key, t.cursor) for t in to_read],
-                    backend=settings.backend,
-                    chunk_size=settings.chunk_size,
-                    on_batch=progress.advance,
-                )
-                try:
-                    info = pipeline.run(source)
-                except PipelineStepFailed as exc:
-                    if is_lock_error(exc):
-                        raise lock_error(settings.staging_path, exc) from exc
-                    raise StagingError(f"extract failed in dlt's {exc.step} step: {exc.exception}",
-                                       hint="see the message above; staging keeps the last complete load") from exc
-            load_id = max(info.loads_ids) if info.loads_ids else None
-            trace = pipeline.last_trace
-            if trace and trace.last_normalize_info:
-                loaded = dict(trace.last_normalize_info.row_counts)
-        cursors = _cursor_values(pipeline, profile)
+        metadata = reflect_profile_tables(profile, engine, settings.erp_url_for_humans)
+        # held for the whole extract: fails early and clearly if another process holds the file
         with connect(settings.staging_path) as con:
+            pipeline = extract_pipeline(settings, con)
+            to_read = _tables_to_read(pipeline, profile, engine)
+            loaded: dict[str, int] = {}
+            load_id = None
+            if to_read:
+                totals = row_counts(engine, to_read) if show_progress else {}
+                with Progress("extract", totals, enabled=show_progress) as progress:
+                    source = erp(
+                        credentials=engine,
+                        tables=[(t.name, t.primary_key, t.cursor) for t in to_read],
+                        backend=settings.backend,
+                        chunk_size=settings.chunk_size,
+                        on_batch=progress.advance if show_progress else None,
+                        metadata=metadata,
+                    )
+                    try:
+                        info = pipeline.run(source)
+                    except PipelineStepFailed as exc:
+                        if is_lock_error(exc):
+                            raise lock_error(settings.staging_path, exc) from exc
+                        raise StagingError(f"extract failed in dlt's {exc.step} step: {exc.exception}",
+                                           hint="see the message above; staging keeps the last complete load") \
+                            from exc
+                load_id = max(info.loads_ids) if info.loads_ids else None
+                trace = pipeline.last_trace
+                if trace and trace.last_normalize_info:
+                    loaded = dict(trace.last_normalize_info.row_counts)
+            cursors = _cursor_values(pipeline, profile)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_DATASET}")
             staged = existing_tables(con, RAW_DATASET)
             for spec in profile.tables:
                 if staged_table_name(spec.name) not in staged:
-                    con.execute(create_table_ddl(engine, spec.name, staged_table_name(spec.name), RAW_DATASET))
+                    con.execute(create_table_ddl(metadata.tables[spec.name], staged_table_name(spec.name),
+                                                 RAW_DATASET))
             staged_counts = {spec.name: _count(con, staged_table_name(spec.name)) for spec in profile.tables}
     finally:
         engine.dispose()

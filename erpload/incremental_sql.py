@@ -17,11 +17,22 @@ True
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlglot
 from sqlglot import exp
 
 LOAD_ID_COLUMN = "_dlt_load_id"
 _UNSAFE_ARGS = ("group", "having", "distinct", "with", "limit", "offset", "qualify", "order")
+
+
+@lru_cache(maxsize=256)
+def _parse(sql: str) -> exp.Expr | None:
+    """The SQL's syntax tree, parsed once per SQL text (map asks for it more than once); do not modify it."""
+    try:
+        return sqlglot.parse_one(sql, read="duckdb")
+    except sqlglot.errors.ParseError:
+        return None
 
 
 def input_tables(sql: str, dataset: str = "erp_raw") -> set[str] | None:
@@ -30,9 +41,8 @@ def input_tables(sql: str, dataset: str = "erp_raw") -> set[str] | None:
     >>> sorted(input_tables("select x from erp_raw.t a join erp_raw.u b using (k)"))
     ['t', 'u']
     """
-    try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
-    except sqlglot.errors.ParseError:
+    tree = _parse(sql)
+    if tree is None:
         return None
     tables = list(tree.find_all(exp.Table))
     if any(t.db != dataset for t in tables):
@@ -47,10 +57,7 @@ def restrict_to_changes(sql: str, since: str, dataset: str = "erp_raw",
     `changed`, when known, names the tables that received rows after `since`; branches for the
     others would find nothing and are left out.
     """
-    try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
-    except sqlglot.errors.ParseError:
-        return None
+    tree = _parse(sql)
     if not isinstance(tree, exp.Select) or any(tree.args.get(a) for a in _UNSAFE_ARGS):
         return None
     if tree.find(exp.Subquery, exp.Window, exp.AggFunc, exp.Union, exp.Lateral, exp.Unnest):

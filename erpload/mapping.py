@@ -30,6 +30,7 @@ CANONICAL_DATASET = "erp"
 RAW_DATASET = "erp_raw"
 TARGET = "erp"
 _ROWS = "_map_rows"  # temp table: one entity's rows, typed, with _row_hash
+_TOUCHED = "_touched"  # temp table (incremental): the canonical rows the staged rows meet, by key or erp_id
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ def _reject_checks(plan: _Plan) -> list[tuple[str, str, str, str]]:
                    fix_key))
     if plan.incremental:
         # only changed rows are staged: a key clash with a row mapped earlier must be caught too
-        checks.append((f"EXISTS (SELECT 1 FROM {plan.target} t WHERE {plan.key_match} AND t.erp_id <> v.erp_id)",
+        # (_touched holds every canonical row that shares a key with a staged row)
+        checks.append((f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {plan.key_match} AND t.erp_id <> v.erp_id)",
                        f"'{key_label}'", f"'duplicate key: another ERP record already holds this {key_label}'",
                        fix_key))
     return checks
@@ -95,7 +97,7 @@ def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: st
     suspects.append(f"SELECT v.rowid FROM {_ROWS} v SEMI JOIN "
                     f"(SELECT {keys} FROM {_ROWS} GROUP BY ALL HAVING count(*) > 1) d ON {dup_match}")
     if plan.incremental:
-        suspects.append(f"SELECT v.rowid FROM {_ROWS} v JOIN {plan.target} t ON {plan.key_match} "
+        suspects.append(f"SELECT v.rowid FROM {_ROWS} v JOIN {_TOUCHED} t ON {plan.key_match} "
                         "WHERE t.erp_id <> v.erp_id")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _suspects AS {' UNION '.join(suspects)}")
     row = con.execute("SELECT count(*) FROM _suspects").fetchone()
@@ -138,26 +140,34 @@ def _merge_full(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> tup
     return loaded, unchanged, deleted
 
 
+def _collect_touched(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
+    """Pull out the few canonical rows the staged rows meet, by business key or by erp_id.
+
+    Rejects and the merge below compare against these instead of the whole canonical table. Narrow
+    and in one scan on purpose: reading the whole canonical table is what costs here.
+    """
+    keys = [quote(k) for k in plan.entity.key]
+    narrow = ", ".join(["t.rowid AS rid", "t.erp_id", "t._row_hash", *(f"t.{k}" for k in keys)])
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {_TOUCHED} AS SELECT {narrow} FROM {plan.target} t
+                    WHERE t.erp_id IN (SELECT erp_id FROM {_ROWS})
+                       OR ({", ".join(f"t.{k}" for k in keys)}) IN (SELECT ({", ".join(keys)}) FROM {_ROWS})""")
+
+
 def _merge_changes(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> tuple[int, int, int]:
     """Incremental mode: write the changed rows; rows not staged are unchanged by construction.
 
     A record whose business key changed in the ERP arrives under its new key; its row under the
-    old key (same erp_id) is deleted. The few canonical rows the delta touches are pulled out first,
-    so the comparisons below join small tables instead of the whole canonical table.
+    old key (same erp_id) is deleted. The comparisons join the staged rows with `_touched` (see
+    `_collect_touched`), small tables both, instead of the whole canonical table.
     """
     target, key_match = plan.target, plan.key_match
-    # narrow on purpose: reading every column of the whole canonical table is what costs here
-    narrow = ", ".join(["t.rowid AS rid", "t.erp_id", "t._row_hash", *(f"t.{quote(k)}" for k in plan.entity.key)])
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _touched AS
-                    SELECT {narrow} FROM {target} t SEMI JOIN {_ROWS} v ON {key_match}
-                    UNION SELECT {narrow} FROM {target} t SEMI JOIN {_ROWS} v ON v.erp_id = t.erp_id""")
     # equality joins with the inequality in WHERE: an inequality in ON makes DuckDB loop over pairs
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _stale AS
-                    SELECT t.rid, false AS rekeyed FROM _touched t JOIN {_ROWS} v ON {key_match}
+                    SELECT t.rid, false AS rekeyed FROM {_TOUCHED} t JOIN {_ROWS} v ON {key_match}
                         WHERE t._row_hash <> v._row_hash
-                    UNION SELECT t.rid, true FROM _touched t JOIN {_ROWS} v ON v.erp_id = t.erp_id
+                    UNION SELECT t.rid, true FROM {_TOUCHED} t JOIN {_ROWS} v ON v.erp_id = t.erp_id
                         WHERE NOT ({key_match})""")
-    new_rows = f"SELECT v.* FROM {_ROWS} v ANTI JOIN _touched t ON {key_match} AND t._row_hash = v._row_hash"
+    new_rows = f"SELECT v.* FROM {_ROWS} v ANTI JOIN {_TOUCHED} t ON {key_match} AND t._row_hash = v._row_hash"
     row = con.execute(f"SELECT (SELECT count(*) FROM ({new_rows})), "
                       "(SELECT count(DISTINCT rid) FROM _stale WHERE rekeyed)").fetchone()
     loaded, rekeyed = (int(row[0]), int(row[1])) if row else (0, 0)
@@ -165,7 +175,7 @@ def _merge_changes(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> 
         con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT rid FROM _stale)")
         con.execute(f"INSERT INTO {target} SELECT *, ? FROM ({new_rows})", [run_id])
     total = con.execute(f"SELECT count(*) FROM {target}").fetchone()
-    con.execute("DROP TABLE _touched")
+    con.execute(f"DROP TABLE {_TOUCHED}")
     con.execute("DROP TABLE _stale")
     return loaded, (int(total[0]) if total else 0) - loaded, rekeyed
 
@@ -231,8 +241,10 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
         return TableResult(table=f"{CANONICAL_DATASET}.{ent.name}", unchanged=int(total[0]) if total else 0,
                            duration_s=time.perf_counter() - started)
     _stage_rows(con, profile, plan)
-    rejected = _reject_invalid_rows(con, plan, run.run_id)
     con.execute(canonical.create_table_sql(ent, CANONICAL_DATASET))
+    if plan.incremental:
+        _collect_touched(con, plan)
+    rejected = _reject_invalid_rows(con, plan, run.run_id)
     merge = _merge_changes if plan.incremental else _merge_full
     loaded, unchanged, deleted = merge(con, plan, run.run_id)
     con.execute(f"DROP TABLE {_ROWS}")
@@ -255,13 +267,14 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {CANONICAL_DATASET}")
             # entity by entity, so one entity's rows are in flight at a time; the transaction still
             # makes a failure in the last entity undo the first
-            for ent in canonical.ENTITIES:
-                if ent.name not in profile.entity_sql:
-                    continue
+            mapped = [ent for ent in canonical.ENTITIES if ent.name in profile.entity_sql]
+            for ent in mapped:
                 run.add(_map_entity(con, profile, ent, full, newest, mapped_before, run))
-                con.execute(
-                    f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-                    [profile.name, ent.name, _sql_hash(profile.entity_sql[ent.name]), watermark])
+            if mapped:  # one statement for all entities: a statement costs more than its rows here
+                con.execute(f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES "
+                            + ", ".join("(?, ?, ?, ?, now()::TIMESTAMP)" for _ in mapped),
+                            [v for ent in mapped
+                             for v in (profile.name, ent.name, _sql_hash(profile.entity_sql[ent.name]), watermark)])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

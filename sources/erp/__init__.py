@@ -1,17 +1,22 @@
-"""The ERP source: the tables a profile lists, read incrementally from any SQLAlchemy database."""
+"""The ERP source: the tables a profile lists, read incrementally from any SQLAlchemy database.
+
+SQLAlchemy and dlt's sql_database are imported where they are used: commands that only need this
+package's defaults (every command reads them through `erpload.settings`) do not pay ~0.3 s for them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dlt
-import sqlalchemy as sa
-from dlt.extract.resource import DltResource
-from dlt.sources.sql_database import sql_table
 
 from sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE, SOURCE_NAME
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from dlt.extract.resource import DltResource
 
 
 def sqlite_cursor_bound(last: datetime | date) -> str:
@@ -37,6 +42,8 @@ def sqlite_cursor_bound(last: datetime | date) -> str:
 
 def json_as_text(sql_type: Any) -> Any:
     """JSON columns are staged as their JSON text (see `adapt_query`)."""
+    import sqlalchemy as sa
+
     return sa.Text() if isinstance(sql_type, sa.JSON) else sql_type
 
 
@@ -47,6 +54,8 @@ def adapt_query(query: Any, table: sa.Table, incremental: Any, engine: sa.Engine
     a struct holding every key seen in the batch (slow, and it changes the document). SQLite text
     timestamps get an index-friendly lower bound that misses no spelling (`sqlite_cursor_bound`).
     """
+    import sqlalchemy as sa
+
     json_columns = [c for c in table.c if isinstance(c.type, sa.JSON)]
     if json_columns:
         query = query.with_only_columns(
@@ -64,13 +73,15 @@ def adapt_query(query: Any, table: sa.Table, incremental: Any, engine: sa.Engine
 
 def cursor_filter(table: Any, cursor: str, last: Any, dialect: str) -> Any:
     """The WHERE that selects rows at or after the last cursor value, as `adapt_query` builds it."""
+    import sqlalchemy as sa
+
     column = table.c[cursor]
     if dialect == "sqlite" and isinstance(last, datetime | date):
         return column >= sa.literal(sqlite_cursor_bound(last), sa.Text)
     return column >= last
 
 
-def has_nothing_new(engine: sa.Engine, table_name: str, cursor: str, last: Any, boundary_rows: int) -> bool:
+def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any, boundary_rows: int) -> bool:
     """True when the only rows at or after the last cursor value are the ones dlt already has.
 
     dlt keeps the keys of the rows that sit exactly at the last cursor value. An insert or an
@@ -79,12 +90,22 @@ def has_nothing_new(engine: sa.Engine, table_name: str, cursor: str, last: Any, 
     compared in Python, as dlt compares them, because SQLite's text bound also admits older rows
     of the same second.
     """
+    import sqlalchemy as sa
+
     type_: Any = sa.DateTime() if isinstance(last, datetime) else sa.Date() if isinstance(last, date) else None
     table = sa.table(table_name, sa.column(cursor, type_))
-    query = sa.select(table.c[cursor]).where(cursor_filter(table, cursor, last, engine.dialect.name))
-    with engine.connect() as con:
-        values = con.execute(query).scalars()
-        return sum(1 for v in values if v is not None and v >= last) <= boundary_rows
+    query = sa.select(table.c[cursor]).where(cursor_filter(table, cursor, last, con.dialect.name))
+    result = con.execute(query)
+    try:
+        newer = 0
+        for value in result.scalars():
+            if value is not None and value >= last:
+                newer += 1
+                if newer > boundary_rows:  # changed: the rest need not be read
+                    return False
+        return True
+    finally:
+        result.close()
 
 
 @dlt.source(name=SOURCE_NAME)
@@ -94,6 +115,7 @@ def erp(
     backend: str = DEFAULT_BACKEND,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     on_batch: Callable[[str, int], None] | None = None,
+    metadata: Any = None,
 ) -> list[DltResource]:
     """ERP tables as dlt resources: merged on their primary key, incremental on their cursor.
 
@@ -103,12 +125,17 @@ def erp(
         backend: dlt's sql backend; "pyarrow" is about 10x the default "sqlalchemy" for big tables.
         chunk_size: rows per batch read from the database.
         on_batch: called with (table, rows) for each batch read, for progress display.
+        metadata: an `sqlalchemy.MetaData` with the tables already reflected (one reflection for
+            all tables instead of one per table).
     """
+    from dlt.sources.sql_database import sql_table
+
     resources = []
     for name, primary_key, cursor in tables:
         resource = sql_table(
             credentials=credentials,
             table=name,
+            metadata=metadata,
             backend=backend,  # type: ignore[arg-type]
             chunk_size=chunk_size,
             reflection_level="full",

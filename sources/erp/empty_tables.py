@@ -36,10 +36,9 @@ def duckdb_type(col_type: sa.types.TypeEngine[object]) -> str:
     return "VARCHAR"
 
 
-def create_table_ddl(engine: sa.Engine, table: str, staged_name: str, dataset: str) -> str:
-    """DDL for an empty staging table; column names normalised the way dlt names them."""
+def create_table_ddl(table: sa.Table, staged_name: str, dataset: str) -> str:
+    """DDL for an empty staging table of a reflected ERP table; column names normalised the way dlt names them."""
     naming = NamingConvention()
-    columns = sa.inspect(engine).get_columns(table)
-    cols = ", ".join(f'"{naming.normalize_identifier(c["name"])}" {duckdb_type(c["type"])}' for c in columns)
+    cols = ", ".join(f'"{naming.normalize_identifier(c.name)}" {duckdb_type(c.type)}' for c in table.columns)
     cols += ', "_dlt_load_id" VARCHAR'  # as dlt stamps every row (see erpload.extract)
     return f'CREATE TABLE IF NOT EXISTS {dataset}."{staged_name}" ({cols})'
