@@ -75,7 +75,8 @@ def field_checks(model: type[BaseModel]) -> list[Check]:
         text = f"CAST({col} AS VARCHAR)"
         shown = sql_literal(label)
         if info.is_required():
-            checks.append(Check(name, f"{col} IS NULL OR {text} = ''",
+            empty = f"{col} IS NULL OR {col} = ''" if info.annotation is str else f"{col} IS NULL"
+            checks.append(Check(name, empty,
                                 f"{shown} || ' is empty; DATEV needs it'", hint))
         values = _literal_values(info.annotation)
         if values:
@@ -111,7 +112,7 @@ def _constraint_checks(name: str, col: str, text: str, label: str, hint: str, me
             listed = (f"array_to_string(list_transform(list_sort(list_distinct(string_split({bad_chars}, ''))), "
                       "c -> CASE c WHEN ' ' THEN 'blank' ELSE '''' || c || '''' END), ' ')")
             checks.append(Check(
-                name, f"{bad_chars} <> ''",
+                name, f"regexp_matches({col}, '[^{chars}]')",
                 f"{shown} || ' ''' || {col} || ''' contains ' || {listed} || '; DATEV allows only "
                 f"{_readable_chars(chars)}'", hint, text))
         else:

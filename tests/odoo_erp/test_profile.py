@@ -1,5 +1,7 @@
 """Declarative is real: the Odoo-shaped ERP and the demo ERP, each through its own profile, give one canonical model."""
 
+from pathlib import Path
+
 import duckdb
 import pytest
 from typer.testing import CliRunner
@@ -12,8 +14,9 @@ from sources.odoo_erp import create_odoo_erp
 SCALE = 0.1
 
 
-def run_erpload(*args):
-    result = CliRunner().invoke(app, [*args, "--quiet"])
+def run_erpload(*args, out: Path):
+    # `run` also exports DATEV files: keep them in the test's directory, one per staging file
+    result = CliRunner().invoke(app, [*args, "--quiet"], env={"ERPLOAD__DATEV__OUT": str(out)})
     assert result.exit_code == 0, result.output
     return result
 
@@ -26,10 +29,12 @@ def staged(tmp_path_factory, postgres_url):
     create_odoo_erp(postgres_url, scale=SCALE)
     staging = {"demo": work / "demo.duckdb", "odoo": work / "odoo.duckdb"}
     run_erpload(
-        "run", "--staging", str(staging["demo"]), "--profile", "demo", "--erp-url", f"sqlite:///{work / 'demo.sqlite'}"
+        "run", "--staging", str(staging["demo"]), "--profile", "demo", "--erp-url", f"sqlite:///{work / 'demo.sqlite'}",
+        out=work / "out-demo",
     )
     for _ in range(2):  # the second run must find nothing new
-        run_erpload("run", "--staging", str(staging["odoo"]), "--profile", "odoo", "--erp-url", postgres_url)
+        run_erpload("run", "--staging", str(staging["odoo"]), "--profile", "odoo", "--erp-url", postgres_url,
+                    out=work / "out-odoo")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name, path in staging.items():
@@ -59,5 +64,6 @@ def test_second_run_of_the_odoo_erp_loads_and_maps_nothing(staged):
         "WHERE started_at = (SELECT max(started_at) FROM odoo.main.runs r WHERE r.command = runs.command) "
         "GROUP BY command ORDER BY command"
     ).fetchall()
-    assert [(command, loaded) for command, loaded, _ in last_runs] == [("extract", 0), ("map", 0)]
+    assert [(command, loaded) for command, loaded, _ in last_runs] == [
+        ("export datev", 0), ("extract", 0), ("map", 0), ("transform datev", 0)]
     assert all(unchanged > 0 for _, _, unchanged in last_runs)

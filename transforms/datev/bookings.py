@@ -36,8 +36,31 @@ def _link(sha: str) -> str:
     return f"CASE WHEN {sha} IS NOT NULL THEN 'BEDI \"' || {guid} || '\"' END"
 
 
+#: journal lines with their entry's figures, materialised once (`prepare_sql`): the rows and their pivot
+#: both come from it, and window functions over a million lines are worth computing only once
+JOURNAL = "_datev_journal"
+
+
+def prepare_sql() -> str:
+    """The statement to run before `bookings_sql`: journal lines ranked within their entry."""
+    return f"""CREATE OR REPLACE TEMP TABLE {JOURNAL} AS
+SELECT h.company_code, h.entry_no, l.line_no, h.posting_date, h.document_date, h.currency_code,
+       h.exchange_rate, h.description, h.document_sha256, h.is_reversal,
+       l.account_no, l.account_type, l.debit - l.credit AS signed, l.debit_lc - l.credit_lc AS signed_lc,
+       l.line_text, l.cost_center_code, l.cost_unit_code,
+       sum(l.debit - l.credit) OVER entry AS imbalance,
+       count(*) OVER entry AS lines_in_entry,
+       row_number() OVER (PARTITION BY h.company_code, h.entry_no ORDER BY l.debit + l.credit DESC, l.line_no)
+           AS rank_in_entry
+FROM erp.journal_entries h JOIN erp.journal_lines l USING (company_code, entry_no)
+WHERE h.company_code IN (SELECT company_code FROM ({DATEV_COMPANIES}))
+WINDOW entry AS (PARTITION BY h.company_code, h.entry_no)"""
+
+
 def bookings_sql(period: PeriodUnit = "month") -> str:
-    """SELECT of every Buchungsstapel row with what the rules need to judge it (see the module doc)."""
+    """SELECT of every Buchungsstapel row with what the rules need to judge it (see the module doc).
+
+    Needs the temp table `prepare_sql` creates."""
     fy_start = _fiscal_year_start("l.posting_date")
     period_start = {
         "month": "date_trunc('month', l.posting_date)",
@@ -83,41 +106,19 @@ purchases AS (
     FROM erp.purchase_invoices h JOIN erp.purchase_invoice_lines l USING (company_code, invoice_no)
     WHERE h.status <> 'cancelled' AND h.company_code IN (SELECT company_code FROM co)
 ),
-journal AS (
-    SELECT h.company_code, h.entry_no, l.line_no, h.posting_date, h.document_date, h.currency_code,
-           h.exchange_rate, h.description, h.document_sha256, h.is_reversal,
-           l.account_no, l.account_type, l.debit - l.credit AS signed, l.debit_lc - l.credit_lc AS signed_lc,
-           l.line_text, l.cost_center_code, l.cost_unit_code,
-           sum(l.debit - l.credit) OVER entry AS imbalance,
-           row_number() OVER (PARTITION BY h.company_code, h.entry_no
-                              ORDER BY l.debit + l.credit DESC, l.line_no) AS rank_in_entry
-    FROM erp.journal_entries h JOIN erp.journal_lines l USING (company_code, entry_no)
-    WHERE h.company_code IN (SELECT company_code FROM co)
-    WINDOW entry AS (PARTITION BY h.company_code, h.entry_no)
-),
 entries AS (
     SELECT 'journal_entry', l.company_code, l.entry_no, l.line_no, l.posting_date, l.document_date,
            l.signed, l.signed_lc, l.currency_code, l.exchange_rate,
-           l.account_no, l.account_type, p.account_no, p.account_type, CAST(NULL AS VARCHAR),
+           l.account_no, l.account_type, CASE WHEN l.lines_in_entry > 1 THEN p.account_no END,
+           CASE WHEN l.lines_in_entry > 1 THEN p.account_type ELSE 'gl' END, CAST(NULL AS VARCHAR),
            l.entry_no, coalesce(l.line_text, l.description), l.cost_center_code, l.cost_unit_code,
            l.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), l.is_reversal, l.imbalance
-    FROM journal l JOIN journal p ON p.company_code = l.company_code AND p.entry_no = l.entry_no
-                                  AND p.rank_in_entry = 1
-    WHERE l.rank_in_entry > 1
+    FROM {JOURNAL} l
+    LEFT JOIN {JOURNAL} p ON p.company_code = l.company_code AND p.entry_no = l.entry_no AND p.rank_in_entry = 1
+    -- an entry of one line has no counter line; it stays, without one, so the balance rule rejects it
+    WHERE l.rank_in_entry > 1 OR l.lines_in_entry = 1
 ),
--- an entry of one line has no row; keep it visible so the balance rule can reject it
-lone_entries AS (
-    SELECT 'journal_entry', l.company_code, l.entry_no, l.line_no, l.posting_date, l.document_date,
-           l.signed, l.signed_lc, l.currency_code, l.exchange_rate, l.account_no, l.account_type,
-           CAST(NULL AS VARCHAR), 'gl', CAST(NULL AS VARCHAR), l.entry_no, coalesce(l.line_text, l.description),
-           l.cost_center_code, l.cost_unit_code, l.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE),
-           l.is_reversal, l.imbalance
-    FROM journal l
-    WHERE l.rank_in_entry = 1 AND NOT EXISTS (SELECT 1 FROM journal o WHERE o.company_code = l.company_code
-                                              AND o.entry_no = l.entry_no AND o.rank_in_entry > 1)
-),
-legs AS (SELECT * FROM sales UNION ALL SELECT * FROM purchases UNION ALL SELECT * FROM entries
-         UNION ALL SELECT * FROM lone_entries)
+legs AS (SELECT * FROM sales UNION ALL SELECT * FROM purchases UNION ALL SELECT * FROM entries)
 SELECT l.company_code, l.document_kind, l.document_no, l.line_no, l.posting_date, l.document_date,
        CAST({fy_start} AS DATE) AS fiscal_year_start,
        CAST({_fiscal_year_start("l.document_date")} AS DATE) AS document_fiscal_year_start,
@@ -127,8 +128,9 @@ SELECT l.company_code, l.document_kind, l.document_no, l.line_no, l.posting_date
        l.currency_code,
        CASE WHEN l.currency_code <> co.local_currency THEN CAST(l.rate AS DECIMAL(18, 6)) END AS rate,
        CASE WHEN l.currency_code <> co.local_currency
+            -- wide on purpose: a tiny rate can blow the amount past DATEV's 10 digits, a rule rejects it
             THEN CAST(abs(coalesce(l.signed_base, round(l.signed_amount / nullif(l.rate, 0), 2)))
-                      AS DECIMAL(18, 2)) END AS base_amount,
+                      AS DECIMAL(38, 2)) END AS base_amount,
        CASE WHEN l.currency_code <> co.local_currency THEN co.local_currency END AS base_currency,
        l.account_no, l.account_kind, l.contra_account_no, l.contra_kind,
        CASE WHEN gl.auto_tax_code IS NULL THEN tc.datev_bu_key END AS bu_key,
@@ -146,13 +148,14 @@ SELECT l.company_code, l.document_kind, l.document_no, l.line_no, l.posting_date
        l.tax_code IS NULL OR tc.tax_code IS NOT NULL AS tax_code_known
 FROM legs l
 JOIN co ON co.company_code = l.company_code
-LEFT JOIN erp.gl_accounts gl ON gl.company_code = l.company_code AND gl.account_no = l.contra_account_no
-                             AND l.contra_kind = 'gl'
-LEFT JOIN erp.gl_accounts ga ON ga.company_code = l.company_code AND ga.account_no = l.account_no
-                             AND l.account_kind = 'gl'
+-- the kind goes into the join key (not a separate condition) so that DuckDB hash-joins
+LEFT JOIN erp.gl_accounts gl ON gl.company_code = l.company_code
+      AND gl.account_no = CASE WHEN l.contra_kind = 'gl' THEN l.contra_account_no END
+LEFT JOIN erp.gl_accounts ga ON ga.company_code = l.company_code
+      AND ga.account_no = CASE WHEN l.account_kind = 'gl' THEN l.account_no END
 LEFT JOIN erp.tax_codes tc ON tc.company_code = l.company_code AND tc.tax_code = l.tax_code
-LEFT JOIN erp.customers cu ON cu.company_code = l.company_code AND cu.customer_no = l.account_no
-                           AND l.account_kind = 'customer'
-LEFT JOIN erp.vendors ve ON ve.company_code = l.company_code AND ve.vendor_no = l.account_no
-                         AND l.account_kind = 'vendor'
+LEFT JOIN erp.customers cu ON cu.company_code = l.company_code
+      AND cu.customer_no = CASE WHEN l.account_kind = 'customer' THEN l.account_no END
+LEFT JOIN erp.vendors ve ON ve.company_code = l.company_code
+      AND ve.vendor_no = CASE WHEN l.account_kind = 'vendor' THEN l.account_no END
 """

@@ -31,7 +31,7 @@ from erpload.validation import (
     sql_literal,
 )
 
-from .bookings import PeriodUnit, bookings_sql
+from .bookings import PeriodUnit, bookings_sql, prepare_sql
 from .encoding import describe, fold
 from .master_data import MAX_BANK_ACCOUNTS, account_labels_sql, bank_column, partners_sql
 from .records import AccountLabel, Booking, PartnerWithBanks
@@ -54,6 +54,8 @@ class _Table:
     text_columns: tuple[str, ...]
     #: a record in the counts: a document for bookings, a row otherwise
     count_sql: str
+    #: a statement `sql` needs run first
+    prepare: str | None = None
 
 
 def _tables(period: PeriodUnit) -> list[_Table]:
@@ -61,7 +63,7 @@ def _tables(period: PeriodUnit) -> list[_Table]:
         _Table("bookings", bookings_sql(period), Booking, BOOKING_RULES,
                "r.company_code || '/' || r.document_kind || '/' || r.document_no || '/' || r.line_no",
                ["company_code", "document_kind", "document_no"], ("booking_text",),
-               "count(DISTINCT (company_code, document_kind, document_no))"),
+               "count(DISTINCT (company_code, document_kind, document_no))", prepare_sql()),
         _Table("partners", partners_sql(), PartnerWithBanks, PARTNER_RULES,
                "r.company_code || '/' || r.role || '/' || r.account_no", [],
                ("name", "street", "city", "zip_code", "email", "phone",
@@ -86,6 +88,8 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) -> TableResult:
     work = f"_datev_{table.name}"
+    if table.prepare:
+        con.execute(table.prepare)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {table.sql}")
     records_in = _count(con, f"SELECT {table.count_sql} FROM {work}")
     create_findings(con)
@@ -98,8 +102,23 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
     move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
                     group_by=table.group_by or None)
     records_out = _count(con, f"SELECT {table.count_sql} FROM {work}")
+    changed = _changed_records(con, work, table)
     con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table.name} AS SELECT * FROM {work}")
-    return TableResult(table=f"datev.{table.name}", loaded=records_out, rejected=records_in - records_out)
+    return TableResult(table=f"datev.{table.name}", loaded=changed, unchanged=records_out - changed,
+                       rejected=records_in - records_out)
+
+
+def _changed_records(con: duckdb.DuckDBPyConnection, work: str, table: _Table) -> int:
+    """Records (documents for bookings) new or different since the last transform; all of them the first time."""
+    target = f"{SCHEMA}.{table.name}"
+    same_shape = con.execute(
+        "SELECT (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
+        "        WHERE schema_name = ? AND table_name = ?) = "
+        "       (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
+        "        WHERE table_name = ? AND database_name = 'temp')", [SCHEMA, table.name, work]).fetchone()
+    if not same_shape or not same_shape[0]:
+        return _count(con, f"SELECT {table.count_sql} FROM {work}")
+    return _count(con, f"SELECT {table.count_sql} FROM (SELECT * FROM {work} EXCEPT ALL SELECT * FROM {target})")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:

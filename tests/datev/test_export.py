@@ -1,0 +1,386 @@
+"""DATEV transform and export on the demo ERP: real SQLite, real DuckDB, real files read back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.utils import Workspace
+from transforms.datev.reader import read_extf
+from transforms.datev.spec import BOOKINGS
+
+OUT = "out/datev"
+
+
+def _build(ws: Workspace) -> None:
+    for args in (("extract",), ("map",), ("transform", "datev")):
+        result = ws.cli(*args)
+        assert result.exit_code == 0, result.output
+
+
+def _export(ws: Workspace, *extra: str) -> str:
+    result = ws.cli("export", "datev", "--out", OUT, *extra)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _files(ws: Workspace, pattern: str = "EXTF_*.csv") -> list[Path]:
+    return sorted((ws.root / OUT).glob(pattern))
+
+
+def _exported_docs(ws: Workspace) -> int:
+    return int(str(ws.scalar("select count(*) from datev_exported where category = 21")))
+
+
+@pytest.fixture
+def built(workspace: Workspace) -> Workspace:
+    _build(workspace)
+    return workspace
+
+
+def test_records_in_equal_records_out_plus_rejected(built: Workspace) -> None:
+    ws = built
+    documents_in = ws.scalar("""
+        select (select count(*) from erp.sales_invoices s join erp.companies c using (company_code)
+                where s.status <> 'cancelled' and c.datev_client_no is not null)
+             + (select count(*) from erp.purchase_invoices s join erp.companies c using (company_code)
+                where s.status <> 'cancelled' and c.datev_client_no is not null)
+             + (select count(*) from erp.journal_entries s join erp.companies c using (company_code)
+                where c.datev_client_no is not null)""")
+    results = ws.run_results("transform datev")
+    loaded, _, rejected, _ = results["datev.bookings"]
+    assert loaded + rejected == documents_in
+    assert loaded == ws.scalar("select count(distinct (company_code, document_kind, document_no)) "
+                               "from datev.bookings")
+    rejected_docs = ws.scalar("""select count(distinct split_part(record_key, '/', 1) || split_part(record_key, '/', 2)
+                                 || split_part(record_key, '/', 3)) from rejects
+                                 where target = 'datev' and entity = 'bookings'""")
+    assert rejected == rejected_docs
+    # a rejected document has no row left: never half a document
+    assert ws.scalar("""select count(*) from datev.bookings b join rejects r
+                        on r.target = 'datev' and r.entity = 'bookings'
+                        and r.record_key like b.company_code || '/' || b.document_kind || '/' || b.document_no || '/%'
+                        """) == 0
+    partners_loaded, _, partners_rejected, _ = results["datev.partners"]
+    assert partners_loaded + partners_rejected == ws.scalar(
+        "select (select count(*) from erp.customers where not is_deleted and company_code <> '3000') "
+        "+ (select count(*) from erp.vendors where not is_deleted and company_code <> '3000')")
+
+
+def test_planted_faults_are_rejected_with_reason_and_fix(built: Workspace) -> None:
+    ws = built
+    reasons = {str(r[0]): (str(r[1]), str(r[2])) for r in ws.query(
+        "select field, any_value(reason), any_value(hint) from rejects where target = 'datev' group by field")}
+    # each planted fault DATEV cares about shows up, worded for a bookkeeper
+    assert "DATEV allows only A-Z a-z 0-9" in reasons["document_number"][0]  # invalid_document_number
+    assert "must be above 0" in reasons["amount"][0] or "does not balance" in reasons["amount"][0]
+    assert "is not a G/L account" in reasons["contra_account_no"][0] or "is not a" in reasons["account_no"][0]
+    assert "U+" in reasons["booking_text"][0]  # unmappable_character names the character
+    assert "check" in reasons["iban"][0]
+    for _, hint in reasons.values():
+        assert hint  # every reject says what to fix
+    unbalanced = ws.query("select reason from rejects where target = 'datev' and reason like '%does not balance%'")
+    assert unbalanced, "the unbalanced journal entries must be rejected"
+    zero = ws.query("select reason from rejects where target = 'datev' and reason like 'Umsatz%above 0%'")
+    assert zero, "zero amounts must be rejected"
+
+
+def test_export_reads_back_exactly_what_staging_holds(built: Workspace) -> None:
+    ws = built
+    _export(ws)
+    files = _files(ws, "EXTF_Buchungsstapel_*.csv")
+    assert files
+    manifest = {f["file"]: f for f in json.loads((ws.root / OUT / "manifest.json").read_text())["files"]}
+    total_rows = 0
+    for path in files:
+        data = path.read_bytes()
+        assert data.endswith(b"\r\n")
+        assert b"\n" not in data.replace(b"\r\n", b"")
+        data.decode("cp1252")  # strict: raises on anything else
+        extf = read_extf(data)
+        company, month = path.stem.split("_")[2:4]
+        rows = ws.query("""select amount, debit_credit, account_no, contra_account_no, document_number
+                           from datev.bookings where company_code = ? and strftime(period_start, '%Y-%m') = ?
+                           order by posting_date, document_kind, document_no, line_no""", [company, month])
+        assert len(extf.rows) == len(rows)
+        for line, row in zip(extf.rows, rows, strict=True):
+            fields = line.values
+            assert len(fields) == len(BOOKINGS.columns)
+            assert Decimal(fields[0].replace(",", ".")) == row[0]
+            assert fields[1:2] == [row[1]]
+            assert (fields[6], fields[7], fields[10]) == (row[2], row[3], row[4])
+        entry = manifest[path.name]
+        assert entry["rows"] == len(rows)
+        import hashlib
+
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        total_rows += len(rows)
+    assert total_rows == ws.scalar("select count(*) from datev.bookings")
+    recorded = ws.query("select file_name, rows, sha256 from exports where category = 21 order by file_name")
+    assert [(r[0], r[1], r[2]) for r in recorded] == [
+        (p.name, manifest[p.name]["rows"], manifest[p.name]["sha256"]) for p in files]
+
+
+def test_every_exported_file_passes_the_checker(built: Workspace) -> None:
+    from transforms.datev.check import check_file
+
+    ws = built
+    _export(ws)
+    files = _files(ws)
+    assert {p.name.split("_")[1] for p in files} == {"Buchungsstapel", "Debitoren", "Kontenbeschriftungen"}
+    for path in files:
+        report = check_file(path)
+        assert not report.errors, (path.name, [f.message for f in report.errors[:5]])
+
+
+def test_each_booking_is_exported_once(built: Workspace) -> None:
+    ws = built
+    _export(ws)
+    first = _files(ws)
+    exported = _exported_docs(ws)
+    assert exported == ws.scalar("select count(distinct (company_code, document_kind, document_no)) "
+                                 "from datev.bookings")
+
+    # nothing new in the ERP: nothing written
+    output = _export(ws)
+    assert "nothing new to export" in output
+    assert _files(ws) == first
+    assert _exported_docs(ws) == exported
+
+    # one exported invoice changes, a new one arrives in an exported period
+    invoice_no, month = _exported_sales_invoice(ws)
+    new_no = _copy_sales_invoice(ws, invoice_no)
+    ws.erp("update sales_invoice_line set description = 'Korrigierte Position', updated_at = ? "
+           "where invoice_id = (select invoice_id from sales_invoice where invoice_no = ?)",
+           [_now(), invoice_no])
+    _build(ws)
+    output = _export(ws)
+    added = sorted(set(_files(ws)) - set(first))
+    assert [p.name for p in added] == [f"EXTF_Buchungsstapel_1000_{month}_02.csv"]
+    lines = read_extf(added[0].read_bytes()).rows
+    assert {line.values[10] for line in lines} == {new_no}
+    assert "changed in the ERP afterwards" in output
+    changed = ws.query("select record_key, reason, hint from rejects where target = 'datev' "
+                       "and reason like 'changed in the ERP after it was exported%'")
+    assert [r[0] for r in changed] == [f"1000/sales_invoice/{invoice_no}"]
+    assert f"--reexport {month}" in str(changed[0][2])
+
+    # a re-export of the period is deliberate, recorded, and carries the changed invoice
+    _export(ws, "--reexport", month, "--company", "1000")
+    reexported = _files(ws, f"EXTF_Buchungsstapel_1000_{month}_03_reexport.csv")
+    assert reexported
+    numbers = {line.values[10] for line in read_extf(reexported[0].read_bytes()).rows}
+    assert {invoice_no, new_no} <= numbers
+    assert ws.scalar("select bool_and(reexport) from exports where file_name like '%_reexport.csv'") is True
+    assert "nothing new to export" in _export(ws)
+
+
+def test_dry_run_writes_and_marks_nothing(built: Workspace) -> None:
+    ws = built
+    output = _export(ws, "--dry-run")
+    assert "would write" in output
+    assert not (ws.root / OUT).exists()
+    assert ws.scalar("select count(*) from datev_exported") == 0
+    assert "wrote" in _export(ws)
+
+
+def test_a_crashed_export_never_shows_a_booking_twice(built: Workspace) -> None:
+    ws = built
+    out = ws.root / OUT
+    out.mkdir(parents=True)
+    # a crash before the commit left a file nobody recorded: the next export drops it
+    stray = out / "EXTF_Buchungsstapel_1000_2025-01_01.csv.part"
+    stray.write_bytes(b"half a file")
+    _export(ws)
+    assert not stray.exists()
+    assert not list(out.glob("*.part"))
+    # a crash after the commit left a recorded file unpublished: the next export publishes it
+    victim = _files(ws, "EXTF_Buchungsstapel_*.csv")[0]
+    victim.rename(victim.with_name(victim.name + ".part"))
+    _export(ws)
+    assert victim.exists()
+
+
+def test_period_and_company_filters(built: Workspace) -> None:
+    ws = built
+    _export(ws, "--company", "2000", "--period", "2026-03")
+    names = [p.name for p in _files(ws)]
+    assert "EXTF_Buchungsstapel_2000_2026-03_01.csv" in names
+    assert all("_2000_" in n for n in names)
+    assert not any(n.startswith("EXTF_Buchungsstapel") and "2026-03" not in n for n in names)
+    header = read_extf(_files(ws, "EXTF_Buchungsstapel_*")[0].read_bytes()).header.fields  # type: ignore[union-attr]
+    # company 2000 keeps a fiscal year from July, 6-digit accounts, SKR04
+    assert header[12:16] == ["20250701", "6", "20260301", "20260331"]
+    assert header[26] == '"04"'
+
+
+def test_bad_export_arguments_say_what_to_fix(built: Workspace) -> None:
+    ws = built
+    result = ws.cli("export", "datev", "--out", OUT, "--period", "March")
+    assert result.exit_code == 2
+    assert "YYYY-MM" in result.output
+    result = ws.cli("export", "datev", "--out", OUT, "--company", "3000")
+    assert result.exit_code == 2
+    assert "DATEV consultant and client numbers" in result.output
+
+
+def test_export_before_transform_says_so(workspace: Workspace) -> None:
+    assert workspace.cli("extract").exit_code == 0
+    assert workspace.cli("map").exit_code == 0
+    result = workspace.cli("export", "datev", "--out", OUT)
+    assert result.exit_code == 2
+    assert "erpload transform datev" in result.output
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _exported_sales_invoice(ws: Workspace) -> tuple[str, str]:
+    row = ws.query("""select e.record_key, strftime(e.period_start, '%Y-%m') from datev_exported e
+                      where e.company_code = '1000' and e.category = 21 and e.record_key like 'sales_invoice/%'
+                      order by e.period_start desc, e.record_key limit 1""")[0]
+    return str(row[0]).split("/", 1)[1], str(row[1])
+
+
+def _copy_sales_invoice(ws: Workspace, invoice_no: str) -> str:
+    """Insert a copy of an invoice (and its lines) under a new number, as a new ERP document."""
+    new_no = invoice_no + "N"
+    with sqlite3.connect(ws.erp_path) as con:
+        con.row_factory = sqlite3.Row
+        head = dict(con.execute("select * from sales_invoice where invoice_no = ?", [invoice_no]).fetchone())
+        lines = [dict(r) for r in con.execute("select * from sales_invoice_line where invoice_id = ?",
+                                              [head["invoice_id"]])]
+        new_id = con.execute("select max(invoice_id) + 1 from sales_invoice").fetchone()[0]
+        next_line = con.execute("select max(line_id) + 1 from sales_invoice_line").fetchone()[0]
+        head.update(invoice_id=new_id, invoice_no=new_no, updated_at=_now())
+        con.execute(f"insert into sales_invoice ({', '.join(head)}) values ({', '.join('?' * len(head))})",
+                    list(head.values()))
+        for i, line in enumerate(lines):
+            line.update(line_id=next_line + i, invoice_id=new_id, updated_at=_now())
+            con.execute(f"insert into sales_invoice_line ({', '.join(line)}) values ({', '.join('?' * len(line))})",
+                        list(line.values()))
+    return new_no
+
+
+def _parse(column_kind: str, date_format: str | None, raw: str) -> object:
+    """A written field back to a Python value, independently of the writer's SQL."""
+    if raw == "":
+        return None
+    if column_kind in ("amount", "decimal"):
+        return Decimal(raw.replace(",", "."))
+    if column_kind == "date":
+        fmt = {"TTMM": "%d%m", "TTMMJJJJ": "%d%m%Y"}[date_format or "TTMMJJJJ"]
+        return datetime.strptime(raw, fmt).date().strftime("%d%m" if date_format == "TTMM" else "%Y-%m-%d")
+    return raw
+
+
+def _expected(column_kind: str, date_format: str | None, value: object) -> object:
+    if value is None or value == "":
+        return None
+    if column_kind in ("amount", "decimal"):
+        return Decimal(str(value))
+    if column_kind == "date":
+        return value.strftime("%d%m" if date_format == "TTMM" else "%Y-%m-%d")  # type: ignore[attr-defined]
+    return str(value)
+
+
+def _round_trip_differences(ws: Workspace, paths: list[Path]) -> list[str]:
+    """Every field of every line of the Buchungsstapel files against `datev.bookings`, plus account balances
+    against the canonical source. Returns the differences (empty when the files say what staging says)."""
+    from transforms.datev.layouts import BOOKING_VALUES
+
+    diffs: list[str] = []
+    selects = ", ".join(f"{sql} AS c{i}" for i, sql in enumerate(BOOKING_VALUES.values()))
+    columns = [BOOKINGS.column(h) for h in BOOKING_VALUES]
+    balances: dict[tuple[str, str, str], Decimal] = {}
+    for path in paths:
+        company, month = path.stem.split("_")[2:4]
+        rows = ws.query(f"""select {selects} from datev.bookings where company_code = ?
+                            and strftime(period_start, '%Y-%m') = ?
+                            order by posting_date, document_kind, document_no, line_no""", [company, month])
+        extf = read_extf(path.read_bytes())
+        if len(extf.rows) != len(rows):
+            diffs.append(f"{path.name}: {len(extf.rows)} lines, staging has {len(rows)}")
+            continue
+        for line, row in zip(extf.rows, rows, strict=True):
+            values = line.values
+            written = {c.heading: _parse(c.kind, c.date_format, values[c.index - 1]) for c in BOOKINGS.columns}
+            for col, value in zip(columns, row, strict=True):
+                if written.pop(col.heading) != _expected(col.kind, col.date_format, value):
+                    diffs.append(f"{path.name} line {line.number} {col.heading}: {values[col.index - 1]!r} "
+                                 f"!= {value!r}")
+            diffs += [f"{path.name} line {line.number} {h} should be empty" for h, v in written.items() if v]
+            amount = Decimal(values[0].replace(",", "."))
+            sign = 1 if values[1] == "S" else -1
+            currency = values[2]
+            for account, direction in ((values[6], sign), (values[7], -sign)):
+                key = (company, account, currency)
+                balances[key] = balances.get(key, Decimal(0)) + direction * amount
+    source = {(str(c), str(a), str(cur)): Decimal(str(b)) for c, a, cur, b in ws.query("""
+        with exported as (select company_code, split_part(record_key, '/', 1) as kind,
+                                 split_part(record_key, '/', 2) as document_no
+                          from datev_exported where category = 21),
+        legs as (
+            select h.company_code, h.customer_no as account, h.currency_code,
+                   (case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount) as amount
+            from erp.sales_invoices h join erp.sales_invoice_lines l using (company_code, invoice_no)
+            join exported e on e.kind = 'sales_invoice' and e.company_code = h.company_code
+                           and e.document_no = h.invoice_no
+            union all
+            select h.company_code, l.account_no, h.currency_code,
+                   -(case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount)
+            from erp.sales_invoices h join erp.sales_invoice_lines l using (company_code, invoice_no)
+            join exported e on e.kind = 'sales_invoice' and e.company_code = h.company_code
+                           and e.document_no = h.invoice_no
+            union all
+            select h.company_code, h.vendor_no, h.currency_code,
+                   -(case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount)
+            from erp.purchase_invoices h join erp.purchase_invoice_lines l using (company_code, invoice_no)
+            join exported e on e.kind = 'purchase_invoice' and e.company_code = h.company_code
+                           and e.document_no = h.invoice_no
+            union all
+            select h.company_code, l.account_no, h.currency_code,
+                   (case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount)
+            from erp.purchase_invoices h join erp.purchase_invoice_lines l using (company_code, invoice_no)
+            join exported e on e.kind = 'purchase_invoice' and e.company_code = h.company_code
+                           and e.document_no = h.invoice_no
+            union all
+            select h.company_code, l.account_no, h.currency_code, l.debit - l.credit
+            from erp.journal_entries h join erp.journal_lines l using (company_code, entry_no)
+            join exported e on e.kind = 'journal_entry' and e.company_code = h.company_code
+                           and e.document_no = h.entry_no)
+        select company_code, account, currency_code, sum(amount) from legs group by all""")}
+    wanted = {k: v for k, v in source.items() if v}
+    got = {k: v for k, v in balances.items() if v}
+    diffs += [f"balance of account {k}: files {got.get(k)}, canonical source {wanted.get(k)}"
+              for k in sorted(set(wanted) | set(got)) if wanted.get(k) != got.get(k)]
+    return diffs
+
+
+def test_round_trip_every_field_and_every_account_balance(built: Workspace) -> None:
+    ws = built
+    _export(ws)
+    paths = _files(ws, "EXTF_Buchungsstapel_*.csv")
+    # the demo covers fiscal years from January, July and October, account lengths 4, 6 and 8 and
+    # foreign currencies; make sure the files do too
+    assert {p.stem.split("_")[2] for p in paths} == {"1000", "2000", "4000"}
+    assert int(str(ws.scalar("select count(*) from datev.bookings where rate is not null"))) > 0
+    assert _round_trip_differences(ws, paths) == []
+
+    # mutation: one amount changed in a written file must be caught
+    victim = paths[len(paths) // 2]
+    data = victim.read_bytes().split(b"\r\n")
+    fields = data[2].split(b";")
+    amount = Decimal(fields[0].decode().replace(",", ".")) + Decimal("0.01")
+    fields[0] = str(amount).replace(".", ",").encode()
+    data[2] = b";".join(fields)
+    victim.write_bytes(b"\r\n".join(data))
+    differences = _round_trip_differences(ws, paths)
+    assert any("Umsatz" in d and "line 3" in d for d in differences)
+    assert any(d.startswith("balance of account") for d in differences)
