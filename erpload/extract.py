@@ -13,6 +13,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from erpload.errors import ProfileError, SourceError, StagingError
+from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile, TableSpec
 from erpload.progress import Progress
 from erpload.runs import Run, TableResult
@@ -152,6 +153,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress: bool = True) -> None:
     """Extract every table the profile lists; fills `run` with one result per table."""
+    freeze_startup_objects()
     engine = erp_engine(settings)
     try:
         metadata = reflect_profile_tables(profile, engine, settings.erp_url_for_humans)

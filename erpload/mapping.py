@@ -22,6 +22,7 @@ from erpload.canonical import Entity
 from erpload.errors import StagingError
 from erpload.incremental_sql import input_tables, restrict_to_changes
 from erpload.model_check import check_output_shape, quote, sql_failure
+from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables
@@ -254,6 +255,7 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
 
 def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = False) -> list[str]:
     """Map every entity the profile defines; returns the canonical entities it does not define."""
+    freeze_startup_objects()
     if not staging_path.exists():
         raise StagingError(f"the staging file {staging_path} does not exist yet", hint="run `erpload extract` first")
     with connect(staging_path) as con:
