@@ -30,7 +30,7 @@ import duckdb
 
 from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA
+from erpload.staging import FRAMEWORK_SCHEMA, table_exists
 
 from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES
 from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, Format
@@ -114,9 +114,7 @@ def _month(period: str) -> date:
 def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, companies: list[str] | None = None,
                period: str | None = None, reexport: str | None = None, dry_run: bool = False) -> ExportPlan:
     """Write what is new (see the module doc) into `out_dir`; returns what was (or would be) written."""
-    missing = [c.table for c in (_BOOKINGS, *_MASTER_DATA)
-               if not con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'datev' AND table_name = ?",
-                                  [c.table]).fetchone()]
+    missing = [c.table for c in (_BOOKINGS, *_MASTER_DATA) if not table_exists(con, "datev", c.table)]
     if missing:
         raise ConfigError("the datev dataset has not been built yet", hint="run `erpload transform datev` first")
     for ddl in _DDL:
@@ -177,13 +175,19 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan,
                      only_month: date | None, reexport: bool, dry_run: bool, created: datetime) -> None:
     where = "AND period_start <= ? AND period_end >= ?" if only_month else ""
     params = [only_month, only_month] if only_month else []
+    # only what the files need: a wide copy of the dataset would spill to disk at a million rows
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _lines AS
-                    SELECT *, {_BOOKINGS.record_key} AS record_key, {line_sql(BOOKINGS, BOOKING_VALUES)} AS line
+                    SELECT {_BOOKINGS.record_key} AS record_key, period_start, period_end, fiscal_year_start,
+                           posting_date, document_kind, document_no, line_no, amount, base_amount, debit_credit,
+                           {line_sql(BOOKINGS, BOOKING_VALUES)} AS line
                     FROM datev.bookings WHERE company_code = ? {where}""", [company, *params])
+    # a document's fingerprint: md5 of each line with its number, combined without sorting (xor)
     con.execute("""CREATE OR REPLACE TEMP TABLE _docs AS
                    SELECT record_key, any_value(period_start) AS period_start,
-                          md5(string_agg(line, chr(10) ORDER BY line_no)) AS content_hash
-                   FROM _lines GROUP BY record_key""")
+                          printf('%016x%016x', bit_xor(CAST(h >> 64 AS UBIGINT)),
+                                 bit_xor(CAST(h & 18446744073709551615 AS UBIGINT))) AS content_hash
+                   FROM (SELECT record_key, period_start, md5_number(line_no || ':' || line) AS h FROM _lines)
+                   GROUP BY record_key""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
                     SELECT d.*, e.content_hash AS exported_hash, e.file_name AS exported_file,
                            e.exported_at
@@ -200,18 +204,43 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan,
         if not dry_run:
             _report_changed(con, run, company)
     result = TableResult(table=f"datev bookings {company}", unchanged=unchanged, rejected=0 if reexport else changed)
-    periods = con.execute(f"""SELECT DISTINCT l.period_start, l.period_end, l.fiscal_year_start FROM _lines l
-                              JOIN _judged j USING (record_key) WHERE {write_filter} ORDER BY 1""").fetchall()
-    for period_start, period_end, fy_start in periods:
-        source = f"""SELECT l.* FROM _lines l JOIN _judged j USING (record_key)
-                     WHERE {write_filter} AND l.period_start = DATE '{period_start}'"""
+    # one pass: the lines to write, sorted by file and position, sliced into files in Python
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW _out AS
+                    SELECT l.* FROM _lines l SEMI JOIN (SELECT record_key FROM _judged WHERE {write_filter}) j
+                    USING (record_key)""")
+    periods = con.execute("""SELECT period_start, any_value(period_end), any_value(fiscal_year_start), count(*),
+                                    sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
+                                    sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
+                             FROM _out GROUP BY period_start ORDER BY period_start""").fetchall()
+    lines = con.execute(f"SELECT line FROM _out ORDER BY period_start, {_BOOKINGS.order_by}").to_arrow_table()
+    column = lines.column("line")
+    files: list[tuple[date, str]] = []
+    offset = 0
+    for period_start, period_end, fy_start, rows, debit, credit in periods:
         header = _company_header(con, company, BOOKINGS, created, fy_start, period_start=period_start,
                                  period_end=period_end, label=f"Buchungen {period_start:%Y-%m}")
         stem = f"EXTF_{_BOOKINGS.file_stem}_{company}_{period_start:%Y-%m}"
-        _write(con, run, plan, out_dir, stem, header, source, company, dry_run, created, reexport, totals=True)
+        chunk: list[str] = column.slice(offset, rows).to_pylist()
+        offset += rows
+        name = _emit(con, run, plan, out_dir, stem, header, chunk, company, dry_run, created, reexport,
+                     _money(debit), _money(credit))
+        files.append((period_start, name))
+    if files and not dry_run:
+        con.execute("CREATE OR REPLACE TEMP TABLE _files (period_start DATE, file_name VARCHAR)")
+        con.executemany("INSERT INTO _files VALUES (?, ?)", files)
+        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
+                        SELECT ?, 21, o.record_key, j.content_hash, o.period_start, f.file_name, ?, ?
+                        FROM (SELECT DISTINCT record_key, period_start FROM _out) o
+                        JOIN _judged j ON j.record_key = o.record_key
+                        JOIN _files f ON f.period_start = o.period_start""",
+                    [company, run.run_id, created])
     # documents, as `unchanged` counts them; the files' line counts are in the manifest
     result.loaded = _count(con, f"SELECT count(*) FROM _judged WHERE {write_filter}")
     run.add(result)
+
+
+def _money(value: object) -> str:
+    return str(value) if value is not None else "0.00"
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -244,8 +273,14 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPl
                 WHERE j.exported_hash IS DISTINCT FROM j.content_hash"""
     header = _company_header(con, company, category.fmt, created, _fiscal_year_start(con, company, created.date()))
     stem = f"EXTF_{category.file_stem}_{company}"
-    result.loaded = _write(con, run, plan, out_dir, stem, header, source, company, dry_run, created, False,
-                           totals=False, record_hash="md5(l.line)")
+    lines = _lines_of(con, source, category)
+    if lines:
+        name = _emit(con, run, plan, out_dir, stem, header, lines, company, dry_run, created, False)
+        if not dry_run:
+            con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
+                            SELECT ?, ?, l.record_key, md5(l.line), NULL, ?, ?, ? FROM ({source}) l""",
+                        [company, category.fmt.category, name, run.run_id, created])
+    result.loaded = len(lines)
     run.add(result)
 
 
@@ -258,22 +293,12 @@ def _next_file(con: duckdb.DuckDBPyConnection, out_dir: Path, stem: str, reexpor
     return f"{stem}_{seq:02d}{'_reexport' if reexport else ''}.csv"
 
 
-def _write(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, stem: str, header: Header,
-           source: str, company: str, dry_run: bool, created: datetime, reexport: bool, *, totals: bool,
-           record_hash: str = "j.content_hash") -> int:
-    """Render the rows of `source` into one file; record it unless `dry_run`. Returns the rows written."""
-    category = next(c for c in (_BOOKINGS, *_MASTER_DATA) if c.fmt is header.fmt)
-    lines = _lines_of(con, source, category)
-    if not lines:
-        return 0
+def _emit(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, stem: str, header: Header,
+          lines: list[str], company: str, dry_run: bool, created: datetime, reexport: bool,
+          debit: str | None = None, credit: str | None = None) -> str:
+    """Write one file as `.part` and record it in `exports` (unless `dry_run`); returns its name."""
     data = file_bytes(header, lines)
     name = _next_file(con, out_dir, stem, reexport)
-    debit = credit = None
-    if totals:
-        row = con.execute(f"""SELECT sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
-                                     sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
-                              FROM ({source})""").fetchone()
-        debit, credit = (str(v) if v is not None else "0.00" for v in row) if row else ("0.00", "0.00")
     exported = ExportedFile(
         file=name, company=company, category=header.fmt.category, rows=len(lines),
         sha256=hashlib.sha256(data).hexdigest(), debit_total=debit, credit_total=credit,
@@ -282,19 +307,13 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: 
         run_id=run.run_id, reexport=reexport, created_at=created.isoformat(timespec="milliseconds"))
     plan.files.append(exported)
     if dry_run:
-        return len(lines)
+        return name
     out_dir.mkdir(parents=True, exist_ok=True)
     write_file(_pending(out_dir / name), data)
     con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.exports VALUES (?, 'datev', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run.run_id, company, header.fmt.category, name, str((out_dir / name).resolve()), exported.sha256,
                  len(lines), debit, credit, header.period_start, header.period_end, reexport, created])
-    con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
-                    SELECT DISTINCT ?, ?, l.record_key, {record_hash}, {'l.period_start' if totals else 'NULL'},
-                           ?, ?, ?
-                    FROM ({source}) l
-                    JOIN _judged j USING (record_key)""",
-                [company, header.fmt.category, name, run.run_id, created])
-    return len(lines)
+    return name
 
 
 def _lines_of(con: duckdb.DuckDBPyConnection, source: str, category: _Category) -> list[str]:

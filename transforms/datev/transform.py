@@ -56,6 +56,8 @@ class _Table:
     count_sql: str
     #: a statement `sql` needs run first
     prepare: str | None = None
+    #: columns only the rules need: not kept in the dataset
+    rule_columns: tuple[str, ...] = ()
 
 
 def _tables(period: PeriodUnit) -> list[_Table]:
@@ -63,7 +65,9 @@ def _tables(period: PeriodUnit) -> list[_Table]:
         _Table("bookings", bookings_sql(period), Booking, BOOKING_RULES,
                "r.company_code || '/' || r.document_kind || '/' || r.document_no || '/' || r.line_no",
                ["company_code", "document_kind", "document_no"], ("booking_text",),
-               "count(DISTINCT (company_code, document_kind, document_no))", prepare_sql()),
+               "count(DISTINCT (company_code, document_kind, document_no))", prepare_sql(),
+               ("document_fiscal_year_start", "tax_scope", "account_length", "imbalance", "account_known",
+                "contra_known", "uses_deleted_account", "tax_code_known")),
         _Table("partners", partners_sql(), PartnerWithBanks, PARTNER_RULES,
                "r.company_code || '/' || r.role || '/' || r.account_no", [],
                ("name", "street", "city", "zip_code", "email", "phone",
@@ -102,8 +106,14 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
     move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
                     group_by=table.group_by or None)
     records_out = _count(con, f"SELECT {table.count_sql} FROM {work}")
+    if table.rule_columns:
+        for column in table.rule_columns:
+            con.execute(f"ALTER TABLE {work} DROP COLUMN {quote_ident(column)}")
     changed = _changed_records(con, work, table)
+    # row order carries no meaning here, and not keeping it lets DuckDB write in parallel
+    con.execute("SET preserve_insertion_order = false")
     con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table.name} AS SELECT * FROM {work}")
+    con.execute("RESET preserve_insertion_order")
     return TableResult(table=f"datev.{table.name}", loaded=changed, unchanged=records_out - changed,
                        rejected=records_in - records_out)
 

@@ -54,7 +54,8 @@ def line_sql(fmt: Format, values: dict[str, str]) -> str:
         parts.append("'" + SEPARATOR.join(constant) + "'")
     elif parts:
         parts.pop()  # no separator after the last field
-    return " || ".join(parts)
+    # one concat() call: a chain of || would copy the growing line once per field
+    return "concat(" + ", ".join(parts) + ")"
 
 
 @dataclass(frozen=True)
