@@ -70,7 +70,7 @@ def _tables(period: PeriodUnit) -> list[_Table]:
                 "contra_known", "uses_deleted_account", "tax_code_known")),
         _Table("partners", partners_sql(), PartnerWithBanks, PARTNER_RULES,
                "r.company_code || '/' || r.role || '/' || r.account_no", [],
-               ("name", "street", "city", "zip_code", "email", "phone",
+               ("name", "street", "city", "zip_code", "email", "phone", "tax_number",
                 *(bank_column(n, f) for n in range(1, MAX_BANK_ACCOUNTS + 1) for f in ("bank_name", "holder"))),
                "count(*)"),
         _Table("account_labels", account_labels_sql(), AccountLabel, ACCOUNT_LABEL_RULES,

@@ -8,11 +8,14 @@ character outside Windows-1252, so an encoding error here is a bug, not a `?`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from .spec import ENCODING, HEADER_VERSION, LINE_END, SEPARATOR, Column, Format
+
+_C1_BLOCK = re.compile(rb"[\x80-\x9f]")
 
 
 def _text(expr: str) -> str:
@@ -97,6 +100,15 @@ class Header:
 def file_bytes(header: Header, lines: list[str]) -> bytes:
     """The whole file: header, headings, data lines, each ending in CRLF, Windows-1252."""
     text = LINE_END.join([header.line(), SEPARATOR.join(header.fmt.headings), *lines]) + LINE_END
+    try:
+        # Latin-1 equals cp1252 outside 0x80-0x9F and encodes ~9x faster; if no byte lands in that
+        # block, the bytes are exactly cp1252's. Otherwise the strict cp1252 codec decides (and
+        # raises on a C1 control character rather than write it as, say, '…').
+        data = text.encode("latin-1")
+        if not _C1_BLOCK.search(data):
+            return data
+    except UnicodeEncodeError:
+        pass
     return text.encode(ENCODING)
 
 
