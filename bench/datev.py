@@ -18,8 +18,6 @@ import csv
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from bench.extract_map import run_erpload
 from transforms.datev.layouts import BOOKING_VALUES
 from transforms.datev.spec import BOOKINGS
 
@@ -40,19 +39,6 @@ def _generator_version() -> str:
     for path in sorted(GENERATOR.glob("*.py")) + sorted(GENERATOR.glob("*.sql")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
-
-
-def _erpload(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Run one erpload command; returns (seconds, peak RSS in MiB) from the kernel (wait4)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "erpload.cli", *args], env=env, cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"erpload {' '.join(args)} failed:\n{stderr}")
-    return seconds, usage.ru_maxrss / 1024
 
 
 def _pandas_baseline(staging: Path, out: Path) -> tuple[float, int]:
@@ -89,7 +75,7 @@ def main() -> None:
     env.pop("SOURCES__ERP__CREDENTIALS", None)
     if not template.exists():
         print(f"generating the demo ERP at scale {args.scale:g} (cached in {template.name}) ...", flush=True)
-        _erpload(["demo-erp", "create", "--path", str(template), "--scale", str(args.scale)], env, CACHE)
+        run_erpload(["demo-erp", "create", "--path", str(template), "--scale", str(args.scale)], env, CACHE)
 
     with tempfile.TemporaryDirectory(prefix="erpload-bench-datev-") as tmp:
         work = Path(tmp)
@@ -99,9 +85,9 @@ def main() -> None:
         staging = work / "erpload.duckdb"
         print("building staging (extract + map) ...", flush=True)
         for cmd in (["extract", "-q"], ["map"]):
-            _erpload([*cmd, "--staging", str(staging)], env, work)
+            run_erpload([*cmd, "--staging", str(staging)], env, work)
 
-        transform_s, transform_rss = _erpload(["transform", "datev", "--staging", str(staging)], env, work)
+        transform_s, transform_rss = run_erpload(["transform", "datev", "--staging", str(staging)], env, work)
         with duckdb.connect(str(staging), read_only=True) as con:
             bookings = con.execute("SELECT count(*) FROM datev.bookings").fetchone()[0]
             rejected = con.execute("SELECT count(*) FROM rejects WHERE target = 'datev'").fetchone()[0]
@@ -111,7 +97,7 @@ def main() -> None:
               f"peak {transform_rss:,.0f} MiB", flush=True)
 
         out = work / "out"
-        export_s, export_rss = _erpload(["export", "datev", "--staging", str(staging), "--out", str(out)], env, work)
+        export_s, export_rss = run_erpload(["export", "datev", "--staging", str(staging), "--out", str(out)], env, work)
         files = sorted(out.glob("EXTF_*.csv"))
         booking_files = [f for f in files if f.name.startswith("EXTF_Buchungsstapel")]
         lines = sum(f.read_bytes().count(b"\r\n") - 2 for f in booking_files)
@@ -122,7 +108,7 @@ def main() -> None:
         print(f"  baseline, pandas to_csv: {pandas_s:.1f} s, {pandas_rows / pandas_s:,.0f} rows/s (writing only)",
               flush=True)
 
-        check_s, check_rss = _erpload(["datev", "check", *map(str, files)], env, work)
+        check_s, check_rss = run_erpload(["datev", "check", *map(str, files)], env, work)
         print(f"  datev check:     {check_s:.1f} s, {lines / check_s:,.0f} lines/s, peak {check_rss:,.0f} MiB",
               flush=True)
 

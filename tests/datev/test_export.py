@@ -322,34 +322,23 @@ def _round_trip_differences(ws: Workspace, paths: list[Path]) -> list[str]:
             for account, direction in ((values[6], sign), (values[7], -sign)):
                 key = (company, account, currency)
                 balances[key] = balances.get(key, Decimal(0)) + direction * amount
-    source = {(str(c), str(a), str(cur)): Decimal(str(b)) for c, a, cur, b in ws.query("""
+    # each invoice line moves its gross amount between the partner and the line's account
+    invoice_legs = " union all ".join(
+        f"""select h.company_code, {account} as account, h.currency_code,
+                   {sign} * (case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount)
+                   as amount
+            from erp.{kind}s h join erp.{kind}_lines l using (company_code, invoice_no)
+            join exported e on e.kind = '{kind}' and e.company_code = h.company_code
+                           and e.document_no = h.invoice_no"""
+        for kind, partner, partner_sign in (("sales_invoice", "h.customer_no", 1),
+                                            ("purchase_invoice", "h.vendor_no", -1))
+        for account, sign in ((partner, partner_sign), ("l.account_no", -partner_sign)))
+    source = {(str(c), str(a), str(cur)): Decimal(str(b)) for c, a, cur, b in ws.query(f"""
         with exported as (select company_code, split_part(record_key, '/', 1) as kind,
                                  split_part(record_key, '/', 2) as document_no
                           from datev_exported where category = 21),
         legs as (
-            select h.company_code, h.customer_no as account, h.currency_code,
-                   (case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount) as amount
-            from erp.sales_invoices h join erp.sales_invoice_lines l using (company_code, invoice_no)
-            join exported e on e.kind = 'sales_invoice' and e.company_code = h.company_code
-                           and e.document_no = h.invoice_no
-            union all
-            select h.company_code, l.account_no, h.currency_code,
-                   -(case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount)
-            from erp.sales_invoices h join erp.sales_invoice_lines l using (company_code, invoice_no)
-            join exported e on e.kind = 'sales_invoice' and e.company_code = h.company_code
-                           and e.document_no = h.invoice_no
-            union all
-            select h.company_code, h.vendor_no, h.currency_code,
-                   -(case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount)
-            from erp.purchase_invoices h join erp.purchase_invoice_lines l using (company_code, invoice_no)
-            join exported e on e.kind = 'purchase_invoice' and e.company_code = h.company_code
-                           and e.document_no = h.invoice_no
-            union all
-            select h.company_code, l.account_no, h.currency_code,
-                   (case when h.is_credit_note then -1 else 1 end) * (l.net_amount + l.tax_amount)
-            from erp.purchase_invoices h join erp.purchase_invoice_lines l using (company_code, invoice_no)
-            join exported e on e.kind = 'purchase_invoice' and e.company_code = h.company_code
-                           and e.document_no = h.invoice_no
+            {invoice_legs}
             union all
             select h.company_code, l.account_no, h.currency_code, l.debit - l.credit
             from erp.journal_entries h join erp.journal_lines l using (company_code, entry_no)
