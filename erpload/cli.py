@@ -32,6 +32,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # help texts show config keys in [brackets]: plain text, not rich markup that would swallow them
+    rich_markup_mode=None,
 )
 demo_erp_app = typer.Typer(help="The embedded demo ERP (SQLite).", no_args_is_help=True)
 app.add_typer(demo_erp_app, name="demo-erp")
@@ -286,8 +288,8 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
 
 @transform_app.command("datev")
 def transform_datev(staging: StagingOpt = None) -> None:
-    """erp → dataset datev: Buchungsstapel, Debitoren/Kreditoren and Kontenbeschriftungen rows, checked
-    against DATEV's rules; every record that fails goes to erpload.rejects with the reason and the fix."""
+    """erp → dataset datev: Buchungsstapel, Debitoren/Kreditoren and Kontenbeschriftungen rows, checked against
+    DATEV's rules; every record that fails goes to erpload.rejects with the reason and the fix."""
     settings = _settings(staging=staging)
     _guard(lambda: _transform_datev(settings))
 
@@ -306,8 +308,8 @@ def export_datev(
 ) -> None:
     """dataset datev → EXTF files, one Buchungsstapel per company and period; each booking exported once.
 
-    New bookings in a period exported before go into a new file for it. A booking changed in the ERP
-    after its export is reported (erpload.rejects), not exported again."""
+    New bookings in a period exported before go into a new file for it. A booking changed in the ERP after its
+    export is reported (erpload.rejects), not exported again."""
     settings = _settings(staging=staging)
     _guard(lambda: _export_datev(settings, out_dir, company, period, reexport, dry_run))
 
