@@ -155,16 +155,19 @@ def _map(settings: Settings, full: bool = False) -> None:
     _execute("map", settings, profile.name, body)
 
 
-def _extract_and_map(settings: Settings, quiet: bool) -> None:
+STAGES = ("extract", "map", "transform", "export")
+
+
+def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> None:
+    """What `run` and `demo` do: every stage that exists, in order, up to and including `until`."""
+    last = STAGES.index(until)
     _extract(settings, quiet)
-    _map(settings)
-
-
-def _all_stages(settings: Settings, quiet: bool) -> None:
-    """What `run` and `demo` do: every stage that exists, in order."""
-    _extract_and_map(settings, quiet)
-    _transform_datev(settings)
-    _export_datev(settings, None, None, None, None, dry_run=False)
+    if last >= STAGES.index("map"):
+        _map(settings)
+    if last >= STAGES.index("transform"):
+        _transform_datev(settings)
+    if last >= STAGES.index("export"):
+        _export_datev(settings, None, None, None, None, dry_run=False)
 
 
 def _settings(**kwargs: object) -> Settings:
@@ -205,10 +208,14 @@ def map_(staging: StagingOpt = None, profile: ProfileOpt = None,
 
 @app.command()
 def run(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlOpt = None,
-        quiet: QuietOpt = False) -> None:
+        quiet: QuietOpt = False,
+        until: Annotated[str, typer.Option(help=f"Stop after this stage: {', '.join(STAGES)}.")] = STAGES[-1]) -> None:
     """Every stage in order: extract, map, transform datev, export datev."""
+    if until not in STAGES:
+        err.print(f"erpload run: --until {until} is not a stage; use one of {', '.join(STAGES)}")
+        raise typer.Exit(EXIT_CONFIG)
     settings = _settings(staging=staging, profile=profile, erp_url=erp_url)
-    _guard(lambda: _all_stages(settings, quiet))
+    _guard(lambda: _all_stages(settings, quiet, until))
 
 
 @app.command()

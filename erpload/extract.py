@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,14 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(row[0]) if row else 0
 
 
+def _forget_stale_state(settings: Settings, con: duckdb.DuckDBPyConnection) -> None:
+    """dlt's local state belongs to the staging file's erp_raw: when that is gone (the file was deleted or
+    replaced), the cursors would skip every row the new file has never seen. Start afresh instead."""
+    local_state = settings.pipelines_dir / PIPELINE_NAME
+    if local_state.exists() and not existing_tables(con, RAW_DATASET):
+        shutil.rmtree(local_state)
+
+
 def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress: bool = True) -> None:
     """Extract every table the profile lists; fills `run` with one result per table."""
     freeze_startup_objects()
@@ -159,6 +168,7 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
         metadata = reflect_profile_tables(profile, engine, settings.erp_url_for_humans)
         # held for the whole extract: fails early and clearly if another process holds the file
         with connect(settings.staging_path) as con:
+            _forget_stale_state(settings, con)
             pipeline = extract_pipeline(settings, con)
             to_read = _tables_to_read(pipeline, profile, engine)
             loaded: dict[str, int] = {}

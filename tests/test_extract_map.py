@@ -69,6 +69,16 @@ def test_rerun_without_changes_loads_and_changes_nothing(workspace: Workspace) -
     assert raw_before == {t.name: table_fingerprint(workspace, f"erp_raw.{t.name}") for t in DEMO.tables}
 
 
+def test_a_deleted_staging_file_is_extracted_anew(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    first = {t: r[0] for t, r in workspace.run_results("extract").items()}
+    # the user deletes the staging file and keeps .erpload/ (dlt's cursors) by accident
+    workspace.staging.unlink()
+    assert (workspace.root / ".erpload").exists()
+    assert workspace.cli("extract").exit_code == 0
+    assert {t: r[0] for t, r in workspace.run_results("extract").items()} == first
+
+
 def test_three_changed_rows_move_by_merge(workspace: Workspace) -> None:
     _extract_and_map(workspace)
     ids = [str(r[0]) for r in workspace.erp(
