@@ -156,6 +156,8 @@ def _map(settings: Settings, full: bool = False) -> None:
 
 
 STAGES = ("extract", "map", "transform", "export")
+#: an export writing more files than this lists them in one line (all of them are in manifest.json)
+FILES_LISTED = 12
 
 
 def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> None:
@@ -284,9 +286,13 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
         if not dry_run:
             publish(datev.out_dir, plan)
         verb = "would write" if dry_run else "wrote"
-        for f in plan.files:
+        shown = plan.files if len(plan.files) <= FILES_LISTED or dry_run else []
+        for f in shown:
             totals = f" · Soll {f.debit_total} · Haben {f.credit_total}" if f.debit_total is not None else ""
             out.print(f"{verb} {datev.out_dir / f.file}: {f.rows:,} rows{totals}", highlight=False)
+        if plan.files and not shown:
+            out.print(f"{verb} {len(plan.files)} files to {datev.out_dir} (each with rows, sha256 and totals in "
+                      f"{datev.out_dir / 'manifest.json'} and erpload.exports)", highlight=False)
         if not plan.files:
             out.print("nothing new to export", highlight=False)
 
