@@ -127,19 +127,24 @@ def check(
     paths, problems = _expand(files)
     from transforms.datev.check import check_file
 
-    reports = [check_file(path) for path in paths]
+    # one file at a time, each report printed and dropped: checking a year of files keeps one in memory
+    failed = 0
+    as_dicts = []
+    for number, path in enumerate(paths):
+        report = check_file(path)
+        failed += not report.ok
+        if as_json:
+            as_dicts.append(report.to_dict())
+            continue
+        if number:
+            out.print()
+        _print_report(report, show_all)
     if as_json:
-        typer.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
-    else:
-        for number, report in enumerate(reports):
-            if number:
-                out.print()
-            _print_report(report, show_all)
-        if len(reports) > 1:
-            failed = sum(not r.ok for r in reports)
-            out.print(f"\n{len(reports)} files checked, {failed} with errors.")
+        typer.echo(json.dumps(as_dicts, ensure_ascii=False, indent=2))
+    elif len(paths) > 1:
+        out.print(f"\n{len(paths)} files checked, {failed} with errors.")
     for problem in problems:
         err.print(f"[bold red]error:[/] {escape(problem)}")
     if problems:
         raise typer.Exit(EXIT_MISSING)
-    raise typer.Exit(EXIT_OK if all(r.ok for r in reports) else EXIT_ERRORS)
+    raise typer.Exit(EXIT_ERRORS if failed else EXIT_OK)
