@@ -12,9 +12,11 @@ document with one failing row is held back whole, so no file ever carries half a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 from pydantic import BaseModel
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
@@ -160,15 +162,26 @@ def _fold_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Ru
                 for ch in mapped:
                     folded_chars[ch] = folded_chars.get(ch, 0) + 1
         if updates:
-            con.execute("CREATE OR REPLACE TEMP TABLE _folded (rid BIGINT, value VARCHAR)")
-            con.executemany("INSERT INTO _folded VALUES (?, ?)", updates)
+            # one Arrow table, not executemany: DuckDB runs an executemany statement once per row
+            folded = pa.table({"rid": pa.array([u[0] for u in updates], pa.int64()),
+                               "value": pa.array([u[1] for u in updates], pa.string())})
+            con.register("_folded", folded)
             con.execute(f"UPDATE {work} SET {col} = f.value FROM _folded f WHERE {work}.rowid = f.rid")
+            con.unregister("_folded")
         if failures:
-            con.executemany("INSERT INTO _findings VALUES (?, ?, ?, ?, ?, ?)", failures)
+            _append_findings(con, failures)
     if folded_chars:
         shown = ", ".join(f"{ch} x{n}" for ch, n in sorted(folded_chars.items(), key=lambda kv: -kv[1]))
         run.note(f"datev.{table.name}: transliterated {sum(folded_chars.values()):,} characters outside "
                  f"Windows-1252 ({shown})")
+
+
+def _append_findings(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Add (rid, record_key, field, value, reason, hint) rows to `_findings` in one statement."""
+    names = ("rid", "record_key", "field", "value", "reason", "hint")
+    con.register("_new_findings", pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)}))
+    con.execute("INSERT INTO _findings SELECT * FROM _new_findings")
+    con.unregister("_new_findings")
 
 
 def _cut_free_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Run) -> None:
