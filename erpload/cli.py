@@ -261,9 +261,7 @@ def _transform_datev(settings: Settings) -> None:
                 raise ConfigError("the canonical erp dataset is empty", hint="run `erpload run` (extract and map) "
                                   "first")
             ensure_framework_tables(con)
-            con.begin()
-            run_transform(con, run, datev.period)
-            con.commit()
+            run_transform(con, run, datev.period)  # commits its outcome in one transaction
 
     _execute("transform datev", settings, None, body)
 

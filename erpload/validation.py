@@ -175,14 +175,16 @@ def find_failures(con: duckdb.DuckDBPyConnection, table: str, checks: list[Check
 
 
 def move_to_rejects(con: duckdb.DuckDBPyConnection, table: str, *, run_id: str, target: str, entity: str,
-                    findings: str = "_findings", group_by: list[str] | None = None) -> int:
-    """Write every finding to `erpload.rejects` and delete the failing rows from `table`.
+                    findings: str = "_findings", group_by: list[str] | None = None,
+                    rejects: str = f"{FRAMEWORK_SCHEMA}.rejects") -> int:
+    """Write every finding to `rejects` (`erpload.rejects` unless a caller stages them) and delete the
+    failing rows from `table`.
 
     With `group_by`, a failure rejects its whole group (e.g. every row of a document: never half a
     document). Returns the number of rows removed.
     """
     record = record_json(con, table)
-    con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
+    con.execute(f"""INSERT INTO {rejects}
                     SELECT ?, ?, ?, f.record_key, f.field, f.value, f.reason, f.hint, {record}, now()::TIMESTAMP
                     FROM {findings} f JOIN {table} r ON r.rowid = f.rid""", [run_id, target, entity])
     if group_by:

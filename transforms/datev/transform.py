@@ -22,6 +22,7 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 
 from erpload.runs import Run, TableResult
+from erpload.staging import FRAMEWORK_SCHEMA
 from erpload.validation import (
     Check,
     create_findings,
@@ -80,11 +81,33 @@ def _tables(period: PeriodUnit) -> list[_Table]:
     ]
 
 
+_PENDING_REJECTS = "_datev_rejects"
+
+
 def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit = "month") -> None:
-    """Rebuild the `datev` dataset from `erp` inside the caller's transaction; results go to `run`."""
+    """Rebuild the `datev` dataset from `erp`; results go to `run`.
+
+    The work happens in temp tables, outside a transaction (DuckDB is markedly slower on big temp tables
+    inside one); only the outcome, the three tables and their rejects, is written in one transaction, so
+    a failure leaves the dataset and `erpload.rejects` as they were.
+    """
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    for table in _tables(period):
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_PENDING_REJECTS} AS SELECT * FROM {FRAMEWORK_SCHEMA}.rejects LIMIT 0")
+    tables = _tables(period)
+    for table in tables:
         run.add(_transform_table(con, table, run))
+    con.begin()
+    try:
+        con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects SELECT * FROM {_PENDING_REJECTS}")
+        # row order carries no meaning here, and not keeping it lets DuckDB write in parallel
+        con.execute("SET preserve_insertion_order = false")
+        for table in tables:
+            con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table.name} AS SELECT * FROM _datev_{table.name}")
+        con.execute("RESET preserve_insertion_order")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -106,16 +129,12 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
     if table.name == "partners":
         _check_bank_accounts(con, work, table.key_sql)
     move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
-                    group_by=table.group_by or None)
+                    group_by=table.group_by or None, rejects=_PENDING_REJECTS)
     records_out = _count(con, f"SELECT {table.count_sql} FROM {work}")
     if table.rule_columns:
         for column in table.rule_columns:
             con.execute(f"ALTER TABLE {work} DROP COLUMN {quote_ident(column)}")
     changed = _changed_records(con, work, table)
-    # row order carries no meaning here, and not keeping it lets DuckDB write in parallel
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table.name} AS SELECT * FROM {work}")
-    con.execute("RESET preserve_insertion_order")
     return TableResult(table=f"datev.{table.name}", loaded=changed, unchanged=records_out - changed,
                        rejected=records_in - records_out)
 
