@@ -100,3 +100,9 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
         [schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+def scalar_int(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The first column of the first row of `sql` as an int; 0 for no row or NULL (e.g. a count)."""
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0

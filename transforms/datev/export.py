@@ -30,7 +30,7 @@ import duckdb
 
 from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, table_exists
+from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, table_exists
 
 from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES
 from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, Format
@@ -55,9 +55,41 @@ _LEDGER = f"""(SELECT * FROM {FRAMEWORK_SCHEMA}.datev_exported
                QUALIFY row_number() OVER (PARTITION BY company_code, category, record_key
                                           ORDER BY exported_at DESC) = 1)"""
 
-_COMPANY = """SELECT company_code, name, datev_consultant_no, datev_client_no, fiscal_year_start_month,
-                     gl_account_length, chart_of_accounts, local_currency, datev_lock_batches
-              FROM erp.companies WHERE company_code = ?"""
+
+@dataclass(frozen=True)
+class _Company:
+    """What a file's header needs of its company, read once per export."""
+
+    code: str
+    consultant_no: int
+    client_no: int
+    fy_month: int
+    account_length: int
+    chart: str
+    currency: str
+    locked: bool
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, code: str) -> _Company:
+        row = con.execute("""SELECT company_code, datev_consultant_no, datev_client_no, fiscal_year_start_month,
+                                    gl_account_length, chart_of_accounts, local_currency, datev_lock_batches
+                             FROM erp.companies WHERE company_code = ?""", [code]).fetchone()
+        if not row:
+            raise ConfigError(f"company '{code}' is missing from erp.companies", hint="run `erpload map` again")
+        code, consultant, client, fy_month, length, chart, currency, locked = row
+        # DATEV wants the chart's number ("03", "04"); a non-SKR chart leaves the field empty
+        skr = chart[-2:] if chart and chart.startswith("SKR") else ""
+        return cls(code, consultant, client, fy_month, length, skr, currency, bool(locked))
+
+    def fiscal_year_start(self, day: date) -> date:
+        return date(day.year - (day.month < self.fy_month), self.fy_month, 1)
+
+    def header(self, fmt: Format, created: datetime, fiscal_year_start: date, period_start: date | None = None,
+               period_end: date | None = None, label: str = "") -> Header:
+        return Header(fmt=fmt, consultant_no=self.consultant_no, client_no=self.client_no,
+                      fiscal_year_start=fiscal_year_start, account_length=self.account_length, chart=self.chart,
+                      period_start=period_start, period_end=period_end, label=label, locked=self.locked,
+                      currency=self.currency if fmt.category == BOOKINGS.category else "", created_at=created)
 
 
 @dataclass(frozen=True)
@@ -133,35 +165,18 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
     if not dry_run:
         recover(con, out_dir)
     plan = ExportPlan()
-    created = datetime.now().replace(microsecond=(datetime.now().microsecond // 1000) * 1000)
-    for company in sorted(set(companies or known)):
-        _export_bookings(con, run, plan, out_dir, company, only_month, bool(reexport), dry_run, created)
+    now = datetime.now()
+    created = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the header stamp has milliseconds
+    for code in sorted(set(companies or known)):
+        co = _Company.load(con, code)
+        _export_bookings(con, run, plan, out_dir, co, only_month, bool(reexport), dry_run, created)
         if not reexport:
             for category in _MASTER_DATA:
-                _export_master_data(con, run, plan, out_dir, company, category, dry_run, created)
+                _export_master_data(con, run, plan, out_dir, co, category, dry_run, created)
     if plan.changed_after_export:
         run.note(f"{plan.changed_after_export:,} exported documents changed in the ERP afterwards and were not "
                  "exported again (see erpload.rejects; re-export a period on purpose with --reexport YYYY-MM)")
     return plan
-
-
-def _company_header(con: duckdb.DuckDBPyConnection, company: str, fmt: Format, created: datetime,
-                    fiscal_year_start: date, **kwargs: object) -> Header:
-    row = con.execute(_COMPANY, [company]).fetchone()
-    if not row:
-        raise ConfigError(f"company '{company}' is missing from erp.companies", hint="run `erpload map` again")
-    _, _, consultant, client, _, length, chart, currency, locked = row
-    return Header(fmt=fmt, consultant_no=consultant, client_no=client, fiscal_year_start=fiscal_year_start,
-                  account_length=length, chart=chart[-2:] if chart and chart.startswith("SKR") else "",
-                  locked=bool(locked), currency=currency if fmt.category == 21 else "", created_at=created,
-                  **kwargs)  # type: ignore[arg-type]
-
-
-def _fiscal_year_start(con: duckdb.DuckDBPyConnection, company: str, today: date) -> date:
-    row = con.execute("SELECT fiscal_year_start_month FROM erp.companies WHERE company_code = ?",
-                      [company]).fetchone()
-    month = int(row[0]) if row else 1
-    return date(today.year - (today.month < month), month, 1)
 
 
 def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: str, where: str = "") -> None:
@@ -171,8 +186,9 @@ def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: s
                     FROM datev.{category.table} WHERE company_code = ? {where}""", [company])
 
 
-def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, company: str,
+def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, co: _Company,
                      only_month: date | None, reexport: bool, dry_run: bool, created: datetime) -> None:
+    company = co.code
     where = "AND period_start <= ? AND period_end >= ?" if only_month else ""
     params = [only_month, only_month] if only_month else []
     # only what the files need: a wide copy of the dataset would spill to disk at a million rows
@@ -217,8 +233,8 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan,
     files: list[tuple[date, str]] = []
     offset = 0
     for period_start, period_end, fy_start, rows, debit, credit in periods:
-        header = _company_header(con, company, BOOKINGS, created, fy_start, period_start=period_start,
-                                 period_end=period_end, label=f"Buchungen {period_start:%Y-%m}")
+        header = co.header(BOOKINGS, created, fy_start, period_start=period_start, period_end=period_end,
+                           label=f"Buchungen {period_start:%Y-%m}")
         stem = f"EXTF_{_BOOKINGS.file_stem}_{company}_{period_start:%Y-%m}"
         chunk: list[str] = column.slice(offset, rows).to_pylist()
         offset += rows
@@ -235,17 +251,12 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan,
                         JOIN _files f ON f.period_start = o.period_start""",
                     [company, run.run_id, created])
     # documents, as `unchanged` counts them; the files' line counts are in the manifest
-    result.loaded = _count(con, f"SELECT count(*) FROM _judged WHERE {write_filter}")
+    result.loaded = scalar_int(con, f"SELECT count(*) FROM _judged WHERE {write_filter}")
     run.add(result)
 
 
 def _money(value: object) -> str:
     return str(value) if value is not None else "0.00"
-
-
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
 
 
 def _report_changed(con: duckdb.DuckDBPyConnection, run: Run, company: str) -> None:
@@ -259,8 +270,9 @@ def _report_changed(con: duckdb.DuckDBPyConnection, run: Run, company: str) -> N
                     FROM _judged WHERE exported_hash <> content_hash""", [run.run_id, company])
 
 
-def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, company: str,
-                        category: _Category, dry_run: bool, created: datetime) -> None:
+def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path,
+                        co: _Company, category: _Category, dry_run: bool, created: datetime) -> None:
+    company = co.code
     _stage_lines(con, category, company)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
                     SELECT l.record_key, md5(l.line) AS content_hash, e.content_hash AS exported_hash
@@ -271,7 +283,7 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPl
     result = TableResult(table=f"datev {category.table} {company}", unchanged=int(counts[0]) if counts else 0)
     source = """SELECT l.* FROM _lines l JOIN _judged j USING (record_key)
                 WHERE j.exported_hash IS DISTINCT FROM j.content_hash"""
-    header = _company_header(con, company, category.fmt, created, _fiscal_year_start(con, company, created.date()))
+    header = co.header(category.fmt, created, co.fiscal_year_start(created.date()))
     stem = f"EXTF_{category.file_stem}_{company}"
     lines = _lines_of(con, source, category)
     if lines:

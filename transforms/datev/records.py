@@ -170,6 +170,3 @@ class AccountLabel(BaseModel):
                                                         free_text=True))]
     language: Literal["de-DE", "en-GB"] = "de-DE"
 
-
-MODELS: dict[str, type[BaseModel]] = {"bookings": Booking, "partners": PartnerWithBanks,
-                                       "account_labels": AccountLabel}

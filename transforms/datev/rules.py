@@ -31,6 +31,23 @@ def _account_rules(column: str, kind: str, label: str) -> list[Check]:
     ]
 
 
+# DATEV's personal account ranges for Sachkontenlänge L: Debitoren 10^L .. 7*10^L-1, Kreditoren 7*10^L .. 10^(L+1)-1
+_RANGES = (("customer", "Debitor", "pow(10, account_length)", "7 * pow(10, account_length) - 1"),
+           ("vendor", "Kreditor", "7 * pow(10, account_length)", "pow(10, account_length + 1) - 1"))
+
+
+def _range_rules(kind: str) -> list[Check]:
+    """A customer's or vendor's account must lie in its DATEV range; `kind` is the column naming the role."""
+    return [
+        Check("account_no",
+              f"{kind} = '{role}' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN {low} AND {high}",
+              f"'{role} account ''' || account_no || ''' lies outside the DATEV {name} range ' || "
+              f"CAST({low} AS BIGINT) || '-' || CAST({high} AS BIGINT)",
+              f"renumber the {role} into the {name} range", "account_no")
+        for role, name, low, high in _RANGES
+    ]
+
+
 BOOKING_RULES: list[Check] = [
     *_account_rules("account_no", "account_kind", "Konto"),
     *_account_rules("contra_account_no", "contra_kind", "Gegenkonto"),
@@ -64,18 +81,7 @@ BOOKING_RULES: list[Check] = [
     Check("eu_vat_id", "tax_scope = 'eu' AND eu_vat_id IS NULL",
           "'the line is an intra-community supply or acquisition, but the partner has no VAT id'",
           "store the partner's VAT id in the ERP (EU-Land u. UStID is required for this tax code)"),
-    Check("account_no",
-          "account_kind = 'customer' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN pow(10, account_length) "
-          "AND 7 * pow(10, account_length) - 1",
-          "'customer account ''' || account_no || ''' lies outside the DATEV Debitor range ' || "
-          "CAST(pow(10, account_length) AS BIGINT) || '-' || CAST(7 * pow(10, account_length) - 1 AS BIGINT)",
-          "renumber the customer into the Debitor range", "account_no"),
-    Check("account_no",
-          "account_kind = 'vendor' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN 7 * pow(10, account_length) "
-          "AND pow(10, account_length + 1) - 1",
-          "'vendor account ''' || account_no || ''' lies outside the DATEV Kreditor range ' || "
-          "CAST(7 * pow(10, account_length) AS BIGINT) || '-' || CAST(pow(10, account_length + 1) - 1 AS BIGINT)",
-          "renumber the vendor into the Kreditor range", "account_no"),
+    *_range_rules("account_kind"),
 ]
 
 PARTNER_RULES: list[Check] = [
@@ -83,16 +89,7 @@ PARTNER_RULES: list[Check] = [
           "'Konto ''' || account_no || ''' has ' || length(account_no) || ' digits; DATEV personal accounts of ' "
           "|| 'company ' || company_code || ' have ' || (account_length + 1)",
           "number customers and vendors with one digit more than the G/L accounts", "account_no"),
-    Check("account_no",
-          "role = 'customer' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN pow(10, account_length) "
-          "AND 7 * pow(10, account_length) - 1",
-          "'customer account ''' || account_no || ''' lies outside the DATEV Debitor range'",
-          "renumber the customer into the Debitor range", "account_no"),
-    Check("account_no",
-          "role = 'vendor' AND TRY_CAST(account_no AS BIGINT) NOT BETWEEN 7 * pow(10, account_length) "
-          "AND pow(10, account_length + 1) - 1",
-          "'vendor account ''' || account_no || ''' lies outside the DATEV Kreditor range'",
-          "renumber the vendor into the Kreditor range", "account_no"),
+    *_range_rules("role"),
     Check("vat_id", "vat_id IS NULL AND trades_in_eu AND country_code <> company_country",
           "'the ' || role || ' in ' || country_code || ' trades across an EU border but has no VAT id'",
           "store the partner's VAT id in the ERP; intra-community supplies and acquisitions need it"),

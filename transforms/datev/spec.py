@@ -134,8 +134,6 @@ FORMATS: dict[int, Format] = {int(k): _format(k, v) for k, v in _RAW["formats"].
 BOOKINGS = FORMATS[21]
 PARTNERS = FORMATS[16]
 ACCOUNT_LABELS = FORMATS[20]
-PAYMENT_TERMS = FORMATS[46]
-OTHER_ADDRESSES = FORMATS[48]
 
 #: Characters of Windows-1252 above 0x7F that are not Latin-1 (0x80-0x9F block); with 0x20-0x7E and
 #: 0xA0-0xFF they are every printable character a DATEV file can carry.

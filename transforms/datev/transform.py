@@ -22,7 +22,7 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA
+from erpload.staging import FRAMEWORK_SCHEMA, scalar_int
 from erpload.validation import (
     Check,
     create_findings,
@@ -39,6 +39,7 @@ from .encoding import describe, fold
 from .master_data import MAX_BANK_ACCOUNTS, account_labels_sql, bank_column, partners_sql
 from .records import AccountLabel, Booking, PartnerWithBanks
 from .rules import ACCOUNT_LABEL_RULES, BOOKING_RULES, PARTNER_RULES
+from .spec import NOT_CP1252
 
 TARGET = "datev"
 SCHEMA = "datev"
@@ -110,17 +111,12 @@ def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit =
         raise
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
-
-
 def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) -> TableResult:
     work = f"_datev_{table.name}"
     if table.prepare:
         con.execute(table.prepare)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {table.sql}")
-    records_in = _count(con, f"SELECT {table.count_sql} FROM {work}")
+    records_in = scalar_int(con, f"SELECT {table.count_sql} FROM {work}")
     create_findings(con)
     _fold_text(con, work, table, run)
     _cut_free_text(con, work, table, run)
@@ -130,7 +126,7 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
         _check_bank_accounts(con, work, table.key_sql)
     move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
                     group_by=table.group_by or None, rejects=_PENDING_REJECTS)
-    records_out = _count(con, f"SELECT {table.count_sql} FROM {work}")
+    records_out = scalar_int(con, f"SELECT {table.count_sql} FROM {work}")
     if table.rule_columns:
         for column in table.rule_columns:
             con.execute(f"ALTER TABLE {work} DROP COLUMN {quote_ident(column)}")
@@ -148,8 +144,8 @@ def _changed_records(con: duckdb.DuckDBPyConnection, work: str, table: _Table) -
         "       (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
         "        WHERE table_name = ? AND database_name = 'temp')", [SCHEMA, table.name, work]).fetchone()
     if not same_shape or not same_shape[0]:
-        return _count(con, f"SELECT {table.count_sql} FROM {work}")
-    return _count(con, f"SELECT {table.count_sql} FROM (SELECT * FROM {work} EXCEPT ALL SELECT * FROM {target})")
+        return scalar_int(con, f"SELECT {table.count_sql} FROM {work}")
+    return scalar_int(con, f"SELECT {table.count_sql} FROM (SELECT * FROM {work} EXCEPT ALL SELECT * FROM {target})")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -158,8 +154,6 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
 
 def _fold_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Run) -> None:
     """Apply the encoding policy to the few values that need it; unmappable characters reject."""
-    from .spec import NOT_CP1252
-
     folded_chars: dict[str, int] = {}
     for column in table.text_columns:
         col = quote_ident(column)
@@ -206,7 +200,7 @@ def _append_findings(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[object
 def _cut_free_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Run) -> None:
     for column, limit in free_text_limits(table.model).items():
         col = quote_ident(column)
-        cut = _count(con, f"SELECT count(*) FROM {work} WHERE length({col}) > {limit}")
+        cut = scalar_int(con, f"SELECT count(*) FROM {work} WHERE length({col}) > {limit}")
         if cut:
             con.execute(f"UPDATE {work} SET {col} = rtrim(left({col}, {limit})) WHERE length({col}) > {limit}")
             run.note(f"datev.{table.name}: {column} cut to {limit} characters in {cut:,} records")
