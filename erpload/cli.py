@@ -258,8 +258,8 @@ def _transform_datev(settings: Settings) -> None:
     def body(run: Run) -> None:
         with connect(settings.staging_path) as con:
             if not table_exists(con, "erp", "companies"):
-                raise ConfigError("the canonical erp dataset is empty", hint="run `erpload run` (extract and map) "
-                                  "first")
+                raise ConfigError("the canonical erp dataset is empty",
+                                  hint="run `erpload run --until map` (extract and map) first")
             ensure_framework_tables(con)
             run_transform(con, run, datev.period)  # commits its outcome in one transaction
 
