@@ -1,0 +1,93 @@
+"""Serving fakes: in a thread on an ephemeral port (tests), in the foreground (`erpload fakes serve`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fakes.dvelop import API, DvelopFake
+from fakes.serving import serve_in_thread
+from tests.fakes.dvelop_examples import EXAMPLES
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = "s3cret-fake-key-0b7e55"
+
+
+def test_serve_in_thread_picks_a_free_port_and_stops_on_exit() -> None:
+    with serve_in_thread(DvelopFake("k").app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        assert host == "127.0.0.1"
+        assert int(port) > 0
+        assert httpx.get(f"{url}/_fake/requests").json() == {"requests": []}
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/_fake/requests")
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def test_serve_in_thread_on_a_busy_port_raises(busy_port: int) -> None:
+    with pytest.raises(OSError, match="in use"), serve_in_thread(DvelopFake("k").app, port=busy_port):
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fakes_cli(*args: str, key: str | None = SECRET) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ERPLOAD_FAKE_DVELOP_API_KEY"}
+    if key:
+        env["ERPLOAD_FAKE_DVELOP_API_KEY"] = key
+    return subprocess.Popen(
+        [sys.executable, "-m", "erpload.fakes_commands", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_fakes_serve_prints_the_url_serves_until_sigterm_and_never_the_key() -> None:
+    port = _free_port()
+    process = _fakes_cli("serve", "--dvelop-port", str(port))
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = f"http://127.0.0.1:{port}"
+        assert url in first
+        vendors = f"{url}{API}/buckets/b/vendors"
+        good = httpx.put(vendors, json=EXAMPLES["vendors"], headers={"Authorization": f"Bearer {SECRET}"})
+        bad = httpx.put(vendors, json=EXAMPLES["vendors"], headers={"Authorization": "Bearer erpload-demo-dvelop-key"})
+        assert (good.status_code, bad.status_code) == (201, 401)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "stopped" in rest
+    assert SECRET not in first + rest
+
+
+def test_fakes_serve_on_a_busy_port_says_so(busy_port: int) -> None:
+    process = _fakes_cli("serve", "--dvelop-port", str(busy_port), key=None)
+    output, _ = process.communicate(timeout=30)
+
+    assert process.returncode == 2
+    assert f"127.0.0.1:{busy_port}" in output
+    assert "--dvelop-port" in output
