@@ -162,14 +162,17 @@ FILES_LISTED = 12
 
 def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> None:
     """What `run` and `demo` do: every stage that exists, in order, up to and including `until`."""
+    from erpload.staging import held_open
+
     last = STAGES.index(until)
-    _extract(settings, quiet)
-    if last >= STAGES.index("map"):
-        _map(settings)
-    if last >= STAGES.index("transform"):
-        _transform_datev(settings)
-    if last >= STAGES.index("export"):
-        _export_datev(settings, None, None, None, None, dry_run=False)
+    with held_open(settings.staging_path):
+        _extract(settings, quiet)
+        if last >= STAGES.index("map"):
+            _map(settings)
+        if last >= STAGES.index("transform"):
+            _transform_datev(settings)
+        if last >= STAGES.index("export"):
+            _export_datev(settings, None, None, None, None, dry_run=False)
 
 
 def _settings(**kwargs: object) -> Settings:

@@ -25,7 +25,7 @@ from erpload.model_check import check_output_shape, quote, sql_failure
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
 
 CANONICAL_DATASET = "erp"
 RAW_DATASET = "erp_raw"
@@ -116,8 +116,9 @@ def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: st
         hits = f"SELECT v.rid, {key_text} AS k, {reason} AS reason, {record} AS rec, ({cond}) AS hit " \
                "FROM _suspect_rows v"
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                        SELECT ?, ?, ?, k, {field}, NULL, reason, {hint}, rec, now()::TIMESTAMP
-                        FROM ({hits}) WHERE hit""", [run_id, TARGET, ent.name])
+                        SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(ent.name)}, k,
+                               {field}, NULL, reason, {hint}, rec, now()::TIMESTAMP
+                        FROM ({hits}) WHERE hit""")
         con.execute(f"INSERT INTO _bad_rows SELECT rid FROM ({hits}) WHERE hit")
     con.execute(f"DELETE FROM {_ROWS} WHERE rowid IN (SELECT rid FROM _bad_rows)")
     row = con.execute("SELECT count(DISTINCT rid) FROM _bad_rows").fetchone()
@@ -174,7 +175,7 @@ def _merge_changes(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> 
     loaded, rekeyed = (int(row[0]), int(row[1])) if row else (0, 0)
     if loaded or rekeyed:
         con.execute(f"DELETE FROM {target} WHERE rowid IN (SELECT rid FROM _stale)")
-        con.execute(f"INSERT INTO {target} SELECT *, ? FROM ({new_rows})", [run_id])
+        con.execute(f"INSERT INTO {target} SELECT *, {sql_literal(run_id)} FROM ({new_rows})")
     total = con.execute(f"SELECT count(*) FROM {target}").fetchone()
     con.execute(f"DROP TABLE {_TOUCHED}")
     con.execute("DROP TABLE _stale")
@@ -182,8 +183,8 @@ def _merge_changes(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> 
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> None:
-    con.execute(f"INSERT INTO {plan.target} SELECT v.*, ? FROM {_ROWS} v WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {plan.target} t WHERE {plan.key_match})", [run_id])
+    con.execute(f"INSERT INTO {plan.target} SELECT v.*, {sql_literal(run_id)} FROM {_ROWS} v WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {plan.target} t WHERE {plan.key_match})")
 
 
 def _latest_load_id(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -204,7 +205,8 @@ def _plan(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: b
     if full or ent.name not in mapped_before:
         return _Plan(ent, sql, False)
     state = con.execute(f"SELECT sql_hash, last_load_id FROM {FRAMEWORK_SCHEMA}.map_state "
-                        "WHERE profile = ? AND entity = ?", [profile.name, ent.name]).fetchone()
+                        f"WHERE profile = {sql_literal(profile.name)} AND entity = {sql_literal(ent.name)}"
+                        ).fetchone()
     if not state or state[0] != _sql_hash(sql) or state[1] is None:
         return _Plan(ent, sql, False)
     inputs = input_tables(sql, RAW_DATASET)
@@ -273,10 +275,10 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
             for ent in mapped:
                 run.add(_map_entity(con, profile, ent, full, newest, mapped_before, run))
             if mapped:  # one statement for all entities: a statement costs more than its rows here
-                con.execute(f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES "
-                            + ", ".join("(?, ?, ?, ?, now()::TIMESTAMP)" for _ in mapped),
-                            [v for ent in mapped
-                             for v in (profile.name, ent.name, _sql_hash(profile.entity_sql[ent.name]), watermark)])
+                con.execute(f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES " + ", ".join(
+                    f"({sql_literal(profile.name)}, {sql_literal(ent.name)}, "
+                    f"{sql_literal(_sql_hash(profile.entity_sql[ent.name]))}, {sql_literal(watermark)}, "
+                    "now()::TIMESTAMP)" for ent in mapped))
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

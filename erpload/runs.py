@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from erpload.redact import redact
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal
 
 
 def new_run_id() -> str:
@@ -69,15 +69,14 @@ class Run:
         ensure_framework_tables(con)
         finished = datetime.now(UTC).replace(tzinfo=None)
         rows = self.results or [TableResult(table="*")]
-        con.executemany(
-            f"INSERT INTO {FRAMEWORK_SCHEMA}.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [self.run_id, self.command, self.profile, r.table, self.status, r.loaded, r.unchanged,
-                 r.rejected, r.deleted, r.sent, r.failed, r.cursor, self.started_at, finished,
-                 r.duration_s, self.message, r.load_id]
-                for r in rows
-            ],
+        values = (
+            (self.run_id, self.command, self.profile, r.table, self.status, r.loaded, r.unchanged, r.rejected,
+             r.deleted, r.sent, r.failed, r.cursor, self.started_at, finished, r.duration_s, self.message,
+             r.load_id)
+            for r in rows
         )
+        con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.runs VALUES "
+                    + ", ".join("(" + ", ".join(map(sql_literal, row)) + ")" for row in values))
 
     def record_in(self, staging_path: Path) -> None:
         with connect(staging_path) as con:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import dlt
@@ -61,24 +63,59 @@ def is_lock_error(exc: BaseException) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+#: the connection `held_open` keeps for the commands of one process, by staging path
+_held: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the staging file, turning a lock conflict into a message that says what to do."""
+    """Open the staging file, turning a lock conflict into a message that says what to do.
+
+    Inside `held_open(path)` this yields the held connection and leaves it open.
+    """
+    held = _held.get(path.resolve())
+    if held is not None:
+        yield held
+        return
+    con = _open(path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def held_open(path: Path) -> Iterator[None]:
+    """Keep one connection to the staging file for every command this process runs meanwhile.
+
+    `erpload run` chains extract, map, transform and export. Each on its own connection would
+    re-read the file's metadata on open, start with a cold buffer cache and write a checkpoint on
+    close; on one connection the file is opened and checkpointed once (an `erpload run --until map`
+    after a 1% change at 1M journal lines: ~11 s → ~8 s). Re-entrant: an inner call is a no-op.
+    """
+    key = path.resolve()
+    if key in _held:
+        yield
+        return
+    _held[key] = _open(path, read_only=False)
+    try:
+        yield
+    finally:
+        _held.pop(key).close()
+
+
+def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     if read_only and not path.exists():
         raise StagingError(f"the staging file {path} does not exist yet",
                            hint="run `erpload extract` (or `erpload demo`) first")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
+        return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
     except duckdb.IOException as exc:
         if is_lock_error(exc):
             raise lock_error(path, exc) from exc
         raise StagingError(f"cannot open the staging file {path}: {exc}",
                            hint="check the path and its permissions") from exc
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -88,9 +125,29 @@ def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"ALTER TABLE {FRAMEWORK_SCHEMA}.runs ADD COLUMN IF NOT EXISTS load_id VARCHAR")
 
 
+def sql_literal(value: str | int | float | Decimal | datetime | date | None) -> str:
+    """`value` as a SQL literal.
+
+    erpload's own bookkeeping inlines its few values instead of binding them: DuckDB's Python client
+    imports pandas (~0.5 s) for the first statement with parameters (or a registered Arrow table),
+    and `erpload map` has no other reason to import it.
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float | Decimal):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + value.replace("'", "''") + "'"
+
+
 def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
     """The tables of one schema, in one query (information_schema costs ~35 ms a call mid-transaction)."""
-    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [schema]).fetchall()
+    rows = con.execute(f"SELECT table_name FROM duckdb_tables() WHERE schema_name = {sql_literal(schema)}").fetchall()
     return {str(r[0]) for r in rows}
 
 
