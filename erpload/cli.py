@@ -21,6 +21,7 @@ from rich.table import Table
 from erpload import canonical
 from erpload.datev_commands import datev_app
 from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
+from erpload.fakes_commands import fakes_app
 from erpload.profiles import load_profile
 from erpload.redact import redact
 from erpload.runs import Run
@@ -43,6 +44,7 @@ transform_app = typer.Typer(help="canonical erp → one target's dataset, valida
 app.add_typer(transform_app, name="transform")
 export_app = typer.Typer(help="A target's dataset → files (DATEV EXTF).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+app.add_typer(fakes_app, name="fakes")
 
 # Wide enough for the summary table when output goes to a file or a CI log.
 out = Console(width=None if sys.stdout.isatty() else 160)

@@ -104,6 +104,11 @@ def extract_pipeline(settings: Settings, staging: duckdb.DuckDBPyConnection) -> 
     """
     # map finds changed rows by the load that wrote them; arrow loads carry no load id by default
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+    # The cursors live in the local state beside the staging file. Syncing it with the copy dlt keeps
+    # in staging costs ~0.7 s of an ~8 s run after a 1% change, so dlt reads and writes that copy only
+    # while the local state is missing (the first run, or the .erpload folder was lost). A copy left
+    # behind has older cursors: restoring it re-reads rows since then, and merge keeps them single.
+    dlt.config["restore_from_destination"] = not (settings.pipelines_dir / PIPELINE_NAME).exists()
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         pipelines_dir=str(settings.pipelines_dir),
