@@ -111,16 +111,18 @@ def print_summary(run: Run) -> None:
                                                                         if run.profile else ""),
                   title_justify="left")
     table.add_column("table")
-    for name in ("loaded", "unchanged", "rejected", "deleted"):
+    # a push sends and fails; the other commands load and delete
+    counts = ("sent", "unchanged", "rejected", "failed") if run.command.startswith("push") \
+        else ("loaded", "unchanged", "rejected", "deleted")
+    for name in counts:
         table.add_column(name, justify="right")
     table.add_column("cursor")
     table.add_column("s", justify="right")
     for r in run.results:
-        table.add_row(r.table, f"{r.loaded:,}", f"{r.unchanged:,}", f"{r.rejected:,}", f"{r.deleted:,}",
-                      r.cursor or "", "" if r.duration_s is None else f"{r.duration_s:.1f}")
+        table.add_row(r.table, *(f"{getattr(r, c):,}" for c in counts), r.cursor or "",
+                      "" if r.duration_s is None else f"{r.duration_s:.1f}")
     t = run.totals
-    table.add_row("[bold]total[/]", f"{t.loaded:,}", f"{t.unchanged:,}", f"{t.rejected:,}", f"{t.deleted:,}",
-                  "", f"{run.duration_s:.1f}")
+    table.add_row("[bold]total[/]", *(f"{getattr(t, c):,}" for c in counts), "", f"{run.duration_s:.1f}")
     out.print(table)
     for note in run.notes:
         out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
@@ -328,6 +330,64 @@ def export_datev(
     export is reported (erpload.rejects), not exported again."""
     settings = _settings(staging=staging)
     _guard(lambda: _export_datev(settings, out_dir, company, period, reexport, dry_run))
+
+
+push_app = typer.Typer(help="A target's dataset → the vendor's API; the ledger makes sure nothing is sent twice.",
+                       no_args_is_help=True)
+app.add_typer(push_app, name="push")
+
+
+def _push_dvelop(settings: Settings, entity: str | None, company: str | None, single: list[str] | None,
+                 dry_run: bool, quiet: bool) -> None:
+    from destinations.dvelop.config import load_dvelop_settings
+    from destinations.dvelop.destination import DvelopSender
+    from erpload.push import PushOptions, push_one, run_push
+
+    dvelop = load_dvelop_settings()
+
+    def body(run: Run) -> None:
+        sender = DvelopSender(dvelop)
+        try:
+            if single:
+                out.print(escape(push_one(settings.staging_path, sender, run, single[0], single[1],
+                                          dry_run=dry_run)), highlight=False)
+                return
+            plan = run_push(settings.staging_path, settings.pipelines_dir, sender, run,
+                            PushOptions(entity=entity, company=company, dry_run=dry_run, progress=not quiet))
+        finally:
+            sender.close()
+        if dry_run:
+            for name, (total, to_send) in plan["planned"].items():
+                sample = ", ".join(plan["samples"][name])
+                out.print(f"would send {to_send:,} of {total:,} {name}" + (f" (e.g. {sample})" if sample else ""),
+                          highlight=False)
+
+    run = _execute("push dvelop" + (" (dry run)" if dry_run else ""), settings, None, body)
+    if run.totals.failed:
+        err.print(f"[bold red]erpload push dvelop:[/] {run.totals.failed:,} record(s) failed at d.velop (their "
+                  "import jobs failed)\n  fix: run the push again; it sends only what d.velop has not "
+                  "acknowledged", highlight=False)
+        raise typer.Exit(EXIT_FAILED)
+
+
+@push_app.command("dvelop")
+def push_dvelop(
+    staging: StagingOpt = None,
+    entity: Annotated[str | None, typer.Option(help="Only this entity, e.g. vendors.")] = None,
+    company: Annotated[str | None, typer.Option(help="Only this company code.")] = None,
+    single: Annotated[tuple[str, str] | None, typer.Option(
+        help="Send one record with the synchronous PUT, e.g. --single vendors 1000/50001 (entity, key).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send and mark nothing.")]
+    = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """dataset dvelop → d.velop smart invoice master data: batch import jobs polled to the end, one ledger row
+    per record. Unchanged records are not sent again; a record d.velop refuses goes to erpload.rejects.
+
+    Configure [destination.dvelop] base_url and bucket_id in .dlt/config.toml and api_key in .dlt/secrets.toml
+    (or DESTINATION__DVELOP__API_KEY)."""
+    settings = _settings(staging=staging)
+    _guard(lambda: _push_dvelop(settings, entity, company, list(single) if single else None, dry_run, quiet))
 
 
 @app.command()

@@ -33,7 +33,7 @@ class Workspace:
         argv = list(args)
         if args and args[0] in ("extract", "run"):
             argv += ["--erp-url", erp_url or self.erp_url, "--quiet"]
-        if args and args[0] in ("extract", "map", "run", "status", "demo", "transform", "export"):
+        if args and args[0] in ("extract", "map", "run", "status", "demo", "transform", "export", "push"):
             argv += ["--staging", str(self.staging)]
         if args and args[0] in ("extract", "map", "run"):
             argv += ["--profile", profile]

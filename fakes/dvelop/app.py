@@ -18,8 +18,9 @@ JSON, or not `{"<entity>": [...]}` (batch) / an object (single). 404: unknown bu
 whole with 422 listing every bad record, and no job is created: the page does not say how d.velop
 treats one bad record in a batch, and it documents no per-record errors on jobs. [UNVERIFIED]
 
-Inspection (fake only, no auth): `GET /_fake/state/{bucket_id}/{entity}` and `GET /_fake/jobs`,
-beside the common ones (`fakes.app`).
+Inspection (fake only, no auth): `GET /_fake/state/{bucket_id}/{entity}` (the records held, and
+`applied`: key → how many times a batch or PUT applied it) and `GET /_fake/jobs`, beside the
+common ones (`fakes.app`).
 """
 
 from __future__ import annotations
@@ -257,7 +258,9 @@ class DvelopFake(FakeVendor):
             if entity not in ENTITIES:
                 return _error(404, "not_found", f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}")
             records = self.records(bucket_id, entity)
-            return JSONResponse({"bucket_id": bucket_id, "entity": entity, "count": len(records), "records": records})
+            applied = self.store.applied(bucket_id, ENTITIES[entity])
+            return JSONResponse({"bucket_id": bucket_id, "entity": entity, "count": len(records), "records": records,
+                                 "applied": applied})
 
         @router.get("/jobs")
         def get_jobs() -> dict[str, Any]:

@@ -9,6 +9,7 @@ response was lost on the wire (the drop knob) is in the bucket even though nobod
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 import uuid
@@ -75,14 +76,25 @@ class MasterDataStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: dict[tuple[str, str], dict[RecordKey, dict[str, Any]]] = {}
+        # how often each record was applied: proves that nothing acknowledged arrived twice
+        self._applied: dict[tuple[str, str], collections.Counter[RecordKey]] = {}
         self._jobs: dict[str, ImportJob] = {}
 
     def upsert(self, bucket_id: str, entity: Entity, records: list[dict[str, Any]]) -> None:
         """Insert or replace each record (whole) under its key; a later record with the same key wins."""
         with self._lock:
             table = self._records.setdefault((bucket_id, entity.name), {})
+            applied = self._applied.setdefault((bucket_id, entity.name), collections.Counter())
             for record in records:
-                table[record_key(entity, record)] = record
+                key = record_key(entity, record)
+                table[key] = record
+                applied[key] += 1
+
+    def applied(self, bucket_id: str, entity: Entity) -> dict[str, int]:
+        """Key (its values joined with '/') → how many times a batch or PUT applied that record."""
+        with self._lock:
+            counts = dict(self._applied.get((bucket_id, entity.name), {}))
+        return {"/".join("" if v is None else str(v) for v in key): n for key, n in counts.items()}
 
     def records(self, bucket_id: str, entity: Entity) -> list[dict[str, Any]]:
         """The records held, ordered by key (None first)."""
@@ -138,4 +150,5 @@ class MasterDataStore:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+            self._applied.clear()
             self._jobs.clear()

@@ -1,0 +1,1 @@
+"""d.velop smart invoice master data: batch import jobs, and a single PUT for one record."""

@@ -1,0 +1,66 @@
+"""The d.velop smart invoice master-data API (paths and bodies from the vendor's page, see the fake)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from destinations.dvelop.config import DvelopSettings
+from erpload.http import RetryPolicy, VendorClient, VendorUnavailable
+
+API = "/smartinvoice/api/v1"
+#: the job states d.velop documents; `queued` is the only one that is not final
+JOB_QUEUED, JOB_SUCCESSFUL, JOB_FAILED = "queued", "successful", "failed"
+
+
+class DvelopClient(VendorClient):
+    def __init__(self, settings: DvelopSettings, *, policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__("d.velop", settings.base_url,
+                         {"Authorization": f"Bearer {settings.api_key}", "Accept": "application/json"},
+                         policy=policy, sleep=sleep,
+                         auth_hint="check destination.dvelop.api_key (.dlt/secrets.toml or "
+                                   "DESTINATION__DVELOP__API_KEY): a d.velop API key with rights on the bucket")
+        self.settings = settings
+
+    def _bucket(self, entity: str) -> str:
+        return f"{API}/buckets/{self.settings.bucket_id}/{entity}"
+
+    def post_batch(self, entity: str, records_json: list[str]) -> str:
+        """Start one import job for `records_json` (each a JSON object); returns the job id.
+
+        Safe to repeat: d.velop upserts by id, so a batch sent twice leaves the same data.
+        """
+        body = ('{"' + entity + '":[' + ",".join(records_json) + "]}").encode()
+        response = self.request("POST", f"{self._bucket(entity)}/batch", safe=True, content=body,
+                                headers={"Content-Type": "application/json"})
+        jobs = response.json().get("jobs") or []
+        if len(jobs) != 1 or not jobs[0].get("job_id"):
+            raise VendorUnavailable(f"d.velop answered a batch of {entity} without one job id: {jobs!r}",
+                                    hint="the API changed or the base_url points elsewhere")
+        return str(jobs[0]["job_id"])
+
+    def job_status(self, job_id: str) -> str:
+        return str(self.request("GET", f"{API}/masterdata/import_jobs/{job_id}", safe=True).json()["status"])
+
+    def wait_for_job(self, job_id: str) -> str:
+        """Poll until the job is no longer queued; returns `successful` or `failed`."""
+        deadline = time.monotonic() + self.settings.job_timeout_s
+        while True:
+            status = self.job_status(job_id)
+            if status != JOB_QUEUED:
+                return status
+            if time.monotonic() > deadline:
+                raise VendorUnavailable(f"d.velop import job {job_id} is still queued after "
+                                        f"{self.settings.job_timeout_s:.0f} s",
+                                        hint="run the push again later: erpload asks for the job's outcome "
+                                             "before sending its records again")
+            self._sleep(self.settings.poll_interval_s)
+
+    def put(self, entity: str, record_json: str) -> Any:
+        """Upsert one record synchronously (201); the documented use is one record a user just changed."""
+        response = self.request("PUT", self._bucket(entity), safe=True, content=record_json.encode(),
+                                headers={"Content-Type": "application/json"})
+        return json.loads(response.content or b"null")

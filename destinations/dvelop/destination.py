@@ -1,0 +1,76 @@
+"""The d.velop sender for the push framework: one import job per batch, polled until it is final."""
+
+from __future__ import annotations
+
+from destinations.dvelop.client import JOB_SUCCESSFUL, DvelopClient
+from destinations.dvelop.config import DvelopSettings
+from erpload.http import VendorRefused
+from erpload.push import Batch, Outgoing, Refusal
+
+#: push order: what other records refer to goes first (companies, then their lookups, then vendors)
+ENTITIES: tuple[str, ...] = ("companies", "currencies", "payment_terms", "tax_codes", "document_types", "gl_accounts",
+            "cost_centers", "cost_units", "other_dimensions", "custom_entities", "surcharge_types", "vendors",
+            "vendor_bank_accounts", "purchase_orders", "goods_receipts")
+
+
+def refusals(exc: VendorRefused, records: list[Outgoing]) -> list[Refusal]:
+    """The records a 422 names (one entry per problem); empty when the answer names no record of the batch,
+    which makes the refusal a contract error, not a data error."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    errors = body.get("errors") if exc.status == 422 else None
+    if not isinstance(errors, list) or not errors:
+        return []
+    out = []
+    for error in errors:
+        index = error.get("record") if isinstance(error, dict) else None
+        if index is None and len(records) == 1:
+            index = 0  # the single PUT answers without an index
+        if not isinstance(index, int) or not 0 <= index < len(records):
+            return []
+        out.append(Refusal(records[index].key, error.get("field"), str(error.get("message") or "refused")))
+    return out
+
+
+class DvelopSender:
+    target = "dvelop"
+    entities: tuple[str, ...] = ENTITIES
+
+    def __init__(self, settings: DvelopSettings) -> None:
+        self.client = DvelopClient(settings)
+        self.batch_size = settings.batch_size
+
+    def close(self) -> None:
+        self.client.close()
+
+    def refusals(self, exc: VendorRefused, records: list[Outgoing]) -> list[Refusal]:
+        return refusals(exc, records)
+
+    def send(self, entity: str, batch: Batch) -> None:
+        while batch.records:
+            try:
+                job_id = self.client.post_batch(entity, [r.payload for r in batch.records])
+            except VendorRefused as exc:
+                refused = refusals(exc, batch.records)
+                if not refused:
+                    raise
+                # d.velop refuses a batch with a bad record whole: set those aside, send the rest again
+                batch.refused(refused)
+                continue
+            batch.sent(job_id)
+            status = self.client.wait_for_job(job_id)
+            if status == JOB_SUCCESSFUL:
+                batch.acknowledged(f"import job {job_id} successful")
+            else:
+                batch.failed(f"import job {job_id} {status}")
+            return
+
+    def resolve(self, vendor_ref: str) -> bool | None:
+        try:
+            return self.client.wait_for_job(vendor_ref) == JOB_SUCCESSFUL
+        except VendorRefused:  # 404: d.velop no longer knows the job; its records are sent again
+            return None
+
+    def send_one(self, entity: str, record: Outgoing) -> str:
+        answer = self.client.put(entity, record.payload)
+        status = answer.get("status") if isinstance(answer, dict) else None
+        return f"PUT {status or 'done'}"

@@ -1,0 +1,75 @@
+"""The dlt side of a push: the records to send flow through a `@dlt.destination` in vendor-sized batches."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import dlt
+from dlt.common.destination.exceptions import DestinationTerminalException
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from erpload.progress import Progress
+
+if TYPE_CHECKING:
+    from erpload.push import Pusher
+
+PIPELINE_PREFIX = "erpload_push_"
+
+
+def deliver_all(pusher: Pusher, pipelines_dir: Path, entities: list[str], planned: dict[str, tuple[int, int]],
+                *, show_progress: bool = True) -> None:
+    """One dlt load per entity, in the sender's order, so referenced records (companies, vendors) go first."""
+    from erpload.push import unwrap_vendor_error
+
+    sender = pusher.sender
+    totals = {e: planned[e][1] for e in entities}
+
+    with Progress(f"push {sender.target}", totals, enabled=show_progress) as progress:
+
+        @dlt.destination(name=sender.target, batch_size=sender.batch_size, loader_file_format="parquet",
+                         max_parallel_load_jobs=1)
+        def vendor(items: Any, table: Any) -> None:
+            rows = items.to_pylist() if hasattr(items, "to_pylist") else list(items)
+            try:
+                pusher.deliver(table["name"], rows)
+            except Exception as exc:
+                # dlt would retry a plain exception 5 times in-run; the sender's policy already retried
+                raise DestinationTerminalException(str(exc)) from exc
+            progress.advance(table["name"], len(rows))
+
+        pipeline = dlt.pipeline(pipeline_name=PIPELINE_PREFIX + sender.target, pipelines_dir=str(pipelines_dir),
+                                destination=vendor())
+        # a package a failed push left behind holds stale payloads: the ledger knows what still has to go
+        _abort_pending(pipeline)
+        for entity in entities:
+            resource = dlt.resource(pusher.outgoing(entity), name=entity, write_disposition="append")
+            try:
+                with _dlt_quiet():
+                    pipeline.run(resource)
+            except PipelineStepFailed as exc:
+                _abort_pending(pipeline)
+                cause = unwrap_vendor_error(exc)
+                if cause is not None:
+                    raise cause from None
+                raise
+
+
+@contextmanager
+def _dlt_quiet() -> Iterator[None]:
+    """dlt logs a failed load job with its traceback; erpload reports the vendor's error itself, once."""
+    logger = logging.getLogger("dlt")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _abort_pending(pipeline: dlt.Pipeline) -> None:
+    if pipeline.has_pending_data:
+        pipeline.abort_packages()

@@ -1,0 +1,263 @@
+"""The destination contract, written once: every vendor destination must pass it against its fake.
+
+Real HTTP against the fake on an ephemeral port, the real CLI, a real DuckDB staging file. A later
+vendor joins by adding its case to `CASES` (a fixture building the same `DvelopCase`-like object).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.push.conftest import API_KEY, DvelopCase
+from tests.utils import Workspace
+
+ENTITIES = ("vendors", "vendor_bank_accounts")
+
+
+def _expected(ws: Workspace, entity: str) -> dict[str, dict[str, Any]]:
+    """Our records as the vendor should hold them: key → payload (nulls left out)."""
+    with duckdb.connect(str(ws.staging), read_only=True) as con:
+        rows = con.execute(f"SELECT * FROM dvelop.{entity}").fetchall()
+        names = [d[0] for d in con.description]  # type: ignore[union-attr]
+    out = {}
+    for row in rows:
+        record = dict(zip(names, row, strict=True))
+        out[str(record["_key"])] = {k: v for k, v in record.items() if not k.startswith("_") and v is not None}
+    return out
+
+
+def _held(case: DvelopCase, entity: str) -> dict[str, dict[str, Any]]:
+    key_fields = {"vendors": ("company_id", "id"), "vendor_bank_accounts": ("company_id", "vendor_id", "id")}[entity]
+    return {"/".join(r[f] for f in key_fields): r for r in case.state(entity)["records"]}
+
+
+def _ledger(ws: Workspace, where: str = "true") -> dict[str, int]:
+    rows = ws.query(f"select state, count(*) from ledger where target = 'dvelop' and {where} group by all")
+    return {str(s): int(n) for s, n in rows}  # type: ignore[call-overload]
+
+
+def _totals(ws: Workspace) -> dict[str, int]:
+    row = ws.query("""select sum(sent), sum(unchanged), sum(rejected), sum(failed) from runs
+                      where run_id = (select run_id from runs where command = 'push dvelop'
+                                      order by finished_at desc limit 1)""")[0]
+    return dict(zip(("sent", "unchanged", "rejected", "failed"), (int(v or 0) for v in row), strict=True))  # type: ignore[call-overload]
+
+
+def test_happy_path_the_vendor_holds_exactly_our_records(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    result = vendors_workspace.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0, result.output
+    for entity in ENTITIES:
+        assert _held(dvelop, entity) == _expected(vendors_workspace, entity), entity
+    assert _ledger(vendors_workspace) == {"acknowledged": 60}
+    assert _totals(vendors_workspace) == {"sent": 60, "unchanged": 0, "rejected": 0, "failed": 0}
+    # batches of the configured size (8): 30 records → 4 batches per entity, each job polled to the end
+    assert len(dvelop.batches()) == 8
+    assert {j.summary()["last_status"] for j in dvelop.fake.store.jobs()} == {"successful"}
+
+
+def test_unchanged_rerun_sends_nothing(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    before = len(dvelop.requests())
+    result = vendors_workspace.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0
+    assert len(dvelop.requests()) == before
+    assert _totals(vendors_workspace) == {"sent": 0, "unchanged": 60, "rejected": 0, "failed": 0}
+
+
+def test_one_changed_record_is_sent_once(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    with duckdb.connect(str(vendors_workspace.staging)) as con:
+        con.execute("update dvelop.vendors set city = 'Tønder' where _key = '2000/70001'")
+    before = len(dvelop.batches())
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    assert len(dvelop.batches()) == before + 1
+    assert _held(dvelop, "vendors")["2000/70001"]["city"] == "Tønder"
+    applied = dvelop.state("vendors")["applied"]
+    assert applied["2000/70001"] == 2
+    assert sum(applied.values()) == 31
+    assert _totals(vendors_workspace) == {"sent": 1, "unchanged": 59, "rejected": 0, "failed": 0}
+    # the next push sends nothing again
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    assert len(dvelop.batches()) == before + 1
+
+
+def test_a_record_the_vendor_refuses_becomes_a_reject(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    with duckdb.connect(str(vendors_workspace.staging)) as con:
+        con.execute("update dvelop.vendors set country = 'Deutschland' where _key = '1000/70004'")
+    result = vendors_workspace.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0, result.output
+    rejects = vendors_workspace.query("select entity, record_key, field, reason, record from rejects "
+                                      "where target = 'dvelop'")
+    assert len(rejects) == 1
+    entity, key, field, reason, record = rejects[0]
+    assert (entity, key, field) == ("vendors", "1000/70004", "country")
+    assert reason
+    assert json.loads(str(record))["country"] == "Deutschland"
+    # everything else arrived; the refused record did not
+    held = _held(dvelop, "vendors")
+    assert "1000/70004" not in held
+    assert len(held) == 29
+    assert _totals(vendors_workspace) == {"sent": 59, "unchanged": 0, "rejected": 1, "failed": 0}
+    # unchanged, it is not sent again; fixed, it is sent once
+    before = len(dvelop.batches())
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    assert len(dvelop.batches()) == before
+    with duckdb.connect(str(vendors_workspace.staging)) as con:
+        con.execute("update dvelop.vendors set country = 'DE' where _key = '1000/70004'")
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    assert _held(dvelop, "vendors")["1000/70004"]["country"] == "DE"
+    assert len(dvelop.batches()) == before + 1
+
+
+def test_a_429_storm_is_ridden_out(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    # after the first call, 6 answers of 429: half with Retry-After: 0, half without (jittered back-off)
+    dvelop.set_faults(throttle_after=1, throttle_count=3, retry_after=0)
+    result = vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendors")
+    assert result.exit_code == 0, result.output
+    dvelop.set_faults(throttle_after=0, throttle_count=3, retry_after=None)
+    result = vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendor_bank_accounts")
+    assert result.exit_code == 0, result.output
+    assert sum(1 for r in dvelop.requests() if r["status"] == 429) == 6
+    for entity in ENTITIES:
+        assert _held(dvelop, entity) == _expected(vendors_workspace, entity)
+    assert _ledger(vendors_workspace) == {"acknowledged": 60}
+
+
+def test_a_failing_job_marks_its_records_failed_and_a_rerun_sends_only_those(
+        vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    dvelop.set_faults(fail_jobs=[2])  # the second batch of vendors: 8 records
+    result = vendors_workspace.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 1
+    assert "8 record(s) failed" in result.stderr
+    assert _ledger(vendors_workspace) == {"acknowledged": 52, "failed": 8}
+    failed = {str(r[0]) for r in vendors_workspace.query(
+        "select record_key from ledger where state = 'failed'")}
+    assert _totals(vendors_workspace)["failed"] == 8
+
+    dvelop.set_faults()
+    before = len(dvelop.batches())
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    new = dvelop.batches()[before:]
+    assert len(new) == 1
+    assert _ledger(vendors_workspace) == {"acknowledged": 60}
+    applied = dvelop.state("vendors")["applied"]
+    assert {k for k, n in applied.items() if n == 1} == set(_expected(vendors_workspace, "vendors"))
+    assert failed <= set(applied)
+
+
+def test_bad_credentials_end_with_one_clear_message_and_no_secret(
+        vendors_workspace: Workspace, dvelop: DvelopCase, monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = "wrong-key-Zx81kq"
+    monkeypatch.setenv("DESTINATION__DVELOP__API_KEY", wrong)
+    result = vendors_workspace.cli("push", "dvelop", "--quiet")
+    assert result.exit_code != 0
+    assert "refused the credentials" in result.output
+    assert "api_key" in result.output  # the fix names the setting
+    assert wrong not in result.output
+    assert API_KEY not in result.output
+    assert result.output.count("refused the credentials") == 1
+    assert _ledger(vendors_workspace, "state = 'acknowledged'") == {}
+    stored = vendors_workspace.query("select message from runs where command = 'push dvelop'")
+    assert stored
+    assert all(wrong not in str(m) for (m,) in stored)
+
+
+def test_dry_run_sends_and_marks_nothing(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    result = vendors_workspace.cli("push", "dvelop", "--dry-run")
+    assert result.exit_code == 0
+    assert "would send 30 of 30 vendors" in result.stdout
+    assert "would send 30 of 30 vendor_bank_accounts" in result.stdout
+    assert dvelop.requests() == []
+    assert vendors_workspace.query("select count(*) from ledger")[0][0] == 0
+    # after a real push, the dry run sees nothing left to send
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    result = vendors_workspace.cli("push", "dvelop", "--dry-run")
+    assert "would send 0 of 30 vendors" in result.stdout
+
+
+def test_single_put_sends_one_record_and_rides_out_the_rate_limit(
+        vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    # the fake allows 5 PUTs a second: 8 in a row meet 429 and wait as Retry-After says
+    keys = [f"1000/{70000 + 2 * i}" for i in range(8)]
+    for key in keys:
+        result = vendors_workspace.cli("push", "dvelop", "--single", "vendors", key)
+        assert result.exit_code == 0, result.output
+        assert f"sent vendors {key}" in result.stdout
+    puts = dvelop.requests(method="PUT")
+    assert len([r for r in puts if r["status"] == 201]) == 8
+    assert any(r["status"] == 429 for r in puts)
+    held = _held(dvelop, "vendors")
+    expected = _expected(vendors_workspace, "vendors")
+    assert {k: held[k] for k in keys} == {k: expected[k] for k in keys}
+    # the same record again: acknowledged already, nothing sent
+    result = vendors_workspace.cli("push", "dvelop", "--single", "vendors", keys[0])
+    assert "unchanged" in result.stdout
+    assert len(dvelop.requests(method="PUT")) == len(puts)
+    # and the batch push skips the ones the PUT delivered
+    assert vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendors").exit_code == 0
+    assert _totals(vendors_workspace)["unchanged"] == 8
+    assert dvelop.state("vendors")["applied"][keys[0]] == 1
+
+
+def test_single_put_of_an_unknown_key_names_examples(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    result = vendors_workspace.cli("push", "dvelop", "--single", "vendors", "9999/1")
+    assert result.exit_code != 0
+    assert "has no record '9999/1'" in result.output
+    assert "1000/70000" in result.output
+    assert dvelop.requests() == []
+
+
+def _push_process(ws: Workspace, case: DvelopCase) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **case.env, "RUNTIME__LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, "-m", "erpload.cli", "push", "dvelop", "--quiet", "--staging",
+                             str(ws.staging)], env=env, cwd=ws.root, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def test_killed_push_rerun_delivers_everything_and_resends_no_acknowledged_batch(
+        vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    """SIGKILL at random points during a push (a real subprocess), then re-run to the end."""
+    rng = random.Random(20261122)
+    # slow enough that a kill lands mid-push: every job stays queued for 2 polls, 40 ms per request
+    dvelop.set_faults(latency=0.04, job_queued_polls=2)
+    acknowledged_before: dict[str, int] = {}
+    for _attempt in range(3):
+        started = time.monotonic()
+        proc = _push_process(vendors_workspace, dvelop)
+        # wait until the first request arrived, then kill at a random moment
+        while not dvelop.requests() and proc.poll() is None and time.monotonic() - started < 60:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.1, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
+        # what the ledger holds as acknowledged must never arrive again
+        for entity in ENTITIES:
+            applied = dvelop.state(entity)["applied"]
+            for (key,) in vendors_workspace.query(
+                    "select record_key from ledger where state = 'acknowledged' and entity = ?", [entity]):
+                acknowledged_before[f"{entity}:{key}"] = applied[str(key)]
+
+    dvelop.set_faults()
+    result = subprocess.run([sys.executable, "-m", "erpload.cli", "push", "dvelop", "--quiet", "--staging",
+                             str(vendors_workspace.staging)], env={**os.environ, **dvelop.env},
+                            cwd=vendors_workspace.root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for entity in ENTITIES:
+        assert _held(dvelop, entity) == _expected(vendors_workspace, entity)
+        applied = dvelop.state(entity)["applied"]
+        for key, count in applied.items():
+            if f"{entity}:{key}" in acknowledged_before:
+                assert count == acknowledged_before[f"{entity}:{key}"], f"{entity} {key} was sent again"
+    assert _ledger(vendors_workspace) == {"acknowledged": 60}
