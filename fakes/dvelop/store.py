@@ -93,7 +93,7 @@ class MasterDataStore:
     def applied(self, bucket_id: str, entity: Entity) -> dict[str, int]:
         """Key (its values joined with '/') → how many times a batch or PUT applied that record."""
         with self._lock:
-            counts = dict(self._applied.get((bucket_id, entity.name), {}))
+            counts: dict[RecordKey, int] = dict(self._applied.get((bucket_id, entity.name), {}))
         return {"/".join("" if v is None else str(v) for v in key): n for key, n in counts.items()}
 
     def records(self, bucket_id: str, entity: Entity) -> list[dict[str, Any]]:
