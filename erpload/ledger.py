@@ -4,8 +4,9 @@ One row per (target, entity, record key, payload hash). A record is sent when it
 no row in state `acknowledged`: an unchanged record is never sent again and a changed one (new hash)
 is sent once. States move pending → sent → acknowledged | failed:
 
-- pending: written before the request leaves; a crash leaves it pending, and the next push sends it
-  again (only for vendors whose writes are upserts; create-only APIs reconcile instead).
+- pending: written for every record a push is about to send, before anything leaves; a batch claims
+  its records (`batch_id`) just before its request. A crash leaves them pending, and the next push
+  sends them again (only for vendors whose writes are upserts; create-only APIs reconcile instead).
 - sent: the vendor took the request and gave a reference (e.g. an import job id) that can be asked
   later; a re-run first asks the vendor about it (see `Ledger.unresolved`).
 - acknowledged: the vendor confirmed the record.
@@ -29,8 +30,8 @@ LEDGER = f"{FRAMEWORK_SCHEMA}.ledger"
 LEDGER_DDL = f"""CREATE TABLE IF NOT EXISTS {LEDGER} (
     target VARCHAR NOT NULL, entity VARCHAR NOT NULL, record_key VARCHAR NOT NULL, payload_hash VARCHAR NOT NULL,
     state VARCHAR NOT NULL, retry BOOLEAN NOT NULL DEFAULT true, batch_id VARCHAR, vendor_ref VARCHAR,
-    response VARCHAR, run_id VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
-    first_sent_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
+    response VARCHAR, run_id VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (target, entity, record_key, payload_hash))"""
 
 STATES = ("pending", "sent", "acknowledged", "failed")
@@ -71,13 +72,39 @@ class Ledger:
                        WHERE {self._where(entity)} AND (state = 'acknowledged' OR (state = 'failed' AND NOT retry))
                    ) l ON l.record_key = r._key AND l.payload_hash = r._hash"""
 
-    def begin_batch(self, entity: str, keys_and_hashes: list[tuple[str, str]]) -> str:
-        """Record a batch as pending before it is sent; returns its batch id."""
+    def pending_from(self, outbox: str) -> None:
+        """Every record of `outbox` (columns entity, _key, _hash) is about to be sent: one statement."""
+        self.con.execute(f"""
+            INSERT INTO {LEDGER} (target, entity, record_key, payload_hash, state, retry, batch_id, run_id,
+                                  attempts, created_at, updated_at)
+            SELECT {sql_literal(self.target)}, entity, _key, _hash, 'pending', true, NULL, {sql_literal(self.run_id)},
+                   0, now()::TIMESTAMP, now()::TIMESTAMP
+            FROM {outbox}
+            ON CONFLICT DO UPDATE SET state = 'pending', retry = true, batch_id = NULL, vendor_ref = NULL,
+                response = NULL, run_id = excluded.run_id, updated_at = excluded.updated_at""")
+
+    def claim(self, entity: str, keys_and_hashes: list[tuple[str, str]]) -> str:
+        """Give these records (in key order) a new batch id just before they are sent; returns it.
+
+        A batch of a push is a run of consecutive outbox records, so one range update claims it; if
+        the range holds other records too, it is undone and the records are claimed one by one.
+        """
         batch_id = new_batch_id()
+        first, last = keys_and_hashes[0][0], keys_and_hashes[-1][0]
+        row = self.con.execute(f"""
+            UPDATE {LEDGER} SET batch_id = {sql_literal(batch_id)}, attempts = attempts + 1,
+                updated_at = now()::TIMESTAMP
+            WHERE {self._where(entity)} AND run_id = {sql_literal(self.run_id)} AND state = 'pending'
+                AND batch_id IS NULL AND record_key BETWEEN {sql_literal(first)} AND {sql_literal(last)}""").fetchone()
+        if row and row[0] == len(keys_and_hashes):
+            return batch_id
+        if row and row[0]:
+            self.con.execute(f"UPDATE {LEDGER} SET batch_id = NULL, attempts = attempts - 1 "
+                             f"WHERE batch_id = {sql_literal(batch_id)}")
         values = ", ".join(f"({sql_literal(k)}, {sql_literal(h)})" for k, h in keys_and_hashes)
         self.con.execute(f"""
             INSERT INTO {LEDGER} (target, entity, record_key, payload_hash, state, retry, batch_id, run_id,
-                                  attempts, first_sent_at, updated_at)
+                                  attempts, created_at, updated_at)
             SELECT {sql_literal(self.target)}, {sql_literal(entity)}, k, h, 'pending', true,
                    {sql_literal(batch_id)}, {sql_literal(self.run_id)}, 1, now()::TIMESTAMP, now()::TIMESTAMP
             FROM (VALUES {values}) v(k, h)

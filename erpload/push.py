@@ -24,7 +24,14 @@ import duckdb
 from erpload.errors import ConfigError, ErploadError, StagingError
 from erpload.ledger import Ledger
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
+from erpload.staging import (
+    FRAMEWORK_SCHEMA,
+    connect,
+    ensure_framework_tables,
+    existing_tables,
+    scalar_int,
+    sql_literal,
+)
 from erpload.validation import quote_ident
 
 
@@ -80,11 +87,11 @@ class Sender(Protocol):
 class Batch:
     """One batch on its way. The sender reports; the ledger, rejects and tallies follow here."""
 
-    def __init__(self, push: Pusher, entity: str, records: list[Outgoing]) -> None:
+    def __init__(self, push: Pusher, entity: str, records: list[Outgoing], batch_id: str) -> None:
         self.push = push
         self.entity = entity
         self.records = records
-        self.batch_id = push.ledger().begin_batch(entity, [(r.key, r.hash) for r in records])
+        self.batch_id = batch_id
 
     def sent(self, vendor_ref: str) -> None:
         self.push.ledger().sent(self.batch_id, vendor_ref)
@@ -94,7 +101,8 @@ class Batch:
         by_key = {r.key: r for r in refusals}
         self.push.ledger().refused(self.batch_id, list(by_key), "refused: " + "; ".join(
             f"{r.field or '-'}: {r.reason}" for r in refusals)[:500])
-        self.push.reject(self.entity, [(r, next(o for o in self.records if o.key == r.key)) for r in refusals])
+        payloads = {o.key: o for o in self.records}
+        self.push.reject(self.entity, [(r, payloads[r.key]) for r in refusals])
         self.records = [r for r in self.records if r.key not in by_key]
         self.push.tally(self.entity, refused=len(by_key))
 
@@ -134,26 +142,31 @@ def _strip_null_members(json_sql: str) -> str:
     return "regexp_replace(" + later + ", '\\{" + member + ",?', '{', 'g')"
 
 
+#: the records of one push still to send, in push order; a temp table of the main connection
+OUTBOX = "_push_outbox"
+
+
 class Pusher:
     """One push of one target: reconcile, select and deliver, with one tally per entity."""
 
-    def __init__(self, staging: Path, sender: Sender, run: Run, *, company: str | None = None) -> None:
-        self.staging = staging
+    def __init__(self, con: duckdb.DuckDBPyConnection, sender: Sender, run: Run, *,
+                 company: str | None = None) -> None:
+        ensure_framework_tables(con)
+        self.con = con
         self.sender = sender
         self.run = run
         self.company = company
         self.tallies: dict[str, EntityTally] = {}
         self._lock = threading.Lock()
-        self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
+        self._delivered: set[tuple[str, str]] = set()  # (entity, key) sent in this push: dlt may deliver twice
 
-    # --- staging access: one connection, one cursor per thread (dlt loads in worker threads) ---
+    # --- staging access: dlt calls the destination in a worker thread, which gets a cursor of its own ---
 
     def ledger(self) -> Ledger:
         ledger: Ledger | None = getattr(self._local, "ledger", None)
         if ledger is None:
-            assert self._con is not None
-            ledger = Ledger(self._con.cursor(), self.sender.target, self.run.run_id)
+            ledger = Ledger(self.con.cursor(), self.sender.target, self.run.run_id)
             self._local.ledger = ledger
         return ledger
 
@@ -172,9 +185,8 @@ class Pusher:
 
     # --- the steps ---
 
-    def _entities(self, only: str | None) -> list[str]:
-        assert self._con is not None
-        present = existing_tables(self._con, self.sender.target)
+    def entities(self, only: str | None) -> list[str]:
+        present = existing_tables(self.con, self.sender.target)
         if only is not None:
             if only not in self.sender.entities:
                 raise ConfigError(f"{self.sender.target} has no entity '{only}'",
@@ -188,9 +200,9 @@ class Pusher:
                                hint=f"run `erpload transform {self.sender.target}` first")
         return [e for e in self.sender.entities if e in present]
 
-    def _selected(self, entity: str) -> str:
-        assert self._con is not None
-        records = payload_sql(self._con, self.sender.target, entity)
+    def selected(self, entity: str) -> str:
+        """SQL: the entity's records this push covers, with their payload and its hash."""
+        records = payload_sql(self.con, self.sender.target, entity)
         if self.company is not None:
             records = f"SELECT * FROM ({records}) WHERE _company_code = {sql_literal(self.company)}"
         return records
@@ -210,41 +222,41 @@ class Pusher:
             settled += 1
         return settled
 
-    def plan(self, entities: list[str]) -> dict[str, tuple[int, int]]:
-        """entity → (records in the dataset for this push, records to send)."""
-        assert self._con is not None
-        out = {}
-        for entity in entities:
-            selected = self._selected(entity)
-            pending = self.ledger().not_settled_sql(entity, selected)
-            row = self._con.execute(f"SELECT (SELECT count(*) FROM ({selected})), (SELECT count(*) FROM ({pending}))"
-                                    ).fetchone()
-            out[entity] = (int(row[0]), int(row[1])) if row else (0, 0)
-        return out
+    def fill_outbox(self, entities: list[str]) -> dict[str, tuple[int, int]]:
+        """Build the outbox (payloads computed once, in one pass per entity); entity → (records, to send)."""
+        parts = [f"SELECT {rank} AS rank, {sql_literal(e)} AS entity, _key, _hash, payload "
+                 f"FROM ({self.ledger().not_settled_sql(e, self.selected(e))})" for rank, e in enumerate(entities)]
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {OUTBOX} AS SELECT row_number() OVER (ORDER BY rank, _key) "
+                         f"AS seq, entity, _key, _hash, payload FROM ({' UNION ALL '.join(parts)})")
+        to_send = dict(self.con.execute(f"SELECT entity, count(*) FROM {OUTBOX} GROUP BY ALL").fetchall())
+        company = "" if self.company is None else f" WHERE _company_code = {sql_literal(self.company)}"
+        return {e: (scalar_int(self.con, f"SELECT count(*) FROM {self.sender.target}.{quote_ident(e)}{company}"),
+                    int(to_send.get(e, 0))) for e in entities}
 
-    def outgoing(self, entity: str) -> Iterator[Any]:
-        """The records to send as Arrow batches, in key order (stable batches across re-runs)."""
-        assert self._con is not None
-        pending = self.ledger().not_settled_sql(entity, self._selected(entity))
-        reader = self._con.cursor().execute(
-            f"SELECT _key, _hash, payload FROM ({pending}) ORDER BY _key").to_arrow_reader(50_000)
-        yield from reader
+    def mark_outbox_pending(self) -> None:
+        # on the main connection: the outbox is its temp table
+        Ledger(self.con, self.sender.target, self.run.run_id).pending_from(OUTBOX)
 
-    def deliver(self, entity: str, rows: list[dict[str, Any]]) -> None:
-        """One dlt batch: drop what the ledger shows acknowledged meanwhile, then send the rest."""
-        records = [Outgoing(str(r["_key"]), str(r["_hash"]), str(r["payload"])) for r in rows]
-        settled = self._settled(entity, records)
-        records = [r for r in records if (r.key, r.hash) not in settled]
-        if records:
-            self.sender.send(entity, Batch(self, entity, records))
+    def outgoing(self) -> Iterator[Any]:
+        """The outbox as Arrow batches, in push order (entity by entity, key order within)."""
+        yield from self.con.execute(f"SELECT entity, _key, _hash, payload FROM {OUTBOX} ORDER BY seq"
+                                    ).to_arrow_reader(50_000)
 
-    def _settled(self, entity: str, records: list[Outgoing]) -> set[tuple[str, str]]:
-        keys = ", ".join(f"({sql_literal(r.key)}, {sql_literal(r.hash)})" for r in records)
-        rows = self.ledger().con.execute(
-            f"SELECT record_key, payload_hash FROM {FRAMEWORK_SCHEMA}.ledger WHERE target = "
-            f"{sql_literal(self.sender.target)} AND entity = {sql_literal(entity)} AND (state = 'acknowledged' "
-            f"OR (state = 'failed' AND NOT retry)) AND (record_key, payload_hash) IN (VALUES {keys})").fetchall()
-        return {(str(k), str(h)) for k, h in rows}
+    def deliver(self, rows: list[dict[str, Any]]) -> None:
+        """One dlt batch (it may span two entities): send each entity's part as one vendor batch."""
+        start = 0
+        while start < len(rows):
+            entity = str(rows[start]["entity"])
+            end = start
+            while end < len(rows) and rows[end]["entity"] == entity:
+                end += 1
+            records = [Outgoing(str(r["_key"]), str(r["_hash"]), str(r["payload"])) for r in rows[start:end]
+                       if (entity, r["_key"]) not in self._delivered]
+            if records:
+                batch_id = self.ledger().claim(entity, [(r.key, r.hash) for r in records])
+                self.sender.send(entity, Batch(self, entity, records, batch_id))
+                self._delivered.update((entity, r.key) for r in records)
+            start = end
 
     def results(self, planned: dict[str, tuple[int, int]]) -> None:
         for entity, (total, to_send) in planned.items():
@@ -267,29 +279,28 @@ class PushOptions:
 
 
 def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, options: PushOptions) -> dict[str, Any]:
-    """Push one target; fills `run`. Returns the plan (per entity: records, to send, sample keys)."""
+    """Push one target; fills `run`. Returns the plan (per entity: records, to send; a dry run: sample keys)."""
     from erpload.push_pipeline import deliver_all
 
-    pusher = Pusher(staging, sender, run, company=options.company)
     with connect(staging) as con:
-        ensure_framework_tables(con)
-        pusher._con = con
-        entities = pusher._entities(options.entity)
+        pusher = Pusher(con, sender, run, company=options.company)
+        entities = pusher.entities(options.entity)
+        if not options.dry_run:
+            settled = pusher.reconcile()
+            if settled:
+                run.note(f"{settled} batch(es) an earlier push left unconfirmed were settled with the vendor")
+        planned = pusher.fill_outbox(entities)
         if options.dry_run:
-            planned = pusher.plan(entities)
             samples = {e: [str(r[0]) for r in con.execute(
-                f"SELECT _key FROM ({pusher.ledger().not_settled_sql(e, pusher._selected(e))}) ORDER BY _key "
+                f"SELECT _key FROM {OUTBOX} WHERE entity = {sql_literal(e)} ORDER BY seq "
                 f"LIMIT {int(options.sample)}").fetchall()] for e in entities}
             for entity, (total, to_send) in planned.items():
                 run.add(TableResult(table=f"{sender.target}.{entity}", unchanged=total - to_send))
             return {"planned": planned, "samples": samples}
-        settled = pusher.reconcile()
-        if settled:
-            run.note(f"{settled} batch(es) an earlier push left unconfirmed were settled with the vendor")
-        planned = pusher.plan(entities)
+        pusher.mark_outbox_pending()
         try:
-            deliver_all(pusher, pipelines_dir, [e for e in entities if planned[e][1]], planned,
-                        show_progress=options.progress)
+            if any(n for _, n in planned.values()):
+                deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
         finally:
             pusher.results(planned)
     return {"planned": planned}
@@ -311,13 +322,11 @@ def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, 
     """Send one record synchronously (the vendor's single-record call); returns what happened, in words."""
     from erpload.http import VendorRefused
 
-    pusher = Pusher(staging, sender, run)
     result = TableResult(table=f"{sender.target}.{entity}")
     with connect(staging) as con:
-        ensure_framework_tables(con)
-        pusher._con = con
-        pusher._entities(entity)
-        row = con.execute(f"SELECT _key, _hash, payload FROM ({pusher._selected(entity)}) "
+        pusher = Pusher(con, sender, run)
+        pusher.entities(entity)
+        row = con.execute(f"SELECT _key, _hash, payload FROM ({pusher.selected(entity)}) "
                           f"WHERE _key = {sql_literal(key)}").fetchone()
         if row is None:
             examples = [str(r[0]) for r in con.execute(
@@ -327,12 +336,14 @@ def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, 
                                    + f"; rejected records are in erpload.rejects (target '{sender.target}')")
         record = Outgoing(str(row[0]), str(row[1]), str(row[2]))
         run.add(result)
-        if pusher._settled(entity, [record]):
+        unsettled = pusher.ledger().not_settled_sql(entity, f"SELECT {sql_literal(record.key)} AS _key, "
+                                                            f"{sql_literal(record.hash)} AS _hash")
+        if not scalar_int(con, f"SELECT count(*) FROM ({unsettled})"):
             result.unchanged = 1
-            return f"unchanged: {sender.target} already acknowledged this version of {entity} {key}; nothing sent"
+            return f"unchanged: {sender.target} already has this version of {entity} {key}; nothing sent"
         if dry_run:
             return f"would send {entity} {key}: {record.payload}"
-        batch = Batch(pusher, entity, [record])
+        batch = Batch(pusher, entity, [record], pusher.ledger().claim(entity, [(record.key, record.hash)]))
         try:
             answer = sender.send_one(entity, record)
         except VendorRefused as exc:

@@ -20,13 +20,14 @@ if TYPE_CHECKING:
 PIPELINE_PREFIX = "erpload_push_"
 
 
-def deliver_all(pusher: Pusher, pipelines_dir: Path, entities: list[str], planned: dict[str, tuple[int, int]],
-                *, show_progress: bool = True) -> None:
-    """One dlt load per entity, in the sender's order, so referenced records (companies, vendors) go first."""
+def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[int, int]], *,
+                show_progress: bool = True) -> None:
+    """One dlt load of the whole outbox: one resource in the sender's entity order, so referenced records
+    (companies, vendors) go first; a dlt batch that spans two entities becomes two vendor batches."""
     from erpload.push import unwrap_vendor_error
 
     sender = pusher.sender
-    totals = {e: planned[e][1] for e in entities}
+    totals = {e: to_send for e, (_, to_send) in planned.items() if to_send}
 
     with Progress(f"push {sender.target}", totals, enabled=show_progress) as progress:
 
@@ -35,27 +36,27 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, entities: list[str], planne
         def vendor(items: Any, table: Any) -> None:
             rows = items.to_pylist() if hasattr(items, "to_pylist") else list(items)
             try:
-                pusher.deliver(table["name"], rows)
+                pusher.deliver(rows)
             except Exception as exc:
                 # dlt would retry a plain exception 5 times in-run; the sender's policy already retried
                 raise DestinationTerminalException(str(exc)) from exc
-            progress.advance(table["name"], len(rows))
+            for row in rows:
+                progress.advance(str(row["entity"]), 1)
 
         pipeline = dlt.pipeline(pipeline_name=PIPELINE_PREFIX + sender.target, pipelines_dir=str(pipelines_dir),
                                 destination=vendor())
         # a package a failed push left behind holds stale payloads: the ledger knows what still has to go
         _abort_pending(pipeline)
-        for entity in entities:
-            resource = dlt.resource(pusher.outgoing(entity), name=entity, write_disposition="append")
-            try:
-                with _dlt_quiet():
-                    pipeline.run(resource)
-            except PipelineStepFailed as exc:
-                _abort_pending(pipeline)
-                cause = unwrap_vendor_error(exc)
-                if cause is not None:
-                    raise cause from None
-                raise
+        resource = dlt.resource(pusher.outgoing(), name="outbox", write_disposition="append")
+        try:
+            with _dlt_quiet():
+                pipeline.run(resource)
+        except PipelineStepFailed as exc:
+            _abort_pending(pipeline)
+            cause = unwrap_vendor_error(exc)
+            if cause is not None:
+                raise cause from None
+            raise
 
 
 @contextmanager

@@ -1,0 +1,159 @@
+"""Benchmark: pushing 100k vendors with their bank accounts to the d.velop fake.
+
+    python -m bench.push [--vendors 100000] [--put-sample 1000]
+
+Measures, in one run, against the fake served by its own process on loopback:
+  1. bare HTTP: the same payloads posted in batches of the same size straight with httpx, each
+     import job polled to its end; no ledger, no dlt (the baseline for the ledger's overhead);
+  2. `erpload push dvelop`: the batch path as users run it (a subprocess), ledger and dlt included;
+  3. the single-record PUT path (`push_one`, ledger included) over a sample, with the fake's rate
+     limit switched off, so the ratio is what the PUT path costs at best.
+Goals (issue 5): batch path ≥ 50x the single-PUT path in records/s; ledger overhead < 10%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from bench.extract_map import last_run, run_erpload
+
+API_KEY = "bench-dvelop-key"
+BUCKET = "bench"
+SERVE = """
+import sys
+from fakes.dvelop import DvelopFake
+from fakes.serving import serve_apps
+fake = DvelopFake(sys.argv[2], put_rate_limit=None)
+serve_apps([(fake.app, int(sys.argv[1]))], "127.0.0.1", lambda urls: print(urls[0], flush=True))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _bare_http(base_url: str, staging: Path, batch_size: int) -> tuple[float, int]:
+    """POST every record in batches and poll each job to its end: the least any batch push can cost."""
+    from erpload.push import payload_sql
+
+    with duckdb.connect(str(staging), read_only=True) as con:
+        payloads = {e: [str(r[0]) for r in con.execute(
+            f"SELECT payload FROM ({payload_sql(con, 'dvelop', e)}) ORDER BY _key").fetchall()]
+            for e in ("vendors", "vendor_bank_accounts")}
+    started = time.perf_counter()
+    sent = 0
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=120) as http:
+        for entity, records in payloads.items():
+            for i in range(0, len(records), batch_size):
+                chunk = records[i:i + batch_size]
+                body = ('{"' + entity + '":[' + ",".join(chunk) + "]}").encode()
+                response = http.post(f"/smartinvoice/api/v1/buckets/{BUCKET}/{entity}/batch", content=body,
+                                     headers={"Content-Type": "application/json"})
+                response.raise_for_status()
+                job = response.json()["jobs"][0]["job_id"]
+                while http.get(f"/smartinvoice/api/v1/masterdata/import_jobs/{job}").json()["status"] == "queued":
+                    time.sleep(0.01)
+                sent += len(chunk)
+    return time.perf_counter() - started, sent
+
+
+def _single_puts(staging: Path, sample: int) -> tuple[float, int]:
+    """`push_one` (the CLI's --single path, ledger included) for `sample` vendors on one held connection."""
+    from destinations.dvelop.config import load_dvelop_settings
+    from destinations.dvelop.destination import DvelopSender
+    from erpload.push import push_one
+    from erpload.runs import Run
+    from erpload.staging import held_open
+
+    with duckdb.connect(str(staging), read_only=True) as con:
+        rows = con.execute(f"SELECT _key FROM dvelop.vendors ORDER BY _key LIMIT {sample}").fetchall()
+    keys = [str(r[0]) for r in rows]
+    sender = DvelopSender(load_dvelop_settings())
+    run = Run(command="push dvelop --single", profile=None)
+    started = time.perf_counter()
+    with held_open(staging):
+        for key in keys:
+            answer = push_one(staging, sender, run, "vendors", key)
+            if not answer.startswith("sent"):
+                raise SystemExit(f"the PUT of {key} did not go through: {answer}")
+    seconds = time.perf_counter() - started
+    sender.close()
+    return seconds, len(keys)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vendors", type=int, default=100_000)
+    parser.add_argument("--put-sample", type=int, default=1000, help="records sent one by one with PUT")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    args = parser.parse_args()
+
+    from tests.support.dvelop_records import write_vendors
+
+    port = _free_port()
+    fake = subprocess.Popen([sys.executable, "-c", SERVE, str(port), API_KEY], stdout=subprocess.PIPE, text=True)
+    try:
+        assert fake.stdout is not None
+        base_url = fake.stdout.readline().strip()
+        with tempfile.TemporaryDirectory(prefix="erpload-bench-push-") as tmp:
+            work = Path(tmp)
+            staging = work / "erpload.duckdb"
+            with duckdb.connect(str(staging)) as con:
+                write_vendors(con, args.vendors)
+            records = 2 * args.vendors
+            env = {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING", "DESTINATION__DVELOP__BASE_URL": base_url,
+                   "DESTINATION__DVELOP__BUCKET_ID": BUCKET, "DESTINATION__DVELOP__API_KEY": API_KEY,
+                   "DESTINATION__DVELOP__BATCH_SIZE": str(args.batch_size),
+                   "DESTINATION__DVELOP__POLL_INTERVAL_S": "0.01"}
+            os.environ.update(env)
+            print(f"{args.vendors:,} vendors + {args.vendors:,} bank accounts = {records:,} records, "
+                  f"batches of {args.batch_size:,}", flush=True)
+
+            bare_s, bare_n = _bare_http(base_url, staging, args.batch_size)
+            print(f"  bare HTTP (httpx, POST + poll, no ledger): {bare_s:.1f} s, {bare_n / bare_s:,.0f} records/s",
+                  flush=True)
+            httpx.post(f"{base_url}/_fake/reset").raise_for_status()
+
+            wall_s, peak = run_erpload(["push", "dvelop", "--quiet", "--staging", str(staging)], env, work)
+            _, push_s = last_run(staging, "push dvelop")
+            with duckdb.connect(str(staging), read_only=True) as con:
+                acked = con.execute("SELECT count(*) FROM ledger WHERE state = 'acknowledged'").fetchone()
+            if not acked or acked[0] != records:
+                raise SystemExit(f"the push acknowledged {acked} of {records} records: the comparison is void")
+            held = httpx.get(f"{base_url}/_fake/state/{BUCKET}/vendors").json()["count"]
+            print(f"  erpload push dvelop (ledger + dlt): {wall_s:.1f} s wall, {push_s:.1f} s in the command, "
+                  f"{records / push_s:,.0f} records/s, peak {peak:,.0f} MiB; the fake holds {held:,} vendors",
+                  flush=True)
+
+            with duckdb.connect(str(staging)) as con:  # the PUT sample goes out again as changed records
+                con.execute("UPDATE dvelop.vendors SET city = city || ' '")
+            put_s, put_n = _single_puts(staging, args.put_sample)
+            print(f"  single PUT (push_one, ledger, no rate limit): {put_n:,} records in {put_s:.1f} s, "
+                  f"{put_n / put_s:,.0f} records/s", flush=True)
+
+        batch_rate = records / push_s
+        put_rate = put_n / put_s
+        print("\nresults")
+        print(f"  batch path / single PUT: {batch_rate:,.0f} / {put_rate:,.0f} records/s = "
+              f"{batch_rate / put_rate:.0f}x (goal ≥ 50x)")
+        print(f"  ledger + dlt overhead over bare HTTP: {push_s:.1f} s vs {bare_s:.1f} s = "
+              f"{(push_s - bare_s) / bare_s:+.1%} (goal < 10%)")
+    finally:
+        fake.terminate()
+        fake.wait()
+
+
+if __name__ == "__main__":
+    main()
