@@ -27,14 +27,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, table_exists
+from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, sql_literal
 
 from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES
 from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, Format
-from .writer import Header, file_bytes, line_sql, write_file
+from .writer import LINE_END_SQL, Header, file_bytes, line_sql, write_file
 
 MANIFEST = "manifest.json"
 
@@ -71,9 +72,9 @@ class _Company:
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection, code: str) -> _Company:
-        row = con.execute("""SELECT company_code, datev_consultant_no, datev_client_no, fiscal_year_start_month,
-                                    gl_account_length, chart_of_accounts, local_currency, datev_lock_batches
-                             FROM erp.companies WHERE company_code = ?""", [code]).fetchone()
+        row = con.execute(f"""SELECT company_code, datev_consultant_no, datev_client_no, fiscal_year_start_month,
+                                     gl_account_length, chart_of_accounts, local_currency, datev_lock_batches
+                              FROM erp.companies WHERE company_code = {sql_literal(code)}""").fetchone()
         if not row:
             raise ConfigError(f"company '{code}' is missing from erp.companies", hint="run `erpload map` again")
         code, consultant, client, fy_month, length, chart, currency, locked = row
@@ -146,7 +147,10 @@ def _month(period: str) -> date:
 def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, companies: list[str] | None = None,
                period: str | None = None, reexport: str | None = None, dry_run: bool = False) -> ExportPlan:
     """Write what is new (see the module doc) into `out_dir`; returns what was (or would be) written."""
-    missing = [c.table for c in (_BOOKINGS, *_MASTER_DATA) if not table_exists(con, "datev", c.table)]
+    # values are inlined, never bound, in this module: DuckDB's Python client imports pandas (~0.5 s) for
+    # the first statement with parameters
+    built = existing_tables(con, "datev")
+    missing = [c.table for c in (_BOOKINGS, *_MASTER_DATA) if c.table not in built]
     if missing:
         raise ConfigError("the datev dataset has not been built yet", hint="run `erpload transform datev` first")
     for ddl in _DDL:
@@ -179,79 +183,79 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
     return plan
 
 
-def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: str, where: str = "") -> None:
+def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: str) -> None:
     """Temp table `_lines`: each row of the category with its line as written and its record key."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _lines AS
                     SELECT *, {category.record_key} AS record_key, {line_sql(category.fmt, category.values)} AS line
-                    FROM datev.{category.table} WHERE company_code = ? {where}""", [company])
+                    FROM datev.{category.table} WHERE company_code = {sql_literal(company)}""")
 
 
 def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, co: _Company,
                      only_month: date | None, reexport: bool, dry_run: bool, created: datetime) -> None:
-    company = co.code
-    where = "AND period_start <= ? AND period_end >= ?" if only_month else ""
-    params = [only_month, only_month] if only_month else []
-    # only what the files need: a wide copy of the dataset would spill to disk at a million rows
+    company = sql_literal(co.code)
+    month = sql_literal(only_month)
+    where = f"AND period_start <= {month} AND period_end >= {month}" if only_month else ""
+    # one pass over the company's bookings: each line as written and its hash, and only what the files
+    # need besides (a wide copy of the dataset would spill to disk at a million rows)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _lines AS
-                    SELECT {_BOOKINGS.record_key} AS record_key, period_start, period_end, fiscal_year_start,
-                           posting_date, document_kind, document_no, line_no, amount, base_amount, debit_credit,
-                           {line_sql(BOOKINGS, BOOKING_VALUES)} AS line
-                    FROM datev.bookings WHERE company_code = ? {where}""", [company, *params])
-    # a document's fingerprint: md5 of each line with its number, combined without sorting (xor)
+                    SELECT *, md5_number(line_no || ':' || line) AS line_hash
+                    FROM (SELECT {_BOOKINGS.record_key} AS record_key, period_start, period_end, fiscal_year_start,
+                                 posting_date, document_kind, document_no, line_no, amount, base_amount, debit_credit,
+                                 {line_sql(BOOKINGS, BOOKING_VALUES)} AS line
+                          FROM datev.bookings WHERE company_code = {company} {where})""")
+    # a document's fingerprint: the md5 of each line with its number, combined without sorting (xor).
+    # A document's lines share its header's posting date, so it lies in one period.
     con.execute("""CREATE OR REPLACE TEMP TABLE _docs AS
                    SELECT record_key, any_value(period_start) AS period_start,
-                          printf('%016x%016x', bit_xor(CAST(h >> 64 AS UBIGINT)),
-                                 bit_xor(CAST(h & 18446744073709551615 AS UBIGINT))) AS content_hash
-                   FROM (SELECT record_key, period_start, md5_number(line_no || ':' || line) AS h FROM _lines)
-                   GROUP BY record_key""")
+                          printf('%016x%016x', bit_xor(CAST(line_hash >> 64 AS UBIGINT)),
+                                 bit_xor(CAST(line_hash & 18446744073709551615 AS UBIGINT))) AS content_hash
+                   FROM _lines GROUP BY record_key""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
                     SELECT d.*, e.content_hash AS exported_hash, e.file_name AS exported_file,
                            e.exported_at
                     FROM _docs d LEFT JOIN {_LEDGER} e
-                      ON e.company_code = ? AND e.category = 21 AND e.record_key = d.record_key""", [company])
+                      ON e.company_code = {company} AND e.category = 21 AND e.record_key = d.record_key""")
     counts = con.execute("""SELECT count(*) FILTER (WHERE exported_hash IS NULL),
                                    count(*) FILTER (WHERE exported_hash = content_hash),
                                    count(*) FILTER (WHERE exported_hash <> content_hash)
                             FROM _judged""").fetchone()
-    _, unchanged, changed = (int(x) for x in counts) if counts else (0, 0, 0)
+    new, unchanged, changed = (int(x) for x in counts) if counts else (0, 0, 0)
     write_filter = "TRUE" if reexport else "exported_hash IS NULL"
     if changed and not reexport:
         plan.changed_after_export += changed
         if not dry_run:
-            _report_changed(con, run, company)
-    result = TableResult(table=f"datev bookings {company}", unchanged=unchanged, rejected=0 if reexport else changed)
-    # one pass: the lines to write, sorted by file and position, sliced into files in Python
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW _out AS
-                    SELECT l.* FROM _lines l SEMI JOIN (SELECT record_key FROM _judged WHERE {write_filter}) j
-                    USING (record_key)""")
-    periods = con.execute("""SELECT period_start, any_value(period_end), any_value(fiscal_year_start), count(*),
-                                    sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
-                                    sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
-                             FROM _out GROUP BY period_start ORDER BY period_start""").fetchall()
-    lines = con.execute(f"SELECT line FROM _out ORDER BY period_start, {_BOOKINGS.order_by}").to_arrow_table()
-    column = lines.column("line")
+            _report_changed(con, run, co.code)
+    result = TableResult(table=f"datev bookings {co.code}", unchanged=unchanged, rejected=0 if reexport else changed)
+    # documents, as `unchanged` counts them; the files' line counts are in the manifest
+    result.loaded = new + unchanged + changed if reexport else new
+    everything = result.loaded == new + unchanged + changed
+    out = "_lines" if everything else f"""(SELECT l.* FROM _lines l SEMI JOIN (SELECT record_key FROM _judged
+                                                                       WHERE {write_filter}) j USING (record_key))"""
+    periods = con.execute(f"""SELECT period_start, any_value(period_end), any_value(fiscal_year_start), count(*),
+                                     sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
+                                     sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
+                              FROM {out} o GROUP BY period_start ORDER BY period_start""").fetchall()
+    # one pass: the lines to write, sorted by file and position, each ending in CRLF; files are slices
+    lines = con.execute(f"""SELECT line || {LINE_END_SQL} AS line FROM {out} o
+                            ORDER BY period_start, {_BOOKINGS.order_by}""").to_arrow_table().column("line")
     files: list[tuple[date, str]] = []
     offset = 0
     for period_start, period_end, fy_start, rows, debit, credit in periods:
         header = co.header(BOOKINGS, created, fy_start, period_start=period_start, period_end=period_end,
                            label=f"Buchungen {period_start:%Y-%m}")
-        stem = f"EXTF_{_BOOKINGS.file_stem}_{company}_{period_start:%Y-%m}"
-        chunk: list[str] = column.slice(offset, rows).to_pylist()
+        stem = f"EXTF_{_BOOKINGS.file_stem}_{co.code}_{period_start:%Y-%m}"
+        name = _emit(con, run, plan, out_dir, stem, header, lines.slice(offset, rows), rows, co.code, dry_run,
+                     created, reexport, _money(debit), _money(credit))
         offset += rows
-        name = _emit(con, run, plan, out_dir, stem, header, chunk, company, dry_run, created, reexport,
-                     _money(debit), _money(credit))
         files.append((period_start, name))
     if files and not dry_run:
-        con.execute("CREATE OR REPLACE TEMP TABLE _files (period_start DATE, file_name VARCHAR)")
-        con.executemany("INSERT INTO _files VALUES (?, ?)", files)
+        file_of = " UNION ALL ".join(f"SELECT {sql_literal(start)} AS period_start, {sql_literal(name)} AS file_name"
+                                     for start, name in files)
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
-                        SELECT ?, 21, o.record_key, j.content_hash, o.period_start, f.file_name, ?, ?
-                        FROM (SELECT DISTINCT record_key, period_start FROM _out) o
-                        JOIN _judged j ON j.record_key = o.record_key
-                        JOIN _files f ON f.period_start = o.period_start""",
-                    [company, run.run_id, created])
-    # documents, as `unchanged` counts them; the files' line counts are in the manifest
-    result.loaded = scalar_int(con, f"SELECT count(*) FROM _judged WHERE {write_filter}")
+                        SELECT {company}, 21, j.record_key, j.content_hash, j.period_start, f.file_name,
+                               {sql_literal(run.run_id)}, {sql_literal(created)}
+                        FROM _judged j JOIN ({file_of}) f USING (period_start)
+                        WHERE {write_filter}""")
     run.add(result)
 
 
@@ -261,13 +265,14 @@ def _money(value: object) -> str:
 
 def _report_changed(con: duckdb.DuckDBPyConnection, run: Run, company: str) -> None:
     con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                    SELECT ?, 'datev', 'bookings', ? || '/' || record_key, 'content_hash', content_hash,
+                    SELECT {sql_literal(run.run_id)}, 'datev', 'bookings', {sql_literal(company)} || '/' || record_key,
+                           'content_hash', content_hash,
                            'changed in the ERP after it was exported on ' || strftime(exported_at, '%d.%m.%Y %H:%M')
                            || ' in ' || exported_file || '; not exported again',
                            'book a correction in the ERP, or re-export the period on purpose: erpload export datev '
                            || '--reexport ' || strftime(period_start, '%Y-%m'),
                            NULL, now()::TIMESTAMP
-                    FROM _judged WHERE exported_hash <> content_hash""", [run.run_id, company])
+                    FROM _judged WHERE exported_hash <> content_hash""")
 
 
 def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path,
@@ -277,28 +282,30 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPl
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
                     SELECT l.record_key, md5(l.line) AS content_hash, e.content_hash AS exported_hash
                     FROM _lines l LEFT JOIN {_LEDGER} e
-                      ON e.company_code = ? AND e.category = {category.fmt.category}
-                     AND e.record_key = l.record_key""", [company])
+                      ON e.company_code = {sql_literal(company)} AND e.category = {category.fmt.category}
+                     AND e.record_key = l.record_key""")
     counts = con.execute("SELECT count(*) FILTER (WHERE exported_hash = content_hash) FROM _judged").fetchone()
     result = TableResult(table=f"datev {category.table} {company}", unchanged=int(counts[0]) if counts else 0)
     source = """SELECT l.* FROM _lines l JOIN _judged j USING (record_key)
                 WHERE j.exported_hash IS DISTINCT FROM j.content_hash"""
     header = co.header(category.fmt, created, co.fiscal_year_start(created.date()))
     stem = f"EXTF_{category.file_stem}_{company}"
-    lines = _lines_of(con, source, category)
-    if lines:
-        name = _emit(con, run, plan, out_dir, stem, header, lines, company, dry_run, created, False)
+    lines = con.execute(f"SELECT line || {LINE_END_SQL} AS line FROM ({source}) ORDER BY {category.order_by}"
+                        ).to_arrow_table().column("line")
+    if len(lines):
+        name = _emit(con, run, plan, out_dir, stem, header, lines, len(lines), company, dry_run, created, False)
         if not dry_run:
             con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
-                            SELECT ?, ?, l.record_key, md5(l.line), NULL, ?, ?, ? FROM ({source}) l""",
-                        [company, category.fmt.category, name, run.run_id, created])
+                            SELECT {sql_literal(company)}, {category.fmt.category}, l.record_key, md5(l.line), NULL,
+                                   {sql_literal(name)}, {sql_literal(run.run_id)}, {sql_literal(created)}
+                            FROM ({source}) l""")
     result.loaded = len(lines)
     run.add(result)
 
 
 def _next_file(con: duckdb.DuckDBPyConnection, out_dir: Path, stem: str, reexport: bool) -> str:
-    row = con.execute(f"SELECT count(*) FROM {FRAMEWORK_SCHEMA}.exports WHERE starts_with(file_name, ?)",
-                      [stem + "_"]).fetchone()
+    row = con.execute(f"SELECT count(*) FROM {FRAMEWORK_SCHEMA}.exports "
+                      f"WHERE starts_with(file_name, {sql_literal(stem + '_')})").fetchone()
     seq = (int(row[0]) if row else 0) + 1
     while (out_dir / f"{stem}_{seq:02d}.csv").exists() or (out_dir / f"{stem}_{seq:02d}_reexport.csv").exists():
         seq += 1
@@ -306,13 +313,15 @@ def _next_file(con: duckdb.DuckDBPyConnection, out_dir: Path, stem: str, reexpor
 
 
 def _emit(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, stem: str, header: Header,
-          lines: list[str], company: str, dry_run: bool, created: datetime, reexport: bool,
+          lines: pa.ChunkedArray, rows: int, company: str, dry_run: bool, created: datetime, reexport: bool,
           debit: str | None = None, credit: str | None = None) -> str:
-    """Write one file as `.part` and record it in `exports` (unless `dry_run`); returns its name."""
+    """Write one file of `rows` lines as `.part` and record it in `exports` (unless `dry_run`); returns its name.
+
+    `lines` is an Arrow string column whose values end in CRLF (see `writer.file_bytes`)."""
     data = file_bytes(header, lines)
     name = _next_file(con, out_dir, stem, reexport)
     exported = ExportedFile(
-        file=name, company=company, category=header.fmt.category, rows=len(lines),
+        file=name, company=company, category=header.fmt.category, rows=rows,
         sha256=hashlib.sha256(data).hexdigest(), debit_total=debit, credit_total=credit,
         period_start=header.period_start.isoformat() if header.period_start else None,
         period_end=header.period_end.isoformat() if header.period_end else None,
@@ -322,16 +331,10 @@ def _emit(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: P
         return name
     out_dir.mkdir(parents=True, exist_ok=True)
     write_file(_pending(out_dir / name), data)
-    con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.exports VALUES (?, 'datev', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run.run_id, company, header.fmt.category, name, str((out_dir / name).resolve()), exported.sha256,
-                 len(lines), debit, credit, header.period_start, header.period_end, reexport, created])
+    values = (run.run_id, "datev", company, header.fmt.category, name, str((out_dir / name).resolve()),
+              exported.sha256, rows, debit, credit, header.period_start, header.period_end, reexport, created)
+    con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.exports VALUES ({', '.join(map(sql_literal, values))})")
     return name
-
-
-def _lines_of(con: duckdb.DuckDBPyConnection, source: str, category: _Category) -> list[str]:
-    table = con.execute(f"SELECT line FROM ({source}) ORDER BY {category.order_by}").to_arrow_table()
-    lines: list[str] = table.column("line").to_pylist()
-    return lines
 
 
 def _pending(path: Path) -> Path:

@@ -1,7 +1,9 @@
 """Write EXTF files: the header line, the headings, and every data line built in DuckDB.
 
 Each data line is one SQL string expression (fields formatted per column type, joined by `;`), so a
-million bookings become lines in DuckDB's vectorised engine; Python only joins and encodes them.
+million bookings become lines in DuckDB's vectorised engine. The export fetches them as one Arrow
+column whose values already end in CRLF: a file's body is then the column's UTF-8 buffer as it is,
+and Python never holds a string per line; it only converts the bytes to Windows-1252.
 The encoding is strict: by the time rows reach the writer, `transform` has folded or rejected every
 character outside Windows-1252, so an encoding error here is a bug, not a `?`.
 """
@@ -9,54 +11,62 @@ character outside Windows-1252, so an encoding error here is a bug, not a `?`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .spec import ENCODING, HEADER_VERSION, LINE_END, SEPARATOR, Column, Format
+import pyarrow as pa
 
-_C1_BLOCK = re.compile(rb"[\x80-\x9f]")
+from erpload.staging import sql_literal
+
+from .spec import ENCODING, HEADER_VERSION, LINE_END, QUOTE, SEPARATOR, Column, Format
+
+#: U+0080-U+009F in UTF-8: C2 is only ever a lead byte, so this pair is exactly one such character
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+#: SQL for the line end, appended to each line as the export fetches it
+LINE_END_SQL = "chr(13) || chr(10)"
 
 
-def _text(expr: str) -> str:
-    return f"'\"' || replace(coalesce(CAST({expr} AS VARCHAR), ''), '\"', '\"\"') || '\"'"
+def _value_sql(column: Column, expr: str) -> str:
+    """SQL for one field's value as written, without the quotes around text; NULL when empty.
 
-
-def field_sql(column: Column, expr: str | None) -> str:
-    """SQL for one field as written: quoted text, decimal comma, DATEV dates; '' (or `""`) when empty."""
-    if expr is None:
-        return "'\"\"'" if column.quoted else "''"
+    NULL is fine inside `concat()`, which skips it: an empty field is then nothing, or `""` for text."""
     if column.quoted:
-        return _text(expr)
+        return f"replace(CAST({expr} AS VARCHAR), '{QUOTE}', '{QUOTE}{QUOTE}')"
     if column.kind in ("amount", "decimal"):
-        return f"coalesce(replace(CAST(CAST({expr} AS DECIMAL(18, {column.decimals})) AS VARCHAR), '.', ','), '')"
+        return f"replace(CAST(CAST({expr} AS DECIMAL(18, {column.decimals})) AS VARCHAR), '.', ',')"
     if column.kind == "date":
         pattern = {"TTMM": "%d%m", "TTMMJJJJ": "%d%m%Y", "JJJJMMTT": "%Y%m%d"}[column.date_format or "TTMMJJJJ"]
-        return f"coalesce(strftime(CAST({expr} AS DATE), '{pattern}'), '')"
-    return f"coalesce(CAST({expr} AS VARCHAR), '')"
+        return f"strftime(CAST({expr} AS DATE), '{pattern}')"
+    return f"CAST({expr} AS VARCHAR)"
 
 
 def line_sql(fmt: Format, values: dict[str, str]) -> str:
-    """One SQL expression producing a whole data line; `values` maps headings to SQL over the rows."""
+    """One SQL expression producing a whole data line; `values` maps headings to SQL over the rows.
+
+    Fields are formatted per column type: quoted text, decimal comma, DATEV dates; an empty field is
+    nothing, or `""` for text, like DATEV's samples."""
     unknown = set(values) - set(fmt.headings)
     if unknown:
         raise KeyError(f"{fmt.name} has no column(s) {sorted(unknown)}")
     parts: list[str] = []
-    constant: list[str] = []  # runs of empty fields become one literal
-    for column in fmt.columns:
+    constant = ""  # separators, quotes and empty fields between two values become one literal
+    for number, column in enumerate(fmt.columns):
+        if number:
+            constant += SEPARATOR
         expr = values.get(column.heading)
         if expr is None:
-            constant.append('""' if column.quoted else "")
+            constant += QUOTE * 2 if column.quoted else ""
             continue
+        if column.quoted:
+            constant += QUOTE
         if constant:
-            parts.append("'" + SEPARATOR.join(constant) + SEPARATOR + "'")
-            constant = []
-        parts.append(field_sql(column, expr))
-        parts.append(f"'{SEPARATOR}'")
+            parts.append(sql_literal(constant))
+        parts.append(_value_sql(column, expr))
+        constant = QUOTE if column.quoted else ""
     if constant:
-        parts.append("'" + SEPARATOR.join(constant) + "'")
-    elif parts:
-        parts.pop()  # no separator after the last field
+        parts.append(sql_literal(constant))
     # one concat() call: a chain of || would copy the growing line once per field
     return "concat(" + ", ".join(parts) + ")"
 
@@ -97,18 +107,47 @@ class Header:
         return SEPARATOR.join(fields)
 
 
-def file_bytes(header: Header, lines: list[str]) -> bytes:
-    """The whole file: header, headings, data lines, each ending in CRLF, Windows-1252."""
-    text = LINE_END.join([header.line(), SEPARATOR.join(header.fmt.headings), *lines]) + LINE_END
-    try:
-        # Latin-1 equals cp1252 outside 0x80-0x9F and encodes ~9x faster; if no byte lands in that
-        # block, the bytes are exactly cp1252's. Otherwise the strict cp1252 codec decides (and
-        # raises on a C1 control character rather than write it as, say, '…').
-        data = text.encode("latin-1")
-        if not _C1_BLOCK.search(data):
-            return data
-    except UnicodeEncodeError:
-        pass
+def file_bytes(header: Header, lines: Sequence[str] | pa.ChunkedArray) -> bytes:
+    """The whole file: header, headings, data lines, each ending in CRLF, Windows-1252.
+
+    `lines` are strings without a line end, or an Arrow string column whose values end in CRLF
+    (`LINE_END_SQL`), whose bytes are taken as they are."""
+    head = LINE_END.join([header.line(), SEPARATOR.join(header.fmt.headings)]) + LINE_END
+    if isinstance(lines, pa.ChunkedArray):
+        body = utf8_values(lines)
+    else:
+        body = "".join(line + LINE_END for line in lines).encode()
+    return to_cp1252(head.encode() + body)
+
+
+def utf8_values(column: pa.ChunkedArray) -> bytes:
+    """The values of a string column back to back: the UTF-8 bytes Arrow holds, copied once."""
+    parts = []
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        if not pa.types.is_string(chunk.type) and not pa.types.is_large_string(chunk.type):
+            raise TypeError(f"expected a string column, got {chunk.type}")
+        _, offsets, data = chunk.buffers()
+        bounds = memoryview(offsets).cast("q" if pa.types.is_large_string(chunk.type) else "i")
+        parts.append(bytes(memoryview(data)[bounds[chunk.offset]:bounds[chunk.offset + len(chunk)]]))
+    return b"".join(parts)
+
+
+def to_cp1252(utf8: bytes) -> bytes:
+    """UTF-8 text as Windows-1252 bytes, strictly: a character cp1252 lacks raises UnicodeEncodeError."""
+    if utf8.isascii():
+        return utf8  # ASCII is the same bytes in both
+    text = utf8.decode("utf-8")
+    if not _C1_UTF8.search(utf8):
+        try:
+            # Latin-1 equals cp1252 outside 0x80-0x9F and encodes ~9x faster; with no character of
+            # that block in the text (checked above, on the UTF-8 bytes, where it is 10x cheaper than
+            # on Latin-1 bytes), the bytes are exactly cp1252's.
+            return text.encode("latin-1")
+        except UnicodeEncodeError:
+            pass  # a cp1252 letter beyond Latin-1 (€, „, ‰): the codec below maps it
+    # the strict codec: raises on a C1 control character rather than write it as, say, '…'
     return text.encode(ENCODING)
 
 
