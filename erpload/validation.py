@@ -64,8 +64,14 @@ def _readable_chars(chars: str) -> str:
     return " ".join("blank" if p == " " else p.replace("\\", "") for p in parts)
 
 
-def field_checks(model: type[BaseModel]) -> list[Check]:
-    """The checks a model's field constraints imply, one per constraint, in field order."""
+def field_checks(model: type[BaseModel], *, target: str = "DATEV") -> list[Check]:
+    """The checks a model's field constraints imply, one per constraint, in field order.
+
+    `target` names who needs a rule in the reasons ("... is empty; DATEV needs it"). Field extras
+    read: `column` (the label in reasons), `hint` (the fix), `chars` (a pattern's allowed characters),
+    `free_text` (a max length that cuts instead of rejecting), `empty_ok` (a required text may be '')
+    and `form` (what a pattern means, e.g. "an ISO 3166-1 alpha-2 country code").
+    """
     checks: list[Check] = []
     for name, info in model.model_fields.items():
         extra = _extra(info)
@@ -75,9 +81,10 @@ def field_checks(model: type[BaseModel]) -> list[Check]:
         text = f"CAST({col} AS VARCHAR)"
         shown = sql_literal(label)
         if info.is_required():
-            empty = f"{col} IS NULL OR {col} = ''" if info.annotation is str else f"{col} IS NULL"
+            may_be_empty = info.annotation is not str or extra.get("empty_ok")
+            empty = f"{col} IS NULL" if may_be_empty else f"{col} IS NULL OR {col} = ''"
             checks.append(Check(name, empty,
-                                f"{shown} || ' is empty; DATEV needs it'", hint))
+                                f"{shown} || ' is empty; {target} needs it'", hint))
         values = _literal_values(info.annotation)
         if values:
             allowed = ", ".join(sql_literal(str(v)) for v in values)
@@ -85,17 +92,17 @@ def field_checks(model: type[BaseModel]) -> list[Check]:
                                 f"{shown} || ' ''' || {text} || ''' is not one of {', '.join(map(str, values))}'",
                                 hint, text))
         for meta in info.metadata:
-            checks.extend(_constraint_checks(name, col, text, label, hint, meta, extra))
+            checks.extend(_constraint_checks(name, col, text, label, hint, meta, extra, target))
     return checks
 
 
 def _constraint_checks(name: str, col: str, text: str, label: str, hint: str, meta: Any,
-                       extra: dict[str, Any]) -> list[Check]:
+                       extra: dict[str, Any], target: str = "DATEV") -> list[Check]:
     shown = sql_literal(label)
     if isinstance(meta, at.MaxLen) and not extra.get("free_text"):
         n = meta.max_length
         return [Check(name, f"length({col}) > {n}",
-                      f"{shown} || ' ''' || {col} || ''' has ' || length({col}) || ' characters; DATEV allows {n}'",
+                      f"{shown} || ' ''' || {col} || ''' has ' || length({col}) || ' characters; {target} allows {n}'",
                       hint, text)]
     if isinstance(meta, at.Gt):
         return [Check(name, f"{col} <= {meta.gt}", f"{shown} || ' is ' || {text} || '; it must be above {meta.gt}'",
@@ -103,6 +110,12 @@ def _constraint_checks(name: str, col: str, text: str, label: str, hint: str, me
     if isinstance(meta, at.Ge):
         return [Check(name, f"{col} < {meta.ge}", f"{shown} || ' is ' || {text} || '; it must not be below {meta.ge}'",
                       hint, text)]
+    if isinstance(meta, at.Lt):
+        return [Check(name, f"{col} >= {meta.lt}", f"{shown} || ' is ' || {text} || '; it must be below {meta.lt}'",
+                      hint, text)]
+    if isinstance(meta, at.Le):
+        return [Check(name, f"{col} > {meta.le}",
+                      f"{shown} || ' is ' || {text} || '; it must not be above {meta.le}'", hint, text)]
     checks: list[Check] = []
     pattern = getattr(meta, "pattern", None)
     if pattern:
@@ -113,11 +126,11 @@ def _constraint_checks(name: str, col: str, text: str, label: str, hint: str, me
                       "c -> CASE c WHEN ' ' THEN 'blank' ELSE '''' || c || '''' END), ' ')")
             checks.append(Check(
                 name, f"regexp_matches({col}, '[^{chars}]')",
-                f"{shown} || ' ''' || {col} || ''' contains ' || {listed} || '; DATEV allows only "
+                f"{shown} || ' ''' || {col} || ''' contains ' || {listed} || '; {target} allows only "
                 f"{_readable_chars(chars)}'", hint, text))
         else:
             checks.append(Check(name, f"NOT regexp_full_match({text}, {sql_literal(pattern)})",
-                                f"{shown} || ' ''' || {text} || ''' does not have the form DATEV requires'",
+                                f"{shown} || ' ''' || {text} || ''' " + _form_said(extra, target) + "'",
                                 hint, text))
     max_digits, places = getattr(meta, "max_digits", None), getattr(meta, "decimal_places", None)
     if max_digits is not None and places is not None:
@@ -128,6 +141,13 @@ def _constraint_checks(name: str, col: str, text: str, label: str, hint: str, me
         checks.append(Check(name, f"{col} <> round({col}, {places})",
                             f"{shown} || ' ' || {text} || ' has more than {places} decimals'", hint, text))
     return checks
+
+
+def _form_said(extra: dict[str, Any], target: str) -> str:
+    """The end of a pattern's reason, quoted for a SQL string: what the value is not."""
+    form = extra.get("form")
+    said = f"is not {form}" if form else f"does not have the form {target} requires"
+    return said.replace("'", "''")
 
 
 def free_text_limits(model: type[BaseModel]) -> dict[str, int]:
