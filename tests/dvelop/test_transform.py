@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from erpload.runs import Run
+from fakes.dvelop.models import ENTITIES as FAKE_ENTITIES
 from tests.utils import Workspace
 from transforms.dvelop.entities import entities
 from transforms.dvelop.transform import run_transform
@@ -172,13 +173,14 @@ def test_only_planted_faults_are_rejected(built: tuple[Workspace, Run]) -> None:
 
 
 @pytest.mark.parametrize("table", sorted(RECORDS_IN))
-def test_every_payload_is_a_valid_request_object(built: tuple[Workspace, Run], table: str) -> None:
+def test_every_payload_is_a_valid_request_object_for_us_and_the_fake(built: tuple[Workspace, Run], table: str) -> None:
     ws, _ = built
     entity = ENTITIES[table]
     payloads = _payloads(ws, table)
     assert payloads
     for key, company, payload in payloads:
         record = entity.model.model_validate_json(json.dumps(payload))  # strict: JSON types as the API wants them
+        FAKE_ENTITIES[table].model.model_validate_json(json.dumps(payload))  # and as the loopback fake reads it
         assert key == "/".join(str(payload[f]) for f in entity.key)
         assert company == payload.get("company_id", payload.get("id"))
         assert record.model_dump(exclude_none=True, mode="json") == payload
