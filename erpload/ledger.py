@@ -1,19 +1,22 @@
 """`erpload.ledger`: what was sent to which vendor, so nothing is sent twice and nothing is lost.
 
-One row per (target, entity, record key, payload hash). A record is sent when its key and hash have
-no row in state `acknowledged`: an unchanged record is never sent again and a changed one (new hash)
-is sent once. States move pending → sent → acknowledged | failed:
+`ledger` (a view) has one row per (target, entity, record key, payload hash) with its state. A record
+is sent when its key and hash are not `acknowledged`: an unchanged record is never sent again and a
+changed one (new hash) is sent once. States move pending → sent → acknowledged | failed:
 
-- pending: written for every record a push is about to send, before anything leaves; a batch claims
-  its records (`batch_id`) just before its request. A crash leaves them pending, and the next push
-  sends them again (only for vendors whose writes are upserts; create-only APIs reconcile instead).
-- sent: the vendor took the request and gave a reference (e.g. an import job id) that can be asked
-  later; a re-run first asks the vendor about it (see `Ledger.unresolved`).
-- acknowledged: the vendor confirmed the record.
+- pending: the record is in a push's outbox, in a batch that has not been answered; a crash leaves
+  it pending and the next push sends it again (for vendors whose writes are upserts; create-only
+  APIs reconcile instead).
+- sent: the vendor took the batch and gave a reference (e.g. an import job id) that can be asked
+  later; a re-run asks the vendor first (see `Ledger.unresolved`).
+- acknowledged: the vendor confirmed the batch.
 - failed: the vendor did not take it. `retry` says whether a re-run sends it again (a failed job:
-  yes; a record the vendor refused as invalid, which is also in erpload.rejects: only once it changes).
+  yes; a record the vendor refused as invalid, also in erpload.rejects: only once it changes).
 
-Every write is one set-based statement per batch keyed by `batch_id`, never a statement per record.
+Underneath, three append-only tables keep writes cheap on the hot path (a vendor batch costs two
+one-row inserts, whatever its size): `ledger_records` (a record version queued in a batch, written
+for the whole outbox in one statement), `ledger_batches` (each state change of a batch) and
+`ledger_refusals` (records the vendor refused). The newest row wins, by `seq`.
 """
 
 from __future__ import annotations
@@ -26,13 +29,41 @@ import duckdb
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
 
 LEDGER = f"{FRAMEWORK_SCHEMA}.ledger"
+RECORDS = f"{FRAMEWORK_SCHEMA}.ledger_records"
+BATCHES = f"{FRAMEWORK_SCHEMA}.ledger_batches"
+REFUSALS = f"{FRAMEWORK_SCHEMA}.ledger_refusals"
+SEQ = f"{FRAMEWORK_SCHEMA}.ledger_seq"
 
-LEDGER_DDL = f"""CREATE TABLE IF NOT EXISTS {LEDGER} (
-    target VARCHAR NOT NULL, entity VARCHAR NOT NULL, record_key VARCHAR NOT NULL, payload_hash VARCHAR NOT NULL,
-    state VARCHAR NOT NULL, retry BOOLEAN NOT NULL DEFAULT true, batch_id VARCHAR, vendor_ref VARCHAR,
-    response VARCHAR, run_id VARCHAR NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-    created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (target, entity, record_key, payload_hash))"""
+LEDGER_DDL = (
+    f"CREATE SEQUENCE IF NOT EXISTS {SEQ}",
+    f"""CREATE TABLE IF NOT EXISTS {RECORDS} (
+        target VARCHAR NOT NULL, entity VARCHAR NOT NULL, record_key VARCHAR NOT NULL, payload_hash VARCHAR NOT NULL,
+        batch_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL, seq BIGINT NOT NULL, logged_at TIMESTAMP NOT NULL)""",
+    f"""CREATE TABLE IF NOT EXISTS {BATCHES} (
+        batch_id VARCHAR NOT NULL, target VARCHAR NOT NULL, entity VARCHAR NOT NULL, state VARCHAR NOT NULL,
+        retry BOOLEAN NOT NULL, vendor_ref VARCHAR, response VARCHAR, run_id VARCHAR NOT NULL, seq BIGINT NOT NULL,
+        logged_at TIMESTAMP NOT NULL)""",
+    f"""CREATE TABLE IF NOT EXISTS {REFUSALS} (
+        target VARCHAR NOT NULL, entity VARCHAR NOT NULL, record_key VARCHAR NOT NULL, payload_hash VARCHAR NOT NULL,
+        batch_id VARCHAR NOT NULL, response VARCHAR, seq BIGINT NOT NULL, logged_at TIMESTAMP NOT NULL)""",
+    f"""CREATE OR REPLACE VIEW {LEDGER} AS
+        WITH latest AS (
+            SELECT target, entity, record_key, payload_hash, arg_max(batch_id, seq) AS batch_id,
+                   arg_max(run_id, seq) AS run_id, count(*) AS attempts, min(logged_at) AS created_at, max(logged_at) AS queued_at
+            FROM {RECORDS} GROUP BY ALL),
+        batch AS (
+            SELECT batch_id, arg_max(state, seq) AS state, arg_max(retry, seq) AS retry,
+                   arg_max(vendor_ref, seq) AS vendor_ref, arg_max(response, seq) AS response, max(logged_at) AS logged_at
+            FROM {BATCHES} GROUP BY batch_id)
+        SELECT l.target, l.entity, l.record_key, l.payload_hash,
+               CASE WHEN r.batch_id IS NOT NULL THEN 'failed' ELSE coalesce(b.state, 'pending') END AS state,
+               CASE WHEN r.batch_id IS NOT NULL THEN false ELSE coalesce(b.retry, true) END AS retry,
+               l.batch_id, b.vendor_ref, coalesce(r.response, b.response) AS response, l.run_id, l.attempts,
+               l.created_at, greatest(l.queued_at, b.logged_at, r.logged_at) AS updated_at
+        FROM latest l LEFT JOIN batch b ON b.batch_id = l.batch_id
+        LEFT JOIN {REFUSALS} r ON r.batch_id = l.batch_id AND r.record_key = l.record_key
+            AND r.payload_hash = l.payload_hash AND r.target = l.target AND r.entity = l.entity""",
+)
 
 STATES = ("pending", "sent", "acknowledged", "failed")
 
@@ -44,21 +75,24 @@ class Unresolved:
     entity: str
     batch_id: str
     vendor_ref: str
-    records: int
 
 
 def new_batch_id() -> str:
     return uuid.uuid4().hex
 
 
+def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in LEDGER_DDL:
+        con.execute(ddl)
+
+
 class Ledger:
-    """The ledger rows of one target, on a staging connection (use a cursor per thread)."""
+    """The ledger of one target and run, on a staging connection (use a cursor per thread)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, target: str, run_id: str) -> None:
         self.con = con
         self.target = target
         self.run_id = run_id
-        con.execute(LEDGER_DDL)
 
     def _where(self, entity: str | None = None) -> str:
         where = f"target = {sql_literal(self.target)}"
@@ -72,81 +106,50 @@ class Ledger:
                        WHERE {self._where(entity)} AND (state = 'acknowledged' OR (state = 'failed' AND NOT retry))
                    ) l ON l.record_key = r._key AND l.payload_hash = r._hash"""
 
-    def pending_from(self, outbox: str) -> None:
-        """Every record of `outbox` (columns entity, _key, _hash) is about to be sent: one statement."""
-        self.con.execute(f"""
-            INSERT INTO {LEDGER} (target, entity, record_key, payload_hash, state, retry, batch_id, run_id,
-                                  attempts, created_at, updated_at)
-            SELECT {sql_literal(self.target)}, entity, _key, _hash, 'pending', true, NULL, {sql_literal(self.run_id)},
-                   0, now()::TIMESTAMP, now()::TIMESTAMP
-            FROM {outbox}
-            ON CONFLICT DO UPDATE SET state = 'pending', retry = true, batch_id = NULL, vendor_ref = NULL,
-                response = NULL, run_id = excluded.run_id, updated_at = excluded.updated_at""")
+    def queue(self, outbox: str) -> None:
+        """Every record of `outbox` (columns entity, _key, _hash, batch_id) is about to be sent: one statement."""
+        self.con.execute(f"""INSERT INTO {RECORDS} SELECT {sql_literal(self.target)}, entity, _key, _hash, batch_id,
+                                 {sql_literal(self.run_id)}, nextval('{SEQ}'), now()::TIMESTAMP FROM {outbox}""")
 
-    def claim(self, entity: str, keys_and_hashes: list[tuple[str, str]]) -> str:
-        """Give these records (in key order) a new batch id just before they are sent; returns it.
-
-        A batch of a push is a run of consecutive outbox records, so one range update claims it; if
-        the range holds other records too, it is undone and the records are claimed one by one.
-        """
+    def queue_batch(self, entity: str, keys_and_hashes: list[tuple[str, str]]) -> str:
+        """Queue records outside an outbox (one PUT, or part of a batch dlt split); returns the new batch id."""
         batch_id = new_batch_id()
-        first, last = keys_and_hashes[0][0], keys_and_hashes[-1][0]
-        row = self.con.execute(f"""
-            UPDATE {LEDGER} SET batch_id = {sql_literal(batch_id)}, attempts = attempts + 1,
-                updated_at = now()::TIMESTAMP
-            WHERE {self._where(entity)} AND run_id = {sql_literal(self.run_id)} AND state = 'pending'
-                AND batch_id IS NULL AND record_key BETWEEN {sql_literal(first)} AND {sql_literal(last)}""").fetchone()
-        if row and row[0] == len(keys_and_hashes):
-            return batch_id
-        if row and row[0]:
-            self.con.execute(f"UPDATE {LEDGER} SET batch_id = NULL, attempts = attempts - 1 "
-                             f"WHERE batch_id = {sql_literal(batch_id)}")
         values = ", ".join(f"({sql_literal(k)}, {sql_literal(h)})" for k, h in keys_and_hashes)
-        self.con.execute(f"""
-            INSERT INTO {LEDGER} (target, entity, record_key, payload_hash, state, retry, batch_id, run_id,
-                                  attempts, created_at, updated_at)
-            SELECT {sql_literal(self.target)}, {sql_literal(entity)}, k, h, 'pending', true,
-                   {sql_literal(batch_id)}, {sql_literal(self.run_id)}, 1, now()::TIMESTAMP, now()::TIMESTAMP
-            FROM (VALUES {values}) v(k, h)
-            ON CONFLICT DO UPDATE SET state = 'pending', retry = true, batch_id = excluded.batch_id,
-                vendor_ref = NULL, response = NULL, run_id = excluded.run_id, attempts = {LEDGER}.attempts + 1,
-                updated_at = excluded.updated_at""")
+        self.con.execute(f"""INSERT INTO {RECORDS} SELECT {sql_literal(self.target)}, {sql_literal(entity)}, k, h,
+                                 {sql_literal(batch_id)}, {sql_literal(self.run_id)}, nextval('{SEQ}'),
+                                 now()::TIMESTAMP FROM (VALUES {values}) v(k, h)""")
         return batch_id
 
-    def sent(self, batch_id: str, vendor_ref: str) -> None:
-        self._set(batch_id, "sent", response=None, vendor_ref=vendor_ref)
+    def _event(self, batch_id: str, entity: str, state: str, *, retry: bool = True, vendor_ref: str | None = None,
+               response: str | None = None) -> None:
+        self.con.execute(f"""INSERT INTO {BATCHES} VALUES ({sql_literal(batch_id)}, {sql_literal(self.target)},
+                                 {sql_literal(entity)}, {sql_literal(state)}, {sql_literal(retry)},
+                                 {sql_literal(vendor_ref)}, {sql_literal(response)}, {sql_literal(self.run_id)},
+                                 nextval('{SEQ}'), now()::TIMESTAMP)""")
 
-    def acknowledged(self, batch_id: str, response: str) -> None:
-        self._set(batch_id, "acknowledged", response=response)
+    def sent(self, batch_id: str, entity: str, vendor_ref: str) -> None:
+        self._event(batch_id, entity, "sent", vendor_ref=vendor_ref)
 
-    def failed(self, batch_id: str, response: str, *, retry: bool = True) -> None:
-        self._set(batch_id, "failed", response=response, retry=retry)
+    def acknowledged(self, batch_id: str, entity: str, response: str) -> None:
+        self._event(batch_id, entity, "acknowledged", response=response)
 
-    def refused(self, batch_id: str, keys: list[str], response: str) -> None:
+    def failed(self, batch_id: str, entity: str, response: str) -> None:
+        self._event(batch_id, entity, "failed", response=response)
+
+    def refused(self, batch_id: str, entity: str, keys_and_hashes: list[tuple[str, str]], response: str) -> None:
         """The vendor refused these records of the batch as invalid: failed, not retried unchanged."""
-        if not keys:
+        if not keys_and_hashes:
             return
-        in_keys = ", ".join(sql_literal(k) for k in keys)
-        self.con.execute(f"""UPDATE {LEDGER} SET state = 'failed', retry = false, response = {sql_literal(response)},
-                                 batch_id = NULL, updated_at = now()::TIMESTAMP
-                             WHERE batch_id = {sql_literal(batch_id)} AND record_key IN ({in_keys})""")
-
-    def _set(self, batch_id: str, state: str, *, response: str | None, vendor_ref: str | None = None,
-             retry: bool = True) -> None:
-        ref = f", vendor_ref = {sql_literal(vendor_ref)}" if vendor_ref is not None else ""
-        self.con.execute(f"""UPDATE {LEDGER} SET state = {sql_literal(state)}, retry = {sql_literal(retry)},
-                                 response = {sql_literal(response)}{ref}, updated_at = now()::TIMESTAMP
-                             WHERE batch_id = {sql_literal(batch_id)}""")
+        values = ", ".join(f"({sql_literal(k)}, {sql_literal(h)})" for k, h in keys_and_hashes)
+        self.con.execute(f"""INSERT INTO {REFUSALS} SELECT {sql_literal(self.target)}, {sql_literal(entity)}, k, h,
+                                 {sql_literal(batch_id)}, {sql_literal(response)}, nextval('{SEQ}'),
+                                 now()::TIMESTAMP FROM (VALUES {values}) v(k, h)""")
 
     def unresolved(self) -> list[Unresolved]:
-        """Batches left `sent` by an interrupted push: ask the vendor before sending them again."""
-        rows = self.con.execute(f"""SELECT entity, batch_id, any_value(vendor_ref), count(*) FROM {LEDGER}
-                                    WHERE {self._where()} AND state = 'sent' AND vendor_ref IS NOT NULL
-                                    GROUP BY ALL ORDER BY min(updated_at)""").fetchall()
-        return [Unresolved(str(e), str(b), str(r), int(n)) for e, b, r, n in rows]
-
-    def counts(self) -> dict[tuple[str, str], int]:
-        """(entity, state) → records, for this target."""
-        rows = self.con.execute(f"SELECT entity, state, count(*) FROM {LEDGER} WHERE {self._where()} "
-                                "GROUP BY ALL").fetchall()
-        return {(str(e), str(s)): int(n) for e, s, n in rows}
+        """Batches an interrupted push left `sent`: ask the vendor before sending them again."""
+        rows = self.con.execute(f"""SELECT entity, batch_id, vendor_ref FROM (
+                                        SELECT entity, batch_id, arg_max(state, seq) AS state,
+                                               arg_max(vendor_ref, seq) AS vendor_ref, max(seq) AS seq
+                                        FROM {BATCHES} WHERE {self._where()} GROUP BY ALL)
+                                    WHERE state = 'sent' AND vendor_ref IS NOT NULL ORDER BY seq""").fetchall()
+        return [Unresolved(str(e), str(b), str(r)) for e, b, r in rows]

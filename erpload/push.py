@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import duckdb
 
 from erpload.errors import ConfigError, ErploadError, StagingError
-from erpload.ledger import Ledger
+from erpload.ledger import Ledger, ensure_ledger
 from erpload.runs import Run, TableResult
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
@@ -94,32 +94,33 @@ class Batch:
         self.batch_id = batch_id
 
     def sent(self, vendor_ref: str) -> None:
-        self.push.ledger().sent(self.batch_id, vendor_ref)
+        self.push.ledger().sent(self.batch_id, self.entity, vendor_ref)
 
     def refused(self, refusals: list[Refusal]) -> None:
         """Take refused records out of the batch (the sender then sends the rest again)."""
         by_key = {r.key: r for r in refusals}
-        self.push.ledger().refused(self.batch_id, list(by_key), "refused: " + "; ".join(
-            f"{r.field or '-'}: {r.reason}" for r in refusals)[:500])
         payloads = {o.key: o for o in self.records}
+        self.push.ledger().refused(self.batch_id, self.entity, [(k, payloads[k].hash) for k in by_key],
+                                   "refused: " + "; ".join(f"{r.field or '-'}: {r.reason}" for r in refusals)[:500])
         self.push.reject(self.entity, [(r, payloads[r.key]) for r in refusals])
         self.records = [r for r in self.records if r.key not in by_key]
         self.push.tally(self.entity, refused=len(by_key))
 
     def acknowledged(self, response: str) -> None:
-        self.push.ledger().acknowledged(self.batch_id, response)
+        self.push.ledger().acknowledged(self.batch_id, self.entity, response)
         self.push.tally(self.entity, sent=len(self.records))
 
     def failed(self, response: str) -> None:
-        self.push.ledger().failed(self.batch_id, response)
+        self.push.ledger().failed(self.batch_id, self.entity, response)
         self.push.tally(self.entity, failed=len(self.records))
 
 
-def payload_sql(con: duckdb.DuckDBPyConnection, dataset: str, entity: str) -> str:
+def payload_sql(con: duckdb.DuckDBPyConnection, dataset: str, entity: str, where: str = "true") -> str:
     """SQL yielding `_key`, `_company_code`, `_hash`, `payload` for every record of a target table.
 
     The payload is the row as JSON without erpload's `_` columns and without null fields (an absent
-    optional field is left out, not sent as null); the hash is over exactly the bytes sent.
+    optional field is left out, not sent as null); the hash is over exactly the bytes sent. `where`
+    (SQL over the alias `t`) narrows the rows before any JSON is built.
     """
     columns = [str(r[0]) for r in con.execute(f"DESCRIBE {dataset}.{quote_ident(entity)}").fetchall()]
     fields = ", ".join(f"{quote_ident(c)}: t.{quote_ident(c)}" for c in columns if not c.startswith("_"))
@@ -127,7 +128,7 @@ def payload_sql(con: duckdb.DuckDBPyConnection, dataset: str, entity: str) -> st
     payload = _strip_null_members(f"to_json({{{fields}}})::VARCHAR")
     return f"""SELECT _key, _company_code, md5(payload) AS _hash, payload FROM (
                    SELECT t._key, {company} AS _company_code, {payload} AS payload
-                   FROM {dataset}.{quote_ident(entity)} t)"""
+                   FROM {dataset}.{quote_ident(entity)} t WHERE {where})"""
 
 
 def _strip_null_members(json_sql: str) -> str:
@@ -152,6 +153,7 @@ class Pusher:
     def __init__(self, con: duckdb.DuckDBPyConnection, sender: Sender, run: Run, *,
                  company: str | None = None) -> None:
         ensure_framework_tables(con)
+        ensure_ledger(con)
         self.con = con
         self.sender = sender
         self.run = run
@@ -200,12 +202,12 @@ class Pusher:
                                hint=f"run `erpload transform {self.sender.target}` first")
         return [e for e in self.sender.entities if e in present]
 
-    def selected(self, entity: str) -> str:
-        """SQL: the entity's records this push covers, with their payload and its hash."""
-        records = payload_sql(self.con, self.sender.target, entity)
-        if self.company is not None:
-            records = f"SELECT * FROM ({records}) WHERE _company_code = {sql_literal(self.company)}"
-        return records
+    def selected(self, entity: str, key: str | None = None) -> str:
+        """SQL: the entity's records this push covers (or the one with `key`), with payload and hash."""
+        where = "true" if self.company is None else f"t._company_code = {sql_literal(self.company)}"
+        if key is not None:
+            where += f" AND t._key = {sql_literal(key)}"
+        return payload_sql(self.con, self.sender.target, entity, where)
 
     def reconcile(self) -> int:
         """Settle batches an interrupted push left `sent`; returns how many were settled."""
@@ -214,20 +216,31 @@ class Pusher:
         for open_batch in ledger.unresolved():
             outcome = self.sender.resolve(open_batch.vendor_ref)
             if outcome is True:
-                ledger.acknowledged(open_batch.batch_id, f"confirmed later ({open_batch.vendor_ref})")
+                ledger.acknowledged(open_batch.batch_id, open_batch.entity,
+                                    f"confirmed later ({open_batch.vendor_ref})")
             elif outcome is False:
-                ledger.failed(open_batch.batch_id, f"failed ({open_batch.vendor_ref}), seen on a later run")
+                ledger.failed(open_batch.batch_id, open_batch.entity,
+                              f"failed ({open_batch.vendor_ref}), seen on a later run")
             else:
                 continue
             settled += 1
         return settled
 
     def fill_outbox(self, entities: list[str]) -> dict[str, tuple[int, int]]:
-        """Build the outbox (payloads computed once, in one pass per entity); entity → (records, to send)."""
+        """Build the outbox (payloads computed once, in one pass per entity); entity → (records, to send).
+
+        Batches are cut here: consecutive runs of `batch_size` records, split where the entity changes,
+        which is how dlt will hand them to the destination (one file, `batch_size` rows per call).
+        """
         parts = [f"SELECT {rank} AS rank, {sql_literal(e)} AS entity, _key, _hash, payload "
                  f"FROM ({self.ledger().not_settled_sql(e, self.selected(e))})" for rank, e in enumerate(entities)]
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {OUTBOX} AS SELECT row_number() OVER (ORDER BY rank, _key) "
-                         f"AS seq, entity, _key, _hash, payload FROM ({' UNION ALL '.join(parts)})")
+        numbered = (f"SELECT row_number() OVER (ORDER BY rank, _key) AS seq, rank, entity, _key, _hash, payload "
+                    f"FROM ({' UNION ALL '.join(parts)})")
+        batch = f"printf('%s-%d-%d', {sql_literal(self.run.run_id)}, (seq - 1) // {int(self.sender.batch_size)}, rank)"
+        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE {OUTBOX} AS
+                             SELECT seq, entity, _key, _hash, payload, batch_id,
+                                    count(*) OVER (PARTITION BY batch_id) AS batch_records
+                             FROM (SELECT *, {batch} AS batch_id FROM ({numbered}))""")
         to_send = dict(self.con.execute(f"SELECT entity, count(*) FROM {OUTBOX} GROUP BY ALL").fetchall())
         company = "" if self.company is None else f" WHERE _company_code = {sql_literal(self.company)}"
         return {e: (scalar_int(self.con, f"SELECT count(*) FROM {self.sender.target}.{quote_ident(e)}{company}"),
@@ -235,25 +248,28 @@ class Pusher:
 
     def mark_outbox_pending(self) -> None:
         # on the main connection: the outbox is its temp table
-        Ledger(self.con, self.sender.target, self.run.run_id).pending_from(OUTBOX)
+        Ledger(self.con, self.sender.target, self.run.run_id).queue(OUTBOX)
 
     def outgoing(self) -> Iterator[Any]:
         """The outbox as Arrow batches, in push order (entity by entity, key order within)."""
-        yield from self.con.execute(f"SELECT entity, _key, _hash, payload FROM {OUTBOX} ORDER BY seq"
-                                    ).to_arrow_reader(50_000)
+        yield from self.con.execute(f"SELECT entity, _key, _hash, payload, batch_id, batch_records FROM {OUTBOX} "
+                                    "ORDER BY seq").to_arrow_reader(50_000)
 
     def deliver(self, rows: list[dict[str, Any]]) -> None:
-        """One dlt batch (it may span two entities): send each entity's part as one vendor batch."""
+        """One dlt call: send each outbox batch in it (a call may span two entities) as one vendor batch."""
         start = 0
         while start < len(rows):
-            entity = str(rows[start]["entity"])
+            batch_id = str(rows[start]["batch_id"])
             end = start
-            while end < len(rows) and rows[end]["entity"] == entity:
+            while end < len(rows) and rows[end]["batch_id"] == batch_id:
                 end += 1
+            entity = str(rows[start]["entity"])
             records = [Outgoing(str(r["_key"]), str(r["_hash"]), str(r["payload"])) for r in rows[start:end]
                        if (entity, r["_key"]) not in self._delivered]
+            if records and len(records) != rows[start]["batch_records"]:
+                # dlt cut the batch elsewhere, or delivers part of it again: this part gets its own id
+                batch_id = self.ledger().queue_batch(entity, [(r.key, r.hash) for r in records])
             if records:
-                batch_id = self.ledger().claim(entity, [(r.key, r.hash) for r in records])
                 self.sender.send(entity, Batch(self, entity, records, batch_id))
                 self._delivered.update((entity, r.key) for r in records)
             start = end
@@ -326,8 +342,7 @@ def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, 
     with connect(staging) as con:
         pusher = Pusher(con, sender, run)
         pusher.entities(entity)
-        row = con.execute(f"SELECT _key, _hash, payload FROM ({pusher.selected(entity)}) "
-                          f"WHERE _key = {sql_literal(key)}").fetchone()
+        row = con.execute(f"SELECT _key, _hash, payload FROM ({pusher.selected(entity, key)})").fetchone()
         if row is None:
             examples = [str(r[0]) for r in con.execute(
                 f"SELECT _key FROM {sender.target}.{quote_ident(entity)} ORDER BY _key LIMIT 3").fetchall()]
@@ -343,7 +358,7 @@ def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, 
             return f"unchanged: {sender.target} already has this version of {entity} {key}; nothing sent"
         if dry_run:
             return f"would send {entity} {key}: {record.payload}"
-        batch = Batch(pusher, entity, [record], pusher.ledger().claim(entity, [(record.key, record.hash)]))
+        batch = Batch(pusher, entity, [record], pusher.ledger().queue_batch(entity, [(record.key, record.hash)]))
         try:
             answer = sender.send_one(entity, record)
         except VendorRefused as exc:

@@ -1,0 +1,58 @@
+"""Payloads are built in SQL: the row as JSON, without erpload's columns and without null members."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from erpload.push import _strip_null_members, payload_sql
+from erpload.staging import sql_literal
+
+# names and texts with the characters that could fool a text-level rewrite of JSON
+tricky = st.text(alphabet=st.sampled_from(list('ab",:{}[]\\ null ø🙂')), max_size=12)
+scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | tricky
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(tricky, inner, max_size=4),
+                      max_leaves=12)
+
+
+_con = duckdb.connect()
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(tricky, values, max_size=6))
+def test_null_members_are_dropped_and_nothing_else_changes(record: dict[str, Any]) -> None:
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    row = _con.execute(f"SELECT {_strip_null_members(sql_literal(text))}").fetchone()
+    assert row is not None
+    assert json.loads(row[0]) == _without_nulls(record)
+
+
+def test_payload_leaves_out_our_columns_and_nulls_and_hashes_what_is_sent() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA t")
+    con.execute("""CREATE TABLE t.vendors AS SELECT * FROM (VALUES
+        ('1/a', '1', '1', 'a', 'Müller "Ost", Flensburg', NULL, [{'id': 'x', 'qty': 2.5, 'note': NULL}]),
+        ('1/b', '1', '1', 'b', 'Søren', 'DK', []))
+        v(_key, _company_code, company_id, id, name, country, line_items)""")
+    rows = con.execute(f"SELECT _key, _company_code, _hash, payload FROM ({payload_sql(con, 't', 'vendors')}) "
+                       "ORDER BY _key").fetchall()
+    payloads = {str(r[0]): json.loads(r[3]) for r in rows}
+    assert payloads["1/a"] == {"company_id": "1", "id": "a", "name": 'Müller "Ost", Flensburg',
+                               "line_items": [{"id": "x", "qty": 2.5}]}
+    assert payloads["1/b"] == {"company_id": "1", "id": "b", "name": "Søren", "country": "DK", "line_items": []}
+    digest = con.execute("SELECT md5(?)", [rows[0][3]]).fetchone()
+    assert digest is not None
+    assert rows[0][2] == digest[0]
+    assert rows[0][1] == "1"
