@@ -304,6 +304,21 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
     _execute("export datev" + (" (dry run)" if dry_run else ""), settings, None, body)
 
 
+def _transform_dvelop(settings: Settings) -> None:
+    from transforms.dvelop.transform import run_transform
+
+    _execute("transform dvelop", settings, None, lambda run: run_transform(settings.staging_path, run))
+
+
+@transform_app.command("dvelop")
+def transform_dvelop(staging: StagingOpt = None) -> None:
+    """erp → dataset dvelop: d.velop smart invoice master data (companies, vendors and their bank accounts, tax
+    codes, G/L accounts, cost centers, purchase orders, goods receipts, ...), one table per entity, checked against
+    the API's rules; every record that fails goes to erpload.rejects with the reason and the fix."""
+    settings = _settings(staging=staging)
+    _guard(lambda: _transform_dvelop(settings))
+
+
 @transform_app.command("datev")
 def transform_datev(staging: StagingOpt = None) -> None:
     """erp → dataset datev: Buchungsstapel, Debitoren/Kreditoren and Kontenbeschriftungen rows, checked against

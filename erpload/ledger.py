@@ -49,11 +49,13 @@ LEDGER_DDL = (
     f"""CREATE OR REPLACE VIEW {LEDGER} AS
         WITH latest AS (
             SELECT target, entity, record_key, payload_hash, arg_max(batch_id, seq) AS batch_id,
-                   arg_max(run_id, seq) AS run_id, count(*) AS attempts, min(logged_at) AS created_at, max(logged_at) AS queued_at
+                   arg_max(run_id, seq) AS run_id, count(*) AS attempts, min(logged_at) AS created_at,
+                   max(logged_at) AS queued_at
             FROM {RECORDS} GROUP BY ALL),
         batch AS (
             SELECT batch_id, arg_max(state, seq) AS state, arg_max(retry, seq) AS retry,
-                   arg_max(vendor_ref, seq) AS vendor_ref, arg_max(response, seq) AS response, max(logged_at) AS logged_at
+                   arg_max(vendor_ref, seq) AS vendor_ref, arg_max(response, seq) AS response,
+                   max(logged_at) AS logged_at
             FROM {BATCHES} GROUP BY batch_id)
         SELECT l.target, l.entity, l.record_key, l.payload_hash,
                CASE WHEN r.batch_id IS NOT NULL THEN 'failed' ELSE coalesce(b.state, 'pending') END AS state,
