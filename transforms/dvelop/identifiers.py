@@ -24,7 +24,7 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum import vatin as stdnum_vatin
 
-from erpload.validation import quote_ident
+from erpload.validation import quote_ident, sql_literal
 
 Identifier = Literal["iban", "bic", "vat"]
 
@@ -98,7 +98,7 @@ def find_identifier_failures(con: duckdb.DuckDBPyConnection, table: str, model: 
             con.execute(f"""INSERT INTO {findings}
                             SELECT r.rowid, {key_sql}, x.field, x.value, x.reason, x.hint
                             FROM {table} r JOIN _bad_identifiers x
-                              ON x.field = '{field}' AND x.value = r.{col}""")
+                              ON x.field = {sql_literal(field)} AND x.value = r.{col}""")
         after = con.execute(f"SELECT count(*) FROM {findings}").fetchone()
     finally:
         con.unregister("_bad_identifiers")

@@ -62,14 +62,14 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     """`run_transform` on an open connection."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_PENDING_REJECTS} AS SELECT * FROM {FRAMEWORK_SCHEMA}.rejects "
                 "LIMIT 0")
-    done = entities()
-    for entity in done:
+    all_entities = entities()
+    for entity in all_entities:
         run.add(_transform_entity(con, entity, run))
     con.begin()
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects SELECT * FROM {_PENDING_REJECTS}")
-        for entity in done:
+        for entity in all_entities:
             table = f"{SCHEMA}.{entity.name}"
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {_out(entity)}")
             con.execute(f"ALTER TABLE {table} ALTER COLUMN _key SET NOT NULL")
@@ -79,7 +79,7 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run) -> None:
         con.rollback()
         raise
     finally:
-        _drop_work_tables(con, done)
+        _drop_work_tables(con, all_entities)
 
 
 def _work(entity: Entity) -> str:
@@ -94,10 +94,10 @@ def _lines(entity: Entity) -> str:
     return f"_dvelop_{entity.name}_lines"
 
 
-def _drop_work_tables(con: duckdb.DuckDBPyConnection, done: list[Entity]) -> None:
+def _drop_work_tables(con: duckdb.DuckDBPyConnection, all_entities: list[Entity]) -> None:
     """Temp tables outlive a command on a connection `erpload run` holds: leave none behind."""
     names = [_PENDING_REJECTS, _LINE_FINDINGS, "_findings", "_suspects", "_bad_groups"]
-    for entity in done:
+    for entity in all_entities:
         names += [_work(entity), _out(entity), _lines(entity)]
     for name in names:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
