@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -159,7 +161,7 @@ def _map(settings: Settings, full: bool = False) -> None:
     _execute("map", settings, profile.name, body)
 
 
-STAGES = ("extract", "map", "transform", "export")
+STAGES = ("extract", "map", "transform", "export", "push")
 #: an export writing more files than this lists them in one line (all of them are in manifest.json)
 FILES_LISTED = 12
 
@@ -175,8 +177,43 @@ def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> Non
             _map(settings)
         if last >= STAGES.index("transform"):
             _transform_datev(settings)
+            _transform_dvelop(settings)
         if last >= STAGES.index("export"):
             _export_datev(settings, None, None, None, None, dry_run=False)
+        if last >= STAGES.index("push"):
+            _push_configured(settings, quiet)
+
+
+def _push_configured(settings: Settings, quiet: bool) -> None:
+    """Push to every vendor that is configured; say which are not."""
+    from destinations.dvelop.config import dvelop_configured
+
+    if dvelop_configured():
+        _push_dvelop(settings, None, None, None, dry_run=False, quiet=quiet)
+    else:
+        err.print("note: push dvelop skipped: [destination.dvelop] base_url, bucket_id and api_key are not set "
+                  "(`erpload demo` pushes to a local fake)")
+
+
+@contextmanager
+def _demo_fakes() -> Iterator[str]:
+    """The vendor fakes on loopback for the demo, and this process's configuration pointed at them."""
+    from fakes.dvelop import DEMO_API_KEY, DvelopFake
+    from fakes.serving import serve_in_thread
+
+    with serve_in_thread(DvelopFake(DEMO_API_KEY).app) as base_url:
+        demo_env = {"DESTINATION__DVELOP__BASE_URL": base_url, "DESTINATION__DVELOP__BUCKET_ID": "demo",
+                    "DESTINATION__DVELOP__API_KEY": DEMO_API_KEY, "DESTINATION__DVELOP__POLL_INTERVAL_S": "0.05"}
+        saved = {name: os.environ.get(name) for name in demo_env}
+        os.environ.update(demo_env)
+        try:
+            yield base_url
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def _settings(**kwargs: object) -> Settings:
@@ -219,7 +256,7 @@ def map_(staging: StagingOpt = None, profile: ProfileOpt = None,
 def run(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlOpt = None,
         quiet: QuietOpt = False,
         until: Annotated[str, typer.Option(help=f"Stop after this stage: {', '.join(STAGES)}.")] = STAGES[-1]) -> None:
-    """Every stage in order: extract, map, transform datev, export datev."""
+    """Every stage in order: extract, map, transform (datev, dvelop), export datev, push (configured vendors)."""
     if until not in STAGES:
         err.print(f"erpload run: --until {until} is not a stage; use one of {', '.join(STAGES)}")
         raise typer.Exit(EXIT_CONFIG)
@@ -229,12 +266,16 @@ def run(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlO
 
 @app.command()
 def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
-    """Run every stage on the embedded demo ERP, then show where to look."""
+    """Run every stage on the embedded demo ERP, pushing to the vendor fakes on loopback; then show where to look."""
     settings = _settings(staging=staging, profile="demo")
     if not settings.uses_demo_erp:
         err.print("note: `erpload demo` always reads the embedded demo ERP, not sources.erp.credentials")
         settings = dataclasses.replace(settings, erp_credentials=None)
-    _guard(lambda: _all_stages(settings, quiet))
+    def stages() -> None:
+        with _demo_fakes():
+            _all_stages(settings, quiet)
+
+    _guard(stages)
     db = settings.staging_path
     rel = db.relative_to(Path.cwd()) if db.is_relative_to(Path.cwd()) else db
     out.print("\n[bold]Look at the result with SQL[/] (close the shell before the next run):")
@@ -243,6 +284,7 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
         "select table_name, loaded, unchanged, rejected from erpload.runs order by finished_at desc limit 30",
         "select target, entity, reason, count(*) from erpload.rejects group by all order by 4 desc",
         "select file_name, rows, debit_total, credit_total from erpload.exports order by file_name",
+        "select entity, state, count(*) from erpload.ledger where target = 'dvelop' group by all order by 1",
     ):
         out.print(f'  duckdb {rel} "{sql}"', highlight=False, soft_wrap=True)
     out.print("\n[bold]The DATEV files[/] for the tax accountant, and their check:")

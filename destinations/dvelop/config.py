@@ -38,6 +38,11 @@ def _positive(key: str, value: object, default: float) -> float:
     return number
 
 
+def dvelop_configured() -> bool:
+    return all((dlt.config.get("destination.dvelop.base_url"), dlt.config.get("destination.dvelop.bucket_id"),
+                dlt.secrets.get("destination.dvelop.api_key")))
+
+
 def load_dvelop_settings() -> DvelopSettings:
     base_url: object = dlt.config.get("destination.dvelop.base_url")
     bucket_id: object = dlt.config.get("destination.dvelop.bucket_id")
