@@ -96,6 +96,10 @@ class Ledger:
         self.target = target
         self.run_id = run_id
 
+    def execute(self, sql: str) -> None:
+        """A statement that goes with the ledger's writes (e.g. the rejects of refused records)."""
+        self.con.execute(sql)
+
     def _where(self, entity: str | None = None) -> str:
         where = f"target = {sql_literal(self.target)}"
         return where + (f" AND entity = {sql_literal(entity)}" if entity else "")
@@ -113,14 +117,12 @@ class Ledger:
         self.con.execute(f"""INSERT INTO {RECORDS} SELECT {sql_literal(self.target)}, entity, _key, _hash, batch_id,
                                  {sql_literal(self.run_id)}, nextval('{SEQ}'), now()::TIMESTAMP FROM {outbox}""")
 
-    def queue_batch(self, entity: str, keys_and_hashes: list[tuple[str, str]]) -> str:
-        """Queue records outside an outbox (one PUT, or part of a batch dlt split); returns the new batch id."""
-        batch_id = new_batch_id()
+    def queue_batch(self, entity: str, keys_and_hashes: list[tuple[str, str]], batch_id: str) -> None:
+        """Queue records outside an outbox (one PUT, or part of a batch dlt split) as batch `batch_id`."""
         values = ", ".join(f"({sql_literal(k)}, {sql_literal(h)})" for k, h in keys_and_hashes)
         self.con.execute(f"""INSERT INTO {RECORDS} SELECT {sql_literal(self.target)}, {sql_literal(entity)}, k, h,
                                  {sql_literal(batch_id)}, {sql_literal(self.run_id)}, nextval('{SEQ}'),
                                  now()::TIMESTAMP FROM (VALUES {values}) v(k, h)""")
-        return batch_id
 
     def _event(self, batch_id: str, entity: str, state: str, *, retry: bool = True, vendor_ref: str | None = None,
                response: str | None = None) -> None:

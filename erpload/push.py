@@ -14,15 +14,17 @@ A vendor sender (`Sender`) knows only its API: it sends one `Batch` and reports 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
 
 from erpload.errors import ConfigError, ErploadError, StagingError
-from erpload.ledger import Ledger, ensure_ledger
+from erpload.ledger import Ledger, ensure_ledger, new_batch_id
+from erpload.ledger_writer import LedgerWriter
 from erpload.runs import Run, TableResult
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
@@ -94,24 +96,29 @@ class Batch:
         self.batch_id = batch_id
 
     def sent(self, vendor_ref: str) -> None:
-        self.push.ledger().sent(self.batch_id, self.entity, vendor_ref)
+        batch_id, entity = self.batch_id, self.entity
+        self.push.write(lambda ledger: ledger.sent(batch_id, entity, vendor_ref))
 
     def refused(self, refusals: list[Refusal]) -> None:
         """Take refused records out of the batch (the sender then sends the rest again)."""
         by_key = {r.key: r for r in refusals}
         payloads = {o.key: o for o in self.records}
-        self.push.ledger().refused(self.batch_id, self.entity, [(k, payloads[k].hash) for k in by_key],
-                                   "refused: " + "; ".join(f"{r.field or '-'}: {r.reason}" for r in refusals)[:500])
+        batch_id, entity = self.batch_id, self.entity
+        keys = [(k, payloads[k].hash) for k in by_key]
+        response = "refused: " + "; ".join(f"{r.field or '-'}: {r.reason}" for r in refusals)[:500]
+        self.push.write(lambda ledger: ledger.refused(batch_id, entity, keys, response))
         self.push.reject(self.entity, [(r, payloads[r.key]) for r in refusals])
         self.records = [r for r in self.records if r.key not in by_key]
         self.push.tally(self.entity, refused=len(by_key))
 
     def acknowledged(self, response: str) -> None:
-        self.push.ledger().acknowledged(self.batch_id, self.entity, response)
+        batch_id, entity = self.batch_id, self.entity
+        self.push.write(lambda ledger: ledger.acknowledged(batch_id, entity, response))
         self.push.tally(self.entity, sent=len(self.records))
 
     def failed(self, response: str) -> None:
-        self.push.ledger().failed(self.batch_id, self.entity, response)
+        batch_id, entity = self.batch_id, self.entity
+        self.push.write(lambda ledger: ledger.failed(batch_id, entity, response))
         self.push.tally(self.entity, failed=len(self.records))
 
 
@@ -160,17 +167,15 @@ class Pusher:
         self.company = company
         self.tallies: dict[str, EntityTally] = {}
         self._lock = threading.Lock()
-        self._local = threading.local()
+        self.main_ledger = Ledger(con, sender.target, run.run_id)
+        self.planned: dict[str, tuple[int, int]] = {}  # entity → (records, to send)
+        self.writer = LedgerWriter(con, sender.target, run.run_id)
         self._delivered: set[tuple[str, str]] = set()  # (entity, key) sent in this push: dlt may deliver twice
 
-    # --- staging access: dlt calls the destination in a worker thread, which gets a cursor of its own ---
+    # --- the ledger: read on the main connection, written behind the sends (see erpload.ledger_writer) ---
 
-    def ledger(self) -> Ledger:
-        ledger: Ledger | None = getattr(self._local, "ledger", None)
-        if ledger is None:
-            ledger = Ledger(self.con.cursor(), self.sender.target, self.run.run_id)
-            self._local.ledger = ledger
-        return ledger
+    def write(self, change: Callable[[Ledger], None]) -> None:
+        self.writer.submit(change)
 
     def tally(self, entity: str, **counts: int) -> None:
         with self._lock:
@@ -183,7 +188,7 @@ class Pusher:
             f"({sql_literal(self.run.run_id)}, {sql_literal(self.sender.target)}, {sql_literal(entity)}, "
             f"{sql_literal(r.key)}, {sql_literal(r.field)}, NULL, {sql_literal(r.reason)}, "
             f"{sql_literal(_REFUSED_HINT)}, {sql_literal(o.payload)}, now()::TIMESTAMP)" for r, o in refused)
-        self.ledger().con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES {rows}")
+        self.write(lambda ledger: ledger.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES {rows}"))
 
     # --- the steps ---
 
@@ -212,7 +217,7 @@ class Pusher:
     def reconcile(self) -> int:
         """Settle batches an interrupted push left `sent`; returns how many were settled."""
         settled = 0
-        ledger = self.ledger()
+        ledger = self.main_ledger
         for open_batch in ledger.unresolved():
             outcome = self.sender.resolve(open_batch.vendor_ref)
             if outcome is True:
@@ -233,7 +238,7 @@ class Pusher:
         which is how dlt will hand them to the destination (one file, `batch_size` rows per call).
         """
         parts = [f"SELECT {rank} AS rank, {sql_literal(e)} AS entity, _key, _hash, payload "
-                 f"FROM ({self.ledger().not_settled_sql(e, self.selected(e))})" for rank, e in enumerate(entities)]
+                 f"FROM ({self.main_ledger.not_settled_sql(e, self.selected(e))})" for rank, e in enumerate(entities)]
         numbered = (f"SELECT row_number() OVER (ORDER BY rank, _key) AS seq, rank, entity, _key, _hash, payload "
                     f"FROM ({' UNION ALL '.join(parts)})")
         batch = f"printf('%s-%d-%d', {sql_literal(self.run.run_id)}, (seq - 1) // {int(self.sender.batch_size)}, rank)"
@@ -248,7 +253,7 @@ class Pusher:
 
     def mark_outbox_pending(self) -> None:
         # on the main connection: the outbox is its temp table
-        Ledger(self.con, self.sender.target, self.run.run_id).queue(OUTBOX)
+        self.main_ledger.queue(OUTBOX)
 
     def outgoing(self) -> Iterator[Any]:
         """The outbox as Arrow batches, in push order (entity by entity, key order within)."""
@@ -268,14 +273,16 @@ class Pusher:
                        if (entity, r["_key"]) not in self._delivered]
             if records and len(records) != rows[start]["batch_records"]:
                 # dlt cut the batch elsewhere, or delivers part of it again: this part gets its own id
-                batch_id = self.ledger().queue_batch(entity, [(r.key, r.hash) for r in records])
+                batch_id = new_batch_id()
+                keys = [(r.key, r.hash) for r in records]
+                self.write(partial(Ledger.queue_batch, entity=entity, keys_and_hashes=keys, batch_id=batch_id))
             if records:
                 self.sender.send(entity, Batch(self, entity, records, batch_id))
                 self._delivered.update((entity, r.key) for r in records)
             start = end
 
-    def results(self, planned: dict[str, tuple[int, int]]) -> None:
-        for entity, (total, to_send) in planned.items():
+    def results(self) -> None:
+        for entity, (total, to_send) in self.planned.items():
             t = self.tallies.get(entity, EntityTally())
             self.run.add(TableResult(table=f"{self.sender.target}.{entity}", unchanged=total - to_send,
                                      sent=t.sent, rejected=t.refused, failed=t.failed))
@@ -296,29 +303,33 @@ class PushOptions:
 
 def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, options: PushOptions) -> dict[str, Any]:
     """Push one target; fills `run`. Returns the plan (per entity: records, to send; a dry run: sample keys)."""
-    from erpload.push_pipeline import deliver_all
-
     with connect(staging) as con:
         pusher = Pusher(con, sender, run, company=options.company)
-        entities = pusher.entities(options.entity)
-        if not options.dry_run:
-            settled = pusher.reconcile()
-            if settled:
-                run.note(f"{settled} batch(es) an earlier push left unconfirmed were settled with the vendor")
-        planned = pusher.fill_outbox(entities)
-        if options.dry_run:
-            samples = {e: [str(r[0]) for r in con.execute(
-                f"SELECT _key FROM {OUTBOX} WHERE entity = {sql_literal(e)} ORDER BY seq "
-                f"LIMIT {int(options.sample)}").fetchall()] for e in entities}
-            for entity, (total, to_send) in planned.items():
-                run.add(TableResult(table=f"{sender.target}.{entity}", unchanged=total - to_send))
-            return {"planned": planned, "samples": samples}
-        pusher.mark_outbox_pending()
         try:
-            if any(n for _, n in planned.values()):
-                deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
+            return _push(pusher, con, pipelines_dir, options)
         finally:
-            pusher.results(planned)
+            pusher.writer.close()
+            pusher.results()
+
+
+def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, options: PushOptions
+          ) -> dict[str, Any]:
+    from erpload.push_pipeline import deliver_all
+
+    entities = pusher.entities(options.entity)
+    if not options.dry_run:
+        settled = pusher.reconcile()
+        if settled:
+            pusher.run.note(f"{settled} batch(es) an earlier push left unconfirmed were settled with the vendor")
+    pusher.planned = planned = pusher.fill_outbox(entities)
+    if options.dry_run:
+        samples = {e: [str(r[0]) for r in con.execute(
+            f"SELECT _key FROM {OUTBOX} WHERE entity = {sql_literal(e)} ORDER BY seq "
+            f"LIMIT {int(options.sample)}").fetchall()] for e in entities}
+        return {"planned": planned, "samples": samples}
+    pusher.mark_outbox_pending()
+    if any(n for _, n in planned.values()):
+        deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
     return {"planned": planned}
 
 
@@ -336,43 +347,53 @@ def unwrap_vendor_error(exc: BaseException) -> ErploadError | None:
 
 def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, dry_run: bool = False) -> str:
     """Send one record synchronously (the vendor's single-record call); returns what happened, in words."""
-    from erpload.http import VendorRefused
-
-    result = TableResult(table=f"{sender.target}.{entity}")
     with connect(staging) as con:
         pusher = Pusher(con, sender, run)
-        pusher.entities(entity)
-        row = con.execute(f"SELECT _key, _hash, payload FROM ({pusher.selected(entity, key)})").fetchone()
-        if row is None:
-            examples = [str(r[0]) for r in con.execute(
-                f"SELECT _key FROM {sender.target}.{quote_ident(entity)} ORDER BY _key LIMIT 3").fetchall()]
-            raise ConfigError(f"{sender.target}.{entity} has no record '{key}'",
-                              hint="give the record's key as erpload shows it, e.g. " + ", ".join(examples)
-                                   + f"; rejected records are in erpload.rejects (target '{sender.target}')")
-        record = Outgoing(str(row[0]), str(row[1]), str(row[2]))
-        run.add(result)
-        unsettled = pusher.ledger().not_settled_sql(entity, f"SELECT {sql_literal(record.key)} AS _key, "
-                                                            f"{sql_literal(record.hash)} AS _hash")
-        if not scalar_int(con, f"SELECT count(*) FROM ({unsettled})"):
-            result.unchanged = 1
-            return f"unchanged: {sender.target} already has this version of {entity} {key}; nothing sent"
-        if dry_run:
-            return f"would send {entity} {key}: {record.payload}"
-        batch = Batch(pusher, entity, [record], pusher.ledger().queue_batch(entity, [(record.key, record.hash)]))
         try:
-            answer = sender.send_one(entity, record)
-        except VendorRefused as exc:
-            refused = sender.refusals(exc, [record])
-            if not refused:
-                batch.failed(exc.message)
-                raise
-            batch.refused(refused)
-            result.rejected = 1
-            return f"refused: {'; '.join(f'{r.field}: {r.reason}' for r in refused)} (see erpload.rejects)"
-        except ErploadError as exc:
+            return _push_one(pusher, entity, key, dry_run=dry_run)
+        finally:
+            pusher.writer.close()
+
+
+def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:
+    from erpload.http import VendorRefused
+
+    con, sender, run = pusher.con, pusher.sender, pusher.run
+    result = TableResult(table=f"{sender.target}.{entity}")
+    pusher.entities(entity)
+    row = con.execute(f"SELECT _key, _hash, payload FROM ({pusher.selected(entity, key)})").fetchone()
+    if row is None:
+        examples = [str(r[0]) for r in con.execute(
+            f"SELECT _key FROM {sender.target}.{quote_ident(entity)} ORDER BY _key LIMIT 3").fetchall()]
+        raise ConfigError(f"{sender.target}.{entity} has no record '{key}'",
+                          hint="give the record's key as erpload shows it, e.g. " + ", ".join(examples)
+                               + f"; rejected records are in erpload.rejects (target '{sender.target}')")
+    record = Outgoing(str(row[0]), str(row[1]), str(row[2]))
+    run.add(result)
+    unsettled = pusher.main_ledger.not_settled_sql(entity, f"SELECT {sql_literal(record.key)} AS _key, "
+                                                        f"{sql_literal(record.hash)} AS _hash")
+    if not scalar_int(con, f"SELECT count(*) FROM ({unsettled})"):
+        result.unchanged = 1
+        return f"unchanged: {sender.target} already has this version of {entity} {key}; nothing sent"
+    if dry_run:
+        return f"would send {entity} {key}: {record.payload}"
+    batch_id = new_batch_id()
+    pusher.write(lambda ledger: ledger.queue_batch(entity, [(record.key, record.hash)], batch_id))
+    batch = Batch(pusher, entity, [record], batch_id)
+    try:
+        answer = sender.send_one(entity, record)
+    except VendorRefused as exc:
+        refused = sender.refusals(exc, [record])
+        if not refused:
             batch.failed(exc.message)
-            result.failed = 1
             raise
-        batch.acknowledged(answer)
-        result.sent = 1
-        return f"sent {entity} {key}: {answer}"
+        batch.refused(refused)
+        result.rejected = 1
+        return f"refused: {'; '.join(f'{r.field}: {r.reason}' for r in refused)} (see erpload.rejects)"
+    except ErploadError as exc:
+        batch.failed(exc.message)
+        result.failed = 1
+        raise
+    batch.acknowledged(answer)
+    result.sent = 1
+    return f"sent {entity} {key}: {answer}"
