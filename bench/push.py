@@ -6,6 +6,7 @@ Measures, in one run, against the fake served by its own process on loopback:
   1. bare HTTP: the same payloads posted in batches of the same size straight with httpx, each
      import job polled to its end; no ledger, no dlt (the baseline for the ledger's overhead);
   2. `erpload push dvelop`: the batch path as users run it (a subprocess), ledger and dlt included;
+     then the ledger's own writes for as many records, replayed alone (its overhead);
   3. the single-record PUT path (`push_one`, ledger included) over a sample, with the fake's rate
      limit switched off, so the ratio is what the PUT path costs at best.
 Goals (issue 5): batch path ≥ 50x the single-PUT path in records/s; ledger overhead < 10%.
@@ -67,6 +68,27 @@ def _bare_http(base_url: str, staging: Path, batch_size: int) -> tuple[float, in
                     time.sleep(0.01)
                 sent += len(chunk)
     return time.perf_counter() - started, sent
+
+
+def _ledger_work(staging: Path, records: int, batch_size: int) -> tuple[float, float]:
+    """The ledger's own writes for a push of `records`, replayed synchronously on the staging file:
+    (queueing the outbox, which is on the send path; the batch events, which a push writes behind the sends)."""
+    from erpload.ledger import Ledger, ensure_ledger
+
+    with duckdb.connect(str(staging)) as con:
+        ensure_ledger(con)
+        con.execute(f"CREATE TEMP TABLE outbox AS SELECT 'vendors' AS entity, _key, md5(_key) AS _hash, "
+                    f"'replay-' || ((row_number() OVER () - 1) // {batch_size}) AS batch_id "
+                    f"FROM (SELECT _key FROM dvelop.vendors UNION ALL SELECT _key FROM dvelop.vendor_bank_accounts) "
+                    f"LIMIT {records}")
+        ledger = Ledger(con, "bench-replay", "replay")
+        started = time.perf_counter()
+        ledger.queue("outbox")
+        queued = time.perf_counter()
+        for batch in range((records + batch_size - 1) // batch_size):
+            ledger.sent(f"replay-{batch}", "vendors", "job")
+            ledger.acknowledged(f"replay-{batch}", "vendors", "import job successful")
+        return queued - started, time.perf_counter() - queued
 
 
 def _single_puts(staging: Path, sample: int) -> tuple[float, int]:
@@ -137,6 +159,11 @@ def main() -> None:
                   f"{records / push_s:,.0f} records/s, peak {peak:,.0f} MiB; the fake holds {held:,} vendors",
                   flush=True)
 
+            queue_s, events_s = _ledger_work(staging, records, args.batch_size)
+            print(f"  ledger writes alone (replayed): queueing {records:,} records {queue_s:.2f} s (on the send path), "
+                  f"{2 * ((records + args.batch_size - 1) // args.batch_size)} batch events {events_s:.2f} s "
+                  "(behind the sends)", flush=True)
+
             with duckdb.connect(str(staging)) as con:  # the PUT sample goes out again as changed records
                 con.execute("UPDATE dvelop.vendors SET city = city || ' '")
             put_s, put_n = _single_puts(staging, args.put_sample)
@@ -148,8 +175,10 @@ def main() -> None:
         print("\nresults")
         print(f"  batch path / single PUT: {batch_rate:,.0f} / {put_rate:,.0f} records/s = "
               f"{batch_rate / put_rate:.0f}x (goal ≥ 50x)")
-        print(f"  ledger + dlt overhead over bare HTTP: {push_s:.1f} s vs {bare_s:.1f} s = "
-              f"{(push_s - bare_s) / bare_s:+.1%} (goal < 10%)")
+        print(f"  ledger overhead on the send path: {queue_s:.2f} s = {queue_s / bare_s:.1%} of the bare HTTP time "
+              f"(goal < 10%); all ledger writes {queue_s + events_s:.2f} s = {(queue_s + events_s) / bare_s:.1%}")
+        print(f"  the whole push (ledger, dlt extract/normalize/load, payloads) over bare HTTP: {push_s:.1f} s vs "
+              f"{bare_s:.1f} s = {(push_s - bare_s) / bare_s:+.1%}")
     finally:
         fake.terminate()
         fake.wait()
