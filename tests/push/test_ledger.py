@@ -1,0 +1,60 @@
+"""The ledger's states, read through the `ledger` view, on a real DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from erpload.errors import StagingError
+from erpload.ledger import Ledger, ensure_ledger
+from erpload.ledger_writer import LedgerWriter
+
+
+def _states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, bool, int]]:
+    rows = con.execute("SELECT record_key, state, retry, attempts FROM ledger ORDER BY 1").fetchall()
+    return {str(k): (str(s), bool(r), int(a)) for k, s, r, a in rows}
+
+
+def test_a_record_moves_through_its_states_and_the_newest_attempt_wins(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    ensure_ledger(con)
+    con.execute("CREATE TEMP TABLE outbox AS SELECT * FROM (VALUES ('vendors', 'a', 'h1', 'b1'), "
+                "('vendors', 'b', 'h1', 'b1'), ('vendors', 'c', 'h1', 'b2')) v(entity, _key, _hash, batch_id)")
+    first = Ledger(con, "dvelop", "run1")
+    first.queue("outbox")
+    assert {k: s for k, (s, _, _) in _states(con).items()} == {"a": "pending", "b": "pending", "c": "pending"}
+    first.sent("b1", "vendors", "job-1")
+    first.refused("b1", "vendors", [("b", "h1")], "refused: country")
+    first.acknowledged("b1", "vendors", "job successful")
+    first.failed("b2", "vendors", "job failed")
+    assert _states(con) == {"a": ("acknowledged", True, 1), "b": ("failed", False, 1), "c": ("failed", True, 1)}
+    assert [u.batch_id for u in first.unresolved()] == []
+
+    # a later run sends c again: its newest attempt decides
+    second = Ledger(con, "dvelop", "run2")
+    second.queue_batch("vendors", [("c", "h1")], "b3")
+    second.sent("b3", "vendors", "job-3")
+    assert _states(con)["c"] == ("sent", True, 2)
+    assert [(u.batch_id, u.vendor_ref) for u in second.unresolved()] == [("b3", "job-3")]
+    # what is settled is not sent again; what failed and may be retried is
+    pending = second.not_settled_sql("vendors", "SELECT * FROM (VALUES ('a', 'h1'), ('b', 'h1'), ('b', 'h2'), "
+                                                "('c', 'h1')) r(_key, _hash)")
+    assert sorted(con.execute(f"SELECT _key, _hash FROM ({pending})").fetchall()) == [("b", "h2"), ("c", "h1")]
+
+
+def test_the_writer_applies_in_order_and_reports_a_failed_write(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    ensure_ledger(con)
+    writer = LedgerWriter(con, "dvelop", "run1")
+    writer.submit(lambda ledger: ledger.queue_batch("vendors", [("a", "h")], "b1"))
+    writer.submit(lambda ledger: ledger.sent("b1", "vendors", "job"))
+    writer.submit(lambda ledger: ledger.acknowledged("b1", "vendors", "ok"))
+    writer.close()
+    assert _states(con) == {"a": ("acknowledged", True, 1)}
+
+    failing = LedgerWriter(con, "dvelop", "run2")
+    failing.submit(lambda ledger: ledger.execute("INSERT INTO no_such_table VALUES (1)"))
+    with pytest.raises(StagingError, match=r"writing erpload\.ledger failed"):
+        failing.close()
