@@ -112,6 +112,14 @@ class Ledger:
                        WHERE {self._where(entity)} AND (state = 'acknowledged' OR (state = 'failed' AND NOT retry))
                    ) l ON l.record_key = r._key AND l.payload_hash = r._hash"""
 
+    def is_settled(self, entity: str, key: str, payload_hash: str) -> bool:
+        """One record's `not_settled_sql`, with predicates the view can push below its aggregation."""
+        row = self.con.execute(f"""SELECT count(*) FROM {LEDGER} WHERE {self._where(entity)}
+                                       AND record_key = {sql_literal(key)}
+                                       AND payload_hash = {sql_literal(payload_hash)}
+                                       AND (state = 'acknowledged' OR (state = 'failed' AND NOT retry))""").fetchone()
+        return bool(row and row[0])
+
     def queue(self, outbox: str) -> None:
         """Every record of `outbox` (columns entity, _key, _hash, batch_id) is about to be sent: one statement."""
         self.con.execute(f"""INSERT INTO {RECORDS} SELECT {sql_literal(self.target)}, entity, _key, _hash, batch_id,

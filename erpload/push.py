@@ -370,9 +370,7 @@ def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:
                                + f"; rejected records are in erpload.rejects (target '{sender.target}')")
     record = Outgoing(str(row[0]), str(row[1]), str(row[2]))
     run.add(result)
-    unsettled = pusher.main_ledger.not_settled_sql(entity, f"SELECT {sql_literal(record.key)} AS _key, "
-                                                        f"{sql_literal(record.hash)} AS _hash")
-    if not scalar_int(con, f"SELECT count(*) FROM ({unsettled})"):
+    if pusher.main_ledger.is_settled(entity, record.key, record.hash):
         result.unchanged = 1
         return f"unchanged: {sender.target} already has this version of {entity} {key}; nothing sent"
     if dry_run:
