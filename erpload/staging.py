@@ -126,7 +126,7 @@ def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def sql_literal(value: str | int | float | Decimal | datetime | date | None) -> str:
-    """`value` as a SQL literal.
+    """`value` as a SQL literal (text with a NUL character: literals joined by `chr(0)`).
 
     erpload's own bookkeeping inlines its few values instead of binding them: DuckDB's Python client
     imports pandas (~0.5 s) for the first statement with parameters (or a registered Arrow table),
@@ -142,7 +142,8 @@ def sql_literal(value: str | int | float | Decimal | datetime | date | None) -> 
         return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
     if isinstance(value, date):
         return f"DATE '{value.isoformat()}'"
-    return "'" + value.replace("'", "''") + "'"
+    # DuckDB's parser ends a statement's text at a NUL character, so it goes in as chr(0)
+    return "'" + value.replace("'", "''").replace("\x00", "' || chr(0) || '") + "'"
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
@@ -152,11 +153,7 @@ def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
+    return table in existing_tables(con, schema)
 
 
 def scalar_int(con: duckdb.DuckDBPyConnection, sql: str) -> int:

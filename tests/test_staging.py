@@ -43,7 +43,8 @@ def test_held_open_names_the_lock_holder_clearly(tmp_path: Path) -> None:
             holder.kill()
 
 
-@pytest.mark.parametrize("value", ["plain", "it's", "", "ä ø ł 🙂", 0, -17, 2.5, None, True])
+@pytest.mark.parametrize("value", ["plain", "it's", "", "ä ø ł 🙂", "nul \x00 inside", "\x00", 0, -17, 2.5, None,
+                                   True])
 def test_sql_literal_round_trips_through_duckdb(value: object) -> None:
     got = duckdb.connect().execute(f"SELECT {sql_literal(value)}").fetchone()  # type: ignore[arg-type]
     assert got == (value,)

@@ -36,31 +36,11 @@ def _link(sha: str) -> str:
     return f"CASE WHEN {sha} IS NOT NULL THEN 'BEDI \"' || {guid} || '\"' END"
 
 
-#: journal lines with their entry's figures, materialised once (`prepare_sql`): the rows and their pivot
-#: both come from it, and window functions over a million lines are worth computing only once
-JOURNAL = "_datev_journal"
-
-
-def prepare_sql() -> str:
-    """The statement to run before `bookings_sql`: journal lines ranked within their entry."""
-    return f"""CREATE OR REPLACE TEMP TABLE {JOURNAL} AS
-SELECT h.company_code, h.entry_no, l.line_no, h.posting_date, h.document_date, h.currency_code,
-       h.exchange_rate, h.description, h.document_sha256, h.is_reversal,
-       l.account_no, l.account_type, l.debit - l.credit AS signed, l.debit_lc - l.credit_lc AS signed_lc,
-       l.line_text, l.cost_center_code, l.cost_unit_code,
-       sum(l.debit - l.credit) OVER entry AS imbalance,
-       count(*) OVER entry AS lines_in_entry,
-       row_number() OVER (PARTITION BY h.company_code, h.entry_no ORDER BY l.debit + l.credit DESC, l.line_no)
-           AS rank_in_entry
-FROM erp.journal_entries h JOIN erp.journal_lines l USING (company_code, entry_no)
-WHERE h.company_code IN (SELECT company_code FROM ({DATEV_COMPANIES}))
-WINDOW entry AS (PARTITION BY h.company_code, h.entry_no)"""
-
-
 def bookings_sql(period: PeriodUnit = "month") -> str:
     """SELECT of every Buchungsstapel row with what the rules need to judge it (see the module doc).
 
-    Needs the temp table `prepare_sql` creates."""
+    A document's figures (its lines' total, a journal entry's pivot line) come from one aggregate per
+    document joined back to its lines: window functions would sort every line with all its columns."""
     fy_start = _fiscal_year_start("l.posting_date")
     period_start = {
         "month": "date_trunc('month', l.posting_date)",
@@ -75,6 +55,10 @@ def bookings_sql(period: PeriodUnit = "month") -> str:
     }[period]
     return f"""
 WITH co AS ({DATEV_COMPANIES}),
+sales_totals AS (
+    SELECT company_code, invoice_no, sum(net_amount + coalesce(tax_amount, 0)) AS lines_gross
+    FROM erp.sales_invoice_lines GROUP BY ALL
+),
 sales AS (
     SELECT 'sales_invoice' AS document_kind, h.company_code, h.invoice_no AS document_no, l.line_no,
            h.invoice_date AS posting_date, h.invoice_date AS document_date,
@@ -87,11 +71,14 @@ sales AS (
            h.invoice_no AS document_number, coalesce(l.description, h.header_text) AS booking_text,
            l.cost_center_code AS cost_center, l.cost_unit_code AS cost_unit, h.document_sha256,
            h.service_date, h.due_date, false AS reversal,
-           sum((CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * (l.net_amount + coalesce(l.tax_amount, 0)))
-               OVER (PARTITION BY h.company_code, h.invoice_no)
-             - (CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * h.total_gross AS imbalance
+           (CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * (t.lines_gross - h.total_gross) AS imbalance
     FROM erp.sales_invoices h JOIN erp.sales_invoice_lines l USING (company_code, invoice_no)
+    JOIN sales_totals t USING (company_code, invoice_no)
     WHERE h.status <> 'cancelled' AND h.company_code IN (SELECT company_code FROM co)
+),
+purchase_totals AS (
+    SELECT company_code, invoice_no, sum(net_amount + coalesce(tax_amount, 0)) AS lines_gross
+    FROM erp.purchase_invoice_lines GROUP BY ALL
 ),
 purchases AS (
     SELECT 'purchase_invoice', h.company_code, h.invoice_no, l.line_no, h.invoice_date, h.invoice_date,
@@ -100,23 +87,30 @@ purchases AS (
            h.vendor_no, 'vendor', l.account_no, 'gl', l.tax_code,
            h.vendor_invoice_no, coalesce(l.description, h.header_text),
            l.cost_center_code, l.cost_unit_code, h.document_sha256, h.service_date, h.due_date, false,
-           sum((CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (l.net_amount + coalesce(l.tax_amount, 0)))
-               OVER (PARTITION BY h.company_code, h.invoice_no)
-             - (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * h.total_gross
+           (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (t.lines_gross - h.total_gross)
     FROM erp.purchase_invoices h JOIN erp.purchase_invoice_lines l USING (company_code, invoice_no)
+    JOIN purchase_totals t USING (company_code, invoice_no)
     WHERE h.status <> 'cancelled' AND h.company_code IN (SELECT company_code FROM co)
 ),
+entry_totals AS (
+    -- the pivot: the first line with the largest amount
+    SELECT company_code, entry_no, sum(debit - credit) AS imbalance, count(*) AS lines_in_entry,
+           arg_max({{'line_no': line_no, 'account_no': account_no, 'account_type': account_type}},
+                   (debit + credit, -line_no)) AS pivot
+    FROM erp.journal_lines GROUP BY ALL
+),
 entries AS (
-    SELECT 'journal_entry', l.company_code, l.entry_no, l.line_no, l.posting_date, l.document_date,
-           l.signed, l.signed_lc, l.currency_code, l.exchange_rate,
-           l.account_no, l.account_type, CASE WHEN l.lines_in_entry > 1 THEN p.account_no END,
-           CASE WHEN l.lines_in_entry > 1 THEN p.account_type ELSE 'gl' END, CAST(NULL AS VARCHAR),
-           l.entry_no, coalesce(l.line_text, l.description), l.cost_center_code, l.cost_unit_code,
-           l.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), l.is_reversal, l.imbalance
-    FROM {JOURNAL} l
-    LEFT JOIN {JOURNAL} p ON p.company_code = l.company_code AND p.entry_no = l.entry_no AND p.rank_in_entry = 1
-    -- an entry of one line has no counter line; it stays, without one, so the balance rule rejects it
-    WHERE l.rank_in_entry > 1 OR l.lines_in_entry = 1
+    SELECT 'journal_entry', h.company_code, h.entry_no, l.line_no, h.posting_date, h.document_date,
+           l.debit - l.credit, l.debit_lc - l.credit_lc, h.currency_code, h.exchange_rate,
+           l.account_no, l.account_type, CASE WHEN t.lines_in_entry > 1 THEN t.pivot.account_no END,
+           CASE WHEN t.lines_in_entry > 1 THEN t.pivot.account_type ELSE 'gl' END, CAST(NULL AS VARCHAR),
+           h.entry_no, coalesce(l.line_text, h.description), l.cost_center_code, l.cost_unit_code,
+           h.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), h.is_reversal, t.imbalance
+    FROM erp.journal_entries h JOIN erp.journal_lines l USING (company_code, entry_no)
+    JOIN entry_totals t USING (company_code, entry_no)
+    WHERE h.company_code IN (SELECT company_code FROM co)
+      -- an entry of one line has no counter line; it stays, without one, so the balance rule rejects it
+      AND (l.line_no <> t.pivot.line_no OR t.lines_in_entry = 1)
 ),
 legs AS (SELECT * FROM sales UNION ALL SELECT * FROM purchases UNION ALL SELECT * FROM entries)
 SELECT l.company_code, l.document_kind, l.document_no, l.line_no, l.posting_date, l.document_date,

@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
-import pyarrow as pa
 from pydantic import BaseModel
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, scalar_int
+from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
 from erpload.validation import (
     Check,
     create_findings,
@@ -31,10 +30,9 @@ from erpload.validation import (
     free_text_limits,
     move_to_rejects,
     quote_ident,
-    sql_literal,
 )
 
-from .bookings import PeriodUnit, bookings_sql, prepare_sql
+from .bookings import PeriodUnit, bookings_sql
 from .encoding import describe, fold
 from .master_data import MAX_BANK_ACCOUNTS, account_labels_sql, bank_column, partners_sql
 from .records import AccountLabel, Booking, PartnerWithBanks
@@ -58,8 +56,6 @@ class _Table:
     text_columns: tuple[str, ...]
     #: a record in the counts: a document for bookings, a row otherwise
     count_sql: str
-    #: a statement `sql` needs run first
-    prepare: str | None = None
     #: columns only the rules need: not kept in the dataset
     rule_columns: tuple[str, ...] = ()
 
@@ -69,9 +65,10 @@ def _tables(period: PeriodUnit) -> list[_Table]:
         _Table("bookings", bookings_sql(period), Booking, BOOKING_RULES,
                "r.company_code || '/' || r.document_kind || '/' || r.document_no || '/' || r.line_no",
                ["company_code", "document_kind", "document_no"], ("booking_text",),
-               "count(DISTINCT (company_code, document_kind, document_no))", prepare_sql(),
-               ("document_fiscal_year_start", "tax_scope", "account_length", "imbalance", "account_known",
-                "contra_known", "uses_deleted_account", "tax_code_known")),
+               "count(DISTINCT (company_code, document_kind, document_no))",
+               ("document_date", "document_fiscal_year_start", "account_kind", "contra_kind", "tax_scope",
+                "account_length", "imbalance", "account_known", "contra_known", "uses_deleted_account",
+                "tax_code_known")),
         _Table("partners", partners_sql(), PartnerWithBanks, PARTNER_RULES,
                "r.company_code || '/' || r.role || '/' || r.account_no", [],
                ("name", "street", "city", "zip_code", "email", "phone", "tax_number",
@@ -113,38 +110,37 @@ def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit =
 
 def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) -> TableResult:
     work = f"_datev_{table.name}"
-    if table.prepare:
-        con.execute(table.prepare)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {table.sql}")
     records_in = scalar_int(con, f"SELECT {table.count_sql} FROM {work}")
     create_findings(con)
     _fold_text(con, work, table, run)
     _cut_free_text(con, work, table, run)
-    checks = [c for c in field_checks(table.model) if c.field in _columns(con, work)] + table.rules
+    columns = _columns(con, work)
+    checks = [c for c in field_checks(table.model) if c.field in columns] + table.rules
     find_failures(con, work, checks, table.key_sql)
     if table.name == "partners":
         _check_bank_accounts(con, work, table.key_sql)
-    move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
-                    group_by=table.group_by or None, rejects=_PENDING_REJECTS)
-    records_out = scalar_int(con, f"SELECT {table.count_sql} FROM {work}")
+    rejected = move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
+                               group_by=table.group_by or None, rejects=_PENDING_REJECTS)
+    records_out = records_in - rejected
     if table.rule_columns:
         for column in table.rule_columns:
             con.execute(f"ALTER TABLE {work} DROP COLUMN {quote_ident(column)}")
-    changed = _changed_records(con, work, table)
+    changed = _changed_records(con, work, table, records_out)
     return TableResult(table=f"datev.{table.name}", loaded=changed, unchanged=records_out - changed,
-                       rejected=records_in - records_out)
+                       rejected=rejected)
 
 
-def _changed_records(con: duckdb.DuckDBPyConnection, work: str, table: _Table) -> int:
-    """Records (documents for bookings) new or different since the last transform; all of them the first time."""
+def _changed_records(con: duckdb.DuckDBPyConnection, work: str, table: _Table, records: int) -> int:
+    """Records (documents for bookings) new or different since the last transform; all `records` the first time."""
     target = f"{SCHEMA}.{table.name}"
     same_shape = con.execute(
         "SELECT (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
-        "        WHERE schema_name = ? AND table_name = ?) = "
+        f"        WHERE schema_name = {sql_literal(SCHEMA)} AND table_name = {sql_literal(table.name)}) = "
         "       (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
-        "        WHERE table_name = ? AND database_name = 'temp')", [SCHEMA, table.name, work]).fetchone()
+        f"        WHERE table_name = {sql_literal(work)} AND database_name = 'temp')").fetchone()
     if not same_shape or not same_shape[0]:
-        return scalar_int(con, f"SELECT {table.count_sql} FROM {work}")
+        return records
     return scalar_int(con, f"SELECT {table.count_sql} FROM (SELECT * FROM {work} EXCEPT ALL SELECT * FROM {target})")
 
 
@@ -175,12 +171,9 @@ def _fold_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Ru
                 for ch in mapped:
                     folded_chars[ch] = folded_chars.get(ch, 0) + 1
         if updates:
-            # one Arrow table, not executemany: DuckDB runs an executemany statement once per row
-            folded = pa.table({"rid": pa.array([u[0] for u in updates], pa.int64()),
-                               "value": pa.array([u[1] for u in updates], pa.string())})
-            con.register("_folded", folded)
+            con.execute("CREATE OR REPLACE TEMP TABLE _folded (rid BIGINT, value VARCHAR)")
+            _insert_values(con, "_folded", updates)
             con.execute(f"UPDATE {work} SET {col} = f.value FROM _folded f WHERE {work}.rowid = f.rid")
-            con.unregister("_folded")
         if failures:
             _append_findings(con, failures)
     if folded_chars:
@@ -189,12 +182,19 @@ def _fold_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Ru
                  f"Windows-1252 ({shown})")
 
 
-def _append_findings(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[object, ...]]) -> None:
-    """Add (rid, record_key, field, value, reason, hint) rows to `_findings` in one statement."""
-    names = ("rid", "record_key", "field", "value", "reason", "hint")
-    con.register("_new_findings", pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)}))
-    con.execute("INSERT INTO _findings SELECT * FROM _new_findings")
-    con.unregister("_new_findings")
+def _append_findings(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[int, str, str, str, str, str]]) -> None:
+    """Add (rid, record_key, field, value, reason, hint) rows to `_findings`."""
+    _insert_values(con, "_findings", rows)
+
+
+def _insert_values(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[str | int | None, ...]]) -> None:
+    """Insert `rows` as literals, a thousand per statement.
+
+    Not executemany (DuckDB runs it once per row) and not a registered Arrow table or bound parameters:
+    either makes DuckDB's Python client import pandas (~0.5 s), which nothing else here needs."""
+    for start in range(0, len(rows), 1000):
+        values = ", ".join("(" + ", ".join(map(sql_literal, row)) + ")" for row in rows[start:start + 1000])
+        con.execute(f"INSERT INTO {table} VALUES {values}")
 
 
 def _cut_free_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Run) -> None:
@@ -221,7 +221,7 @@ def _check_bank_accounts(con: duckdb.DuckDBPyConnection, work: str, key_sql: str
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _bad_bank (field VARCHAR, value VARCHAR, reason VARCHAR, "
                 "hint VARCHAR)")
-    con.executemany("INSERT INTO _bad_bank VALUES (?, ?, ?, ?)", bad)
+    _insert_values(con, "_bad_bank", bad)
     con.execute(f"""INSERT INTO _findings
                     SELECT r.rowid, {key_sql}, x.field, x.value, x.reason, x.hint
                     FROM {work} r, LATERAL (SELECT unnest(r.bank_accounts) AS b) u
