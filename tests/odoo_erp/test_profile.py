@@ -65,5 +65,5 @@ def test_second_run_of_the_odoo_erp_loads_and_maps_nothing(staged):
         "GROUP BY command ORDER BY command"
     ).fetchall()
     assert [(command, loaded) for command, loaded, _ in last_runs] == [
-        ("export datev", 0), ("extract", 0), ("map", 0), ("transform datev", 0)]
+        ("export datev", 0), ("extract", 0), ("map", 0), ("transform datev", 0), ("transform dvelop", 0)]
     assert all(unchanged > 0 for _, _, unchanged in last_runs)
