@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, sql_literal
 
 from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES
 from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, Format
-from .writer import LINE_END_SQL, Header, file_bytes, line_sql, write_file
+from .writer import LINE_END_SQL, Header, file_parts, line_sql, write_file
 
 MANIFEST = "manifest.json"
 
@@ -171,12 +172,13 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
     plan = ExportPlan()
     now = datetime.now()
     created = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the header stamp has milliseconds
-    for code in sorted(set(companies or known)):
-        co = _Company.load(con, code)
-        _export_bookings(con, run, plan, out_dir, co, only_month, bool(reexport), dry_run, created)
-        if not reexport:
-            for category in _MASTER_DATA:
-                _export_master_data(con, run, plan, out_dir, co, category, dry_run, created)
+    with _Files(con, run, plan, out_dir, created, dry_run) as files:
+        for code in sorted(set(companies or known)):
+            co = _Company.load(con, code)
+            _export_bookings(con, run, files, co, only_month, bool(reexport))
+            if not reexport:
+                for category in _MASTER_DATA:
+                    _export_master_data(con, run, files, co, category)
     if plan.changed_after_export:
         run.note(f"{plan.changed_after_export:,} exported documents changed in the ERP afterwards and were not "
                  "exported again (see erpload.rejects; re-export a period on purpose with --reexport YYYY-MM)")
@@ -190,8 +192,9 @@ def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: s
                     FROM datev.{category.table} WHERE company_code = {sql_literal(company)}""")
 
 
-def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, co: _Company,
-                     only_month: date | None, reexport: bool, dry_run: bool, created: datetime) -> None:
+def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co: _Company, only_month: date | None,
+                     reexport: bool) -> None:
+    plan, created, dry_run = files.plan, files.created, files.dry_run
     company = sql_literal(co.code)
     month = sql_literal(only_month)
     where = f"AND period_start <= {month} AND period_end >= {month}" if only_month else ""
@@ -235,22 +238,24 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan,
                                      sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
                                      sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
                               FROM {out} o GROUP BY period_start ORDER BY period_start""").fetchall()
+    # the previous company's files are written by now: one company's lines in memory at a time
+    files.wait()
     # one pass: the lines to write, sorted by file and position, each ending in CRLF; files are slices
     lines = con.execute(f"""SELECT line || {LINE_END_SQL} AS line FROM {out} o
                             ORDER BY period_start, {_BOOKINGS.order_by}""").to_arrow_table().column("line")
-    files: list[tuple[date, str]] = []
+    written: list[tuple[date, str]] = []
     offset = 0
     for period_start, period_end, fy_start, rows, debit, credit in periods:
         header = co.header(BOOKINGS, created, fy_start, period_start=period_start, period_end=period_end,
                            label=f"Buchungen {period_start:%Y-%m}")
         stem = f"EXTF_{_BOOKINGS.file_stem}_{co.code}_{period_start:%Y-%m}"
-        name = _emit(con, run, plan, out_dir, stem, header, lines.slice(offset, rows), rows, co.code, dry_run,
-                     created, reexport, _money(debit), _money(credit))
+        name = files.add(stem, header, lines.slice(offset, rows), rows, co.code, reexport, _money(debit),
+                         _money(credit))
         offset += rows
-        files.append((period_start, name))
-    if files and not dry_run:
+        written.append((period_start, name))
+    if written and not dry_run:
         file_of = " UNION ALL ".join(f"SELECT {sql_literal(start)} AS period_start, {sql_literal(name)} AS file_name"
-                                     for start, name in files)
+                                     for start, name in written)
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
                         SELECT {company}, 21, j.record_key, j.content_hash, j.period_start, f.file_name,
                                {sql_literal(run.run_id)}, {sql_literal(created)}
@@ -275,9 +280,9 @@ def _report_changed(con: duckdb.DuckDBPyConnection, run: Run, company: str) -> N
                     FROM _judged WHERE exported_hash <> content_hash""")
 
 
-def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path,
-                        co: _Company, category: _Category, dry_run: bool, created: datetime) -> None:
-    company = co.code
+def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co: _Company,
+                        category: _Category) -> None:
+    company, created, dry_run = co.code, files.created, files.dry_run
     _stage_lines(con, category, company)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
                     SELECT l.record_key, md5(l.line) AS content_hash, e.content_hash AS exported_hash
@@ -293,7 +298,7 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPl
     lines = con.execute(f"SELECT line || {LINE_END_SQL} AS line FROM ({source}) ORDER BY {category.order_by}"
                         ).to_arrow_table().column("line")
     if len(lines):
-        name = _emit(con, run, plan, out_dir, stem, header, lines, len(lines), company, dry_run, created, False)
+        name = files.add(stem, header, lines, len(lines), company, False)
         if not dry_run:
             con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
                             SELECT {sql_literal(company)}, {category.fmt.category}, l.record_key, md5(l.line), NULL,
@@ -312,29 +317,68 @@ def _next_file(con: duckdb.DuckDBPyConnection, out_dir: Path, stem: str, reexpor
     return f"{stem}_{seq:02d}{'_reexport' if reexport else ''}.csv"
 
 
-def _emit(con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, stem: str, header: Header,
-          lines: pa.ChunkedArray, rows: int, company: str, dry_run: bool, created: datetime, reexport: bool,
-          debit: str | None = None, credit: str | None = None) -> str:
-    """Write one file of `rows` lines as `.part` and record it in `exports` (unless `dry_run`); returns its name.
+class _Files:
+    """The files of one export: each is converted, hashed and written as `.part` on a worker thread,
+    so that DuckDB builds the next company's lines meanwhile (DuckDB, hashing and writing release the GIL).
 
-    `lines` is an Arrow string column whose values end in CRLF (see `writer.file_bytes`)."""
-    data = file_bytes(header, lines)
-    name = _next_file(con, out_dir, stem, reexport)
-    exported = ExportedFile(
-        file=name, company=company, category=header.fmt.category, rows=rows,
-        sha256=hashlib.sha256(data).hexdigest(), debit_total=debit, credit_total=credit,
-        period_start=header.period_start.isoformat() if header.period_start else None,
-        period_end=header.period_end.isoformat() if header.period_end else None,
-        run_id=run.run_id, reexport=reexport, created_at=created.isoformat(timespec="milliseconds"))
-    plan.files.append(exported)
-    if dry_run:
+    The worker touches no database: `wait` takes each file's sha256 and records the file in `exports`
+    on the calling thread, in the order the files were planned. A dry run hashes and writes nothing."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run: Run, plan: ExportPlan, out_dir: Path, created: datetime,
+                 dry_run: bool) -> None:
+        self.con, self.run, self.plan, self.out_dir = con, run, plan, out_dir
+        self.created, self.dry_run = created, dry_run
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="datev-files")
+        self._pending: list[tuple[ExportedFile, Header, Future[str]]] = []
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                self.wait()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def add(self, stem: str, header: Header, lines: pa.ChunkedArray, rows: int, company: str, reexport: bool,
+            debit: str | None = None, credit: str | None = None) -> str:
+        """Plan one file of `rows` lines (an Arrow string column whose values end in CRLF); returns its name."""
+        name = _next_file(self.con, self.out_dir, stem, reexport)
+        exported = ExportedFile(
+            file=name, company=company, category=header.fmt.category, rows=rows, sha256="", debit_total=debit,
+            credit_total=credit, period_start=header.period_start.isoformat() if header.period_start else None,
+            period_end=header.period_end.isoformat() if header.period_end else None, run_id=self.run.run_id,
+            reexport=reexport, created_at=self.created.isoformat(timespec="milliseconds"))
+        self.plan.files.append(exported)
+        path = None if self.dry_run else _pending(self.out_dir / name)
+        self._pending.append((exported, header, self._pool.submit(_write, path, header, lines)))
         return name
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_file(_pending(out_dir / name), data)
-    values = (run.run_id, "datev", company, header.fmt.category, name, str((out_dir / name).resolve()),
-              exported.sha256, rows, debit, credit, header.period_start, header.period_end, reexport, created)
-    con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.exports VALUES ({', '.join(map(sql_literal, values))})")
-    return name
+
+    def wait(self) -> None:
+        """Wait for the files planned so far and record them in `exports`."""
+        for exported, header, written in self._pending:
+            exported.sha256 = written.result()
+            if not self.dry_run:
+                values = (exported.run_id, "datev", exported.company, exported.category, exported.file,
+                          str((self.out_dir / exported.file).resolve()), exported.sha256, exported.rows,
+                          exported.debit_total, exported.credit_total, header.period_start, header.period_end,
+                          exported.reexport, self.created)
+                row = ", ".join(map(sql_literal, values))
+                self.con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.exports VALUES ({row})")
+        self._pending.clear()
+
+
+def _write(path: Path | None, header: Header, lines: pa.ChunkedArray) -> str:
+    """Convert and hash one file, and write it to `path` unless it is None; returns its sha256."""
+    parts = file_parts(header, lines)
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_file(path, parts)
+    return digest.hexdigest()
 
 
 def _pending(path: Path) -> Path:

@@ -11,7 +11,7 @@ character outside Windows-1252, so an encoding error here is a bug, not a `?`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -108,21 +108,24 @@ class Header:
 
 
 def file_bytes(header: Header, lines: Sequence[str] | pa.ChunkedArray) -> bytes:
-    """The whole file: header, headings, data lines, each ending in CRLF, Windows-1252.
+    """The whole file: header, headings, data lines, each ending in CRLF, Windows-1252 (see `file_parts`)."""
+    return b"".join(file_parts(header, lines))
+
+
+def file_parts(header: Header, lines: Sequence[str] | pa.ChunkedArray) -> list[bytes | memoryview]:
+    """The whole file as pieces to write one after the other: header, headings, data lines, each ending
+    in CRLF, Windows-1252.
 
     `lines` are strings without a line end, or an Arrow string column whose values end in CRLF
-    (`LINE_END_SQL`), whose bytes are taken as they are."""
+    (`LINE_END_SQL`): its bytes are converted chunk by chunk, and an ASCII chunk is not copied at all."""
     head = LINE_END.join([header.line(), SEPARATOR.join(header.fmt.headings)]) + LINE_END
     if isinstance(lines, pa.ChunkedArray):
-        body = utf8_values(lines)
-    else:
-        body = "".join(line + LINE_END for line in lines).encode()
-    return to_cp1252(head.encode() + body)
+        return [to_cp1252(head.encode()), *(to_cp1252(chunk) for chunk in utf8_chunks(lines))]
+    return [to_cp1252((head + "".join(line + LINE_END for line in lines)).encode())]
 
 
-def utf8_values(column: pa.ChunkedArray) -> bytes:
-    """The values of a string column back to back: the UTF-8 bytes Arrow holds, copied once."""
-    parts = []
+def utf8_chunks(column: pa.ChunkedArray) -> Iterator[memoryview]:
+    """The values of a string column back to back, one view per Arrow chunk on the UTF-8 bytes it holds."""
     for chunk in column.chunks:
         if not len(chunk):
             continue
@@ -130,15 +133,14 @@ def utf8_values(column: pa.ChunkedArray) -> bytes:
             raise TypeError(f"expected a string column, got {chunk.type}")
         _, offsets, data = chunk.buffers()
         bounds = memoryview(offsets).cast("q" if pa.types.is_large_string(chunk.type) else "i")
-        parts.append(bytes(memoryview(data)[bounds[chunk.offset]:bounds[chunk.offset + len(chunk)]]))
-    return b"".join(parts)
+        yield memoryview(data)[bounds[chunk.offset]:bounds[chunk.offset + len(chunk)]]
 
 
-def to_cp1252(utf8: bytes) -> bytes:
+def to_cp1252(utf8: bytes | memoryview) -> bytes | memoryview:
     """UTF-8 text as Windows-1252 bytes, strictly: a character cp1252 lacks raises UnicodeEncodeError."""
-    if utf8.isascii():
-        return utf8  # ASCII is the same bytes in both
-    text = utf8.decode("utf-8")
+    text = str(utf8, "utf-8")
+    if text.isascii():
+        return utf8  # the same bytes in both
     if not _C1_UTF8.search(utf8):
         try:
             # Latin-1 equals cp1252 outside 0x80-0x9F and encodes ~9x faster; with no character of
@@ -151,8 +153,9 @@ def to_cp1252(utf8: bytes) -> bytes:
     return text.encode(ENCODING)
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write atomically: a reader never sees half a file."""
+def write_file(path: Path, parts: Sequence[bytes | memoryview]) -> None:
+    """Write `parts` one after the other, atomically: a reader never sees half a file."""
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
+    with tmp.open("wb") as f:
+        f.writelines(parts)
     tmp.replace(path)
