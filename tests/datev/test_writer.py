@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from transforms.datev.reader import read_extf
@@ -68,3 +69,14 @@ def test_a_c1_control_character_is_never_written_as_a_cp1252_letter() -> None:
     # U+0085 would be byte 0x85 in Latin-1, which cp1252 shows as '…': the writer must refuse it
     with pytest.raises(UnicodeEncodeError):
         file_bytes(header, ["\x85"])
+
+
+def test_an_arrow_column_of_lines_gives_the_same_bytes_as_strings() -> None:
+    header = Header(BOOKINGS, 29098, 55003, date(2026, 1, 1), 4, created_at=datetime(2026, 1, 2, 3, 4, 5))
+    lines = ["plain ascii", '"Schäkel ""A4"""', "€ \u2013 \u201eZoë\u201c", ""]
+    # two chunks, sliced: the bytes are taken from each chunk's own offsets
+    column = pa.chunked_array([pa.array(["dropped\r\n", *(x + "\r\n" for x in lines[:2])]),
+                               pa.array([x + "\r\n" for x in lines[2:]])]).slice(1)
+    assert file_bytes(header, column) == file_bytes(header, lines)
+    with pytest.raises(UnicodeEncodeError):
+        file_bytes(header, pa.chunked_array([pa.array(["ok\r\n"]), pa.array(["\x85\r\n"])]))
