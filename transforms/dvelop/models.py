@@ -285,7 +285,32 @@ def _surcharge_without_category(r: Mapping[str, Any]) -> bool:
         r.get("surcharge_category") is None or r.get("surcharge_value") is None)
 
 
-class PurchaseOrderLineItem(Request):
+class CustomFields(Request):
+    """`custom1` to `custom20`: free text fields of orders, order lines and surcharge types (String)."""
+
+    custom1: str | None = None
+    custom2: str | None = None
+    custom3: str | None = None
+    custom4: str | None = None
+    custom5: str | None = None
+    custom6: str | None = None
+    custom7: str | None = None
+    custom8: str | None = None
+    custom9: str | None = None
+    custom10: str | None = None
+    custom11: str | None = None
+    custom12: str | None = None
+    custom13: str | None = None
+    custom14: str | None = None
+    custom15: str | None = None
+    custom16: str | None = None
+    custom17: str | None = None
+    custom18: str | None = None
+    custom19: str | None = None
+    custom20: str | None = None
+
+
+class PurchaseOrderLineItem(CustomFields):
     """A purchase-order line ("Bestellposition"), article or surcharge; `id` is unique across all orders."""
 
     record_rules: ClassVar[tuple[RecordRule, ...]] = (
@@ -336,26 +361,6 @@ class PurchaseOrderLineItem(Request):
     discount3_percent: Number | None = None
     discount4_percent: Number | None = None
     discount5_percent: Number | None = None
-    custom1: str | None = None
-    custom2: str | None = None
-    custom3: str | None = None
-    custom4: str | None = None
-    custom5: str | None = None
-    custom6: str | None = None
-    custom7: str | None = None
-    custom8: str | None = None
-    custom9: str | None = None
-    custom10: str | None = None
-    custom11: str | None = None
-    custom12: str | None = None
-    custom13: str | None = None
-    custom14: str | None = None
-    custom15: str | None = None
-    custom16: str | None = None
-    custom17: str | None = None
-    custom18: str | None = None
-    custom19: str | None = None
-    custom20: str | None = None
     erp_id: str | None = None  # example body only
     type: Annotated[LineType, Field(json_schema_extra=dvelop(
         "line type", "set the order line's type in the ERP (article, header or line surcharge)"))]
@@ -367,7 +372,7 @@ class PurchaseOrderLineItem(Request):
     goods_receipt_reference_mandatory: bool | None = None
 
 
-class PurchaseOrder(Request):
+class PurchaseOrder(CustomFields):
     """Purchase Orders (Bestellungen) with their lines in `line_items`."""
 
     company_id: Annotated[str, _key("company", "give the order a company")]
@@ -378,26 +383,6 @@ class PurchaseOrder(Request):
     status: Annotated[Literal[1, 2, 3, 4, 5, 6, 7, 8] | None, Field(default=None, json_schema_extra=dvelop(
         "order status", "use one of the order statuses open, approved, confirmed, partially received, received, "
         "partially invoiced, invoiced, cancelled"))]
-    custom1: str | None = None
-    custom2: str | None = None
-    custom3: str | None = None
-    custom4: str | None = None
-    custom5: str | None = None
-    custom6: str | None = None
-    custom7: str | None = None
-    custom8: str | None = None
-    custom9: str | None = None
-    custom10: str | None = None
-    custom11: str | None = None
-    custom12: str | None = None
-    custom13: str | None = None
-    custom14: str | None = None
-    custom15: str | None = None
-    custom16: str | None = None
-    custom17: str | None = None
-    custom18: str | None = None
-    custom19: str | None = None
-    custom20: str | None = None
     line_items: list[PurchaseOrderLineItem] = Field(default_factory=list)
 
 
@@ -430,7 +415,7 @@ class GoodsReceipt(Request):
     line_items: list[GoodsReceiptLineItem] = Field(default_factory=list)
 
 
-class SurchargeType(Request):
+class SurchargeType(CustomFields):
     """Surcharge Types (Zuschlagstypen). The canonical model has none; the model documents the contract.
     `tenant_id` is required but the page's example sends ""; `quantity` and `unit_price` are Strings."""
 
@@ -448,25 +433,5 @@ class SurchargeType(Request):
     cost_unit: str | None = None
     item: str | None = None
     tax_code_id: str | None = None
-    custom1: str | None = None
-    custom2: str | None = None
-    custom3: str | None = None
-    custom4: str | None = None
-    custom5: str | None = None
-    custom6: str | None = None
-    custom7: str | None = None
-    custom8: str | None = None
-    custom9: str | None = None
-    custom10: str | None = None
-    custom11: str | None = None
-    custom12: str | None = None
-    custom13: str | None = None
-    custom14: str | None = None
-    custom15: str | None = None
-    custom16: str | None = None
-    custom17: str | None = None
-    custom18: str | None = None
-    custom19: str | None = None
-    custom20: str | None = None
     tax_category: str | None = None
     procurement_category: str | None = None
