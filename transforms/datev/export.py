@@ -202,17 +202,19 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
     # need besides (a wide copy of the dataset would spill to disk at a million rows)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _lines AS
                     SELECT *, md5_number(line_no || ':' || line) AS line_hash
-                    FROM (SELECT {_BOOKINGS.record_key} AS record_key, period_start, period_end, fiscal_year_start,
-                                 posting_date, document_kind, document_no, line_no, amount, base_amount, debit_credit,
+                    FROM (SELECT period_start, period_end, fiscal_year_start, posting_date, document_kind, document_no,
+                                 line_no, amount, base_amount, debit_credit,
                                  {line_sql(BOOKINGS, BOOKING_VALUES)} AS line
                           FROM datev.bookings WHERE company_code = {company} {where})""")
     # a document's fingerprint: the md5 of each line with its number, combined without sorting (xor).
-    # A document's lines share its header's posting date, so it lies in one period.
-    con.execute("""CREATE OR REPLACE TEMP TABLE _docs AS
-                   SELECT record_key, any_value(period_start) AS period_start,
-                          printf('%016x%016x', bit_xor(CAST(line_hash >> 64 AS UBIGINT)),
-                                 bit_xor(CAST(line_hash & 18446744073709551615 AS UBIGINT))) AS content_hash
-                   FROM _lines GROUP BY record_key""")
+    # A document's lines share its header's posting date, so it lies in one period. Its key is spelled
+    # once per document, not once per line.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _docs AS
+                    SELECT document_kind, document_no, {_BOOKINGS.record_key} AS record_key,
+                           any_value(period_start) AS period_start,
+                           printf('%016x%016x', bit_xor(CAST(line_hash >> 64 AS UBIGINT)),
+                                  bit_xor(CAST(line_hash & 18446744073709551615 AS UBIGINT))) AS content_hash
+                    FROM _lines GROUP BY document_kind, document_no""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
                     SELECT d.*, e.content_hash AS exported_hash, e.file_name AS exported_file,
                            e.exported_at
@@ -232,8 +234,9 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
     # documents, as `unchanged` counts them; the files' line counts are in the manifest
     result.loaded = new + unchanged + changed if reexport else new
     everything = result.loaded == new + unchanged + changed
-    out = "_lines" if everything else f"""(SELECT l.* FROM _lines l SEMI JOIN (SELECT record_key FROM _judged
-                                                                       WHERE {write_filter}) j USING (record_key))"""
+    out = "_lines" if everything else f"""(SELECT l.* FROM _lines l SEMI JOIN
+                                             (SELECT document_kind, document_no FROM _judged WHERE {write_filter}) j
+                                           USING (document_kind, document_no))"""
     periods = con.execute(f"""SELECT period_start, any_value(period_end), any_value(fiscal_year_start), count(*),
                                      sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
                                      sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
