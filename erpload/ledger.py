@@ -67,9 +67,6 @@ LEDGER_DDL = (
             AND r.payload_hash = l.payload_hash AND r.target = l.target AND r.entity = l.entity""",
 )
 
-STATES = ("pending", "sent", "acknowledged", "failed")
-
-
 @dataclass(frozen=True)
 class Unresolved:
     """A batch the vendor took (it has a reference) whose outcome the ledger does not know yet."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable
 
 import duckdb
@@ -27,7 +26,6 @@ class LedgerWriter:
         self._ledger = Ledger(con.cursor(), target, run_id)
         self._queue: queue.Queue[Callable[[Ledger], None] | None] = queue.Queue()
         self._error: BaseException | None = None
-        self.seconds = 0.0  # spent writing, off the send path
         self._thread = threading.Thread(target=self._work, name="erpload-ledger", daemon=True)
         self._thread.start()
 
@@ -52,9 +50,7 @@ class LedgerWriter:
         while (write := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain: the push stops at its next submit
-            started = time.perf_counter()
             try:
                 write(self._ledger)
             except BaseException as exc:  # handed to the submitting thread
                 self._error = exc
-            self.seconds += time.perf_counter() - started
