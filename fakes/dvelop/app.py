@@ -53,6 +53,14 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
+async def _json_body(request: Request) -> Any:
+    """The request's JSON body, or the 400 answer when it is not JSON."""
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "bad_request", "the body is not valid JSON")
+
+
 def _field(loc: Iterable[int | str]) -> str:
     """pydantic's error location as one path: ("line_items", 0, "quantity") → "line_items[0].quantity"."""
     path = ""
@@ -192,10 +200,9 @@ class DvelopFake(FakeVendor):
             if refused:
                 return refused
             spec = ENTITIES[entity]
-            try:
-                body = json.loads(await request.body())
-            except (ValueError, UnicodeDecodeError):
-                return _error(400, "bad_request", "the body is not valid JSON")
+            body = await _json_body(request)
+            if isinstance(body, JSONResponse):
+                return body
             if not isinstance(body, dict) or set(body) != {entity} or not isinstance(body[entity], list):
                 return _error(400, "bad_request", f'the body must be {{"{entity}": [ ... ]}}')
             records, errors = self._validate(bucket_id, spec, body[entity], batch=True)
@@ -236,10 +243,9 @@ class DvelopFake(FakeVendor):
             if refused:
                 return refused
             spec = ENTITIES[entity]
-            try:
-                body = json.loads(await request.body())
-            except (ValueError, UnicodeDecodeError):
-                return _error(400, "bad_request", "the body is not valid JSON")
+            body = await _json_body(request)
+            if isinstance(body, JSONResponse):
+                return body
             if not isinstance(body, dict):
                 return _error(400, "bad_request", "the body must be one record as a JSON object, not an array")
             records, errors = self._validate(bucket_id, spec, [body], batch=False)

@@ -19,6 +19,7 @@ import pytest
 
 from erpload.runs import Run
 from fakes.dvelop.models import ENTITIES as FAKE_ENTITIES
+from tests.support.json_payloads import without_nulls
 from tests.utils import Workspace
 from transforms.dvelop.entities import entities
 from transforms.dvelop.transform import run_transform
@@ -72,20 +73,12 @@ def built(tmp_path_factory: pytest.TempPathFactory, demo_erp_template: Path) -> 
         yield ws, _transform(ws.staging)
 
 
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
-
-
 def _payloads(ws: Workspace, table: str) -> list[tuple[str, str, dict[str, Any]]]:
     """(_key, _company_code, the request object) per row: to_json of the row without `_` columns, nulls dropped."""
     columns = [r[0] for r in ws.query(f"describe dvelop.{table}") if not str(r[0]).startswith("_")]
     struct = "{" + ", ".join(f'"{c}": t."{c}"' for c in columns) + "}"
     rows = ws.query(f"select _key, _company_code, to_json({struct}) from dvelop.{table} t order by _key")
-    return [(str(k), str(c), _drop_nulls(json.loads(str(j)))) for k, c, j in rows]
+    return [(str(k), str(c), without_nulls(json.loads(str(j)))) for k, c, j in rows]
 
 
 def test_every_record_is_loaded_or_rejected(built: tuple[Workspace, Run]) -> None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from erpload.push import _strip_null_members, payload_sql
 from erpload.staging import sql_literal
+from tests.support.json_payloads import without_nulls
 
 # names and texts with the characters that could fool a text-level rewrite of JSON
 tricky = st.text(alphabet=st.sampled_from(list('ab",:{}[]\\ null ø🙂')), max_size=12)
@@ -22,21 +23,13 @@ values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.di
 _con = duckdb.connect()
 
 
-def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(tricky, values, max_size=6))
 def test_null_members_are_dropped_and_nothing_else_changes(record: dict[str, Any]) -> None:
     text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     row = _con.execute(f"SELECT {_strip_null_members(sql_literal(text))}").fetchone()
     assert row is not None
-    assert json.loads(row[0]) == _without_nulls(record)
+    assert json.loads(row[0]) == without_nulls(record)
 
 
 def test_payload_leaves_out_our_columns_and_nulls_and_hashes_what_is_sent() -> None:

@@ -35,21 +35,11 @@ WHERE {not_deleted('g')} AND NOT coalesce(g.is_blocked, false)
 """
 
 
-def cost_centers_sql() -> str:
-    """Cost centers in use."""
+def dimension_sql(table: str, code: str) -> str:
+    """Cost centers or cost units in use: `erp.<table>` with its `<code>` column as d.velop's `nr`."""
     return f"""
-SELECT {record_key('k.company_code', 'k.cost_center_code')} AS _key, k.company_code AS _company_code,
-       k.company_code AS company_id, k.cost_center_code AS nr, k.name
-FROM erp.cost_centers k
-WHERE {not_deleted('k')}
-"""
-
-
-def cost_units_sql() -> str:
-    """Cost units (projects) in use."""
-    return f"""
-SELECT {record_key('k.company_code', 'k.cost_unit_code')} AS _key, k.company_code AS _company_code,
-       k.company_code AS company_id, k.cost_unit_code AS nr, k.name
-FROM erp.cost_units k
+SELECT {record_key('k.company_code', f'k.{code}')} AS _key, k.company_code AS _company_code,
+       k.company_code AS company_id, k.{code} AS nr, k.name
+FROM erp.{table} k
 WHERE {not_deleted('k')}
 """
