@@ -63,6 +63,8 @@ def errors(report: Report, rule: str) -> list[Finding]:
 BOOKINGS = "datev-portal-EXTF_Buchungsstapel.csv"
 PARTNERS = "datev-portal-EXTF_DebKred_Stamm.csv"
 LABELS = "datev-portal-EXTF_Sachkontobeschriftungen.csv"
+TERMS = "datev-portal-EXTF_Zahlungsbedingungen.csv"
+ADDRESSES = "datev-portal-EXTF_Div-Adressen.csv"
 
 
 # -- DATEV's own files pass ----------------------------------------------------------------------
@@ -88,6 +90,17 @@ def test_datev_quirks_are_warnings_not_errors() -> None:
     assert (46, 115, "bookings.service_date") in warned  # Leistungsdatum without its tax period
     assert (19, 5, "bookings.base_amount") in warned  # Basis-Umsatz off by 0,03
     assert not [f for f in report.findings if f.line == 39]  # Kurs 0,830000 below 1 is fine
+
+
+@pytest.mark.parametrize("sample", [TERMS, ADDRESSES])
+def test_the_inferred_46_and_48_columns_fit_datevs_samples_exactly(sample: str) -> None:
+    """Kinds and lengths of 46 and 48 are inferred from these samples: no data line may get a finding."""
+    report = check_bytes(restored(sample), extf_name(sample))
+    assert report.category in (46, 48)
+    assert [(f.where, f.message) for f in report.findings if f.line != 1] == []
+    # the Skonto decision: hundredths without a comma, so 300, 000 and the sample's odd 2200 all pass
+    if sample == TERMS:
+        assert {row.fields[3] for row in read_extf(restored(sample)).rows} == {"2200", "300", "000"}
 
 
 def test_a_semicolon_inside_a_quoted_text_is_not_a_separator() -> None:
@@ -268,12 +281,54 @@ def with_field(sample: str, line: int, column: int, raw: str) -> bytes:
     (PARTNERS, 3, 10, '"DE133546770"', "partners.vat_prefix", "write only 133546770"),
     (PARTNERS, 3, 47, '"GENODEF1S1"', "bic.invalid", "8 or 11"),
     (PARTNERS, 3, 60, '"1"', "partners.main_bank", "2 bank accounts"),
+    # 46 and 48: a value of the wrong kind is an error even though their lengths are only inferred
+    (TERMS, 3, 1, "A10", "number.not_digits", "digits only"),
+    (TERMS, 4, 1, '"11"', "field.quoted_number", "as text"),
+    (TERMS, 4, 4, "3,00", "number.not_digits", "whole number"),
+    (ADDRESSES, 3, 2, "3000A", "account.not_digits", "digits only"),
+    (ADDRESSES, 3, 62, "31022013", "date.invalid", "TTMMJJJJ"),
+    (ADDRESSES, 5, 101, '"DE83760000000000998878"', "iban.invalid", "not a valid IBAN"),
+    (ADDRESSES, 3, 105, '"1"', "partners.main_bank", "2 bank accounts"),
 ])
 def test_each_broken_field_is_an_error_on_its_line_and_column(
         sample: str, line: int, column: int, raw: str, rule: str, phrase: str) -> None:
     report = check_bytes(with_field(sample, line, column, raw), extf_name(sample))
     found = [f for f in report.errors if f.rule == rule]
     assert [(f.line, f.column) for f in found] == [(line, column)], [(f.where, f.message) for f in report.errors]
+    assert phrase in found[0].message
+
+
+@pytest.mark.parametrize(("sample", "line", "column", "raw", "rule"), [
+    (TERMS, 4, 4, "30000", "number.too_long"),  # Skonto 300,00 %: the 4-digit limit is inferred
+    (TERMS, 3, 2, '"' + "x" * 61 + '"', "field.too_long"),
+    (ADDRESSES, 3, 1, '"DIV5000000"', "field.too_long"),  # 10 characters, inferred limit 9
+    (ADDRESSES, 3, 25, "2", "field.not_allowed"),
+])
+def test_an_inferred_limit_of_46_and_48_is_only_a_warning(sample: str, line: int, column: int, raw: str,
+                                                          rule: str) -> None:
+    report = check_bytes(with_field(sample, line, column, raw), extf_name(sample))
+    assert report.ok, [(f.where, f.message) for f in report.errors]
+    assert [(f.line, f.column) for f in report.warnings if f.rule == rule] == [(line, column)]
+
+
+@pytest.mark.parametrize(("sample", "line", "old", "new", "rule", "phrase"), [
+    (TERMS, 1, '"Zahlungsbedingungen";2;', '"Zahlungsbedingung";2;', "header.format_name",
+     "category 46 is called 'Zahlungsbedingungen'"),
+    (TERMS, 1, '"Zahlungsbedingungen";2;', '"Zahlungsbedingungen";3;', "header.format_version",
+     "no formatversion 3"),
+    (TERMS, 2, ";Skonto 1 Tage;", ";Skontotage 1;", "heading.wrong", "'Skonto 1 Tage'"),
+    (TERMS, 6, ';"";0', ";0", "line.field_count", "30 fields instead of 31"),
+    (TERMS, 3, '"30 Tage 2,0%; 60 Tage netto"', '"30 Tage 2,0%; 60 Tage netto', "line.quoting",
+     "opened in field 2 is never closed"),
+    (ADDRESSES, 1, '"Diverse Adressen";2;', '"Diverse Adressen";1;', "header.format_version", "no formatversion 1"),
+    (ADDRESSES, 2, "Adressnummer;Konto;", "Nummer;Konto;", "heading.wrong", "'Adressnummer'"),
+    (ADDRESSES, 4, '"DIV600";', '"DIV600";;', "line.field_count", "192 fields instead of 191"),
+])
+def test_a_broken_46_or_48_file_fails_with_the_right_finding(sample: str, line: int, old: str, new: str, rule: str,
+                                                             phrase: str) -> None:
+    report = check_bytes(broken(sample, line, old, new), extf_name(sample))
+    found = errors(report, rule)
+    assert [f.line for f in found] == [line], [(f.where, f.message) for f in report.errors]
     assert phrase in found[0].message
 
 

@@ -4,8 +4,9 @@
 column, what DATEV would refuse or misread (errors) and what it tolerates (warnings). The checks, in
 file order: file name, encoding and line ends (reference 1), the header (2), the heading line (1.6),
 then every data line: field count, each field against its column, and the rules that tie fields of
-one line together (7). Categories 21, 16 and 20 are checked in full; 46, 48 and 65 only as far as their
-sample-derived spec goes; anything else gets a "not supported" finding.
+one line together (7). Categories 21, 16 and 20 are checked in full; 46 and 48 against the kinds and
+lengths erpload inferred from DATEV's samples (a wrong kind is an error, an inferred limit a warning);
+65 only for its structure; anything else gets a "not supported" finding.
 
 >>> report = check_bytes(b'"EXTF";700;21\\n', "EXTF_test.csv")
 >>> report.ok, sorted({f.rule for f in report.errors})[:2]

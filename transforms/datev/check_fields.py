@@ -3,7 +3,9 @@
 A column's check depends only on the raw value and the file's header (Sachkontenlänge, batch period),
 so results are cached per value: a Buchungsstapel repeats its accounts, keys and dates on every line.
 Where the spec's regex is stricter than DATEV's own sample files (reference sections 3.1 and 8), a
-value DATEV's programs write is accepted with a warning, never with an error.
+value DATEV's programs write is accepted with a warning, never with an error. For the formats known
+only from a sample file (46, 48, 65) a value of the wrong kind is an error, a length or value list
+erpload inferred only a warning (`_KIND_RULES`).
 
 >>> from transforms.datev.spec import BOOKINGS
 >>> ctx = Context(category=21, account_length=4, period=(date(2024, 1, 1), date(2024, 1, 31)))
@@ -62,7 +64,7 @@ class Context:
     account_length: int | None = None
     #: header fields 15/16, the batch period of a Buchungsstapel
     period: tuple[date, date] | None = None
-    #: False for formats whose types and lengths come only from a sample file (46, 48, 65)
+    #: False for formats whose types and lengths come only from a sample file (46, 48, 65): see `_inferred`
     verified: bool = True
 
 
@@ -103,6 +105,24 @@ def _reason(exc: ValidationError) -> str:
     return text[:1].lower() + text[1:]
 
 
+#: Findings that hold whatever DATEV's exact limits are: the value is not of its column's kind (digits,
+#: a date, unquoted) or fails an ISO check. For a format known only from its sample file (46, 48, 65)
+#: the kind is read off DATEV's own sample, so these stay errors; lengths, value lists and "required"
+#: are erpload's inference there and only warn.
+_KIND_RULES = frozenset({
+    "field.control_character", "field.quoted_number", "number.not_digits", "account.not_digits",
+    "amount.not_a_number", "amount.decimal_point", "amount.thousands_separator", "amount.negative",
+    "date.invalid", "iban.invalid", "bic.invalid",
+})
+
+
+def _inferred(issue: Issue) -> Issue:
+    """An issue of an unverified format: an error only when it is about the value's kind (`_KIND_RULES`)."""
+    if issue.severity == ERROR and issue.rule not in _KIND_RULES:
+        return Issue(WARNING, issue.rule, issue.message)
+    return issue
+
+
 def _fmt(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
@@ -125,7 +145,10 @@ class ColumnCheck:
     def __call__(self, raw: str) -> tuple[Issue, ...]:
         cached = self.cache.get(raw)
         if cached is None:
-            cached = tuple(self._check(raw))
+            issues = self._check(raw)
+            if not self.ctx.verified:
+                issues = [_inferred(issue) for issue in issues]
+            cached = tuple(issues)
             if len(self.cache) < _CACHE_LIMIT:
                 self.cache[raw] = cached
         return cached
@@ -139,8 +162,8 @@ class ColumnCheck:
                           "them inside a field - replace it with a blank")]
         if col.kind == "unknown":
             return []
-        # Unverified formats: DATEV's field tables were not available, so type findings stay warnings.
-        severe = ERROR if self.ctx.verified else WARNING
+        # Unverified formats soften what is inferred afterwards (`_inferred`).
+        severe = ERROR
         issues: list[Issue] = []
         quoted = is_quoted(raw)
         value = unquote(raw) if quoted else raw

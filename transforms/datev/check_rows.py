@@ -2,7 +2,8 @@
 
 Only what the file itself can prove: the foreign-currency columns go together and agree, the
 Leistungsdatum comes with its tax period, a SEPA mandate names its bank, a down-payment order names its
-booking type; for Debitoren/Kreditoren one main bank account and a VAT ID without its country prefix.
+booking type; for Debitoren/Kreditoren one main bank account and a VAT ID without its country prefix;
+for Diverse Adressen one main bank account.
 Each rule returns (1-based column, issue) pairs; the checker puts them on the line.
 
 >>> from transforms.datev.spec import BOOKINGS
@@ -36,6 +37,8 @@ def row_rules(fmt: Format, count: int, currency: str = "EUR") -> RowRule:
         return _Bookings(fmt, count, currency)
     if fmt.category == 16:
         return _Partners(fmt, count)
+    if fmt.category == 48:
+        return _MainBank(fmt, count)
     return _no_rules
 
 
@@ -143,22 +146,32 @@ def _de(amount: Decimal) -> str:
     return f"{amount:f}".replace(".", ",")
 
 
-class _Partners:
-    """Debitoren/Kreditoren: one main bank account, VAT ID split into country and number."""
+class _MainBank:
+    """Debitoren/Kreditoren and Diverse Adressen: at most one bank account is the main one."""
 
     def __init__(self, fmt: Format, count: int) -> None:
         self.main_bank = [c.index - 1 for c in fmt.columns
                           if c.heading.startswith("Kennz. Hauptbankverb.") and c.index <= count]
+
+    def __call__(self, fields: list[str]) -> list[tuple[int, Issue]]:
+        mains = [i for i in self.main_bank if unquote(fields[i]) == "1"]
+        if len(mains) > 1:
+            return [(mains[1] + 1, Issue(
+                ERROR, "partners.main_bank",
+                f"{len(mains)} bank accounts are marked as main bank account (Kennz. Hauptbankverb. = 1); "
+                "DATEV allows one"))]
+        return []
+
+
+class _Partners(_MainBank):
+    """Debitoren/Kreditoren: one main bank account, VAT ID split into country and number."""
+
+    def __init__(self, fmt: Format, count: int) -> None:
+        super().__init__(fmt, count)
         self.eu_country, self.eu_vat = fmt.column("EU-Land").index - 1, fmt.column("EU-UStID").index - 1
 
     def __call__(self, fields: list[str]) -> list[tuple[int, Issue]]:
-        issues: list[tuple[int, Issue]] = []
-        mains = [i for i in self.main_bank if unquote(fields[i]) == "1"]
-        if len(mains) > 1:
-            issues.append((mains[1] + 1, Issue(
-                ERROR, "partners.main_bank",
-                f"{len(mains)} bank accounts are marked as main bank account (Kennz. Hauptbankverb. = 1); "
-                "DATEV allows one")))
+        issues = super().__call__(fields)
         country, vat = unquote(fields[self.eu_country]), unquote(fields[self.eu_vat])
         if country and vat.upper().startswith(country.upper()) and len(vat) > 2 and not vat[:2].isdigit():
             issues.append((self.eu_vat + 1, Issue(

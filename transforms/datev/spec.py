@@ -10,6 +10,8 @@ This module turns them into typed, immutable specs.
 36
 >>> FORMATS[16].columns[0].heading
 'Konto'
+>>> PAYMENT_TERMS.column("Skonto 1%").kind, PAYMENT_TERMS.verified, len(DIVERSE_ADDRESSES.columns)
+('number', False, 191)
 """
 
 from __future__ import annotations
@@ -134,6 +136,9 @@ FORMATS: dict[int, Format] = {int(k): _format(k, v) for k, v in _RAW["formats"].
 BOOKINGS = FORMATS[21]
 PARTNERS = FORMATS[16]
 ACCOUNT_LABELS = FORMATS[20]
+#: 46 and 48: known only from DATEV's sample files; kinds and lengths are inferred (see their notes)
+PAYMENT_TERMS = FORMATS[46]
+DIVERSE_ADDRESSES = FORMATS[48]
 
 #: Characters of Windows-1252 above 0x7F that are not Latin-1 (0x80-0x9F block); with 0x20-0x7E and
 #: 0xA0-0xFF they are every printable character a DATEV file can carry.
