@@ -363,8 +363,9 @@ def transform_dvelop(staging: StagingOpt = None) -> None:
 
 @transform_app.command("datev")
 def transform_datev(staging: StagingOpt = None) -> None:
-    """erp → dataset datev: Buchungsstapel, Debitoren/Kreditoren and Kontenbeschriftungen rows, checked against
-    DATEV's rules; every record that fails goes to erpload.rejects with the reason and the fix."""
+    """erp → dataset datev: Buchungsstapel, Zahlungsbedingungen, Debitoren/Kreditoren and Kontenbeschriftungen
+    rows, checked against DATEV's rules; every record that fails goes to erpload.rejects with the reason and
+    the fix."""
     settings = _settings(staging=staging)
     _guard(lambda: _transform_datev(settings))
 

@@ -7,8 +7,9 @@ for master data), the hash of the lines it was written as and the file. From it:
 - a document in the ledger with the same hash is unchanged: nothing is written;
 - a document whose lines changed after it was exported is reported, not written (a correction is the
   accountant's decision); `--reexport PERIOD` writes a period again on purpose and records that;
-- master data (Debitoren/Kreditoren, Kontenbeschriftungen) that is new or changed is written again:
-  DATEV updates accounts on import.
+- master data (Zahlungsbedingungen, Debitoren/Kreditoren, Kontenbeschriftungen) that is new or changed is
+  written again: DATEV updates accounts and payment terms on import. Payment terms come first, so the
+  terms a Debitoren/Kreditoren file refers to are in DATEV when it is imported.
 Every file lands in `erpload.exports` and in `manifest.json` beside the files (sha256, rows, Soll and
 Haben totals, period, run). `dry_run` computes all of it and writes and marks nothing.
 
@@ -34,8 +35,8 @@ from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, sql_literal
 
-from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES
-from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, Format
+from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES, PAYMENT_TERM_VALUES
+from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, PAYMENT_TERMS, Format
 from .writer import LINE_END_SQL, Header, file_parts, line_sql, write_file
 
 MANIFEST = "manifest.json"
@@ -107,6 +108,8 @@ class _Category:
 _BOOKINGS = _Category(BOOKINGS, "bookings", BOOKING_VALUES, "document_kind || '/' || document_no",
                       "posting_date, document_kind, document_no, line_no", "Buchungsstapel")
 _MASTER_DATA = (
+    _Category(PAYMENT_TERMS, "payment_terms", PAYMENT_TERM_VALUES, "payment_term_code",
+              "CAST(payment_term_code AS INTEGER)", "Zahlungsbedingungen"),
     _Category(PARTNERS, "partners", PARTNER_VALUES, "role || '/' || account_no", "account_no",
               "Debitoren_Kreditoren"),
     _Category(ACCOUNT_LABELS, "account_labels", ACCOUNT_LABEL_VALUES, "account_no", "account_no",

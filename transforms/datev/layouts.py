@@ -59,6 +59,7 @@ PARTNER_VALUES: dict[str, str] = {
     "Telefon": "phone",
     "E-Mail": "email",
     "Steuernummer": "tax_number",
+    "Zahlungsbedingung": "payment_term_no",
     **{k: v for n in range(1, MAX_BANK_ACCOUNTS + 1) for k, v in _bank(n).items()},
 }
 
@@ -67,4 +68,17 @@ ACCOUNT_LABEL_VALUES: dict[str, str] = {
     "Kontobeschriftung": "label",
     "SprachId": "language",
     "Kontenbeschriftung lang": "label",
+}
+
+# The canonical model knows due days and one discount step counted from the invoice date: DATEV's
+# Fälligkeitstyp 1, as in rows 10-13 of DATEV's sample (the period columns of type 2 stay empty).
+PAYMENT_TERM_VALUES: dict[str, str] = {
+    "Nummer": "payment_term_code",
+    "Bezeichnung": "name",
+    "Fälligkeitstyp": "1",
+    # hundredths of a percent without a comma (3,00 % -> 300), as DATEV's sample writes it: an inferred,
+    # unconfirmed reading of that sample, see the column's note in extf_spec.json
+    "Skonto 1%": "CAST(discount_percent * 100 AS INTEGER)",
+    "Skonto 1 Tage": "discount_days",
+    "Fällig Tage": "net_days",
 }

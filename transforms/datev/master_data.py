@@ -1,9 +1,12 @@
-"""Canonical customers, vendors and G/L accounts -> Debitoren/Kreditoren and Kontenbeschriftungen rows.
+"""Canonical payment terms, customers, vendors and G/L accounts -> Zahlungsbedingungen,
+Debitoren/Kreditoren and Kontenbeschriftungen rows.
 
 A partner's VAT id is split the way DATEV wants it: the 2-letter prefix into EU-Land, the rest into
 EU-UStID, for EU (and Northern Ireland, XI) VAT ids only. A vendor's bank accounts travel with it:
 up to five, the primary one first (DATEV's record has 5 bank slots in front, 5 more further back; five
-cover every vendor the demo ERP has, and more are reported by a rule).
+cover every vendor the demo ERP has, and more are reported by a rule). A partner's Zahlungsbedingung is
+its payment term's number, and only when that term made it into the Zahlungsbedingungen records, so
+a file never refers to a term DATEV was not given.
 """
 
 from __future__ import annotations
@@ -35,8 +38,26 @@ def _flat_banks() -> str:
                      for n in range(1, MAX_BANK_ACCOUNTS + 1) for name in BANK_FIELDS)
 
 
-def partners_sql() -> str:
-    """SELECT of every Debitoren/Kreditoren row with what the rules need to judge it."""
+def payment_terms_sql() -> str:
+    """SELECT of every Zahlungsbedingungen row (payment terms not deleted).
+
+    A discount of 0 % with no (or 0) discount days is how some ERPs spell "no discount": it becomes none."""
+    return f"""
+WITH co AS ({DATEV_COMPANIES})
+SELECT t.company_code, t.payment_term_code, t.name, t.net_days,
+       CASE WHEN coalesce(t.discount_percent, 0) = 0 AND coalesce(t.discount_days, 0) = 0 THEN NULL
+            ELSE t.discount_days END AS discount_days,
+       nullif(t.discount_percent, 0) AS discount_percent
+FROM erp.payment_terms t JOIN co USING (company_code)
+WHERE NOT coalesce(t.is_deleted, false)
+"""
+
+
+def partners_sql(payment_terms: str) -> str:
+    """SELECT of every Debitoren/Kreditoren row with what the rules need to judge it.
+
+    `payment_terms` is the table of the payment terms that will be written (checked, rejects removed):
+    a partner's payment term is referenced only if it is there."""
     vat_is_eu = f"left(p.vat_id, 2) IN {_in(EU_VAT_PREFIXES)}"
     return f"""
 WITH co AS ({DATEV_COMPANIES}),
@@ -65,8 +86,9 @@ SELECT p.company_code, p.role, p.account_no, p.name, p.name_2,
        CASE WHEN {vat_is_eu} THEN substr(p.vat_id, 3) END AS eu_vat_no,
        p.vat_id, p.street, p.zip_code, p.city, p.country_code, p.email, p.phone, p.tax_number,
        p.bank_accounts, {_flat_banks()}, p.trades_in_eu, p.tax_scope, co.account_length,
-       comp.country_code AS company_country
+       comp.country_code AS company_country, p.payment_term_code, t.payment_term_code AS payment_term_no
 FROM parties p JOIN co USING (company_code) JOIN erp.companies comp USING (company_code)
+LEFT JOIN {payment_terms} t ON t.company_code = p.company_code AND t.payment_term_code = p.payment_term_code
 """
 
 

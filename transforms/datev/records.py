@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS
+from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, PAYMENT_TERMS
 
 #: the characters DATEV allows in Belegfeld 1 and 2 (the OPOS matching key): datev-extf.md 3.1
 DOCUMENT_NUMBER_CHARS = "A-Za-z0-9$&%*+\\-/"
@@ -97,6 +97,12 @@ class Booking(BaseModel):
     locked: bool = Field(default=False, json_schema_extra=datev("Festschreibung", ""))
 
 
+#: A DATEV payment term number (Zahlungsbedingungen column Nummer, Debitoren/Kreditoren column
+#: Zahlungsbedingung): 1-3 digits, inferred from DATEV's samples. Leading zeros are refused rather than
+#: dropped, so the number DATEV shows is the code the ERP shows.
+PAYMENT_TERM_NO = "^[1-9][0-9]{0,2}$"
+
+
 class Partner(BaseModel):
     """One Debitoren/Kreditoren record (category 16): a customer or a vendor and up to 5 bank accounts."""
 
@@ -131,6 +137,9 @@ class Partner(BaseModel):
                                                                "characters"))]
     tax_number: Annotated[str | None, Field(default=None, max_length=_length(PARTNERS, "Steuernummer"),
                                             json_schema_extra=datev("Steuernummer", "shorten the tax number"))]
+    #: the partner's payment term, only when that term is in the Zahlungsbedingungen file too
+    payment_term_no: Annotated[str | None, Field(default=None, pattern=PAYMENT_TERM_NO, json_schema_extra=datev(
+        "Zahlungsbedingung", "give the payment term a number 1-999"))]
 
 
 def _bank_fields(n: int) -> dict[str, Any]:
@@ -170,3 +179,29 @@ class AccountLabel(BaseModel):
                                                         free_text=True))]
     language: Literal["de-DE", "en-GB"] = "de-DE"
 
+
+
+class PaymentTerm(BaseModel):
+    """One Zahlungsbedingungen record (category 46): days until due and one cash discount.
+
+    The canonical model has one discount step and due days counted from the invoice date, so the
+    record is a Fälligkeitstyp 1 term (datev-extf.md section 6; kinds and lengths inferred from
+    DATEV's sample, see `extf_spec.json`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    company_code: str
+    payment_term_code: Annotated[str, Field(pattern=PAYMENT_TERM_NO, json_schema_extra=datev(
+        "Nummer", "give the payment term a numeric code 1-999 (no leading zero) in the ERP: DATEV keys payment "
+        "terms by number and erpload never cuts or renumbers a code", form="a number 1-999 without leading zeros"))]
+    name: Annotated[str, Field(min_length=1, max_length=_length(PAYMENT_TERMS, "Bezeichnung"),
+                               json_schema_extra=datev("Bezeichnung", "name the payment term in the ERP",
+                                                       free_text=True))]
+    net_days: Annotated[int, Field(ge=0, le=999, json_schema_extra=datev(
+        "Fällig Tage", "DATEV counts at most 999 days to the due date: correct the payment term in the ERP"))]
+    discount_days: Annotated[int | None, Field(default=None, ge=0, le=999, json_schema_extra=datev(
+        "Skonto 1 Tage", "DATEV counts at most 999 discount days: correct the payment term in the ERP"))]
+    # written in hundredths of a percent (300 = 3,00 %), like DATEV's sample: see layouts.PAYMENT_TERM_VALUES
+    discount_percent: Annotated[Decimal | None, Field(default=None, gt=0, lt=100, max_digits=4, decimal_places=2,
+                                                      json_schema_extra=datev(
+        "Skonto 1%", "a cash discount lies between 0,01 % and 99,99 %: correct the payment term in the ERP"))]

@@ -104,3 +104,23 @@ ACCOUNT_LABEL_RULES: list[Check] = [
           "company_code || ' keeps G/L accounts with ' || account_length",
           "correct the account number or the company's account length", "account_no"),
 ]
+
+_PERCENT = "replace(CAST(discount_percent AS VARCHAR), '.', ',') || ' %'"
+
+PAYMENT_TERM_RULES: list[Check] = [
+    Check("discount_days", "discount_percent IS NOT NULL AND discount_days IS NULL",
+          f"'a cash discount of ' || {_PERCENT} || ' without discount days: DATEV needs both (Skonto 1%, "
+          "Skonto 1 Tage)'",
+          "set the payment term's discount days in the ERP, or remove its discount",
+          "CAST(discount_percent AS VARCHAR)"),
+    Check("discount_percent", "discount_percent IS NULL AND discount_days IS NOT NULL",
+          "'' || discount_days || ' discount days without a discount percentage: DATEV needs both'",
+          "set the payment term's discount percentage in the ERP, or remove its discount days",
+          "CAST(discount_days AS VARCHAR)"),
+    # erpload's rule, not a documented DATEV check: a discount that outlasts the due date is a typo
+    Check("discount_days", "discount_days > net_days",
+          "'the discount period (' || discount_days || ' days) ends after the payment is due (' || net_days || "
+          "' days)'",
+          "correct the payment term's days in the ERP: the discount days come before the due date",
+          "CAST(discount_days AS VARCHAR)"),
+]

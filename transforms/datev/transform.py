@@ -1,8 +1,10 @@
 """`erpload transform datev`: the canonical `erp` dataset -> the `datev` dataset, checked, bad records set aside.
 
-Three tables come out, one per file category: `datev.bookings` (Buchungsstapel), `datev.partners`
-(Debitoren/Kreditoren) and `datev.account_labels` (Kontenbeschriftungen). Each is recomputed in full
-(DuckDB does a million bookings in seconds); what was already exported is `export`'s business.
+Four tables come out, one per file category: `datev.bookings` (Buchungsstapel), `datev.payment_terms`
+(Zahlungsbedingungen), `datev.partners` (Debitoren/Kreditoren) and `datev.account_labels`
+(Kontenbeschriftungen). Each is recomputed in full (DuckDB does a million bookings in seconds); what was
+already exported is `export`'s business. Payment terms come before partners: a partner refers to its
+payment term only when the term was kept.
 
 Per table: text is made writable to Windows-1252 by the declared policy (`encoding`), free text is
 cut to its column with a warning, then every field rule (from `records`) and every cross-record rule
@@ -34,9 +36,9 @@ from erpload.validation import (
 
 from .bookings import PeriodUnit, bookings_sql
 from .encoding import describe, fold
-from .master_data import MAX_BANK_ACCOUNTS, account_labels_sql, bank_column, partners_sql
-from .records import AccountLabel, Booking, PartnerWithBanks
-from .rules import ACCOUNT_LABEL_RULES, BOOKING_RULES, PARTNER_RULES
+from .master_data import MAX_BANK_ACCOUNTS, account_labels_sql, bank_column, partners_sql, payment_terms_sql
+from .records import AccountLabel, Booking, PartnerWithBanks, PaymentTerm
+from .rules import ACCOUNT_LABEL_RULES, BOOKING_RULES, PARTNER_RULES, PAYMENT_TERM_RULES
 from .spec import NOT_CP1252
 
 TARGET = "datev"
@@ -69,11 +71,14 @@ def _tables(period: PeriodUnit) -> list[_Table]:
                ("document_date", "document_fiscal_year_start", "account_kind", "contra_kind", "tax_scope",
                 "account_length", "imbalance", "account_known", "contra_known", "uses_deleted_account",
                 "tax_code_known")),
-        _Table("partners", partners_sql(), PartnerWithBanks, PARTNER_RULES,
+        _Table("payment_terms", payment_terms_sql(), PaymentTerm, PAYMENT_TERM_RULES,
+               "r.company_code || '/' || r.payment_term_code", [], ("name",), "count(*)"),
+        # after payment_terms: its work table holds the terms kept (see `_transform_table`)
+        _Table("partners", partners_sql(payment_terms=_work("payment_terms")), PartnerWithBanks, PARTNER_RULES,
                "r.company_code || '/' || r.role || '/' || r.account_no", [],
                ("name", "street", "city", "zip_code", "email", "phone", "tax_number",
                 *(bank_column(n, f) for n in range(1, MAX_BANK_ACCOUNTS + 1) for f in ("bank_name", "holder"))),
-               "count(*)"),
+               "count(*)", ("payment_term_code",)),
         _Table("account_labels", account_labels_sql(), AccountLabel, ACCOUNT_LABEL_RULES,
                "r.company_code || '/' || r.account_no", [], ("label",), "count(*)"),
     ]
@@ -82,11 +87,16 @@ def _tables(period: PeriodUnit) -> list[_Table]:
 _PENDING_REJECTS = "_datev_rejects"
 
 
+def _work(table: str) -> str:
+    """The temp table a `datev` table is built in; after its checks it holds only the records kept."""
+    return f"_datev_{table}"
+
+
 def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit = "month") -> None:
     """Rebuild the `datev` dataset from `erp`; results go to `run`.
 
     The work happens in temp tables, outside a transaction (DuckDB is markedly slower on big temp tables
-    inside one); only the outcome, the three tables and their rejects, is written in one transaction, so
+    inside one); only the outcome, the four tables and their rejects, is written in one transaction, so
     a failure leaves the dataset and `erpload.rejects` as they were.
     """
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
@@ -100,7 +110,7 @@ def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit =
         # row order carries no meaning here, and not keeping it lets DuckDB write in parallel
         con.execute("SET preserve_insertion_order = false")
         for table in tables:
-            con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table.name} AS SELECT * FROM _datev_{table.name}")
+            con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table.name} AS SELECT * FROM {_work(table.name)}")
         con.execute("RESET preserve_insertion_order")
         con.commit()
     except BaseException:
@@ -109,7 +119,7 @@ def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit =
 
 
 def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) -> TableResult:
-    work = f"_datev_{table.name}"
+    work = _work(table.name)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {table.sql}")
     records_in = scalar_int(con, f"SELECT {table.count_sql} FROM {work}")
     create_findings(con)
@@ -123,6 +133,8 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
     rejected = move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
                                group_by=table.group_by or None, rejects=_PENDING_REJECTS)
     records_out = records_in - rejected
+    if table.name == "partners":
+        _note_unlinked_payment_terms(con, work, run)
     if table.rule_columns:
         for column in table.rule_columns:
             con.execute(f"ALTER TABLE {work} DROP COLUMN {quote_ident(column)}")
@@ -204,6 +216,17 @@ def _cut_free_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run
         if cut:
             con.execute(f"UPDATE {work} SET {col} = rtrim(left({col}, {limit})) WHERE length({col}) > {limit}")
             run.note(f"datev.{table.name}: {column} cut to {limit} characters in {cut:,} records")
+
+
+def _note_unlinked_payment_terms(con: duckdb.DuckDBPyConnection, work: str, run: Run) -> None:
+    """Partners whose payment term is not written (rejected, deleted or unknown) go without one: say so."""
+    row = con.execute(f"""SELECT count(*), count(DISTINCT company_code || '/' || payment_term_code),
+                                 string_agg(DISTINCT payment_term_code, ', ' ORDER BY payment_term_code)
+                          FROM {work} WHERE payment_term_code IS NOT NULL AND payment_term_no IS NULL""").fetchone()
+    if row and row[0]:
+        run.note(f"datev.partners: {row[0]:,} customers and vendors go without Zahlungsbedingung, because their "
+                 f"payment term is not in the Zahlungsbedingungen records ({row[1]} terms: {row[2]}; rejected, "
+                 "deleted or unknown in the ERP - rejected ones are in erpload.rejects)")
 
 
 def _check_bank_accounts(con: duckdb.DuckDBPyConnection, work: str, key_sql: str) -> None:
