@@ -3,8 +3,9 @@
     reconcile   batches an earlier push left `sent` are settled by asking the vendor (no resend)
     select      per entity, the records whose (key, payload hash) the vendor has not acknowledged
     deliver     a dlt pipeline feeds them to a `@dlt.destination` in batches of the vendor's atomic
-                unit; each batch is written to the ledger as pending before it leaves, then
-                sent / acknowledged / failed as the vendor answers
+                unit; every record is queued in the ledger as pending, each batch is then marked
+                sent / acknowledged / failed as the vendor answers (these writes go behind the sends,
+                in order: see erpload.ledger_writer)
 
 dlt delivers at least once (after a failure it resumes at the failed batch); the ledger makes that
 exactly once per acknowledged batch: every batch is checked against it just before it is sent.
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import duckdb
 
@@ -37,9 +38,9 @@ from erpload.staging import (
 from erpload.validation import quote_ident
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One record ready to send: its key, the hash of its payload and the payload (JSON text)."""
+class Outgoing(NamedTuple):
+    """One record ready to send: its key, the hash of its payload and the payload (JSON text).
+    (A named tuple: a push builds one per record, and a frozen dataclass costs 2 µs each.)"""
 
     key: str
     hash: str
@@ -150,8 +151,10 @@ def _strip_null_members(json_sql: str) -> str:
     return "regexp_replace(" + later + ", '\\{" + member + ",?', '{', 'g')"
 
 
-#: the records of one push still to send, in push order; a temp table of the main connection
-OUTBOX = "_push_outbox"
+#: the records of one push still to send, in push order: in an in-memory database attached for pushes, which
+#: (unlike a temp table) the ledger writer's own connection sees too
+SCRATCH = "erpload_push_scratch"
+OUTBOX = f"{SCRATCH}.outbox"
 
 
 class Pusher:
@@ -170,7 +173,9 @@ class Pusher:
         self.main_ledger = Ledger(con, sender.target, run.run_id)
         self.planned: dict[str, tuple[int, int]] = {}  # entity → (records, to send)
         self.writer = LedgerWriter(con, sender.target, run.run_id)
-        self._delivered: set[tuple[str, str]] = set()  # (entity, key) sent in this push: dlt may deliver twice
+        self._delivered: set[int] = set()  # outbox seq of every record sent in this push: dlt may deliver twice
+        self._payloads: Any = None  # the outbox's payloads in push order (an Arrow column), see outgoing
+        self.progress: Callable[[str, int], None] = lambda entity, records: None  # deliver_all shows it
 
     # --- the ledger: read on the main connection, written behind the sends (see erpload.ledger_writer) ---
 
@@ -242,7 +247,8 @@ class Pusher:
         numbered = (f"SELECT row_number() OVER (ORDER BY rank, _key) AS seq, rank, entity, _key, _hash, payload "
                     f"FROM ({' UNION ALL '.join(parts)})")
         batch = f"printf('%s-%d-%d', {sql_literal(self.run.run_id)}, (seq - 1) // {int(self.sender.batch_size)}, rank)"
-        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE {OUTBOX} AS
+        self.con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
+        self.con.execute(f"""CREATE OR REPLACE TABLE {OUTBOX} AS
                              SELECT seq, entity, _key, _hash, payload, batch_id,
                                     count(*) OVER (PARTITION BY batch_id) AS batch_records
                              FROM (SELECT *, {batch} AS batch_id FROM ({numbered}))""")
@@ -252,34 +258,45 @@ class Pusher:
                     int(to_send.get(e, 0))) for e in entities}
 
     def mark_outbox_pending(self) -> None:
-        # on the main connection: the outbox is its temp table
-        self.main_ledger.queue(OUTBOX)
+        """Queue the outbox in the ledger, behind the sends like the batch events (it is written before them)."""
+        self.write(lambda ledger: ledger.queue(OUTBOX))
 
     def outgoing(self) -> Iterator[Any]:
-        """The outbox as Arrow batches, in push order (entity by entity, key order within)."""
-        yield from self.con.execute(f"SELECT entity, _key, _hash, payload, batch_id, batch_records FROM {OUTBOX} "
+        """The outbox without its payloads as Arrow batches, in push order (entity by entity, key order within).
+
+        The payloads stay here, in push order, and dlt carries only (seq, key, hash, batch): the payload bytes
+        are most of the outbox, and writing them through dlt's extract and normalize cost ~1 s per 200k records.
+        """
+        self._payloads = self.con.execute(f"SELECT payload FROM {OUTBOX} ORDER BY seq").to_arrow_table().column(0)
+        yield from self.con.execute(f"SELECT seq, entity, _key, _hash, batch_id, batch_records FROM {OUTBOX} "
                                     "ORDER BY seq").to_arrow_reader(50_000)
 
-    def deliver(self, rows: list[dict[str, Any]]) -> None:
-        """One dlt call: send each outbox batch in it (a call may span two entities) as one vendor batch."""
+    def deliver(self, items: Any) -> int:
+        """One dlt call (an Arrow batch of the outbox): send each outbox batch in it as one vendor batch
+        (a call may span two entities). Returns how many records it covered."""
+        seqs, entities, keys, hashes, batch_ids, sizes = (
+            items.column(name).to_pylist() for name in ("seq", "entity", "_key", "_hash", "batch_id", "batch_records"))
         start = 0
-        while start < len(rows):
-            batch_id = str(rows[start]["batch_id"])
+        while start < len(seqs):
+            batch_id = str(batch_ids[start])
             end = start
-            while end < len(rows) and rows[end]["batch_id"] == batch_id:
+            while end < len(seqs) and batch_ids[end] == batch_id:
                 end += 1
-            entity = str(rows[start]["entity"])
-            records = [Outgoing(str(r["_key"]), str(r["_hash"]), str(r["payload"])) for r in rows[start:end]
-                       if (entity, r["_key"]) not in self._delivered]
-            if records and len(records) != rows[start]["batch_records"]:
+            entity = str(entities[start])
+            fresh = [i for i in range(start, end) if seqs[i] not in self._delivered]
+            payloads = self._payloads.take([seqs[i] - 1 for i in fresh]).to_pylist()
+            records = [Outgoing(keys[i], hashes[i], p) for i, p in zip(fresh, payloads, strict=True)]
+            if records and len(records) != sizes[start]:
                 # dlt cut the batch elsewhere, or delivers part of it again: this part gets its own id
                 batch_id = new_batch_id()
-                keys = [(r.key, r.hash) for r in records]
-                self.write(partial(Ledger.queue_batch, entity=entity, keys_and_hashes=keys, batch_id=batch_id))
+                queued = [(r.key, r.hash) for r in records]
+                self.write(partial(Ledger.queue_batch, entity=entity, keys_and_hashes=queued, batch_id=batch_id))
             if records:
                 self.sender.send(entity, Batch(self, entity, records, batch_id))
-                self._delivered.update((entity, r.key) for r in records)
+                self._delivered.update(seqs[i] for i in fresh)
+            self.progress(entity, end - start)
             start = end
+        return len(seqs)
 
     def results(self) -> None:
         for entity, (total, to_send) in self.planned.items():
@@ -309,14 +326,16 @@ def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, optio
             return _push(pusher, con, pipelines_dir, options)
         finally:
             pusher.writer.close()
+            con.execute(f"DROP TABLE IF EXISTS {OUTBOX}")
             pusher.results()
 
 
 def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, options: PushOptions
           ) -> dict[str, Any]:
-    from erpload.push_pipeline import deliver_all
+    from erpload.push_pipeline import deliver_all, warm_up
 
     entities = pusher.entities(options.entity)
+    warming = None if options.dry_run else warm_up()
     if not options.dry_run:
         settled = pusher.reconcile()
         if settled:
@@ -328,6 +347,8 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
             f"LIMIT {int(options.sample)}").fetchall()] for e in entities}
         return {"planned": planned, "samples": samples}
     pusher.mark_outbox_pending()
+    if warming is not None:
+        warming.join()
     if any(n for _, n in planned.values()):
         deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
     return {"planned": planned}
