@@ -27,6 +27,7 @@ from erpload.errors import ConfigError, ErploadError, StagingError
 from erpload.ledger import Ledger, ensure_ledger, new_batch_id
 from erpload.ledger_writer import LedgerWriter
 from erpload.runs import Run, TableResult
+from erpload.send_thread import SendThread
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
     connect,
@@ -174,6 +175,7 @@ class Pusher:
         self.planned: dict[str, tuple[int, int]] = {}  # entity → (records, to send)
         self.writer = LedgerWriter(con, sender.target, run.run_id)
         self._delivered: set[int] = set()  # outbox seq of every record sent in this push: dlt may deliver twice
+        self._sending: SendThread[Batch] | None = None  # started by the first deliver (see erpload.send_thread)
         self._payloads: Any = None  # the outbox's payloads in push order (an Arrow column), see outgoing
         self.progress: Callable[[str, int], None] = lambda entity, records: None  # deliver_all shows it
 
@@ -292,11 +294,21 @@ class Pusher:
                 queued = [(r.key, r.hash) for r in records]
                 self.write(partial(Ledger.queue_batch, entity=entity, keys_and_hashes=queued, batch_id=batch_id))
             if records:
-                self.sender.send(entity, Batch(self, entity, records, batch_id))
+                if self._sending is None:
+                    self._sending = SendThread(self._send)
+                self._sending.put(Batch(self, entity, records, batch_id))
                 self._delivered.update(seqs[i] for i in fresh)
             self.progress(entity, end - start)
             start = end
         return len(seqs)
+
+    def _send(self, batch: Batch) -> None:
+        self.sender.send(batch.entity, batch)
+
+    def finish_sending(self, *, raise_error: bool = True) -> None:
+        """Wait for the batch still with the vendor; raise the error that stopped the sending, if any."""
+        if self._sending is not None:
+            self._sending.close(raise_error=raise_error)
 
     def results(self) -> None:
         for entity, (total, to_send) in self.planned.items():
@@ -325,6 +337,7 @@ def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, optio
         try:
             return _push(pusher, con, pipelines_dir, options)
         finally:
+            pusher.finish_sending(raise_error=False)
             pusher.writer.close()
             con.execute(f"DROP TABLE IF EXISTS {OUTBOX}")
             pusher.results()

@@ -54,7 +54,9 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
         try:
             with _dlt_quiet():
                 pipeline.run(resource)
+            pusher.finish_sending()
         except PipelineStepFailed as exc:
+            pusher.finish_sending(raise_error=False)
             _abort_pending(pipeline)
             cause = unwrap_vendor_error(exc)
             if cause is not None:
