@@ -115,6 +115,8 @@ ENTITIES: tuple[Entity, ...] = (
         _c("net_days", INT, "d.velop net_days", required=True),
         _c("discount_days", INT, "d.velop cashback_days1"),
         _c("discount_percent", PERCENT, "d.velop cashback_percentage1"),
+        _c("datev_term_no", INT, "DATEV Zahlungsbedingung Nummer (category 46, 1-999); when empty, "
+           "payment_term_code is used if it is such a number"),
         deletable=True,
     ),
     _entity(

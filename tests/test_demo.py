@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from tests.utils import Workspace
@@ -19,6 +20,7 @@ def test_demo_runs_every_stage_and_pushes_to_its_fake(workspace: Workspace) -> N
     kept = sum(int(workspace.scalar(f"select count(*) from dvelop.{t}")) for t in tables)  # type: ignore[call-overload]
     assert states["acknowledged"] == kept
     assert workspace.query("select count(*) from exports")[0][0] > 0
+    _assert_payment_terms_written_and_checked(workspace)
     # the demo's fake and its settings are gone with the run
     assert "DESTINATION__DVELOP__BASE_URL" not in os.environ
 
@@ -28,3 +30,21 @@ def test_demo_runs_every_stage_and_pushes_to_its_fake(workspace: Workspace) -> N
     sent = workspace.query("""select sum(sent) from runs where command = 'push dvelop'
                               and run_id = (select max(run_id) from runs where command = 'push dvelop')""")
     assert sent[0][0] == 0
+
+
+def _assert_payment_terms_written_and_checked(workspace: Workspace) -> None:
+    """The demo profile maps each payment term's id to its DATEV number (its codes, NT30 or SK2-10, are no
+    numbers): every DATEV company gets a Zahlungsbedingungen file with all its terms, `erpload datev check`
+    finds nothing in it, and every customer and vendor refers to its term by that number."""
+    terms = sorted((workspace.root / "out" / "datev").glob("EXTF_Zahlungsbedingungen_*.csv"))
+    expected = workspace.query("""select company_code, count(*) from erp.payment_terms join erp.companies
+                                  using (company_code) where datev_client_no is not null and not is_deleted
+                                  group by all order by 1""")
+    assert expected
+    assert [p.name.split("_")[2] for p in terms] == [str(r[0]) for r in expected]
+    result = workspace.cli("datev", "check", "--json", *map(str, terms))
+    assert result.exit_code == 0, result.output
+    reports = json.loads(result.output)
+    assert [(r["rows"], r["errors"], r["warnings"]) for r in reports] == [(r[1], 0, 0) for r in expected]
+    assert workspace.scalar("select count(*) from rejects where target = 'datev' and entity = 'payment_terms'") == 0
+    assert workspace.scalar("select count(*) from datev.partners where payment_term_no is null") == 0

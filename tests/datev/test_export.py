@@ -132,7 +132,8 @@ def test_every_exported_file_passes_the_checker(built: Workspace) -> None:
     ws = built
     _export(ws)
     files = _files(ws)
-    assert {p.name.split("_")[1] for p in files} == {"Buchungsstapel", "Debitoren", "Kontenbeschriftungen"}
+    assert {p.name.split("_")[1] for p in files} == {"Buchungsstapel", "Zahlungsbedingungen", "Debitoren",
+                                                      "Kontenbeschriftungen"}
     for path in files:
         report = check_file(path)
         assert not report.errors, (path.name, [f.message for f in report.errors[:5]])

@@ -28,23 +28,35 @@ from transforms.datev.transform import run_transform
 
 LONG_NAME = "Zahlbar innerhalb von 30 Tagen ohne Abzug, bei Lastschrift mit 2 % Skonto nach Absprache"
 
-# code, name, net days, discount days, discount %, deleted
-TERMS: list[tuple[str, str, int, int | None, str | None, bool]] = [
-    ("10", "Netto 30 Tage", 30, None, None, False),
-    ("11", "2 % Skonto 10 Tage, netto 30 Tage", 30, 10, "2.00", False),
-    ("12", "3,5 % Skonto 8 Tage, netto 45 Tage \u2013 Großkunden", 45, 8, "3.50", False),
-    ("13", "Sofort ohne Abzug", 0, 0, "0.00", False),  # 0 % and 0 days: an ERP's way to say "no discount"
-    ("14", LONG_NAME, 30, None, None, False),
-    ("999", "Netto 90 Tage", 90, None, None, False),
-    ("NT14", "Netto 14 Tage", 14, None, None, False),
-    ("007", "Netto 7 Tage", 7, None, None, False),
-    ("1000", "Netto 60 Tage", 60, None, None, False),
-    ("20", "2 % Skonto ohne Frist", 30, None, "2.00", False),
-    ("21", "Skontotage ohne Prozent", 30, 10, None, False),
-    ("22", "2 % Skonto 40 Tage, netto 30 Tage", 30, 40, "2.00", False),
-    ("23", "Netto 21 Tage (gelöscht)", 21, None, None, True),
+# code, name, net days, discount days, discount %, deleted, DATEV number mapped by the profile (datev_term_no)
+TERMS: list[tuple[str, str, int, int | None, str | None, bool, int | None]] = [
+    ("10", "Netto 30 Tage", 30, None, None, False, None),
+    ("11", "2 % Skonto 10 Tage, netto 30 Tage", 30, 10, "2.00", False, None),
+    ("12", "3,5 % Skonto 8 Tage, netto 45 Tage \u2013 Großkunden", 45, 8, "3.50", False, None),
+    ("13", "Sofort ohne Abzug", 0, 0, "0.00", False, None),  # 0 % and 0 days: an ERP's way to say "no discount"
+    ("14", LONG_NAME, 30, None, None, False, None),
+    ("999", "Netto 90 Tage", 90, None, None, False, None),
+    # codes as ERPs name them, with the number the profile maps
+    ("NT30", "Netto 30 Tage", 30, None, None, False, 30),
+    ("SK3-8", "3 % Skonto 8 Tage, netto 45 Tage", 45, 8, "3.00", False, 31),
+    ("15", "Netto 15 Tage", 15, None, None, False, 40),  # a mapped number wins over a numeric code
+    ("NT14", "Netto 14 Tage", 14, None, None, False, None),
+    ("007", "Netto 7 Tage", 7, None, None, False, None),
+    ("1000", "Netto 60 Tage", 60, None, None, False, None),
+    ("NT99", "Netto 99 Tage", 99, None, None, False, 1200),
+    ("NT0", "Netto ohne Nummer", 30, None, None, False, 0),
+    # one number, two terms: a code that is 50 and a term mapped to 50
+    ("50", "Netto 50 Tage", 50, None, None, False, None),
+    ("NT50", "Netto 50 Tage (neu)", 50, None, None, False, 50),
+    ("20", "2 % Skonto ohne Frist", 30, None, "2.00", False, None),
+    ("21", "Skontotage ohne Prozent", 30, 10, None, False, None),
+    ("22", "2 % Skonto 40 Tage, netto 30 Tage", 30, 40, "2.00", False, None),
+    ("23", "Netto 21 Tage (gelöscht)", 21, None, None, True, None),
+    ("NT21", "Netto 21 Tage (gelöscht)", 21, None, None, True, 11),  # deleted: its number 11 clashes with none
 ]
-KEPT = {"10", "11", "12", "13", "14", "999"}
+#: code -> the Nummer written for it
+KEPT = {"10": "10", "11": "11", "12": "12", "13": "13", "14": "14", "999": "999", "NT30": "30", "SK3-8": "31",
+        "15": "40"}
 
 
 @dataclass
@@ -69,12 +81,15 @@ def _erp(con: duckdb.DuckDBPyConnection) -> None:
         insert("companies", company_code=code, name="Test GmbH", country_code="DE", local_currency="EUR",
                datev_consultant_no=consultant, datev_client_no=consultant and 55003, fiscal_year_start_month=1,
                chart_of_accounts="SKR03", gl_account_length=4, datev_lock_batches=False)
-    for code, name, net, days, percent, deleted in TERMS:
+    for code, name, net, days, percent, deleted, number in TERMS:
         insert("payment_terms", company_code="1000", payment_term_code=code, name=name, net_days=net,
-               discount_days=days, discount_percent=Decimal(percent) if percent else None, is_deleted=deleted)
+               discount_days=days, discount_percent=Decimal(percent) if percent else None, is_deleted=deleted,
+               datev_term_no=number)
+    # 3000 is no DATEV client: its terms are not written, and their numbers clash with nothing
     insert("payment_terms", company_code="3000", payment_term_code="10", name="Netto 30 dage", net_days=30,
-           is_deleted=False)
-    for no, term in (("10001", "11"), ("10002", "NT14"), ("10003", None), ("10004", "23")):
+           is_deleted=False, datev_term_no=30)
+    for no, term in (("10001", "11"), ("10002", "NT14"), ("10003", None), ("10004", "23"), ("10005", "NT30"),
+                     ("10006", "15"), ("10007", "NT50")):
         insert("customers", company_code="1000", customer_no=no, name=f"Kunde {no}", country_code="DE",
                payment_term_code=term, is_deleted=False)
 
@@ -109,7 +124,7 @@ def _differences(path: Path, con: duckdb.DuckDBPyConnection) -> list[str]:
     reader and parsed here, independently of the writer's SQL; returns what differs."""
     company = path.stem.split("_")[2]
     staged = {r[0]: r[1:] for r in con.execute(
-        "SELECT payment_term_code, name, net_days, discount_days, discount_percent FROM datev.payment_terms "
+        "SELECT payment_term_no, name, net_days, discount_days, discount_percent FROM datev.payment_terms "
         "WHERE company_code = ?", [company]).fetchall()}
     extf = read_extf(path.read_bytes())
     diffs = [f"{len(extf.rows)} lines, staging has {len(staged)}"] if len(extf.rows) != len(staged) else []
@@ -137,7 +152,8 @@ def _differences(path: Path, con: duckdb.DuckDBPyConnection) -> list[str]:
 def test_written_file_reads_back_as_staging_every_field(staging: Staging) -> None:
     path = _terms_file(staging)
     assert path.name == "EXTF_Zahlungsbedingungen_1000_01.csv"  # company 3000 is no DATEV client
-    assert {r[0] for r in staging.con.execute("SELECT payment_term_code FROM datev.payment_terms").fetchall()} == KEPT
+    assert dict(staging.con.execute("SELECT payment_term_code, payment_term_no FROM datev.payment_terms").fetchall()
+                ) == KEPT
     assert _differences(path, staging.con) == []
     data = path.read_bytes()
     assert data.endswith(b"\r\n")
@@ -168,10 +184,20 @@ def test_written_file_passes_the_checker_without_findings(staging: Staging) -> N
     assert [(f.where, f.message) for f in report.findings] == []
 
 
+_NO_NUMBER = "payment_terms.datev_term_no"  # the fix for a term without a DATEV number names the profile column
+
+
 @pytest.mark.parametrize(("code", "field", "reason", "hint"), [
-    ("NT14", "payment_term_code", "Nummer 'NT14' is not a number 1-999 without leading zeros", "numeric code"),
-    ("007", "payment_term_code", "Nummer '007' is not a number 1-999", "no leading zero"),
-    ("1000", "payment_term_code", "Nummer '1000' is not a number 1-999", "never cuts or renumbers"),
+    # no datev_term_no and a code that is no number 1-999
+    ("NT14", "payment_term_no", "Nummer 'NT14' is not a number 1-999 without leading zeros", _NO_NUMBER),
+    ("007", "payment_term_no", "Nummer '007' is not a number 1-999", _NO_NUMBER),
+    ("1000", "payment_term_no", "Nummer '1000' is not a number 1-999", "never cuts or renumbers"),
+    # a mapped number out of range
+    ("NT99", "payment_term_no", "Nummer '1200' is not a number 1-999", _NO_NUMBER),
+    ("NT0", "payment_term_no", "Nummer '0' is not a number 1-999", _NO_NUMBER),
+    # one number for two terms: both go, DATEV could not tell them apart
+    ("50", "payment_term_no", "Nummer 50 is given to 2 payment terms of company 1000 (50, NT50)", _NO_NUMBER),
+    ("NT50", "payment_term_no", "Nummer 50 is given to 2 payment terms of company 1000 (50, NT50)", _NO_NUMBER),
     ("20", "discount_days", "a cash discount of 2,00 % without discount days", "discount days"),
     ("21", "discount_percent", "10 discount days without a discount percentage", "discount percentage"),
     ("22", "discount_days", "the discount period (40 days) ends after the payment is due (30 days)",
@@ -179,26 +205,29 @@ def test_written_file_passes_the_checker_without_findings(staging: Staging) -> N
 ])
 def test_a_bad_payment_term_is_rejected_with_reason_and_fix(staging: Staging, code: str, field: str, reason: str,
                                                             hint: str) -> None:
-    rows = staging.con.execute("SELECT field, reason, hint FROM rejects WHERE target = 'datev' "
+    rows = staging.con.execute("SELECT field, reason, hint, value FROM rejects WHERE target = 'datev' "
                                "AND entity = 'payment_terms' AND record_key = ?", [f"1000/{code}"]).fetchall()
     assert [r[0] for r in rows] == [field]
     assert reason in rows[0][1]
     assert hint in rows[0][2]
     # never cut or renumbered into the file either
     numbers = {line.values[0] for line in read_extf(_terms_file(staging).read_bytes()).rows}
-    assert code not in numbers
-    assert code[:3] not in numbers
+    tried = rows[0][3] if field == "payment_term_no" else code
+    assert tried not in numbers
+    assert tried[:3] not in numbers
 
 
 def test_partners_refer_only_to_payment_terms_in_the_file(staging: Staging) -> None:
     [path] = sorted(staging.out.glob("EXTF_Debitoren_Kreditoren_1000_*.csv"))
     column = PARTNERS.column("Zahlungsbedingung").index - 1
     written = {line.values[0]: line.values[column] for line in read_extf(path.read_bytes()).rows}
-    # 11 is in the Zahlungsbedingungen file; NT14 was rejected, 23 is deleted: no dangling reference
-    assert written == {"10001": "11", "10002": "", "10003": "", "10004": ""}
+    # a partner refers to its term by code and gets the term's number; NT14 and NT50 were rejected, 23 is
+    # deleted: no dangling reference
+    assert written == {"10001": "11", "10002": "", "10003": "", "10004": "", "10005": "30", "10006": "40",
+                       "10007": ""}
     [note] = [n for n in staging.transform.notes if "without Zahlungsbedingung" in n]
-    assert "2 customers and vendors" in note
-    assert "23, NT14" in note
+    assert "3 customers and vendors" in note
+    assert "23, NT14, NT50" in note
 
 
 def test_the_file_is_on_record_and_a_second_export_writes_nothing(staging: Staging) -> None:

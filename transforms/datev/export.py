@@ -108,8 +108,8 @@ class _Category:
 _BOOKINGS = _Category(BOOKINGS, "bookings", BOOKING_VALUES, "document_kind || '/' || document_no",
                       "posting_date, document_kind, document_no, line_no", "Buchungsstapel")
 _MASTER_DATA = (
-    _Category(PAYMENT_TERMS, "payment_terms", PAYMENT_TERM_VALUES, "payment_term_code",
-              "CAST(payment_term_code AS INTEGER)", "Zahlungsbedingungen"),
+    _Category(PAYMENT_TERMS, "payment_terms", PAYMENT_TERM_VALUES, "payment_term_no",
+              "CAST(payment_term_no AS INTEGER)", "Zahlungsbedingungen"),
     _Category(PARTNERS, "partners", PARTNER_VALUES, "role || '/' || account_no", "account_no",
               "Debitoren_Kreditoren"),
     _Category(ACCOUNT_LABELS, "account_labels", ACCOUNT_LABEL_VALUES, "account_no", "account_no",

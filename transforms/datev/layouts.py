@@ -73,7 +73,7 @@ ACCOUNT_LABEL_VALUES: dict[str, str] = {
 # The canonical model knows due days and one discount step counted from the invoice date: DATEV's
 # Fälligkeitstyp 1, as in rows 10-13 of DATEV's sample (the period columns of type 2 stay empty).
 PAYMENT_TERM_VALUES: dict[str, str] = {
-    "Nummer": "payment_term_code",
+    "Nummer": "payment_term_no",
     "Bezeichnung": "name",
     "Fälligkeitstyp": "1",
     # hundredths of a percent without a comma (3,00 % -> 300), as DATEV's sample writes it: an inferred,

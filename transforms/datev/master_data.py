@@ -5,8 +5,9 @@ A partner's VAT id is split the way DATEV wants it: the 2-letter prefix into EU-
 EU-UStID, for EU (and Northern Ireland, XI) VAT ids only. A vendor's bank accounts travel with it:
 up to five, the primary one first (DATEV's record has 5 bank slots in front, 5 more further back; five
 cover every vendor the demo ERP has, and more are reported by a rule). A partner's Zahlungsbedingung is
-its payment term's number, and only when that term made it into the Zahlungsbedingungen records, so
-a file never refers to a term DATEV was not given.
+its payment term's number (found by the term's code, which is how the ERP links them), and only when
+that term made it into the Zahlungsbedingungen records, so a file never refers to a term DATEV was not
+given.
 """
 
 from __future__ import annotations
@@ -41,15 +42,23 @@ def _flat_banks() -> str:
 def payment_terms_sql() -> str:
     """SELECT of every Zahlungsbedingungen row (payment terms not deleted).
 
-    A discount of 0 % with no (or 0) discount days is how some ERPs spell "no discount": it becomes none."""
+    Nummer (`payment_term_no`) is the term's DATEV number the profile maps, else its code, which must
+    then be such a number; `same_no_codes` lists the codes of the company's terms sharing the number,
+    for the rule that a number names one term. A discount of 0 % with no (or 0) discount days is how
+    some ERPs spell "no discount": it becomes none."""
     return f"""
-WITH co AS ({DATEV_COMPANIES})
-SELECT t.company_code, t.payment_term_code, t.name, t.net_days,
+WITH co AS ({DATEV_COMPANIES}),
+terms AS (
+    SELECT t.*, coalesce(CAST(t.datev_term_no AS VARCHAR), t.payment_term_code) AS payment_term_no
+    FROM erp.payment_terms t JOIN co USING (company_code)
+    WHERE NOT coalesce(t.is_deleted, false)
+)
+SELECT t.company_code, t.payment_term_code, t.payment_term_no, t.name, t.net_days,
        CASE WHEN coalesce(t.discount_percent, 0) = 0 AND coalesce(t.discount_days, 0) = 0 THEN NULL
             ELSE t.discount_days END AS discount_days,
-       nullif(t.discount_percent, 0) AS discount_percent
-FROM erp.payment_terms t JOIN co USING (company_code)
-WHERE NOT coalesce(t.is_deleted, false)
+       nullif(t.discount_percent, 0) AS discount_percent,
+       list_sort(list(t.payment_term_code) OVER (PARTITION BY t.company_code, t.payment_term_no)) AS same_no_codes
+FROM terms t
 """
 
 
@@ -86,7 +95,7 @@ SELECT p.company_code, p.role, p.account_no, p.name, p.name_2,
        CASE WHEN {vat_is_eu} THEN substr(p.vat_id, 3) END AS eu_vat_no,
        p.vat_id, p.street, p.zip_code, p.city, p.country_code, p.email, p.phone, p.tax_number,
        p.bank_accounts, {_flat_banks()}, p.trades_in_eu, p.tax_scope, co.account_length,
-       comp.country_code AS company_country, p.payment_term_code, t.payment_term_code AS payment_term_no
+       comp.country_code AS company_country, p.payment_term_code, t.payment_term_no
 FROM parties p JOIN co USING (company_code) JOIN erp.companies comp USING (company_code)
 LEFT JOIN {payment_terms} t ON t.company_code = p.company_code AND t.payment_term_code = p.payment_term_code
 """

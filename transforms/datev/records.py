@@ -99,7 +99,7 @@ class Booking(BaseModel):
 
 #: A DATEV payment term number (Zahlungsbedingungen column Nummer, Debitoren/Kreditoren column
 #: Zahlungsbedingung): 1-3 digits, inferred from DATEV's samples. Leading zeros are refused rather than
-#: dropped, so the number DATEV shows is the code the ERP shows.
+#: dropped, so a number taken from a code is the code the ERP shows.
 PAYMENT_TERM_NO = "^[1-9][0-9]{0,2}$"
 
 
@@ -191,9 +191,13 @@ class PaymentTerm(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     company_code: str
-    payment_term_code: Annotated[str, Field(pattern=PAYMENT_TERM_NO, json_schema_extra=datev(
-        "Nummer", "give the payment term a numeric code 1-999 (no leading zero) in the ERP: DATEV keys payment "
-        "terms by number and erpload never cuts or renumbers a code", form="a number 1-999 without leading zeros"))]
+    #: the ERP's code: partners refer to the term by it
+    payment_term_code: str
+    #: canonical datev_term_no, else the code (which then has to be such a number)
+    payment_term_no: Annotated[str, Field(pattern=PAYMENT_TERM_NO, json_schema_extra=datev(
+        "Nummer", "map the payment term's DATEV number 1-999 in the profile (payment_terms.datev_term_no), or give "
+        "it a numeric code 1-999 without leading zero in the ERP: DATEV keys payment terms by number and erpload "
+        "never cuts or renumbers a code", form="a number 1-999 without leading zeros"))]
     name: Annotated[str, Field(min_length=1, max_length=_length(PAYMENT_TERMS, "Bezeichnung"),
                                json_schema_extra=datev("Bezeichnung", "name the payment term in the ERP",
                                                        free_text=True))]

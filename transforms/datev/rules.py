@@ -108,6 +108,12 @@ ACCOUNT_LABEL_RULES: list[Check] = [
 _PERCENT = "replace(CAST(discount_percent AS VARCHAR), '.', ',') || ' %'"
 
 PAYMENT_TERM_RULES: list[Check] = [
+    # DATEV keeps one term per number: of two terms sharing one, neither can be told apart from the other
+    Check("payment_term_no", "len(same_no_codes) > 1",
+          "'Nummer ' || payment_term_no || ' is given to ' || len(same_no_codes) || ' payment terms of company ' || "
+          "company_code || ' (' || array_to_string(same_no_codes, ', ') || '); DATEV identifies a term by its number'",
+          "give each payment term of the company its own number: correct payment_terms.datev_term_no in the "
+          "profile (or the ERP's numeric codes)", "payment_term_no"),
     Check("discount_days", "discount_percent IS NOT NULL AND discount_days IS NULL",
           f"'a cash discount of ' || {_PERCENT} || ' without discount days: DATEV needs both (Skonto 1%, "
           "Skonto 1 Tage)'",

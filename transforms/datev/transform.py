@@ -72,7 +72,7 @@ def _tables(period: PeriodUnit) -> list[_Table]:
                 "account_length", "imbalance", "account_known", "contra_known", "uses_deleted_account",
                 "tax_code_known")),
         _Table("payment_terms", payment_terms_sql(), PaymentTerm, PAYMENT_TERM_RULES,
-               "r.company_code || '/' || r.payment_term_code", [], ("name",), "count(*)"),
+               "r.company_code || '/' || r.payment_term_code", [], ("name",), "count(*)", ("same_no_codes",)),
         # after payment_terms: its work table holds the terms kept (see `_transform_table`)
         _Table("partners", partners_sql(payment_terms=_work("payment_terms")), PartnerWithBanks, PARTNER_RULES,
                "r.company_code || '/' || r.role || '/' || r.account_no", [],
