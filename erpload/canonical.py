@@ -418,11 +418,19 @@ def entity(name: str) -> Entity:
     return BY_NAME[name]
 
 
+#: erpload's bookkeeping columns at the end of every canonical table: row hash, last run that changed the row
+BOOKKEEPING_COLUMNS = (("_row_hash", "UBIGINT"), ("_run_id", "VARCHAR"))
+
+
+def table_columns(ent: Entity) -> list[str]:
+    """The staged table's column names, in order."""
+    return [c.name for c in ent.columns] + [name for name, _ in BOOKKEEPING_COLUMNS]
+
+
 def create_table_sql(ent: Entity, schema: str) -> str:
-    """DDL for the canonical table, plus erpload's bookkeeping columns (row hash, last run that changed it)."""
+    """DDL for the canonical table, plus erpload's bookkeeping columns."""
     cols = [f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in ent.columns]
-    cols.append('"_row_hash" UBIGINT NOT NULL')
-    cols.append('"_run_id" VARCHAR NOT NULL')
+    cols += [f'"{name}" {sql_type} NOT NULL' for name, sql_type in BOOKKEEPING_COLUMNS]
     # No PRIMARY KEY constraint: map already guarantees one row per key (duplicates become rejects),
     # and DuckDB would maintain and checkpoint an index over every key on each run.
     return f'CREATE TABLE IF NOT EXISTS {schema}."{ent.name}" ({", ".join(cols)})'

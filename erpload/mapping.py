@@ -235,9 +235,24 @@ def _newest_loads(con: duckdb.DuckDBPyConnection, watermark: str | None) -> dict
     return {str(t): str(newest) for t, newest, _ in rows}
 
 
+def _model_changed(con: duckdb.DuckDBPyConnection, ent: Entity) -> bool:
+    """The staged table's columns are not the entity's (a newer erpload added, dropped or moved one)."""
+    staged = [str(r[0]) for r in con.execute(
+        f"SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+        f"AND table_schema = {sql_literal(CANONICAL_DATASET)} AND table_name = {sql_literal(ent.name)} "
+        "ORDER BY ordinal_position").fetchall()]
+    return staged != canonical.table_columns(ent)
+
+
 def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool,
                 newest: dict[str, str] | None, mapped_before: set[str], run: Run) -> TableResult:
     started = time.perf_counter()
+    if ent.name in mapped_before and _model_changed(con, ent):
+        # rows are inserted by position: an old table is rebuilt from erp_raw rather than half-fitted
+        con.execute(f"DROP TABLE {CANONICAL_DATASET}.{ent.name}")
+        mapped_before = mapped_before - {ent.name}
+        run.note(f"{CANONICAL_DATASET}.{ent.name} was mapped anew in full: erpload's canonical model of it changed "
+                 "since the staging file was written")
     plan = _plan(con, profile, ent, full, newest, mapped_before)
     if plan.skip:
         total = con.execute(f"SELECT count(*) FROM {plan.target}").fetchone()

@@ -241,3 +241,20 @@ def test_two_staging_files_in_one_directory_keep_their_own_cursors(workspace: Wo
     with duckdb.connect(str(other), read_only=True) as con:
         assert con.execute("select count(*) from erp_raw.journal_line").fetchone() == (
             workspace.erp("select count(*) from journal_line")[0][0],)
+
+
+def test_a_table_staged_by_an_older_model_is_mapped_anew(workspace: Workspace) -> None:
+    """A staging file from before a canonical column was added: map rebuilds that table, it does not fail."""
+    _extract_and_map(workspace)
+    content = "select count(*), sum(hash(t)) from (select * exclude (_run_id) from erp.payment_terms) t"
+    expected = workspace.query(content)
+    with duckdb.connect(str(workspace.staging)) as con:
+        con.execute("ALTER TABLE erp.payment_terms DROP COLUMN datev_term_no")
+    result = workspace.cli("map")
+    assert result.exit_code == 0, result.output
+    assert "erp.payment_terms was mapped anew in full" in result.output
+    columns = [r[0] for r in workspace.query(
+        "select column_name from information_schema.columns where table_schema = 'erp' "
+        "and table_name = 'payment_terms' order by ordinal_position")]
+    assert columns == canonical.table_columns(canonical.entity("payment_terms"))
+    assert workspace.query(content) == expected
