@@ -201,14 +201,18 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
     company = sql_literal(co.code)
     month = sql_literal(only_month)
     where = f"AND period_start <= {month} AND period_end >= {month}" if only_month else ""
-    # one pass over the company's bookings: each line as written and its hash, and only what the files
-    # need besides (a wide copy of the dataset would spill to disk at a million rows)
+    # one pass over the company's bookings: each line as written (with its CRLF) and its hash, and only
+    # what the files need besides (a wide copy of the dataset would spill to disk at a million rows).
+    # Stored in file order: sorting here, in parallel, is cheaper than sorting the fetch, and a full
+    # export then reads the lines as they lie (a scan keeps insertion order)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _lines AS
-                    SELECT *, md5_number(line_no || ':' || line) AS line_hash
+                    SELECT * EXCLUDE (line), md5_number(line_no || ':' || line) AS line_hash,
+                           line || {LINE_END_SQL} AS line
                     FROM (SELECT period_start, period_end, fiscal_year_start, posting_date, document_kind, document_no,
                                  line_no, amount, base_amount, debit_credit,
                                  {line_sql(BOOKINGS, BOOKING_VALUES)} AS line
-                          FROM datev.bookings WHERE company_code = {company} {where})""")
+                          FROM datev.bookings WHERE company_code = {company} {where})
+                    ORDER BY period_start, {_BOOKINGS.order_by}""")
     # a document's fingerprint: the md5 of each line with its number, combined without sorting (xor).
     # A document's lines share its header's posting date, so it lies in one period. Its key is spelled
     # once per document, not once per line.
@@ -240,15 +244,16 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
     out = "_lines" if everything else f"""(SELECT l.* FROM _lines l SEMI JOIN
                                              (SELECT document_kind, document_no FROM _judged WHERE {write_filter}) j
                                            USING (document_kind, document_no))"""
+    # a join need not keep the order `_lines` is stored in: only a whole export skips the sort
+    order = "" if everything else f"ORDER BY period_start, {_BOOKINGS.order_by}"
     periods = con.execute(f"""SELECT period_start, any_value(period_end), any_value(fiscal_year_start), count(*),
                                      sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
                                      sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
                               FROM {out} o GROUP BY period_start ORDER BY period_start""").fetchall()
     # the previous company's files are written by now: one company's lines in memory at a time
     files.wait()
-    # one pass: the lines to write, sorted by file and position, each ending in CRLF; files are slices
-    lines = con.execute(f"""SELECT line || {LINE_END_SQL} AS line FROM {out} o
-                            ORDER BY period_start, {_BOOKINGS.order_by}""").to_arrow_table().column("line")
+    # one pass: the lines to write, in file order, each ending in CRLF; files are slices
+    lines = con.execute(f"SELECT line FROM {out} o {order}").to_arrow_table().column("line")
     written: list[tuple[date, str]] = []
     offset = 0
     for period_start, period_end, fy_start, rows, debit, credit in periods:
