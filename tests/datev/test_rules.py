@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from erpload.validation import create_findings, field_checks, find_failures
+from erpload.validation import create_findings, field_checks, find_failures, move_to_rejects
 from transforms.datev.encoding import TRANSLITERATION, fold
 from transforms.datev.records import Booking
 from transforms.datev.spec import ENCODING
@@ -126,3 +126,29 @@ def test_unmappable_characters_are_named_never_replaced() -> None:
     assert unmappable == "東京🚢"
     assert mapped == "Łź"
     assert "?" not in folded
+
+
+def _rejects_of(records: list[dict[str, Any]], *, suspects: str | None, late_finding: bool) -> list[tuple[Any, ...]]:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (" + ", ".join(f"{k} {v}" for k, v in _COLUMNS.items()) + ")")
+    con.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(_COLUMNS))})",
+                    [[r[k] for k in _COLUMNS] for r in records])
+    con.execute("CREATE TABLE rejects (run_id VARCHAR, target VARCHAR, entity VARCHAR, record_key VARCHAR, "
+                "field VARCHAR, value VARCHAR, reason VARCHAR, hint VARCHAR, record JSON, created_at TIMESTAMP)")
+    create_findings(con)
+    # a finding made before the checks (as the encoding policy makes them) and, optionally, one after
+    con.execute("INSERT INTO _findings VALUES (0, 'early', 'booking_text', NULL, 'early', NULL)")
+    find_failures(con, "t", field_checks(Booking), "CAST(r.rid AS VARCHAR)")
+    if late_finding:
+        con.execute(f"INSERT INTO _findings VALUES ({len(records) - 1}, 'late', 'x', NULL, 'late', NULL)")
+    move_to_rejects(con, "t", run_id="r", target="datev", entity="bookings", rejects="rejects", suspects=suspects)
+    return con.execute("SELECT record_key, field, reason, CAST(record AS VARCHAR) FROM rejects ORDER BY ALL").fetchall()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_booking, min_size=1, max_size=20), st.booleans())
+def test_rejects_read_from_the_suspects_equal_those_read_from_the_table(records: list[dict[str, Any]],
+                                                                         late_finding: bool) -> None:
+    from_table = _rejects_of(records, suspects=None, late_finding=late_finding)
+    assert _rejects_of(records, suspects="_suspects", late_finding=late_finding) == from_table
+    assert {"early", *(["late"] if late_finding else [])} <= {key for key, *_ in from_table}

@@ -131,7 +131,7 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
     if table.name == "partners":
         _check_bank_accounts(con, work, table.key_sql)
     rejected = move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
-                               group_by=table.group_by or None, rejects=_PENDING_REJECTS)
+                               group_by=table.group_by or None, rejects=_PENDING_REJECTS, suspects="_suspects")
     records_out = records_in - rejected
     if table.name == "partners":
         _note_unlinked_payment_terms(con, work, run)
