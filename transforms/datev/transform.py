@@ -111,11 +111,13 @@ def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit =
         con.execute("SET preserve_insertion_order = false")
         for table in tables:
             con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table.name} AS SELECT * FROM {_work(table.name)}")
-        con.execute("RESET preserve_insertion_order")
         con.commit()
     except BaseException:
         con.rollback()
         raise
+    finally:
+        # a held connection goes on to `export`, which reads its lines in the order it stored them
+        con.execute("RESET preserve_insertion_order")
 
 
 def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) -> TableResult:
