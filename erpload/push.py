@@ -14,6 +14,7 @@ A vendor sender (`Sender`) knows only its API: it sends one `Batch` and reports 
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -131,13 +132,28 @@ def payload_sql(con: duckdb.DuckDBPyConnection, dataset: str, entity: str, where
     optional field is left out, not sent as null); the hash is over exactly the bytes sent. `where`
     (SQL over the alias `t`) narrows the rows before any JSON is built.
     """
-    columns = [str(r[0]) for r in con.execute(f"DESCRIBE {dataset}.{quote_ident(entity)}").fetchall()]
-    fields = ", ".join(f"{quote_ident(c)}: t.{quote_ident(c)}" for c in columns if not c.startswith("_"))
-    company = "t._company_code" if "_company_code" in columns else "NULL::VARCHAR"
-    payload = _strip_null_members(f"to_json({{{fields}}})::VARCHAR")
+    described = [(str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE {dataset}.{quote_ident(entity)}").fetchall()]
+    company = "t._company_code" if any(c == "_company_code" for c, _ in described) else "NULL::VARCHAR"
+    payload = _json_object_sql([(c, kind) for c, kind in described if not c.startswith("_")])
     return f"""SELECT _key, _company_code, md5(payload) AS _hash, payload FROM (
                    SELECT t._key, {company} AS _company_code, {payload} AS payload
                    FROM {dataset}.{quote_ident(entity)} t WHERE {where})"""
+
+
+def _json_object_sql(columns: list[tuple[str, str]]) -> str:
+    """The row's columns (name, DuckDB type) as one JSON object without null members, in SQL.
+
+    Top-level members are joined by `concat_ws`, which skips a member whose value is NULL; only nested
+    values (structs, lists) go through the slower text rewrite for the null members inside them.
+    The bytes are those of `to_json` of the row with its null members removed.
+    """
+    members = []
+    for name, kind in columns:
+        value = f"to_json(t.{quote_ident(name)})::VARCHAR"
+        if "STRUCT" in kind or "[]" in kind or "MAP" in kind:
+            value = _strip_null_members(value)
+        members.append(f"{sql_literal(json.dumps(name) + ':')} || {value}")
+    return "'{' || concat_ws(',', " + ", ".join(members) + ") || '}'"
 
 
 def _strip_null_members(json_sql: str) -> str:
