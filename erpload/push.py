@@ -192,7 +192,7 @@ class Pusher:
         self.writer = LedgerWriter(con, sender.target, run.run_id)
         self._delivered: set[int] = set()  # outbox seq of every record sent in this push: dlt may deliver twice
         self._sending: SendThread[Batch] | None = None  # started by the first deliver (see erpload.send_thread)
-        self._payloads: Any = None  # the outbox's payloads in push order (an Arrow column), see outgoing
+        self._outbox_reader: duckdb.DuckDBPyConnection | None = None  # dlt's load thread reads the outbox with it
         self.progress: Callable[[str, int], None] = lambda entity, records: None  # deliver_all shows it
 
     # --- the ledger: read on the main connection, written behind the sends (see erpload.ledger_writer) ---
@@ -280,31 +280,28 @@ class Pusher:
         self.write(lambda ledger: ledger.queue(OUTBOX))
 
     def outgoing(self) -> Iterator[Any]:
-        """The outbox without its payloads as Arrow batches, in push order (entity by entity, key order within).
+        """The outbox's sequence numbers as Arrow batches, in push order (entity by entity, key order within).
 
-        The payloads stay here, in push order, and dlt carries only (seq, key, hash, batch): the payload bytes
-        are most of the outbox, and writing them through dlt's extract and normalize cost ~1 s per 200k records.
+        dlt carries only the numbers: the payloads are most of the outbox's bytes, and writing them through
+        dlt's extract and normalize cost ~1 s per 200k records. `deliver` reads a batch's records from the
+        outbox while the send thread waits for the vendor's answer to the batch before.
         """
-        self._payloads = self.con.execute(f"SELECT payload FROM {OUTBOX} ORDER BY seq").to_arrow_table().column(0)
-        yield from self.con.execute(f"SELECT seq, entity, _key, _hash, batch_id, batch_records FROM {OUTBOX} "
-                                    "ORDER BY seq").to_arrow_reader(50_000)
+        self._outbox_reader = self.con.cursor()
+        yield from self.con.execute(f"SELECT seq FROM {OUTBOX} ORDER BY seq").to_arrow_reader(50_000)
 
     def deliver(self, items: Any) -> int:
-        """One dlt call (an Arrow batch of the outbox): send each outbox batch in it as one vendor batch
-        (a call may span two entities). Returns how many records it covered."""
-        seqs, entities, keys, hashes, batch_ids, sizes = (
-            items.column(name).to_pylist() for name in ("seq", "entity", "_key", "_hash", "batch_id", "batch_records"))
+        """One dlt call (an Arrow batch of outbox sequence numbers, ascending): send each outbox batch among
+        those records as one vendor batch (a call may span two entities). Returns how many records it covered."""
+        rows = self._read_outbox(items.column("seq").to_pylist())
         start = 0
-        while start < len(seqs):
-            batch_id = str(batch_ids[start])
+        while start < len(rows):
+            _, entity, _, _, _, batch_id, batch_records = rows[start]
             end = start
-            while end < len(seqs) and batch_ids[end] == batch_id:
+            while end < len(rows) and rows[end][5] == batch_id:
                 end += 1
-            entity = str(entities[start])
-            fresh = [i for i in range(start, end) if seqs[i] not in self._delivered]
-            payloads = self._payloads.take([seqs[i] - 1 for i in fresh]).to_pylist()
-            records = [Outgoing(keys[i], hashes[i], p) for i, p in zip(fresh, payloads, strict=True)]
-            if records and len(records) != sizes[start]:
+            fresh = [r for r in rows[start:end] if r[0] not in self._delivered]
+            records = [Outgoing(key, payload_hash, payload) for _, _, key, payload_hash, payload, _, _ in fresh]
+            if records and len(records) != batch_records:
                 # dlt cut the batch elsewhere, or delivers part of it again: this part gets its own id
                 batch_id = new_batch_id()
                 queued = [(r.key, r.hash) for r in records]
@@ -313,10 +310,21 @@ class Pusher:
                 if self._sending is None:
                     self._sending = SendThread(self._send)
                 self._sending.put(Batch(self, entity, records, batch_id))
-                self._delivered.update(seqs[i] for i in fresh)
+                self._delivered.update(r[0] for r in fresh)
             self.progress(entity, end - start)
             start = end
-        return len(seqs)
+        return len(rows)
+
+    def _read_outbox(self, seqs: list[int]) -> list[tuple[Any, ...]]:
+        """Outbox records `seqs` (ascending), in order: (seq, entity, key, hash, payload, batch id, batch size)."""
+        if not seqs:
+            return []
+        assert self._outbox_reader is not None, "outgoing() opens the reader before dlt delivers"
+        wanted = set(seqs)
+        rows = self._outbox_reader.execute(
+            f"SELECT seq, entity, _key, _hash, payload, batch_id, batch_records FROM {OUTBOX} "
+            f"WHERE seq BETWEEN {int(seqs[0])} AND {int(seqs[-1])} ORDER BY seq").fetchall()
+        return [r for r in rows if r[0] in wanted]
 
     def _send(self, batch: Batch) -> None:
         self.sender.send(batch.entity, batch)
@@ -325,6 +333,9 @@ class Pusher:
         """Wait for the batch still with the vendor; raise the error that stopped the sending, if any."""
         if self._sending is not None:
             self._sending.close(raise_error=raise_error)
+        if self._outbox_reader is not None:
+            self._outbox_reader.close()
+            self._outbox_reader = None
 
     def results(self) -> None:
         for entity, (total, to_send) in self.planned.items():
@@ -348,10 +359,13 @@ class PushOptions:
 
 def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, options: PushOptions) -> dict[str, Any]:
     """Push one target; fills `run`. Returns the plan (per entity: records, to send; a dry run: sample keys)."""
+    from erpload.push_pipeline import warm_up
+
+    warming = None if options.dry_run else warm_up()
     with connect(staging) as con:
         pusher = Pusher(con, sender, run, company=options.company)
         try:
-            return _push(pusher, con, pipelines_dir, options)
+            return _push(pusher, con, pipelines_dir, options, warming)
         finally:
             pusher.finish_sending(raise_error=False)
             pusher.writer.close()
@@ -359,12 +373,11 @@ def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, optio
             pusher.results()
 
 
-def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, options: PushOptions
-          ) -> dict[str, Any]:
-    from erpload.push_pipeline import deliver_all, warm_up
+def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, options: PushOptions,
+          warming: threading.Thread | None) -> dict[str, Any]:
+    from erpload.push_pipeline import deliver_all
 
     entities = pusher.entities(options.entity)
-    warming = None if options.dry_run else warm_up()
     if not options.dry_run:
         settled = pusher.reconcile()
         if settled:
