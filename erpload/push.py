@@ -168,6 +168,16 @@ def _strip_null_members(json_sql: str) -> str:
     return "regexp_replace(" + later + ", '\\{" + member + ",?', '{', 'g')"
 
 
+class _OutboxRow(NamedTuple):
+    seq: int  # push order, 1..n
+    entity: str
+    key: str
+    hash: str
+    payload: str
+    batch_id: str
+    batch_records: int  # records the batch was cut with
+
+
 #: the records of one push still to send, in push order: in an in-memory database attached for pushes, which
 #: (unlike a temp table) the ledger writer's own connection sees too
 SCRATCH = "erpload_push_scratch"
@@ -289,19 +299,19 @@ class Pusher:
         self._outbox_reader = self.con.cursor()
         yield from self.con.execute(f"SELECT seq FROM {OUTBOX} ORDER BY seq").to_arrow_reader(50_000)
 
-    def deliver(self, items: Any) -> int:
+    def deliver(self, items: Any) -> None:
         """One dlt call (an Arrow batch of outbox sequence numbers, ascending): send each outbox batch among
-        those records as one vendor batch (a call may span two entities). Returns how many records it covered."""
+        those records as one vendor batch (a call may span two entities)."""
         rows = self._read_outbox(items.column("seq").to_pylist())
         start = 0
         while start < len(rows):
-            _, entity, _, _, _, batch_id, batch_records = rows[start]
+            entity, batch_id = rows[start].entity, rows[start].batch_id
             end = start
-            while end < len(rows) and rows[end][5] == batch_id:
+            while end < len(rows) and rows[end].batch_id == batch_id:
                 end += 1
-            fresh = [r for r in rows[start:end] if r[0] not in self._delivered]
-            records = [Outgoing(key, payload_hash, payload) for _, _, key, payload_hash, payload, _, _ in fresh]
-            if records and len(records) != batch_records:
+            fresh = [r for r in rows[start:end] if r.seq not in self._delivered]
+            records = [Outgoing(r.key, r.hash, r.payload) for r in fresh]
+            if records and len(records) != rows[start].batch_records:
                 # dlt cut the batch elsewhere, or delivers part of it again: this part gets its own id
                 batch_id = new_batch_id()
                 queued = [(r.key, r.hash) for r in records]
@@ -310,13 +320,12 @@ class Pusher:
                 if self._sending is None:
                     self._sending = SendThread(self._send)
                 self._sending.put(Batch(self, entity, records, batch_id))
-                self._delivered.update(r[0] for r in fresh)
+                self._delivered.update(r.seq for r in fresh)
             self.progress(entity, end - start)
             start = end
-        return len(rows)
 
-    def _read_outbox(self, seqs: list[int]) -> list[tuple[Any, ...]]:
-        """Outbox records `seqs` (ascending), in order: (seq, entity, key, hash, payload, batch id, batch size)."""
+    def _read_outbox(self, seqs: list[int]) -> list[_OutboxRow]:
+        """Outbox records `seqs` (ascending), in that order."""
         if not seqs:
             return []
         assert self._outbox_reader is not None, "outgoing() opens the reader before dlt delivers"
@@ -324,7 +333,7 @@ class Pusher:
         rows = self._outbox_reader.execute(
             f"SELECT seq, entity, _key, _hash, payload, batch_id, batch_records FROM {OUTBOX} "
             f"WHERE seq BETWEEN {int(seqs[0])} AND {int(seqs[-1])} ORDER BY seq").fetchall()
-        return [r for r in rows if r[0] in wanted]
+        return [_OutboxRow._make(r) for r in rows if r[0] in wanted]
 
     def _send(self, batch: Batch) -> None:
         self.sender.send(batch.entity, batch)
