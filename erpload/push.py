@@ -338,8 +338,9 @@ class Pusher:
     def _send(self, batch: Batch) -> None:
         self.sender.send(batch.entity, batch)
 
-    def finish_sending(self, *, raise_error: bool = True) -> None:
-        """Wait for the batch still with the vendor; raise the error that stopped the sending, if any."""
+    def finish_delivery(self, *, raise_error: bool = True) -> None:
+        """Wait for the batch still with the vendor and close the outbox reader; raise the error that stopped
+        the sending, if any."""
         if self._sending is not None:
             self._sending.close(raise_error=raise_error)
         if self._outbox_reader is not None:
@@ -376,7 +377,7 @@ def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, optio
         try:
             return _push(pusher, con, pipelines_dir, options, warming)
         finally:
-            pusher.finish_sending(raise_error=False)
+            pusher.finish_delivery(raise_error=False)
             pusher.writer.close()
             con.execute(f"DROP TABLE IF EXISTS {OUTBOX}")
             pusher.results()

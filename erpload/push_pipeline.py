@@ -58,9 +58,9 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
         try:
             with _dlt_quiet():
                 pipeline.run(resource)
-            pusher.finish_sending()
+            pusher.finish_delivery()
         except PipelineStepFailed as exc:
-            pusher.finish_sending(raise_error=False)
+            pusher.finish_delivery(raise_error=False)
             _abort_pending(pipeline)
             cause = unwrap_vendor_error(exc)
             if cause is not None:
