@@ -6,8 +6,8 @@ Measures, in one run, against the fake served by its own process on loopback:
   1. bare HTTP: the payloads read from staging with the same SQL, then posted in batches of the same
      size straight with httpx, each import job polled to its end; no ledger, no dlt (the baseline);
   2. `erpload push dvelop`: the batch path as users run it (a subprocess on a fresh copy of the
-     staging file), ledger and dlt included. 1 and 2 alternate `--rounds` times and their medians
-     are compared: the fake's own speed drifts by ±20% between minutes on a shared machine;
+     staging file), ledger and dlt included. 1 and 2 alternate `--rounds` times (ABBA order) and
+     their medians are compared: the fake's own speed drifts by ±20% between minutes on a shared machine;
   3. the ledger's own writes for as many records, replayed alone;
   4. the single-record PUT path (`push_one`, ledger included) over a sample, with the fake's rate
      limit switched off, so the ratio is what the PUT path costs at best.
@@ -75,6 +75,12 @@ def _bare_http(base_url: str, staging: Path, batch_size: int) -> tuple[float, fl
                     time.sleep(0.01)
                 sent += len(chunk)
     return read_s, time.perf_counter() - started, sent
+
+
+def _bare_round(base_url: str, staging: Path, batch_size: int) -> tuple[float, float]:
+    httpx.post(f"{base_url}/_fake/reset").raise_for_status()
+    read_s, bare_s, _ = _bare_http(base_url, staging, batch_size)
+    return read_s, bare_s
 
 
 def _ledger_work(staging: Path, records: int, batch_size: int) -> tuple[float, float]:
@@ -171,9 +177,12 @@ def main() -> None:
             # the fake's speed drifts by ±20% between minutes on a shared machine: alternate, compare medians
             reads, bares, pushes, peaks = [], [], [], []
             for round_no in range(args.rounds):
-                httpx.post(f"{base_url}/_fake/reset").raise_for_status()
-                read_s, bare_s, _ = _bare_http(base_url, template, args.batch_size)
+                # ABBA: which of the two goes first alternates, so a drift in the machine's speed favours neither
+                if round_no % 2 == 0:
+                    read_s, bare_s = _bare_round(base_url, template, args.batch_size)
                 push_s, peak, staging = _push_round(template, work, env, records, base_url, round_no)
+                if round_no % 2 == 1:
+                    read_s, bare_s = _bare_round(base_url, template, args.batch_size)
                 reads.append(read_s)
                 bares.append(bare_s)
                 pushes.append(push_s)

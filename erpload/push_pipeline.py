@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dlt
+import duckdb
 from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -56,7 +58,7 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
         _abort_pending(pipeline)
         resource = dlt.resource(pusher.outgoing(), name="outbox", write_disposition="append")
         try:
-            with _dlt_quiet():
+            with _dlt_quiet(), _frugal_while_sending(pusher.con):
                 pipeline.run(resource)
             pusher.finish_delivery()
         except PipelineStepFailed as exc:
@@ -69,11 +71,12 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
 
 
 def warm_up() -> threading.Thread:
-    """Import what dlt's extract and load of the outbox pull in (pyarrow's parquet and compute, pandas: ~1 s)
-    on a thread, while DuckDB builds the outbox on the main one. Join it before `deliver_all`: dlt peeks at
-    `sys.modules` for pandas, and must not see it half imported."""
+    """Import what dlt's extract and load of the outbox pull in (pyarrow's parquet and compute: ~0.4 s) on a
+    thread, while DuckDB builds the outbox on the main one. Join it before `deliver_all`, so dlt never peeks
+    at a module still being imported. (A push needs no pandas: importing it here cost ~0.4 s of the CPU
+    that DuckDB was using for the outbox.)"""
     def load() -> None:
-        for module in ("pyarrow.parquet", "pyarrow.compute", "pandas"):
+        for module in ("pyarrow.parquet", "pyarrow.compute"):
             importlib.import_module(module)
 
     thread = threading.Thread(target=load, name="erpload-warm-up", daemon=True)
@@ -91,6 +94,27 @@ def _dlt_quiet() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+@contextmanager
+def _frugal_while_sending(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """While the vendor answers, leave the CPU to the send thread (the critical path).
+
+    - DuckDB gets one thread: its work now (the ledger's writes) is behind the sends anyway;
+    - the objects alive now (dlt and the rest: ~100k) are frozen out of the garbage collector, which
+      scans them again and again while the records pass, holding the GIL the send thread needs.
+    Traced on 200k records (two pushes each): CPU while sending 3.2-3.5 s → 2.5-3.0 s; in the collector
+    0.30-0.40 s → 0.12-0.14 s.
+    """
+    threads = con.execute("SELECT current_setting('threads')").fetchone()
+    con.execute("SET threads = 1")
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if threads:
+            con.execute(f"SET threads = {int(threads[0])}")
 
 
 def _abort_pending(pipeline: dlt.Pipeline) -> None:

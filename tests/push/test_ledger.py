@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import duckdb
@@ -58,3 +59,25 @@ def test_the_writer_applies_in_order_and_reports_a_failed_write(tmp_path: Path) 
     failing.submit(lambda ledger: ledger.execute("INSERT INTO no_such_table VALUES (1)"))
     with pytest.raises(StagingError, match=r"writing erpload\.ledger failed"):
         failing.close()
+
+
+def test_writes_that_gather_while_the_writer_is_busy_commit_together_or_not_at_all(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    ensure_ledger(con)
+    writer = LedgerWriter(con, "dvelop", "run1")
+    started, release = threading.Event(), threading.Event()
+
+    def queue_then_wait(ledger: Ledger) -> None:
+        started.set()
+        ledger.queue_batch("vendors", [("a", "h")], "b1")
+        release.wait()
+
+    writer.submit(queue_then_wait)
+    assert started.wait(10)  # the writer is inside its first transaction: what comes now waits behind it
+    writer.submit(lambda ledger: ledger.sent("b1", "vendors", "job"))
+    writer.submit(lambda ledger: ledger.execute("INSERT INTO no_such_table VALUES (1)"))
+    release.set()
+    with pytest.raises(StagingError):
+        writer.close()
+    # the first write committed on its own; the two that gathered behind it went in one transaction, which failed
+    assert _states(con) == {"a": ("pending", True, 1)}
