@@ -3,7 +3,7 @@
 A DuckDB commit of a one-row insert costs 1.5 to 4 ms of CPU here, two per batch: at 200 batches that is
 up to 1.5 s of a push that spends ~12 s on HTTP. The writer thread applies the writes in the order
 they were submitted, on its own cursor. It commits at most once per `PAUSE_S`: what arrived in the
-meantime goes in one transaction (a group commit, ~8 writes instead of one), and a write that finds
+meantime goes in one transaction (a group commit, ~6 writes instead of one), and a write that finds
 the writer idle is applied at once (the outbox's queueing overlaps dlt's start). The push closes it
 (waits for every write) before it reports.
 
