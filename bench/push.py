@@ -7,7 +7,8 @@ Measures, in one run, against the fake served by its own process on loopback:
      size straight with httpx, each import job polled to its end; no ledger, no dlt (the baseline);
   2. `erpload push dvelop`: the batch path as users run it (a subprocess on a fresh copy of the
      staging file), ledger and dlt included. 1 and 2 alternate `--rounds` times (ABBA order) and
-     their medians are compared: the fake's own speed drifts by ±20% between minutes on a shared machine;
+     are compared by medians, by each round's own ratio, fastest against fastest, and over the rounds in
+     which the hypervisor stole < 2% of the CPU (it takes up to half of this VM's CPU in bursts);
   3. the ledger's own writes for as many records, replayed alone (CPU seconds, group commits as in a push);
   4. the single-record PUT path (`push_one`, ledger included) over a sample, with the fake's rate
      limit switched off, so the ratio is what the PUT path costs at best.
