@@ -14,6 +14,7 @@ A vendor sender (`Sender`) knows only its API: it sends one `Batch` and reports 
 
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ import duckdb
 from erpload.errors import ConfigError, ErploadError, StagingError
 from erpload.ledger import Ledger, ensure_ledger, new_batch_id
 from erpload.ledger_writer import LedgerWriter
+from erpload.outbox import OUTBOX, SCRATCH, OutboxStream
 from erpload.runs import Run, TableResult
 from erpload.send_thread import SendThread
 from erpload.staging import (
@@ -168,77 +170,6 @@ def _strip_null_members(json_sql: str) -> str:
     return "regexp_replace(" + later + ", '\\{" + member + ",?', '{', 'g')"
 
 
-class OutboxRow(NamedTuple):
-    seq: int  # push order, 1..n
-    batch_no: int  # the outbox batch, see OutboxBatch
-    key: str
-    hash: str
-    payload: str
-
-
-class OutboxBatch(NamedTuple):
-    entity: str
-    batch_id: str
-    records: int  # records the batch was cut with
-
-
-#: the records of one push still to send, in push order: in an in-memory database attached for pushes, which
-#: (unlike a temp table) the ledger writer's own connection sees too
-SCRATCH = "erpload_push_scratch"
-OUTBOX = f"{SCRATCH}.outbox"
-_ROW_COLUMNS = "seq, batch_no, _key, _hash, payload"
-
-
-class OutboxStream:
-    """The outbox read forward once, in push order, on its own cursor (dlt's load thread reads it).
-
-    dlt asks for ascending, consecutive sequence numbers batch after batch, so one scan serves every
-    batch: half the time of a query per batch, and time the load thread holds the GIL is time the
-    send thread waits for it. So rows carry a batch number, not the batch's strings, and are fetched
-    a vendor batch at a time. Numbers behind the scan (dlt delivering again) are looked up with a query.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, chunk: int) -> None:
-        self._cursor = con.cursor()
-        self.batches = {int(no): OutboxBatch(str(entity), str(batch_id), int(n)) for no, entity, batch_id, n in
-                        self._cursor.execute(f"SELECT batch_no, any_value(entity), any_value(batch_id), count(*) "
-                                             f"FROM {OUTBOX} GROUP BY batch_no").fetchall()}
-        self._scan = self._cursor.cursor()
-        self._scan.execute(f"SELECT {_ROW_COLUMNS} FROM {OUTBOX} ORDER BY seq")
-        self._chunk = chunk
-        self._rows: list[tuple[Any, ...]] = []
-        self._at = 0  # next row of _rows
-        self._next_seq = 1  # the seq the scan stands at
-
-    def take(self, seqs: list[int]) -> list[OutboxRow]:
-        """Outbox records `seqs` (ascending), in that order."""
-        if not seqs:
-            return []
-        wanted = set(seqs)
-        if seqs[0] < self._next_seq:
-            rows = self._cursor.execute(f"SELECT {_ROW_COLUMNS} FROM {OUTBOX} WHERE seq BETWEEN {int(seqs[0])} "
-                                        f"AND {int(seqs[-1])} ORDER BY seq").fetchall()
-            return [OutboxRow._make(r) for r in rows if r[0] in wanted]
-        last, found = seqs[-1], []
-        while True:
-            if self._at == len(self._rows):
-                self._rows, self._at = self._scan.fetchmany(self._chunk), 0
-                if not self._rows:
-                    break
-            row = self._rows[self._at]
-            if row[0] > last:
-                break
-            self._at += 1
-            if row[0] in wanted:
-                found.append(OutboxRow._make(row))
-        self._next_seq = last + 1
-        return found
-
-    def close(self) -> None:
-        self._scan.close()
-        self._cursor.close()
-
-
 class Pusher:
     """One push of one target: reconcile, select and deliver, with one tally per entity."""
 
@@ -351,24 +282,33 @@ class Pusher:
         dlt carries only the numbers: the payloads are most of the outbox's bytes, and writing them through
         dlt's extract and normalize cost ~1 s per 200k records. `deliver` reads a batch's records from the
         outbox while the send thread waits for the vendor's answer to the batch before.
+
+        A list's iterator, not a generator: `dlt.resource` looks up a generator's module by scanning every
+        loaded module's path (~0.17 s here, before the first request). The numbers are 8 bytes a record.
         """
         self._outbox = OutboxStream(self.con, self.sender.batch_size)
-        yield from self.con.execute(f"SELECT seq FROM {OUTBOX} ORDER BY seq").to_arrow_reader(50_000)
+        numbers = self.con.execute(f"SELECT seq FROM {OUTBOX} ORDER BY seq").to_arrow_table()
+        return iter(numbers.to_batches(max_chunksize=50_000))
 
     def deliver(self, items: Any) -> None:
         """One dlt call (an Arrow batch of outbox sequence numbers, ascending): send each outbox batch among
         those records as one vendor batch (a call may span two entities)."""
         assert self._outbox is not None, "outgoing() opens the outbox before dlt delivers"
         rows = self._outbox.take(items.column("seq").to_pylist())
+        seqs, batch_nos = rows["seq"].to_pylist(), rows["batch_no"].to_pylist()
+        keys, hashes, payloads = (rows[c].to_pylist() for c in ("_key", "_hash", "payload"))
         start = 0
-        while start < len(rows):
-            batch_no = rows[start].batch_no
+        while start < len(seqs):
+            batch_no = batch_nos[start]
             entity, batch_id, batch_records = self._outbox.batches[batch_no]
-            end = start
-            while end < len(rows) and rows[end].batch_no == batch_no:
-                end += 1
-            fresh = [r for r in rows[start:end] if r.seq not in self._delivered]
-            records = [Outgoing(r.key, r.hash, r.payload) for r in fresh]
+            end = bisect.bisect_right(batch_nos, batch_no, lo=start)  # batch numbers ascend with seq
+            if self._delivered.isdisjoint(seqs[start:end]):
+                fresh = seqs[start:end]
+                records = list(map(Outgoing, keys[start:end], hashes[start:end], payloads[start:end]))
+            else:  # dlt delivers some of these again
+                picked = [i for i in range(start, end) if seqs[i] not in self._delivered]
+                fresh = [seqs[i] for i in picked]
+                records = [Outgoing(keys[i], hashes[i], payloads[i]) for i in picked]
             if records and len(records) != batch_records:
                 # dlt cut the batch elsewhere, or delivers part of it again: this part gets its own id
                 batch_id = new_batch_id()
@@ -378,7 +318,7 @@ class Pusher:
                 if self._sending is None:
                     self._sending = SendThread(self._send)
                 self._sending.put(Batch(self, entity, records, batch_id))
-                self._delivered.update(r.seq for r in fresh)
+                self._delivered.update(fresh)
             self.progress(entity, end - start)
             start = end
 
@@ -393,6 +333,16 @@ class Pusher:
         if self._outbox is not None:
             self._outbox.close()
             self._outbox = None
+
+    def check_delivered(self) -> None:
+        """Raise unless dlt handed over every outbox record: a load that ends early without an error must not
+        look like a finished push."""
+        expected = sum(to_send for _, to_send in self.planned.values())
+        if len(self._delivered) < expected:
+            raise ErploadError(f"dlt handed only {len(self._delivered):,} of the {expected:,} records to push to "
+                               f"the {self.sender.target} destination; the others were not sent",
+                               hint="run the push again: it sends what the vendor has not acknowledged; if this "
+                                    "repeats, report it with the run id")
 
     def results(self) -> None:
         for entity, (total, to_send) in self.planned.items():

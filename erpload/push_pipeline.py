@@ -61,6 +61,7 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
             with _dlt_quiet(), _frugal_while_sending(pusher.con):
                 pipeline.run(resource)
             pusher.finish_delivery()
+            pusher.check_delivered()
         except PipelineStepFailed as exc:
             pusher.finish_delivery(raise_error=False)
             _abort_pending(pipeline)

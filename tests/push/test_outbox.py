@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from erpload.push import OUTBOX, SCRATCH, OutboxBatch, OutboxStream
+from erpload.outbox import OUTBOX, SCRATCH, OutboxBatch, OutboxStream
 
 
 def _outbox(records: int, batch_size: int) -> duckdb.DuckDBPyConnection:
@@ -22,20 +22,21 @@ def test_consecutive_takes_read_the_records_in_order_across_fetches() -> None:
     con = _outbox(25, batch_size=4)
     stream = OutboxStream(con, chunk=3)  # fetches end inside batches, and batches span fetches
     taken = [stream.take(list(range(start, min(start + 4, 26)))) for start in range(1, 26, 4)]
-    assert [[r.seq for r in rows] for rows in taken] == [list(range(s, min(s + 4, 26))) for s in range(1, 26, 4)]
-    first = taken[0][0]
-    assert (first.key, first.payload, first.batch_no) == ("k1", '{"id":1}', 0)
+    assert [rows["seq"].to_pylist() for rows in taken] == [list(range(s, min(s + 4, 26))) for s in range(1, 26, 4)]
+    first = taken[0].slice(0, 1).to_pylist()[0]
+    assert (first["_key"], first["payload"], first["batch_no"]) == ("k1", '{"id":1}', 0)
     assert stream.batches[6] == OutboxBatch("vendors", "run-6", 1)  # the last batch holds one record
-    assert stream.take([26]) == []
+    assert stream.take([26]).num_rows == 0
     stream.close()
 
 
 def test_numbers_left_out_are_skipped_and_numbers_behind_the_scan_are_read_again() -> None:
     con = _outbox(12, batch_size=4)
     stream = OutboxStream(con, chunk=5)
-    assert [r.seq for r in stream.take([1, 2, 4])] == [1, 2, 4]
-    assert [r.seq for r in stream.take([6, 7])] == [6, 7]  # 5 is passed over
+    assert stream.take([1, 2, 4])["seq"].to_pylist() == [1, 2, 4]
+    assert stream.take([6, 7])["seq"].to_pylist() == [6, 7]  # 5 is passed over
     again = stream.take([2, 3, 4])  # dlt delivering part of a batch again
-    assert [(r.seq, r.key) for r in again] == [(2, "k2"), (3, "k3"), (4, "k4")]
-    assert [r.seq for r in stream.take([8, 9, 10, 11, 12])] == [8, 9, 10, 11, 12]  # the scan goes on where it was
+    assert list(zip(again["seq"].to_pylist(), again["_key"].to_pylist(), strict=True)) == [(2, "k2"), (3, "k3"),
+                                                                                             (4, "k4")]
+    assert stream.take([8, 9, 10, 11, 12])["seq"].to_pylist() == [8, 9, 10, 11, 12]  # the scan goes on where it was
     stream.close()
