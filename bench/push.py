@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -101,7 +100,7 @@ def _ledger_work(staging: Path, records: int, batch_size: int, pace_s: float) ->
     """The ledger's own writes for a push of `records`, replayed on the staging file without HTTP, in CPU seconds:
     (queueing the outbox, one statement; the batch events, through the push's writer with its group commits,
     submitted at `pace_s` per batch as the bare HTTP run answered them). Both are written behind the sends."""
-    from erpload.ledger import Ledger, ensure_ledger
+    from erpload.ledger import BatchEvent, Ledger, ensure_ledger
     from erpload.ledger_writer import LedgerWriter
 
     with duckdb.connect(str(staging)) as con:
@@ -116,8 +115,8 @@ def _ledger_work(staging: Path, records: int, batch_size: int, pace_s: float) ->
         writer = LedgerWriter(con, "bench-replay", "replay")
         for batch in range((records + batch_size - 1) // batch_size):
             batch_id = f"replay-{batch}"
-            writer.submit(partial(Ledger.sent, batch_id=batch_id, entity="vendors", vendor_ref="job"))
-            writer.submit(partial(Ledger.acknowledged, batch_id=batch_id, entity="vendors", response="successful"))
+            writer.submit(BatchEvent.sent(batch_id, "vendors", "job"))
+            writer.submit(BatchEvent.acknowledged(batch_id, "vendors", "import job successful"))
             time.sleep(pace_s)  # the main thread sleeps: the process's CPU time is the writer's
         writer.close()
         return queued - started, time.process_time() - queued

@@ -14,7 +14,7 @@ changed one (new hash) is sent once. States move pending → sent → acknowledg
   yes; a record the vendor refused as invalid, also in erpload.rejects: only once it changes).
 
 Underneath, three append-only tables keep writes cheap on the hot path (a vendor batch costs two
-one-row inserts, whatever its size): `ledger_records` (a record version queued in a batch, written
+rows, whatever its size): `ledger_records` (a record version queued in a batch, written
 for the whole outbox in one statement), `ledger_batches` (each state change of a batch) and
 `ledger_refusals` (records the vendor refused). The newest row wins, by `seq`.
 """
@@ -22,7 +22,9 @@ for the whole outbox in one statement), `ledger_batches` (each state change of a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import duckdb
 
@@ -66,6 +68,29 @@ LEDGER_DDL = (
         LEFT JOIN {REFUSALS} r ON r.batch_id = l.batch_id AND r.record_key = l.record_key
             AND r.payload_hash = l.payload_hash AND r.target = l.target AND r.entity = l.entity""",
 )
+
+class BatchEvent(NamedTuple):
+    """A batch's state change, as data: a group of them is written in one statement (see `Ledger.record`)."""
+
+    batch_id: str
+    entity: str
+    state: str  # sent, acknowledged or failed
+    retry: bool = True
+    vendor_ref: str | None = None
+    response: str | None = None
+
+    @classmethod
+    def sent(cls, batch_id: str, entity: str, vendor_ref: str) -> BatchEvent:
+        return cls(batch_id, entity, "sent", vendor_ref=vendor_ref)
+
+    @classmethod
+    def acknowledged(cls, batch_id: str, entity: str, response: str) -> BatchEvent:
+        return cls(batch_id, entity, "acknowledged", response=response)
+
+    @classmethod
+    def failed(cls, batch_id: str, entity: str, response: str) -> BatchEvent:
+        return cls(batch_id, entity, "failed", response=response)
+
 
 @dataclass(frozen=True)
 class Unresolved:
@@ -129,21 +154,26 @@ class Ledger:
                                  {sql_literal(batch_id)}, {sql_literal(self.run_id)}, nextval('{SEQ}'),
                                  now()::TIMESTAMP FROM (VALUES {values}) v(k, h)""")
 
-    def _event(self, batch_id: str, entity: str, state: str, *, retry: bool = True, vendor_ref: str | None = None,
-               response: str | None = None) -> None:
-        self.con.execute(f"""INSERT INTO {BATCHES} VALUES ({sql_literal(batch_id)}, {sql_literal(self.target)},
-                                 {sql_literal(entity)}, {sql_literal(state)}, {sql_literal(retry)},
-                                 {sql_literal(vendor_ref)}, {sql_literal(response)}, {sql_literal(self.run_id)},
-                                 nextval('{SEQ}'), now()::TIMESTAMP)""")
+    def record(self, events: Sequence[BatchEvent]) -> None:
+        """Batch state changes, in one statement: each gets the next `seq` in the order given."""
+        if not events:
+            return
+        values = ", ".join(f"({i}, {sql_literal(e.batch_id)}, {sql_literal(e.entity)}, {sql_literal(e.state)}, "
+                           f"{sql_literal(e.retry)}, {sql_literal(e.vendor_ref)}, {sql_literal(e.response)})"
+                           for i, e in enumerate(events))
+        self.con.execute(f"""INSERT INTO {BATCHES} SELECT batch_id, {sql_literal(self.target)}, entity, state, retry,
+                                 vendor_ref, response, {sql_literal(self.run_id)}, nextval('{SEQ}'), now()::TIMESTAMP
+                             FROM (VALUES {values}) v(ord, batch_id, entity, state, retry, vendor_ref, response)
+                             ORDER BY ord""")
 
     def sent(self, batch_id: str, entity: str, vendor_ref: str) -> None:
-        self._event(batch_id, entity, "sent", vendor_ref=vendor_ref)
+        self.record([BatchEvent.sent(batch_id, entity, vendor_ref)])
 
     def acknowledged(self, batch_id: str, entity: str, response: str) -> None:
-        self._event(batch_id, entity, "acknowledged", response=response)
+        self.record([BatchEvent.acknowledged(batch_id, entity, response)])
 
     def failed(self, batch_id: str, entity: str, response: str) -> None:
-        self._event(batch_id, entity, "failed", response=response)
+        self.record([BatchEvent.failed(batch_id, entity, response)])
 
     def refused(self, batch_id: str, entity: str, keys_and_hashes: list[tuple[str, str]], response: str) -> None:
         """The vendor refused these records of the batch as invalid: failed, not retried unchanged."""

@@ -26,8 +26,8 @@ from typing import Any, NamedTuple, Protocol
 import duckdb
 
 from erpload.errors import ConfigError, ErploadError, StagingError
-from erpload.ledger import Ledger, ensure_ledger, new_batch_id
-from erpload.ledger_writer import LedgerWriter
+from erpload.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id
+from erpload.ledger_writer import LedgerWriter, Write
 from erpload.outbox import OUTBOX, SCRATCH, OutboxStream
 from erpload.runs import Run, TableResult
 from erpload.send_thread import SendThread
@@ -101,8 +101,7 @@ class Batch:
         self.batch_id = batch_id
 
     def sent(self, vendor_ref: str) -> None:
-        batch_id, entity = self.batch_id, self.entity
-        self.push.write(lambda ledger: ledger.sent(batch_id, entity, vendor_ref))
+        self.push.write(BatchEvent.sent(self.batch_id, self.entity, vendor_ref))
 
     def refused(self, refusals: list[Refusal]) -> None:
         """Take refused records out of the batch (the sender then sends the rest again)."""
@@ -117,13 +116,11 @@ class Batch:
         self.push.tally(self.entity, refused=len(by_key))
 
     def acknowledged(self, response: str) -> None:
-        batch_id, entity = self.batch_id, self.entity
-        self.push.write(lambda ledger: ledger.acknowledged(batch_id, entity, response))
+        self.push.write(BatchEvent.acknowledged(self.batch_id, self.entity, response))
         self.push.tally(self.entity, sent=len(self.records))
 
     def failed(self, response: str) -> None:
-        batch_id, entity = self.batch_id, self.entity
-        self.push.write(lambda ledger: ledger.failed(batch_id, entity, response))
+        self.push.write(BatchEvent.failed(self.batch_id, self.entity, response))
         self.push.tally(self.entity, failed=len(self.records))
 
 
@@ -193,7 +190,7 @@ class Pusher:
 
     # --- the ledger: read on the main connection, written behind the sends (see erpload.ledger_writer) ---
 
-    def write(self, change: Callable[[Ledger], None]) -> None:
+    def write(self, change: Write) -> None:
         self.writer.submit(change)
 
     def tally(self, entity: str, **counts: int) -> None:

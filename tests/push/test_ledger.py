@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from erpload.errors import StagingError
-from erpload.ledger import Ledger, ensure_ledger
+from erpload.ledger import BatchEvent, Ledger, ensure_ledger
 from erpload.ledger_writer import LedgerWriter
 
 
@@ -81,3 +81,30 @@ def test_writes_that_gather_while_the_writer_is_busy_commit_together_or_not_at_a
         writer.close()
     # the first write committed on its own; the two that gathered behind it went in one transaction, which failed
     assert _states(con) == {"a": ("pending", True, 1)}
+
+
+def test_batch_events_that_gather_are_written_in_the_order_submitted(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    ensure_ledger(con)
+    writer = LedgerWriter(con, "dvelop", "run1")
+    started, release = threading.Event(), threading.Event()
+
+    def queue_then_wait(ledger: Ledger) -> None:
+        started.set()
+        ledger.queue_batch("vendors", [("a", "h")], "b1")
+        release.wait()
+
+    writer.submit(queue_then_wait)
+    assert started.wait(10)
+    # these gather behind the first write: events, a statement between them, and events after it
+    writer.submit(BatchEvent.sent("b1", "vendors", "job-1"))
+    writer.submit(BatchEvent.acknowledged("b1", "vendors", "job-1 successful"))
+    writer.submit(lambda ledger: ledger.queue_batch("vendors", [("b", "h"), ("c", "h")], "b2"))
+    writer.submit(BatchEvent.sent("b2", "vendors", "job-2"))
+    writer.submit(BatchEvent.failed("b2", "vendors", "job-2 failed"))
+    release.set()
+    writer.close()
+    assert _states(con) == {"a": ("acknowledged", True, 1), "b": ("failed", True, 1), "c": ("failed", True, 1)}
+    events = con.execute("SELECT batch_id, state, vendor_ref FROM ledger_batches ORDER BY seq").fetchall()
+    assert events == [("b1", "sent", "job-1"), ("b1", "acknowledged", None), ("b2", "sent", "job-2"),
+                      ("b2", "failed", None)]
