@@ -274,7 +274,8 @@ class Pusher:
         self.write(lambda ledger: ledger.queue(OUTBOX))
 
     def outgoing(self) -> Iterator[Any]:
-        """The outbox's sequence numbers as Arrow batches, in push order (entity by entity, key order within).
+        """The outbox's sequence numbers (1..n, the push order: entity by entity, key order within) as Arrow
+        batches.
 
         dlt carries only the numbers: the payloads are most of the outbox's bytes, and writing them through
         dlt's extract and normalize cost ~1 s per 200k records. `deliver` reads a batch's records from the
@@ -284,7 +285,8 @@ class Pusher:
         loaded module's path (~0.17 s here, before the first request). The numbers are 8 bytes a record.
         """
         self._outbox = OutboxStream(self.con, self.sender.batch_size)
-        numbers = self.con.execute(f"SELECT seq FROM {OUTBOX} ORDER BY seq").to_arrow_table()
+        records = sum(to_send for _, to_send in self.planned.values())
+        numbers = self.con.execute(f"SELECT range AS seq FROM range(1, {int(records)} + 1)").to_arrow_table()
         return iter(numbers.to_batches(max_chunksize=50_000))
 
     def deliver(self, items: Any) -> None:
@@ -379,7 +381,7 @@ def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, optio
 
 def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, options: PushOptions,
           warming: threading.Thread | None) -> dict[str, Any]:
-    from erpload.push_pipeline import deliver_all
+    from erpload.push_pipeline import deliver_all, one_duckdb_thread
 
     entities = pusher.entities(options.entity)
     if not options.dry_run:
@@ -392,11 +394,12 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
             f"SELECT _key FROM {OUTBOX} WHERE entity = {sql_literal(e)} ORDER BY seq "
             f"LIMIT {int(options.sample)}").fetchall()] for e in entities}
         return {"planned": planned, "samples": samples}
-    pusher.mark_outbox_pending()
-    if warming is not None:
-        warming.join()
-    if any(n for _, n in planned.values()):
-        deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
+    with one_duckdb_thread(con):
+        pusher.mark_outbox_pending()
+        if warming is not None:
+            warming.join()
+        if any(n for _, n in planned.values()):
+            deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
     return {"planned": planned}
 
 

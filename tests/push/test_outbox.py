@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from erpload.outbox import OUTBOX, SCRATCH, OutboxBatch, OutboxStream
 
 
-def _outbox(records: int, batch_size: int) -> duckdb.DuckDBPyConnection:
+def _outbox(records: int, batch_size: int, order: str = "seq") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     con.execute(f"""CREATE TABLE {OUTBOX} AS
                     SELECT seq, (seq - 1) // {batch_size} AS batch_no, 'vendors' AS entity, 'k' || seq AS _key,
                            md5(seq::VARCHAR) AS _hash, '{{"id":' || seq || '}}' AS payload,
                            'run-' || (seq - 1) // {batch_size} AS batch_id
-                    FROM range(1, {records} + 1) r(seq)""")
+                    FROM range(1, {records} + 1) r(seq) ORDER BY {order}""")
     return con
 
 
@@ -40,3 +41,9 @@ def test_numbers_left_out_are_skipped_and_numbers_behind_the_scan_are_read_again
                                                                                              (4, "k4")]
     assert stream.take([8, 9, 10, 11, 12])["seq"].to_pylist() == [8, 9, 10, 11, 12]  # the scan goes on where it was
     stream.close()
+
+
+def test_an_outbox_not_stored_in_push_order_stops_the_stream() -> None:
+    stream = OutboxStream(_outbox(12, batch_size=4, order="seq DESC"), chunk=4)
+    with pytest.raises(RuntimeError, match="out of order"):
+        stream.take([1, 2, 3, 4])
