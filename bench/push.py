@@ -169,12 +169,19 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3,
                         help="bare HTTP and erpload push alternate this many times; medians are compared")
+    parser.add_argument("--pin", action="store_true",
+                        help="the fake on the last core, the client (bench, bare loop, push) on the others")
     args = parser.parse_args()
 
     from tests.support.dvelop_records import write_vendors
 
     port = _free_port()
-    fake = subprocess.Popen([sys.executable, "-c", SERVE, str(port), API_KEY], stdout=subprocess.PIPE, text=True)
+    cores = sorted(os.sched_getaffinity(0))
+    vendor_core = {cores[-1]} if args.pin and len(cores) > 1 else set(cores)
+    fake = subprocess.Popen([sys.executable, "-c", SERVE, str(port), API_KEY], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: os.sched_setaffinity(0, vendor_core))
+    if args.pin and len(cores) > 1:
+        os.sched_setaffinity(0, set(cores[:-1]))  # the push subprocesses inherit it
     try:
         assert fake.stdout is not None
         base_url = fake.stdout.readline().strip()

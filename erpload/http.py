@@ -101,12 +101,25 @@ class VendorClient:
         self.policy = policy or RetryPolicy()
         self.auth_hint = auth_hint
         self._sleep = sleep
-        self.throttled = 0  # 429 answers ridden out, for the run summary
+        # for the run summary: requests sent, seconds spent waiting for their answers, 429 answers ridden
+        # out, requests sent again after a 5xx or a dropped connection
+        self.requests = 0
+        self.answer_s = 0.0
+        self.throttled = 0
         self.retried = 0
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout_s)
 
     def close(self) -> None:
         self._http.close()
+
+    def traffic(self) -> str:
+        """The requests so far, in a line for the run summary."""
+        line = f"{self.vendor}: {self.requests:,} request(s), {self.answer_s:.1f} s waiting for answers"
+        if self.throttled:
+            line += f"; {self.throttled:,} answered 429 Too Many Requests and were sent again after the wait"
+        if self.retried:
+            line += f"; {self.retried:,} sent again after a 5xx answer or a dropped connection"
+        return line
 
     def __enter__(self) -> VendorClient:
         return self
@@ -120,9 +133,12 @@ class VendorClient:
         waited = 0.0
         failures = throttles = 0
         while True:
+            self.requests += 1
+            started = time.perf_counter()
             try:
                 response = self._http.request(method, path, json=json, content=content, headers=headers)
             except httpx.TransportError as exc:
+                self.answer_s += time.perf_counter() - started
                 if not safe:
                     raise OutcomeUnknown(
                         f"{self.vendor}: the connection broke during {method} {path} ({type(exc).__name__}); "
@@ -131,6 +147,7 @@ class VendorClient:
                 failures += 1
                 reason = f"{type(exc).__name__}: {exc}"
             else:
+                self.answer_s += time.perf_counter() - started
                 if response.is_success:
                     return response
                 if response.status_code == 429:

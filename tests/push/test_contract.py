@@ -127,6 +127,7 @@ def test_a_429_storm_is_ridden_out(vendors_workspace: Workspace, dvelop: DvelopC
     dvelop.set_faults(throttle_after=1, throttle_count=3, retry_after=0)
     result = vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendors")
     assert result.exit_code == 0, result.output
+    assert "3 answered 429 Too Many Requests" in result.output  # the summary says so
     dvelop.set_faults(throttle_after=0, throttle_count=3, retry_after=None)
     result = vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendor_bank_accounts")
     assert result.exit_code == 0, result.output
