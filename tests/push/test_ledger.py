@@ -61,29 +61,8 @@ def test_the_writer_applies_in_order_and_reports_a_failed_write(tmp_path: Path) 
         failing.close()
 
 
-def test_writes_that_gather_while_the_writer_is_busy_commit_together_or_not_at_all(tmp_path: Path) -> None:
-    con = duckdb.connect(str(tmp_path / "s.duckdb"))
-    ensure_ledger(con)
-    writer = LedgerWriter(con, "dvelop", "run1")
-    started, release = threading.Event(), threading.Event()
-
-    def queue_then_wait(ledger: Ledger) -> None:
-        started.set()
-        ledger.queue_batch("vendors", [("a", "h")], "b1")
-        release.wait()
-
-    writer.submit(queue_then_wait)
-    assert started.wait(10)  # the writer is inside its first transaction: what comes now waits behind it
-    writer.submit(lambda ledger: ledger.sent("b1", "vendors", "job"))
-    writer.submit(lambda ledger: ledger.execute("INSERT INTO no_such_table VALUES (1)"))
-    release.set()
-    with pytest.raises(StagingError):
-        writer.close()
-    # the first write committed on its own; the two that gathered behind it went in one transaction, which failed
-    assert _states(con) == {"a": ("pending", True, 1)}
-
-
-def test_batch_events_that_gather_are_written_in_the_order_submitted(tmp_path: Path) -> None:
+def _busy_writer(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, LedgerWriter, threading.Event]:
+    """A writer held inside its first transaction (record a queued in batch b1) until the event is set."""
     con = duckdb.connect(str(tmp_path / "s.duckdb"))
     ensure_ledger(con)
     writer = LedgerWriter(con, "dvelop", "run1")
@@ -96,6 +75,22 @@ def test_batch_events_that_gather_are_written_in_the_order_submitted(tmp_path: P
 
     writer.submit(queue_then_wait)
     assert started.wait(10)
+    return con, writer, release
+
+
+def test_writes_that_gather_while_the_writer_is_busy_commit_together_or_not_at_all(tmp_path: Path) -> None:
+    con, writer, release = _busy_writer(tmp_path)  # what comes now waits behind its first transaction
+    writer.submit(lambda ledger: ledger.sent("b1", "vendors", "job"))
+    writer.submit(lambda ledger: ledger.execute("INSERT INTO no_such_table VALUES (1)"))
+    release.set()
+    with pytest.raises(StagingError):
+        writer.close()
+    # the first write committed on its own; the two that gathered behind it went in one transaction, which failed
+    assert _states(con) == {"a": ("pending", True, 1)}
+
+
+def test_batch_events_that_gather_are_written_in_the_order_submitted(tmp_path: Path) -> None:
+    con, writer, release = _busy_writer(tmp_path)
     # these gather behind the first write: events, a statement between them, and events after it
     writer.submit(BatchEvent.sent("b1", "vendors", "job-1"))
     writer.submit(BatchEvent.acknowledged("b1", "vendors", "job-1 successful"))
