@@ -47,12 +47,13 @@ class Step:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def run_erpload(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Run one erpload command; returns (seconds, peak RSS in MiB)."""
+def run_erpload(args: list[str], env: dict[str, str], cwd: Path, stdout: Path | None = None) -> tuple[float, float]:
+    """Run one erpload command (its output into `stdout`, if given); returns (seconds, peak RSS in MiB)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "erpload.cli", *args], env=env, cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(stdout or os.devnull, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "erpload.cli", *args], env=env, cwd=cwd, stdout=out,
+                                stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     stderr = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:

@@ -1,6 +1,6 @@
 """Benchmark: pushing 100k vendors with their bank accounts to the d.velop fake.
 
-    python -m bench.push [--vendors 100000] [--put-sample 1000] [--rounds 3]
+    python -m bench.push [--vendors 100000] [--put-sample 1000] [--rounds 3] [--pin]
 
 Measures, in one run, against the fake served by its own process on loopback:
   1. bare HTTP: the payloads read from staging with the same SQL, then posted in batches of the same
@@ -8,7 +8,9 @@ Measures, in one run, against the fake served by its own process on loopback:
   2. `erpload push dvelop`: the batch path as users run it (a subprocess on a fresh copy of the
      staging file), ledger and dlt included. 1 and 2 alternate `--rounds` times (ABBA order) and
      are compared by medians, by each round's own ratio, fastest against fastest, and over the rounds in
-     which the hypervisor stole < 2% of the CPU (it takes up to half of this VM's CPU in bursts);
+     which the hypervisor stole < 2% of the CPU (it takes up to half of this VM's CPU in bursts); and
+     by the time each spends outside the vendor's answers (both time their own requests), which leaves
+     out how fast the fake happened to answer;
   3. the ledger's own writes for as many records, replayed alone (CPU seconds, group commits as in a push);
   4. the single-record PUT path (`push_one`, ledger included) over a sample, with the fake's rate
      limit switched off, so the ratio is what the PUT path costs at best.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
@@ -50,9 +54,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _bare_http(base_url: str, staging: Path, batch_size: int) -> tuple[float, float, int]:
+def _bare_http(base_url: str, staging: Path, batch_size: int) -> tuple[float, float, float, int]:
     """Read the payloads from staging, POST them in batches and poll each job to its end: the least any batch
-    push can cost. Returns (seconds reading, seconds of HTTP, records sent)."""
+    push can cost. Returns (seconds reading, seconds of HTTP, seconds of those waiting for answers, records sent)."""
     from erpload.push import payload_sql
 
     started = time.perf_counter()
@@ -62,20 +66,29 @@ def _bare_http(base_url: str, staging: Path, batch_size: int) -> tuple[float, fl
             for e in ("vendors", "vendor_bank_accounts")}
     read_s = time.perf_counter() - started
     started = time.perf_counter()
-    sent = 0
+    sent, answer_s = 0, 0.0
+
+    def answered(method: str, path: str, **kwargs: Any) -> httpx.Response:
+        nonlocal answer_s
+        asked = time.perf_counter()
+        response = http.request(method, path, **kwargs)
+        answer_s += time.perf_counter() - asked
+        return response
+
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=120) as http:
         for entity, records in payloads.items():
             for i in range(0, len(records), batch_size):
                 chunk = records[i:i + batch_size]
                 body = ('{"' + entity + '":[' + ",".join(chunk) + "]}").encode()
-                response = http.post(f"/smartinvoice/api/v1/buckets/{BUCKET}/{entity}/batch", content=body,
-                                     headers={"Content-Type": "application/json"})
+                response = answered("POST", f"/smartinvoice/api/v1/buckets/{BUCKET}/{entity}/batch", content=body,
+                                    headers={"Content-Type": "application/json"})
                 response.raise_for_status()
                 job = response.json()["jobs"][0]["job_id"]
-                while http.get(f"/smartinvoice/api/v1/masterdata/import_jobs/{job}").json()["status"] == "queued":
+                poll = f"/smartinvoice/api/v1/masterdata/import_jobs/{job}"
+                while answered("GET", poll).json()["status"] == "queued":
                     time.sleep(0.01)
                 sent += len(chunk)
-    return read_s, time.perf_counter() - started, sent
+    return read_s, time.perf_counter() - started, answer_s, sent
 
 
 def _stolen_s() -> float:
@@ -88,12 +101,12 @@ def _stolen_s() -> float:
         return 0.0
 
 
-def _bare_round(base_url: str, staging: Path, batch_size: int) -> tuple[float, float, float]:
-    """(seconds reading, seconds of HTTP, CPU seconds stolen meanwhile)."""
+def _bare_round(base_url: str, staging: Path, batch_size: int) -> tuple[float, float, float, float]:
+    """(seconds reading, seconds of HTTP, seconds waiting for answers, CPU seconds stolen meanwhile)."""
     httpx.post(f"{base_url}/_fake/reset").raise_for_status()
     stolen = _stolen_s()
-    read_s, bare_s, _ = _bare_http(base_url, staging, batch_size)
-    return read_s, bare_s, _stolen_s() - stolen
+    read_s, bare_s, answer_s, _ = _bare_http(base_url, staging, batch_size)
+    return read_s, bare_s, answer_s, _stolen_s() - stolen
 
 
 def _ledger_work(staging: Path, records: int, batch_size: int, pace_s: float) -> tuple[float, float]:
@@ -147,19 +160,24 @@ def _single_puts(staging: Path, sample: int) -> tuple[float, int]:
 
 
 def _push_round(template: Path, work: Path, env: dict[str, str], records: int, base_url: str,
-                round_no: int) -> tuple[float, float, Path]:
-    """One `erpload push dvelop` on a fresh copy of the staging file: (seconds in the command, peak MiB, staging)."""
+                round_no: int) -> tuple[float, float, float, Path]:
+    """One `erpload push dvelop` on a fresh copy of the staging file: (seconds in the command, seconds of those
+    waiting for answers (from the summary's traffic line), peak MiB, staging)."""
     staging = work / f"round{round_no}" / "erpload.duckdb"
     staging.parent.mkdir()
     shutil.copyfile(template, staging)
     httpx.post(f"{base_url}/_fake/reset").raise_for_status()
-    _, peak = run_erpload(["push", "dvelop", "--quiet", "--staging", str(staging)], env, staging.parent)
+    output = staging.parent / "push.out"
+    _, peak = run_erpload(["push", "dvelop", "--quiet", "--staging", str(staging)], env, staging.parent, output)
     _, push_s = last_run(staging, "push dvelop")
+    waited = re.search(r"([\d.]+) s waiting for answers", output.read_text())
+    if waited is None:
+        raise SystemExit(f"the push's summary has no traffic line:\n{output.read_text()}")
     with duckdb.connect(str(staging), read_only=True) as con:
         acked = con.execute("SELECT count(*) FROM ledger WHERE state = 'acknowledged'").fetchone()
     if not acked or acked[0] != records:
         raise SystemExit(f"the push acknowledged {acked} of {records} records: the comparison is void")
-    return push_s, peak, staging
+    return push_s, float(waited.group(1)), peak, staging
 
 
 def main() -> None:
@@ -201,25 +219,28 @@ def main() -> None:
 
             # the fake's speed drifts by ±20% between minutes on a shared machine: alternate, compare medians
             reads, bares, pushes, peaks, quiet = [], [], [], [], []
+            own: list[float] = []  # per round: the push's time outside the vendor's answers, over the baseline's
             for round_no in range(args.rounds):
                 # ABBA: which of the two goes first alternates, so a drift in the machine's speed favours neither
                 if round_no % 2 == 0:
-                    read_s, bare_s, bare_stolen = _bare_round(base_url, template, args.batch_size)
+                    read_s, bare_s, bare_answer_s, bare_stolen = _bare_round(base_url, template, args.batch_size)
                 stolen = _stolen_s()
-                push_s, peak, staging = _push_round(template, work, env, records, base_url, round_no)
+                push_s, push_answer_s, peak, staging = _push_round(template, work, env, records, base_url, round_no)
                 push_stolen = _stolen_s() - stolen
                 if round_no % 2 == 1:
-                    read_s, bare_s, bare_stolen = _bare_round(base_url, template, args.batch_size)
+                    read_s, bare_s, bare_answer_s, bare_stolen = _bare_round(base_url, template, args.batch_size)
                 reads.append(read_s)
                 bares.append(bare_s)
                 pushes.append(push_s)
                 peaks.append(peak)
+                own.append((push_s - push_answer_s) - (read_s + bare_s - bare_answer_s))
                 # the hypervisor takes CPU from this VM in bursts: a round that lost more than 2% of the two
                 # cores' time is shown, but left out of the "quiet rounds" comparison
                 quiet.append(max(bare_stolen / (read_s + bare_s), push_stolen / push_s) / 2 < 0.02)
                 print(f"  round {round_no + 1}: bare HTTP {bare_s:.1f} s (+ {read_s:.1f} s reading the payloads), "
                       f"{bare_stolen:.1f} CPU s stolen; erpload push dvelop {push_s:.1f} s in the command, "
-                      f"{push_stolen:.1f} CPU s stolen, peak {peak:,.0f} MiB", flush=True)
+                      f"{push_stolen:.1f} CPU s stolen, peak {peak:,.0f} MiB; waiting for answers: bare "
+                      f"{bare_answer_s:.1f} s, push {push_answer_s:.1f} s", flush=True)
             read_s, bare_s, push_s = (statistics.median(v) for v in (reads, bares, pushes))
             held = httpx.get(f"{base_url}/_fake/state/{BUCKET}/vendors").json()["count"]
             print(f"  medians: bare HTTP {bare_s:.1f} s ({records / bare_s:,.0f} records/s), reading {read_s:.1f} s, "
@@ -260,6 +281,10 @@ def main() -> None:
                   f"{calm_push:.1f} s over read + bare HTTP {calm_base:.1f} s = {calm_push / calm_base - 1:+.1%}")
         else:
             print("  no round was quiet (the hypervisor took >= 2% of the CPU in every one): see the rounds above")
+        extra = statistics.median(own)
+        print(f"  outside the vendor's answers (each client timing its own requests, so the fake's speed drops "
+              f"out): the push spends {extra:+.2f} s more than read + bare HTTP, median of the rounds = "
+              f"{extra / (read_s + bare_s):+.1%} of read + bare HTTP")
         print(f"  peak RSS of the push: {max(peaks):,.0f} MiB")
     finally:
         fake.terminate()
