@@ -414,8 +414,6 @@ def _push_dvelop(settings: Settings, entity: str | None, company: str | None, si
                             PushOptions(entity=entity, company=company, dry_run=dry_run, progress=not quiet))
         finally:
             sender.close()
-            if sender.client.requests:
-                run.note(sender.client.traffic())
         if dry_run:
             for name, (total, to_send) in plan["planned"].items():
                 sample = ", ".join(plan["samples"][name])

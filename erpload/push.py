@@ -88,6 +88,9 @@ class Sender(Protocol):
     def refusals(self, exc: Any, records: list[Outgoing]) -> list[Refusal]:
         """The records a refusal (`VendorRefused`) names; empty when it names none of them."""
 
+    def traffic(self) -> str | None:
+        """The requests sent so far, in a line for the run summary; None when there were none."""
+
     def close(self) -> None: ...
 
 
@@ -273,6 +276,11 @@ class Pusher:
         """Queue the outbox in the ledger, behind the sends like the batch events (it is written before them)."""
         self.write(lambda ledger: ledger.queue(OUTBOX))
 
+    @property
+    def to_send(self) -> int:
+        """Records in the outbox (see `fill_outbox`)."""
+        return sum(to_send for _, to_send in self.planned.values())
+
     def outgoing(self) -> Iterator[Any]:
         """The outbox's sequence numbers (1..n, the push order: entity by entity, key order within) as Arrow
         batches.
@@ -285,8 +293,7 @@ class Pusher:
         loaded module's path (~0.17 s here, before the first request). The numbers are 8 bytes a record.
         """
         self._outbox = OutboxStream(self.con, self.sender.batch_size)
-        records = sum(to_send for _, to_send in self.planned.values())
-        numbers = self.con.execute(f"SELECT range AS seq FROM range(1, {int(records)} + 1)").to_arrow_table()
+        numbers = self.con.execute(f"SELECT range AS seq FROM range(1, {self.to_send} + 1)").to_arrow_table()
         return iter(numbers.to_batches(max_chunksize=50_000))
 
     def deliver(self, items: Any) -> None:
@@ -336,14 +343,16 @@ class Pusher:
     def check_delivered(self) -> None:
         """Raise unless dlt handed over every outbox record: a load that ends early without an error must not
         look like a finished push."""
-        expected = sum(to_send for _, to_send in self.planned.values())
-        if len(self._delivered) < expected:
-            raise ErploadError(f"dlt handed only {len(self._delivered):,} of the {expected:,} records to push to "
+        if len(self._delivered) < self.to_send:
+            raise ErploadError(f"dlt handed only {len(self._delivered):,} of the {self.to_send:,} records to push to "
                                f"the {self.sender.target} destination; the others were not sent",
                                hint="run the push again: it sends what the vendor has not acknowledged; if this "
                                     "repeats, report it with the run id")
 
     def results(self) -> None:
+        """The tallies and the vendor's traffic into the run."""
+        if (traffic := self.sender.traffic()) is not None:
+            self.run.note(traffic)
         for entity, (total, to_send) in self.planned.items():
             t = self.tallies.get(entity, EntityTally())
             self.run.add(TableResult(table=f"{self.sender.target}.{entity}", unchanged=total - to_send,
@@ -398,7 +407,7 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
         pusher.mark_outbox_pending()
         if warming is not None:
             warming.join()
-        if any(n for _, n in planned.values()):
+        if pusher.to_send:
             deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
     return {"planned": planned}
 
@@ -423,6 +432,7 @@ def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, 
             return _push_one(pusher, entity, key, dry_run=dry_run)
         finally:
             pusher.writer.close()
+            pusher.results()
 
 
 def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:

@@ -45,6 +45,9 @@ class DvelopSender:
     def refusals(self, exc: VendorRefused, records: list[Outgoing]) -> list[Refusal]:
         return refusals(exc, records)
 
+    def traffic(self) -> str | None:
+        return self.client.traffic() if self.client.requests else None
+
     def send(self, entity: str, batch: Batch) -> None:
         while batch.records:
             try:
