@@ -33,6 +33,8 @@ class Column:
     type: str
     nullable: bool = True
     doc: str = ""
+    #: the only values `map` accepts (empty: any value of the type)
+    allowed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,8 @@ class Entity:
         raise KeyError(name)
 
 
-def _c(name: str, type_: str, doc: str = "", *, required: bool = False) -> Column:
-    return Column(name, type_, nullable=not required, doc=doc)
+def _c(name: str, type_: str, doc: str = "", *, required: bool = False, allowed: tuple[str, ...] = ()) -> Column:
+    return Column(name, type_, nullable=not required, doc=doc, allowed=allowed)
 
 
 def _entity(name: str, key: tuple[str, ...], doc: str, *columns: Column, deletable: bool = False) -> Entity:
@@ -65,11 +67,30 @@ def _entity(name: str, key: tuple[str, ...], doc: str, *columns: Column, deletab
     ]
     if deletable:
         tail.insert(0, _c("is_deleted", BOOL, "soft-deleted in the ERP; targets skip or retire it", required=True))
-    cols = [Column(c.name, c.type, nullable=c.nullable and c.name not in key, doc=c.doc) for c in columns]
+    cols = [Column(c.name, c.type, nullable=c.nullable and c.name not in key, doc=c.doc, allowed=c.allowed)
+            for c in columns]
     return Entity(name, key, (*cols, *tail), doc)
 
 
 COMPANY = _c("company_code", TEXT, "company (Mandant/Buchungskreis); d.velop company_id")
+
+#: A document's lifecycle, the same for invoices and journal entries. Only `posted` documents are booked
+#: or sent to any target. `cancelled` covers both a draft discarded before posting (no `cancelled_on`) and a
+#: posted document cancelled later (`cancelled_on` set: its reversal is booked on that date).
+DOCUMENT_STATUSES = ("draft", "posted", "cancelled")
+
+
+def _lifecycle(replaces: str) -> tuple[Column, ...]:
+    """The columns every document carries for its lifecycle (see DOCUMENT_STATUSES)."""
+    return (
+        _c("status", TEXT, "draft: not booked yet; posted: booked; cancelled: discarded, or reversed after posting "
+           "(ERPNext docstatus 0/1/2, Odoo state draft/posted/cancel)", required=True, allowed=DOCUMENT_STATUSES),
+        _c("cancelled_on", DATE, "for a posted document cancelled later: the day the cancellation takes effect "
+           "(the Storno's date; DATEV books the Generalumkehr then); empty for a draft that was never posted"),
+        _c("replaces_no", TEXT, f"the {replaces} this document replaces after cancelling it (ERPNext amended_from, "
+           "Odoo reversed_entry_id); DATEV Buchungstext"),
+    )
+
 
 ENTITIES: tuple[Entity, ...] = (
     _entity(
@@ -245,7 +266,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("payment_term_code", TEXT),
         _c("header_text", TEXT, "DATEV Buchungstext; Maesn notes"),
         _c("document_sha256", TEXT, "the receipt in `documents`; DATEV Beleglink"),
-        _c("status", TEXT, "'posted' | 'cancelled'", required=True),
+        *_lifecycle("invoice_no"),
         _c("telecomx_invoice_id", TEXT, "Telecom X invoice id (invoicesToOmit)"),
     ),
     _entity(
@@ -285,7 +306,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("payment_term_code", TEXT),
         _c("header_text", TEXT),
         _c("document_sha256", TEXT),
-        _c("status", TEXT, required=True),
+        *_lifecycle("invoice_no"),
     ),
     _entity(
         "purchase_invoice_lines", ("company_code", "invoice_no", "line_no"), "Purchase invoice lines.",
@@ -317,6 +338,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("source", TEXT, "'manual'|'bank'|'payroll'|'accrual'|'depreciation'", required=True),
         _c("document_sha256", TEXT),
         _c("is_reversal", BOOL, "DATEV Generalumkehr", required=True),
+        *_lifecycle("entry_no"),
     ),
     _entity(
         "journal_lines", ("company_code", "entry_no", "line_no"), "Lines of journal entries.",

@@ -19,7 +19,7 @@ import duckdb
 
 from erpload import canonical
 from erpload.canonical import Entity
-from erpload.errors import StagingError
+from erpload.errors import ProfileError, StagingError
 from erpload.incremental_sql import input_tables, restrict_to_changes
 from erpload.model_check import check_output_shape, quote, sql_failure
 from erpload.process import freeze_startup_objects
@@ -61,6 +61,26 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, profile: Profile, plan: _Plan) -
                     f"FROM (SELECT {cast} FROM ({plan.sql}) q)")
     except duckdb.Error as exc:
         raise sql_failure(profile, ent, exc) from exc
+    _check_allowed_values(con, profile, ent)
+
+
+def _check_allowed_values(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity) -> None:
+    """A column with a closed domain (a document's status) takes no other value: the profile must translate.
+
+    A profile error, not a reject: an unknown status is a mapping the profile lacks, and booking or
+    dropping such documents by guess is how drafts end up in the books."""
+    for col in ent.columns:
+        if not col.allowed:
+            continue
+        allowed = ", ".join(sql_literal(v) for v in col.allowed)
+        row = con.execute(f"SELECT count(*), string_agg(DISTINCT {quote(col.name)}, ', ' ORDER BY {quote(col.name)}) "
+                          f"FROM {_ROWS} WHERE {quote(col.name)} NOT IN ({allowed})").fetchone()
+        if row and row[0]:
+            raise ProfileError(
+                f"{row[0]:,} row(s) have a value outside {', '.join(col.allowed)}: {row[1]}", profile=profile.name,
+                entity=ent.name, column=col.name,
+                hint=f"translate the ERP's values in the profile's SQL, e.g. CASE <erp column> WHEN 'cancel' THEN "
+                     f"'cancelled' ... END AS {col.name} (`erpload model` says what each value means)")
 
 
 def _reject_checks(plan: _Plan) -> list[tuple[str, str, str, str]]:

@@ -47,11 +47,11 @@ def test_records_in_equal_records_out_plus_rejected(built: Workspace) -> None:
     ws = built
     documents_in = ws.scalar("""
         select (select count(*) from erp.sales_invoices s join erp.companies c using (company_code)
-                where s.status <> 'cancelled' and c.datev_client_no is not null)
+                where s.status = 'posted' and c.datev_client_no is not null)
              + (select count(*) from erp.purchase_invoices s join erp.companies c using (company_code)
-                where s.status <> 'cancelled' and c.datev_client_no is not null)
+                where s.status = 'posted' and c.datev_client_no is not null)
              + (select count(*) from erp.journal_entries s join erp.companies c using (company_code)
-                where c.datev_client_no is not null)""")
+                where s.status = 'posted' and c.datev_client_no is not null)""")
     results = ws.run_results("transform datev")
     loaded, _, rejected, _ = results["datev.bookings"]
     assert loaded + rejected == documents_in

@@ -10,7 +10,7 @@ Every row books one line against one other account, as DATEV rows do:
 The sign of `signed_amount` is seen from Konto: positive = Soll (Konto debited). Invoice rows carry
 the line's gross amount, and the tax comes from the BU key, or from the account itself when it is a
 DATEV automatic account (`gl_accounts.auto_tax_code`). Journal entries carry their tax lines
-explicitly, so their rows have no BU key. Cancelled invoices are not booked.
+explicitly, so their rows have no BU key. Only posted documents are booked.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ sales AS (
            (CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * (t.lines_gross - h.total_gross) AS imbalance
     FROM erp.sales_invoices h JOIN erp.sales_invoice_lines l USING (company_code, invoice_no)
     JOIN sales_totals t USING (company_code, invoice_no)
-    WHERE h.status <> 'cancelled' AND h.company_code IN (SELECT company_code FROM co)
+    WHERE h.status = 'posted' AND h.company_code IN (SELECT company_code FROM co)
 ),
 purchase_totals AS (
     SELECT company_code, invoice_no, sum(net_amount + coalesce(tax_amount, 0)) AS lines_gross
@@ -90,7 +90,7 @@ purchases AS (
            (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (t.lines_gross - h.total_gross)
     FROM erp.purchase_invoices h JOIN erp.purchase_invoice_lines l USING (company_code, invoice_no)
     JOIN purchase_totals t USING (company_code, invoice_no)
-    WHERE h.status <> 'cancelled' AND h.company_code IN (SELECT company_code FROM co)
+    WHERE h.status = 'posted' AND h.company_code IN (SELECT company_code FROM co)
 ),
 entry_totals AS (
     -- the pivot: the first line with the largest amount
@@ -108,7 +108,7 @@ entries AS (
            h.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), h.is_reversal, t.imbalance
     FROM erp.journal_entries h JOIN erp.journal_lines l USING (company_code, entry_no)
     JOIN entry_totals t USING (company_code, entry_no)
-    WHERE h.company_code IN (SELECT company_code FROM co)
+    WHERE h.status = 'posted' AND h.company_code IN (SELECT company_code FROM co)
       -- an entry of one line has no counter line; it stays, without one, so the balance rule rejects it
       AND (l.line_no <> t.pivot.line_no OR t.lines_in_entry = 1)
 ),
