@@ -328,7 +328,7 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
             ensure_framework_tables(con)
             con.begin()
             plan = run_export(con, run, datev.out_dir, companies=companies, period=period, reexport=reexport,
-                              dry_run=dry_run)
+                              dry_run=dry_run, corrections=datev.corrections)
             con.commit()
         if not dry_run:
             publish(datev.out_dir, plan)
@@ -377,15 +377,19 @@ def export_datev(
                                                  "[erpload.datev.out; default out/datev]")] = None,
     company: Annotated[list[str] | None, typer.Option(help="Only this company code (repeatable).")] = None,
     period: Annotated[str | None, typer.Option(help="Only the period containing this month, YYYY-MM.")] = None,
-    reexport: Annotated[str | None, typer.Option(help="Write the period containing this month (YYYY-MM) again, "
-                                                 "on purpose, into a new file marked _reexport.")] = None,
+    reexport: Annotated[str | None, typer.Option(help="Write one replacement file for the period containing this "
+                                                 "month (YYYY-MM), marked _reexport, to import INSTEAD of the "
+                                                 "period's files (lost or deleted in DATEV); refused where batches "
+                                                 "are festgeschrieben.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; write and mark "
                                           "nothing.")] = False,
 ) -> None:
     """dataset datev → EXTF files, one Buchungsstapel per company and period; each booking exported once.
 
-    New bookings in a period exported before go into a new file for it. A booking changed in the ERP after its
-    export is reported (erpload.rejects), not exported again."""
+    New bookings in a period exported before go into a new file for it. A document changed or cancelled in the ERP
+    after its export is corrected with new bookings: Generalumkehr of what was exported, then the document as it is
+    now ([erpload.datev] corrections = "reverse", the default), or reported in erpload.rejects ("report").
+    `erpload datev corrections` lists every correction; `erpload datev reconcile` proves the files against the ERP."""
     settings = _settings(staging=staging)
     _guard(lambda: _export_datev(settings, out_dir, company, period, reexport, dry_run))
 

@@ -164,21 +164,75 @@ def test_each_booking_is_exported_once(built: Workspace) -> None:
     added = sorted(set(_files(ws)) - set(first))
     assert [p.name for p in added] == [f"EXTF_Buchungsstapel_1000_{month}_02.csv"]
     lines = read_extf(added[0].read_bytes()).rows
-    assert {line.values[10] for line in lines} == {new_no}
-    assert "changed in the ERP afterwards" in output
-    changed = ws.query("select record_key, reason, hint from rejects where target = 'datev' "
-                       "and reason like 'changed in the ERP after it was exported%'")
-    assert [r[0] for r in changed] == [f"1000/sales_invoice/{invoice_no}"]
-    assert f"--reexport {month}" in str(changed[0][2])
+    assert {line.values[10] for line in lines} == {new_no, invoice_no}
+    # the changed invoice: what was exported, reversed (Generalumkehr), then the invoice as it is now
+    changed = [line.values for line in lines if line.values[10] == invoice_no]
+    reversal = [v for v in changed if v[117] == "1"]
+    rebooking = [v for v in changed if v[117] == "0"]
+    assert len(reversal) == len(rebooking) > 0
+    assert {v[13] for v in rebooking} == {"Korrigierte Position"}
+    assert "Korrigierte Position" not in {v[13] for v in reversal}
+    assert sorted(v[:9] for v in reversal) == sorted(v[:9] for v in rebooking)  # same amounts, accounts, keys
+    assert "reversed (Generalumkehr) 1 exported records: 1 changed" in output
+    assert ws.query("select record_key, action from datev_corrections") == [
+        (f"sales_invoice/{invoice_no}", "reversed and rebooked")]
+    assert "nothing new to export" in _export(ws)
 
-    # a re-export of the period is deliberate, recorded, and carries the changed invoice
+    # a replacement for the period holds what DATEV should hold of it: each invoice once, no reversals
     _export(ws, "--reexport", month, "--company", "1000")
     reexported = _files(ws, f"EXTF_Buchungsstapel_1000_{month}_03_reexport.csv")
     assert reexported
-    numbers = {line.values[10] for line in read_extf(reexported[0].read_bytes()).rows}
-    assert {invoice_no, new_no} <= numbers
+    rows = read_extf(reexported[0].read_bytes()).rows
+    assert {line.values[117] for line in rows} == {"0"}
+    assert sum(line.values[10] == invoice_no for line in rows) == len(rebooking)
+    assert {invoice_no, new_no} <= {line.values[10] for line in rows}
+    assert ws.query("select file_name from exports where replaced_by is not null and file_name like "
+                    f"'%1000_{month}%' order by file_name") == [
+        (f"EXTF_Buchungsstapel_1000_{month}_01.csv",), (f"EXTF_Buchungsstapel_1000_{month}_02.csv",)]
     assert ws.scalar("select bool_and(reexport) from exports where file_name like '%_reexport.csv'") is True
     assert "nothing new to export" in _export(ws)
+
+
+def test_report_mode_reports_each_change_once(built: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = built
+    monkeypatch.setenv("ERPLOAD__DATEV__CORRECTIONS", "report")
+    _export(ws)
+    first = _files(ws)
+    invoice_no, _ = _exported_sales_invoice(ws)
+    ws.erp("update sales_invoice_line set net_amount = net_amount + 10, updated_at = ? "
+           "where invoice_id = (select invoice_id from sales_invoice where invoice_no = ?) and line_no = 1",
+           [_now(), invoice_no])
+    ws.erp("update sales_invoice set total_net = total_net + 10, total_gross = total_gross + 10, updated_at = ? "
+           "where invoice_no = ?", [_now(), invoice_no])
+    _build(ws)
+    output = _export(ws)
+    assert _files(ws) == first  # nothing written: the change is the accountant's to book
+    assert "not corrected in DATEV" in output
+    reported = ws.query("select record_key, value, reason, hint from rejects where entity = 'corrections'")
+    assert len(reported) == 1
+    key, value, reason, hint = reported[0]
+    assert key == f"1000/sales_invoice/{invoice_no}"
+    assert "changed in the ERP" in str(reason)
+    assert "Generalumkehr" in str(hint)
+    old, new = str(value).split(" -> ")
+    assert Decimal(old.split()[1]) + 10 == Decimal(new.split()[1])  # old and new amount, not a hash
+    # the same change is not reported again
+    _export(ws)
+    assert ws.scalar("select count(*) from rejects where entity = 'corrections'") == 1
+
+
+def test_reexport_is_refused_where_batches_are_festgeschrieben(built: Workspace) -> None:
+    ws = built
+    _export(ws)
+    locked = ws.scalar("select min(company_code) from erp.companies where datev_lock_batches")
+    assert locked is not None
+    month = ws.scalar(f"select strftime(min(period_start), '%Y-%m') from datev.bookings "
+                      f"where company_code = '{locked}'")
+    result = ws.cli("export", "datev", "--out", OUT, "--reexport", str(month), "--company", str(locked))
+    assert result.exit_code == 2
+    assert "festschreibt" in result.output
+    assert "twice" in result.output
+    assert not _files(ws, "*_reexport.csv")
 
 
 def test_dry_run_writes_and_marks_nothing(built: Workspace) -> None:

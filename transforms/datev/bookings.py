@@ -10,7 +10,12 @@ Every row books one line against one other account, as DATEV rows do:
 The sign of `signed_amount` is seen from Konto: positive = Soll (Konto debited). Invoice rows carry
 the line's gross amount, and the tax comes from the BU key, or from the account itself when it is a
 DATEV automatic account (`gl_accounts.auto_tax_code`). Journal entries carry their tax lines
-explicitly, so their rows have no BU key. Only posted documents are booked.
+explicitly, so their rows have no BU key.
+
+Only documents that were posted are booked (`_BOOKED`). A posted document that the ERP cancelled later
+(`cancelled_on`) has two events: its `posting` and its `cancellation`, the same rows with Generalumkehr
+toggled, dated on the cancellation day (never before the posting), so the DATEV books show the invoice
+and its Storno as the ERP's ledger does, each in its own period.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ def _link(sha: str) -> str:
     guid = " || '-' || ".join(f"substr({sha}, {start}, {length})"
                               for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
     return f"CASE WHEN {sha} IS NOT NULL THEN 'BEDI \"' || {guid} || '\"' END"
+
+
+#: the documents in the books: posted ones, and cancelled ones that were posted before (their cancellation
+#: is booked as a reversal on `cancelled_on`); drafts and drafts discarded unposted never are
+_BOOKED = "(h.status = 'posted' OR (h.status = 'cancelled' AND h.cancelled_on IS NOT NULL))"
 
 
 def bookings_sql(period: PeriodUnit = "month") -> str:
@@ -71,10 +81,11 @@ sales AS (
            h.invoice_no AS document_number, coalesce(l.description, h.header_text) AS booking_text,
            l.cost_center_code AS cost_center, l.cost_unit_code AS cost_unit, h.document_sha256,
            h.service_date, h.due_date, false AS reversal,
-           (CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * (t.lines_gross - h.total_gross) AS imbalance
+           (CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * (t.lines_gross - h.total_gross) AS imbalance,
+           h.cancelled_on
     FROM erp.sales_invoices h JOIN erp.sales_invoice_lines l USING (company_code, invoice_no)
     JOIN sales_totals t USING (company_code, invoice_no)
-    WHERE h.status = 'posted' AND h.company_code IN (SELECT company_code FROM co)
+    WHERE {_BOOKED} AND h.company_code IN (SELECT company_code FROM co)
 ),
 purchase_totals AS (
     SELECT company_code, invoice_no, sum(net_amount + coalesce(tax_amount, 0)) AS lines_gross
@@ -87,10 +98,10 @@ purchases AS (
            h.vendor_no, 'vendor', l.account_no, 'gl', l.tax_code,
            h.vendor_invoice_no, coalesce(l.description, h.header_text),
            l.cost_center_code, l.cost_unit_code, h.document_sha256, h.service_date, h.due_date, false,
-           (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (t.lines_gross - h.total_gross)
+           (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (t.lines_gross - h.total_gross), h.cancelled_on
     FROM erp.purchase_invoices h JOIN erp.purchase_invoice_lines l USING (company_code, invoice_no)
     JOIN purchase_totals t USING (company_code, invoice_no)
-    WHERE h.status = 'posted' AND h.company_code IN (SELECT company_code FROM co)
+    WHERE {_BOOKED} AND h.company_code IN (SELECT company_code FROM co)
 ),
 entry_totals AS (
     -- the pivot: the first line with the largest amount
@@ -105,15 +116,26 @@ entries AS (
            l.account_no, l.account_type, CASE WHEN t.lines_in_entry > 1 THEN t.pivot.account_no END,
            CASE WHEN t.lines_in_entry > 1 THEN t.pivot.account_type ELSE 'gl' END, CAST(NULL AS VARCHAR),
            h.entry_no, coalesce(l.line_text, h.description), l.cost_center_code, l.cost_unit_code,
-           h.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), h.is_reversal, t.imbalance
+           h.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), h.is_reversal, t.imbalance, h.cancelled_on
     FROM erp.journal_entries h JOIN erp.journal_lines l USING (company_code, entry_no)
     JOIN entry_totals t USING (company_code, entry_no)
-    WHERE h.status = 'posted' AND h.company_code IN (SELECT company_code FROM co)
+    WHERE {_BOOKED} AND h.company_code IN (SELECT company_code FROM co)
       -- an entry of one line has no counter line; it stays, without one, so the balance rule rejects it
       AND (l.line_no <> t.pivot.line_no OR t.lines_in_entry = 1)
 ),
-legs AS (SELECT * FROM sales UNION ALL SELECT * FROM purchases UNION ALL SELECT * FROM entries)
-SELECT l.company_code, l.document_kind, l.document_no, l.line_no, l.posting_date, l.document_date,
+postings AS (SELECT * FROM sales UNION ALL SELECT * FROM purchases UNION ALL SELECT * FROM entries),
+legs AS (
+    SELECT * EXCLUDE (cancelled_on), 'posting' AS event FROM postings
+    UNION ALL
+    -- the cancellation of a posted document: its lines again, reversed (GU), on the day it takes effect
+    SELECT * EXCLUDE (cancelled_on)
+             REPLACE (NOT reversal AS reversal, greatest(cancelled_on, posting_date) AS posting_date,
+                      greatest(cancelled_on, posting_date) AS document_date,
+                      'Storno ' || coalesce(booking_text, document_number) AS booking_text),
+           'cancellation'
+    FROM postings WHERE cancelled_on IS NOT NULL
+)
+SELECT l.company_code, l.document_kind, l.document_no, l.event, l.line_no, l.posting_date, l.document_date,
        CAST({fy_start} AS DATE) AS fiscal_year_start,
        CAST({_fiscal_year_start("l.document_date")} AS DATE) AS document_fiscal_year_start,
        CAST({period_start} AS DATE) AS period_start, CAST({period_end} AS DATE) AS period_end,

@@ -11,12 +11,15 @@ import dlt
 from erpload.errors import ConfigError
 
 from .bookings import PeriodUnit
+from .corrections import CorrectionMode
 
 
 @dataclass(frozen=True)
 class DatevSettings:
     out_dir: Path
     period: PeriodUnit
+    #: what export does with a record changed or cancelled after its export: book the correction, or report it
+    corrections: CorrectionMode = "reverse"
 
 
 def load_datev_settings(out_dir: Path | None = None) -> DatevSettings:
@@ -24,5 +27,11 @@ def load_datev_settings(out_dir: Path | None = None) -> DatevSettings:
     if period not in get_args(PeriodUnit):
         raise ConfigError(f"erpload.datev.period is '{period}'",
                           hint=f"set it to one of {', '.join(get_args(PeriodUnit))} in .dlt/config.toml")
+    corrections: str = dlt.config.get("erpload.datev.corrections") or "reverse"
+    if corrections not in get_args(CorrectionMode):
+        raise ConfigError(f"erpload.datev.corrections is '{corrections}'",
+                          hint=f"set it to one of {', '.join(get_args(CorrectionMode))} in .dlt/config.toml "
+                               "([erpload.datev] corrections = \"reverse\")")
     out = out_dir or Path(dlt.config.get("erpload.datev.out") or "out/datev")
-    return DatevSettings(out_dir=out, period=period)  # type: ignore[arg-type]  # checked above
+    return DatevSettings(out_dir=out, period=period,  # type: ignore[arg-type]  # both checked above
+                         corrections=corrections)  # type: ignore[arg-type]

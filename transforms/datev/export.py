@@ -33,8 +33,21 @@ import pyarrow as pa
 
 from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, sql_literal
+from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, scalar_int, sql_literal
 
+from .corrections import (
+    CORRECTIONS,
+    EXPORTED,
+    LATEST,
+    RECORD_KEY,
+    ROWS,
+    CorrectionMode,
+    ensure_tables,
+    judge_sql,
+    keep_rows,
+    reversal_rows_sql,
+    summary_sql,
+)
 from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES, PAYMENT_TERM_VALUES
 from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, PAYMENT_TERMS, Format
 from .writer import LINE_END_SQL, Header, file_parts, line_sql, write_file
@@ -47,17 +60,9 @@ _DDL = (
         file_name VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL,
         debit_total DECIMAL(18, 2), credit_total DECIMAL(18, 2), period_start DATE, period_end DATE,
         reexport BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL)""",
-    f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.datev_exported (
-        company_code VARCHAR NOT NULL, category INTEGER NOT NULL, record_key VARCHAR NOT NULL,
-        content_hash VARCHAR NOT NULL, period_start DATE, file_name VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
-        exported_at TIMESTAMP NOT NULL)""",
+    # a replacement file (--reexport) stands for the files of its period it replaces: those are not read again
+    f"ALTER TABLE {FRAMEWORK_SCHEMA}.exports ADD COLUMN IF NOT EXISTS replaced_by VARCHAR",
 )
-
-# the latest export of each record
-_LEDGER = f"""(SELECT * FROM {FRAMEWORK_SCHEMA}.datev_exported
-               QUALIFY row_number() OVER (PARTITION BY company_code, category, record_key
-                                          ORDER BY exported_at DESC) = 1)"""
-
 
 @dataclass(frozen=True)
 class _Company:
@@ -105,8 +110,8 @@ class _Category:
     file_stem: str
 
 
-_BOOKINGS = _Category(BOOKINGS, "bookings", BOOKING_VALUES, "document_kind || '/' || document_no",
-                      "posting_date, document_kind, document_no, line_no", "Buchungsstapel")
+_BOOKINGS = _Category(BOOKINGS, "bookings", BOOKING_VALUES, RECORD_KEY,
+                      "posting_date, document_kind, document_no, event DESC, line_no", "Buchungsstapel")
 _MASTER_DATA = (
     _Category(PAYMENT_TERMS, "payment_terms", PAYMENT_TERM_VALUES, "payment_term_no",
               "CAST(payment_term_no AS INTEGER)", "Zahlungsbedingungen"),
@@ -149,7 +154,8 @@ def _month(period: str) -> date:
 
 
 def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, companies: list[str] | None = None,
-               period: str | None = None, reexport: str | None = None, dry_run: bool = False) -> ExportPlan:
+               period: str | None = None, reexport: str | None = None, dry_run: bool = False,
+               corrections: CorrectionMode = "reverse") -> ExportPlan:
     """Write what is new (see the module doc) into `out_dir`; returns what was (or would be) written."""
     # values are inlined, never bound, in this module: DuckDB's Python client imports pandas (~0.5 s) for
     # the first statement with parameters
@@ -159,12 +165,14 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
         raise ConfigError("the datev dataset has not been built yet", hint="run `erpload transform datev` first")
     for ddl in _DDL:
         con.execute(ddl)
+    ensure_tables(con)
     if period and reexport:
         raise ConfigError("--period and --reexport both choose a period", hint="give only --reexport PERIOD")
     chosen = reexport or period
     only_month = _month(chosen) if chosen else None
-    known = {r[0] for r in con.execute("SELECT DISTINCT company_code FROM datev.bookings UNION "
-                                       "SELECT DISTINCT company_code FROM datev.partners").fetchall()}
+    known = {r[0] for r in con.execute(f"SELECT DISTINCT company_code FROM datev.bookings UNION "
+                                       f"SELECT DISTINCT company_code FROM datev.partners UNION "
+                                       f"SELECT DISTINCT company_code FROM {EXPORTED}").fetchall()}
     for company in companies or []:
         if company not in known:
             raise ConfigError(f"company '{company}' has nothing in the datev dataset",
@@ -175,17 +183,27 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
     plan = ExportPlan()
     now = datetime.now()
     created = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the header stamp has milliseconds
+    held_run = _last_transform(con)
     with _Files(con, run, plan, out_dir, created, dry_run) as files:
         for code in sorted(set(companies or known)):
             co = _Company.load(con, code)
-            _export_bookings(con, run, files, co, only_month, bool(reexport))
-            if not reexport:
-                for category in _MASTER_DATA:
-                    _export_master_data(con, run, files, co, category)
+            if reexport and only_month:
+                _replace_period(con, run, files, co, only_month)
+                continue
+            _export_bookings(con, run, files, co, only_month, corrections, held_run)
+            for category in _MASTER_DATA:
+                _export_master_data(con, run, files, co, category)
     if plan.changed_after_export:
-        run.note(f"{plan.changed_after_export:,} exported documents changed in the ERP afterwards and were not "
-                 "exported again (see erpload.rejects; re-export a period on purpose with --reexport YYYY-MM)")
+        run.note(f"{plan.changed_after_export:,} exported records changed or were cancelled in the ERP afterwards "
+                 "and were not corrected in DATEV (see erpload.rejects and `erpload datev corrections`)")
     return plan
+
+
+def _last_transform(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The `transform datev` run whose rejects hold documents back now."""
+    row = con.execute(f"SELECT max(run_id) FROM {FRAMEWORK_SCHEMA}.runs "
+                      "WHERE command = 'transform datev' AND status = 'ok'").fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: str) -> None:
@@ -196,7 +214,8 @@ def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: s
 
 
 def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co: _Company, only_month: date | None,
-                     reexport: bool) -> None:
+                     mode: CorrectionMode, held_run: str | None) -> None:
+    """New documents booked; changed, cancelled and vanished ones corrected or reported (see `corrections`)."""
     plan, created, dry_run = files.plan, files.created, files.dry_run
     company = sql_literal(co.code)
     month = sql_literal(only_month)
@@ -209,43 +228,59 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
                     SELECT * EXCLUDE (line), md5_number(line_no || ':' || line) AS line_hash,
                            line || {LINE_END_SQL} AS line
                     FROM (SELECT period_start, period_end, fiscal_year_start, posting_date, document_kind, document_no,
-                                 line_no, amount, base_amount, debit_credit,
+                                 event, line_no, amount, base_amount, debit_credit, {RECORD_KEY} AS record_key,
                                  {line_sql(BOOKINGS, BOOKING_VALUES)} AS line
                           FROM datev.bookings WHERE company_code = {company} {where})
                     ORDER BY period_start, {_BOOKINGS.order_by}""")
-    # a document's fingerprint: the md5 of each line with its number, combined without sorting (xor).
-    # A document's lines share its header's posting date, so it lies in one period. Its key is spelled
-    # once per document, not once per line.
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _docs AS
-                    SELECT document_kind, document_no, {_BOOKINGS.record_key} AS record_key,
-                           any_value(period_start) AS period_start,
-                           printf('%016x%016x', bit_xor(CAST(line_hash >> 64 AS UBIGINT)),
-                                  bit_xor(CAST(line_hash & 18446744073709551615 AS UBIGINT))) AS content_hash
-                    FROM _lines GROUP BY document_kind, document_no""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
-                    SELECT d.*, e.content_hash AS exported_hash, e.file_name AS exported_file,
-                           e.exported_at
-                    FROM _docs d LEFT JOIN {_LEDGER} e
-                      ON e.company_code = {company} AND e.category = 21 AND e.record_key = d.record_key""")
-    counts = con.execute("""SELECT count(*) FILTER (WHERE exported_hash IS NULL),
-                                   count(*) FILTER (WHERE exported_hash = content_hash),
-                                   count(*) FILTER (WHERE exported_hash <> content_hash)
-                            FROM _judged""").fetchone()
-    new, unchanged, changed = (int(x) for x in counts) if counts else (0, 0, 0)
-    write_filter = "TRUE" if reexport else "exported_hash IS NULL"
-    if changed and not reexport:
-        plan.changed_after_export += changed
-        if not dry_run:
-            _report_changed(con, run, co.code)
-    result = TableResult(table=f"datev bookings {co.code}", unchanged=unchanged, rejected=0 if reexport else changed)
-    # documents, as `unchanged` counts them; the files' line counts are in the manifest
-    result.loaded = new + unchanged + changed if reexport else new
-    everything = result.loaded == new + unchanged + changed
-    out = "_lines" if everything else f"""(SELECT l.* FROM _lines l SEMI JOIN
-                                             (SELECT document_kind, document_no FROM _judged WHERE {write_filter}) j
-                                           USING (document_kind, document_no))"""
-    # a join need not keep the order `_lines` is stored in: only a whole export skips the sort
-    order = "" if everything else f"ORDER BY period_start, {_BOOKINGS.order_by}"
+    # a record's fingerprint: the md5 of each line with its number, combined without sorting (xor).
+    # A record's lines share one date, so it lies in one period.
+    con.execute("""CREATE OR REPLACE TEMP TABLE _docs AS
+                   SELECT record_key, any_value(period_start) AS period_start,
+                          printf('%016x%016x', bit_xor(CAST(line_hash >> 64 AS UBIGINT)),
+                                 bit_xor(CAST(line_hash & 18446744073709551615 AS UBIGINT))) AS content_hash
+                   FROM _lines GROUP BY record_key""")
+    period = None
+    if only_month:
+        bounds = con.execute(f"SELECT min(period_start), max(period_end) FROM datev.bookings "
+                             f"WHERE period_start <= {month} AND period_end >= {month}").fetchone()
+        period = (str(bounds[0]), str(bounds[1])) if bounds and bounds[0] else (str(only_month), str(only_month))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {judge_sql(co.code, held_run, period)}")
+    if not dry_run:
+        _keep_unkept_rows(con, co.code, run.run_id)
+    counts = dict(con.execute("SELECT verdict, count(*) FROM _judged GROUP BY verdict").fetchall())
+    new, unchanged = int(counts.get("new", 0)), int(counts.get("unchanged", 0))
+    # corrected by bookings where DATEV's version is on record to be reversed; reported otherwise
+    reverse = "rows_kept" if mode == "reverse" else "FALSE"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _corrected AS
+                    SELECT * FROM _judged WHERE verdict IN ('changed', 'gone') AND {reverse}""")
+    corrected = scalar_int(con, "SELECT count(*) FROM _corrected")
+    reported = scalar_int(con, f"SELECT count(*) FROM _judged WHERE verdict IN ('changed', 'gone') AND NOT {reverse}")
+    if reported:
+        _report_corrections(con, run, co.code, reverse, dry_run)
+        plan.changed_after_export += reported
+    if int(counts.get("held", 0)):
+        run.note(f"company {co.code}: {counts['held']:,} exported documents fail a check now (see erpload.rejects); "
+                 "DATEV keeps the version exported before until the ERP fixes them")
+    result = TableResult(table=f"datev bookings {co.code}", loaded=new, unchanged=unchanged, rejected=reported)
+    # the lines to write: every new or changed record's lines, and the reversal of every corrected version
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _reversals AS
+                    SELECT *, 0 AS part FROM ({reversal_rows_sql(co.code, '_corrected')})""")
+    reversing = scalar_int(con, "SELECT count(*) FROM _reversals")
+    everything = not corrected and new == scalar_int(con, "SELECT count(*) FROM _docs")
+    fresh = """(SELECT l.* FROM _lines l SEMI JOIN
+                  (SELECT record_key FROM _judged WHERE verdict = 'new'
+                   UNION ALL SELECT record_key FROM _corrected WHERE verdict = 'changed') j USING (record_key))"""
+    if reversing:
+        gu = f"""SELECT period_start, period_end, fiscal_year_start, posting_date, document_kind, document_no, event,
+                        line_no, amount, base_amount, debit_credit, record_key,
+                        {line_sql(BOOKINGS, BOOKING_VALUES)} || {LINE_END_SQL} AS line, 0 AS part FROM _reversals"""
+        out = f"""(SELECT * EXCLUDE (line_hash), 1 AS part FROM {fresh} UNION ALL {gu})"""
+        # a record's reversal right before its new lines
+        order = "ORDER BY period_start, posting_date, document_kind, document_no, event DESC, part, line_no"
+    else:
+        out = "_lines" if everything else fresh
+        # a join need not keep the order `_lines` is stored in: only a whole export skips the sort
+        order = "" if everything else f"ORDER BY period_start, {_BOOKINGS.order_by}"
     periods = con.execute(f"""SELECT period_start, any_value(period_end), any_value(fiscal_year_start), count(*),
                                      sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
                                      sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H')
@@ -260,35 +295,188 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
         header = co.header(BOOKINGS, created, fy_start, period_start=period_start, period_end=period_end,
                            label=f"Buchungen {period_start:%Y-%m}")
         stem = f"EXTF_{_BOOKINGS.file_stem}_{co.code}_{period_start:%Y-%m}"
-        name = files.add(stem, header, lines.slice(offset, rows), rows, co.code, reexport, _money(debit),
+        name = files.add(stem, header, lines.slice(offset, rows), rows, co.code, False, _money(debit),
                          _money(credit))
         offset += rows
         written.append((period_start, name))
     if written and not dry_run:
-        file_of = " UNION ALL ".join(f"SELECT {sql_literal(start)} AS period_start, {sql_literal(name)} AS file_name"
-                                     for start, name in written)
-        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
-                        SELECT {company}, 21, j.record_key, j.content_hash, j.period_start, f.file_name,
-                               {sql_literal(run.run_id)}, {sql_literal(created)}
-                        FROM _judged j JOIN ({file_of}) f USING (period_start)
-                        WHERE {write_filter}""")
+        _record_bookings(con, run, co.code, created, written)
     run.add(result)
+    if corrected:
+        _note_corrections(con, run, co.code, written, dry_run, created)
+        run.add(TableResult(table=f"datev corrections {co.code}", loaded=corrected))
+
+
+def _replace_period(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co: _Company, month: date) -> None:
+    """`--reexport`: one file holding what erpload has booked for the period, to import *instead of* its files.
+
+    Beside them it would double every booking, so it is only for files that never reached DATEV (or whose
+    batches were deleted there), and refused where batches are festgeschrieben: those can't be deleted."""
+    company = sql_literal(co.code)
+    replaced = con.execute(f"""SELECT file_name, period_start, period_end FROM {FRAMEWORK_SCHEMA}.exports
+                               WHERE target = 'datev' AND category = 21 AND company_code = {company}
+                                 AND period_start <= {sql_literal(month)} AND period_end >= {sql_literal(month)}
+                                 AND replaced_by IS NULL ORDER BY file_name""").fetchall()
+    if not replaced:
+        run.note(f"company {co.code}: nothing was exported for the period of {month:%Y-%m}; nothing to replace")
+        return
+    names = [str(r[0]) for r in replaced]
+    if co.locked:
+        raise ConfigError(
+            f"company {co.code} festschreibt its batches (datev_lock_batches): {', '.join(names)} cannot be deleted "
+            "in DATEV once imported, so a replacement beside them would book everything twice",
+            hint="changes and cancellations are corrected by `erpload export datev` itself (Generalumkehr + "
+                 "rebooking); a file lost before its import is still in the export folder, its sha256 in "
+                 "manifest.json")
+    period_start = replaced[0][1]
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _held_now AS
+                    SELECT record_key, content_hash AS exported_hash, rows_kept FROM {LATEST}
+                    WHERE company_code = {company} AND category = 21 AND action = 'booked'
+                      AND period_start = {sql_literal(period_start)}""")
+    unkept = scalar_int(con, "SELECT count(*) FROM _held_now WHERE NOT rows_kept")
+    if unkept:
+        raise ConfigError(f"{unkept:,} records of the period were exported by an older erpload that kept no copy of "
+                          "their rows", hint="run `erpload export datev` once (it keeps the rows of records that "
+                          "did not change), then replace the period again")
+    body = f"""SELECT *, {line_sql(BOOKINGS, BOOKING_VALUES)} || {LINE_END_SQL} AS line
+               FROM {ROWS} k SEMI JOIN _held_now h
+                 ON k.record_key = h.record_key AND k.content_hash = h.exported_hash
+               WHERE k.company_code = {company}"""
+    totals = con.execute(f"""SELECT count(*), sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'S'),
+                                    sum(coalesce(base_amount, amount)) FILTER (WHERE debit_credit = 'H'),
+                                    any_value(period_end), any_value(fiscal_year_start)
+                             FROM ({body})""").fetchone()
+    rows, debit, credit, period_end, fy_start = totals if totals else (0, None, None, None, None)
+    files.wait()
+    lines = con.execute(f"SELECT line FROM ({body}) ORDER BY {_BOOKINGS.order_by}").to_arrow_table().column("line")
+    header = co.header(BOOKINGS, files.created, fy_start or co.fiscal_year_start(period_start),
+                       period_start=period_start, period_end=period_end or replaced[0][2],
+                       label=f"Ersatz {period_start:%Y-%m}")
+    stem = f"EXTF_{_BOOKINGS.file_stem}_{co.code}_{period_start:%Y-%m}"
+    name = files.add(stem, header, lines, int(rows), co.code, True, _money(debit), _money(credit))
+    if not files.dry_run:
+        con.execute(f"""UPDATE {FRAMEWORK_SCHEMA}.exports SET replaced_by = {sql_literal(name)}
+                        WHERE target = 'datev' AND company_code = {company}
+                          AND file_name IN ({", ".join(map(sql_literal, names))})""")
+        con.execute(f"""INSERT INTO {EXPORTED} BY NAME
+                        SELECT {company} AS company_code, 21 AS category, record_key, exported_hash AS content_hash,
+                               {sql_literal(period_start)} AS period_start, {sql_literal(name)} AS file_name,
+                               {sql_literal(run.run_id)} AS run_id, {sql_literal(files.created)} AS exported_at,
+                               'booked' AS action, true AS rows_kept
+                        FROM _held_now""")
+    run.note(f"{name} replaces {', '.join(names)}: import it INSTEAD of them, only if they never reached DATEV or "
+             "after deleting their batches there; imported beside them it would book the period twice")
+    run.add(TableResult(table=f"datev bookings {co.code} (replacement)", loaded=scalar_int(
+        con, "SELECT count(DISTINCT record_key) FROM _held_now")))
+
+
+def _keep_unkept_rows(con: duckdb.DuckDBPyConnection, company: str, run_id: str) -> None:
+    """Versions exported by an erpload that kept no rows: when DATEV's version is still the current one, keep it."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE _unkept AS SELECT record_key, content_hash FROM _judged
+                   WHERE verdict = 'unchanged' AND NOT rows_kept""")
+    if not scalar_int(con, "SELECT count(*) FROM _unkept"):
+        return
+    keep_rows(con, company, run_id, "_unkept")
+    con.execute(f"""UPDATE {EXPORTED} e SET rows_kept = true FROM _unkept u
+                    WHERE e.company_code = {sql_literal(company)} AND e.category = 21
+                      AND e.record_key = u.record_key AND e.content_hash = u.content_hash""")
+    con.execute("UPDATE _judged SET rows_kept = true WHERE verdict = 'unchanged'")
+
+
+def _record_bookings(con: duckdb.DuckDBPyConnection, run: Run, company: str, created: datetime,
+                     written: list[tuple[date, str]]) -> None:
+    """The ledger of what was written: reversals of DATEV's versions, then the versions booked, with their rows."""
+    file_of = " UNION ALL ".join(f"SELECT {sql_literal(start)} AS period_start, {sql_literal(name)} AS file_name"
+                                 for start, name in written)
+    co, run_id, at = sql_literal(company), sql_literal(run.run_id), sql_literal(created)
+    con.execute(f"""INSERT INTO {EXPORTED} BY NAME
+                    SELECT {co} AS company_code, 21 AS category, c.record_key, c.exported_hash AS content_hash,
+                           c.exported_period AS period_start, f.file_name, {run_id} AS run_id, {at} AS exported_at,
+                           'reversed' AS action, true AS rows_kept
+                    FROM _corrected c JOIN ({file_of}) f ON f.period_start = c.exported_period""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _booked AS
+                   SELECT record_key, content_hash, period_start FROM _judged WHERE verdict = 'new'
+                   UNION ALL SELECT record_key, content_hash, period_start FROM _corrected WHERE verdict = 'changed'""")
+    con.execute(f"""INSERT INTO {EXPORTED} BY NAME
+                    SELECT {co} AS company_code, 21 AS category, b.record_key, b.content_hash, b.period_start,
+                           f.file_name, {run_id} AS run_id, {at} AS exported_at, 'booked' AS action,
+                           true AS rows_kept
+                    FROM _booked b JOIN ({file_of}) f USING (period_start)""")
+    keep_rows(con, company, run.run_id, "_booked")
+
+
+def _note_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, written: list[tuple[date, str]],
+                      dry_run: bool, created: datetime) -> None:
+    """Say what was corrected, and list each correction in erpload.datev_corrections."""
+    file_of = " UNION ALL ".join(f"SELECT {sql_literal(start)} AS period_start, {sql_literal(name)} AS file_name"
+                                 for start, name in written) or "SELECT NULL::DATE AS period_start, NULL AS file_name"
+    row = con.execute("SELECT count(*) FILTER (WHERE verdict = 'changed'), count(*) FILTER (WHERE verdict = 'gone') "
+                      "FROM _corrected").fetchone()
+    changed, gone = (int(row[0]), int(row[1])) if row else (0, 0)
+    verb = "would reverse" if dry_run else "reversed"
+    run.note(f"company {company}: {verb} (Generalumkehr) {changed + gone:,} exported records: {changed:,} changed "
+             f"in the ERP and booked again as they are now, {gone:,} no longer booked in the ERP (cancelled, back "
+             "to draft or deleted); see `erpload datev corrections`")
+    if dry_run:
+        return
+    _insert_corrections(con, run, company, "_corrected", "reversed", file_of, created)
+
+
+def _insert_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, records: str, action: str,
+                        file_of: str, created: datetime) -> None:
+    """One row per record in `records` with DATEV's version and the ERP's current one side by side."""
+    old = summary_sql(f"""(SELECT k.* FROM {ROWS} k JOIN {records} c
+                             ON k.record_key = c.record_key AND k.content_hash = c.exported_hash
+                           WHERE k.company_code = {sql_literal(company)})""")
+    new = summary_sql("(SELECT b.*, " + RECORD_KEY + " AS record_key FROM datev.bookings b WHERE company_code = "
+                      f"{sql_literal(company)} AND {RECORD_KEY} IN (SELECT record_key FROM {records}))")
+    con.execute(f"""INSERT INTO {CORRECTIONS}
+                    SELECT {sql_literal(run.run_id)}, {sql_literal(company)}, c.record_key,
+                           CASE WHEN {sql_literal(action)} = 'reversed' AND c.verdict = 'changed'
+                                THEN 'reversed and rebooked' ELSE {sql_literal(action)} END,
+                           CASE c.verdict WHEN 'changed' THEN 'changed in the ERP after export'
+                                ELSE 'no longer booked in the ERP (cancelled, back to draft or deleted)' END,
+                           c.exported_hash, c.content_hash, o.day, n.day, o.amount, n.amount, o.accounts, n.accounts,
+                           f.file_name, {sql_literal(created)}
+                    FROM {records} c LEFT JOIN ({old}) o USING (record_key) LEFT JOIN ({new}) n USING (record_key)
+                    LEFT JOIN ({file_of}) f ON f.period_start = c.exported_period""")
 
 
 def _money(value: object) -> str:
     return str(value) if value is not None else "0.00"
 
 
-def _report_changed(con: duckdb.DuckDBPyConnection, run: Run, company: str) -> None:
+def _report_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, reverse: str,
+                        dry_run: bool) -> None:
+    """Records DATEV holds another version of, not corrected by bookings (`reverse` false): reported once per change."""
+    co = sql_literal(company)
+    why = ("'corrections = \"report\" is set'" if reverse == "FALSE" else
+           "'the version DATEV holds was exported by an older erpload, which kept no copy to reverse'")
+    # once per change: a record's change is reported again only when the ERP changes it again
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _reported AS
+                    SELECT j.* FROM _judged j WHERE j.verdict IN ('changed', 'gone') AND NOT {reverse}
+                      AND NOT EXISTS (SELECT 1 FROM {CORRECTIONS} c
+                                      WHERE c.company_code = {co} AND c.record_key = j.record_key
+                                        AND c.action = 'reported' AND c.old_hash = j.exported_hash
+                                        AND c.new_hash IS NOT DISTINCT FROM j.content_hash)""")
+    if dry_run:
+        return
+    _insert_corrections(con, run, company, "_reported", "reported",
+                        "SELECT NULL::DATE AS period_start, NULL AS file_name", datetime.now())
     con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                    SELECT {sql_literal(run.run_id)}, 'datev', 'bookings', {sql_literal(company)} || '/' || record_key,
-                           'content_hash', content_hash,
-                           'changed in the ERP after it was exported on ' || strftime(exported_at, '%d.%m.%Y %H:%M')
-                           || ' in ' || exported_file || '; not exported again',
-                           'book a correction in the ERP, or re-export the period on purpose: erpload export datev '
-                           || '--reexport ' || strftime(period_start, '%Y-%m'),
+                    SELECT {sql_literal(run.run_id)}, 'datev', 'corrections', {co} || '/' || c.record_key,
+                           'booking', coalesce(strftime(c.old_date, '%d.%m.%Y'), '?') || ' '
+                               || coalesce(CAST(c.old_amount AS VARCHAR), '?') || ' ' || coalesce(c.old_accounts, '')
+                               || ' -> ' || coalesce(strftime(c.new_date, '%d.%m.%Y') || ' '
+                               || CAST(c.new_amount AS VARCHAR) || ' ' || c.new_accounts, 'not booked'),
+                           CASE WHEN c.new_hash IS NULL THEN 'exported, then cancelled or withdrawn in the ERP; '
+                                ELSE 'exported, then changed in the ERP; ' END
+                               || 'DATEV still holds the exported version: not corrected, because ' || {why},
+                           'book the correction in DATEV by hand (Generalumkehr of the exported lines, then the '
+                               || 'new ones; see `erpload datev corrections`), or set corrections = "reverse"',
                            NULL, now()::TIMESTAMP
-                    FROM _judged WHERE exported_hash <> content_hash""")
+                    FROM {CORRECTIONS} c WHERE c.run_id = {sql_literal(run.run_id)} AND c.company_code = {co}
+                      AND c.action = 'reported'""")
 
 
 def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co: _Company,
@@ -297,7 +485,7 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, files: _Files,
     _stage_lines(con, category, company)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _judged AS
                     SELECT l.record_key, md5(l.line) AS content_hash, e.content_hash AS exported_hash
-                    FROM _lines l LEFT JOIN {_LEDGER} e
+                    FROM _lines l LEFT JOIN {LATEST} e
                       ON e.company_code = {sql_literal(company)} AND e.category = {category.fmt.category}
                      AND e.record_key = l.record_key""")
     counts = con.execute("SELECT count(*) FILTER (WHERE exported_hash = content_hash) FROM _judged").fetchone()
@@ -311,7 +499,8 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, files: _Files,
     if len(lines):
         name = files.add(stem, header, lines, len(lines), company, False)
         if not dry_run:
-            con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.datev_exported
+            con.execute(f"""INSERT INTO {EXPORTED} (company_code, category, record_key, content_hash,
+                                                    period_start, file_name, run_id, exported_at)
                             SELECT {sql_literal(company)}, {category.fmt.category}, l.record_key, md5(l.line), NULL,
                                    {sql_literal(name)}, {sql_literal(run.run_id)}, {sql_literal(created)}
                             FROM ({source}) l""")
@@ -376,7 +565,7 @@ class _Files:
                           exported.debit_total, exported.credit_total, header.period_start, header.period_end,
                           exported.reexport, self.created)
                 row = ", ".join(map(sql_literal, values))
-                self.con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.exports VALUES ({row})")
+                self.con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.exports VALUES ({row}, NULL)")
         self._pending.clear()
 
 

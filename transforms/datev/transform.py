@@ -65,7 +65,8 @@ class _Table:
 def _tables(period: PeriodUnit) -> list[_Table]:
     return [
         _Table("bookings", bookings_sql(period), Booking, BOOKING_RULES,
-               "r.company_code || '/' || r.document_kind || '/' || r.document_no || '/' || r.line_no",
+               "r.company_code || '/' || r.document_kind || '/' || r.document_no || '/' || r.line_no "
+               "|| CASE WHEN r.event = 'cancellation' THEN '/storno' ELSE '' END",
                ["company_code", "document_kind", "document_no"], ("booking_text",),
                "count(DISTINCT (company_code, document_kind, document_no))",
                ("document_date", "document_fiscal_year_start", "account_kind", "contra_kind", "tax_scope",
