@@ -12,8 +12,9 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,8 +27,12 @@ from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.fakes_commands import fakes_app
 from erpload.profiles import load_profile
 from erpload.redact import redact
-from erpload.runs import Run
+from erpload.runs import Run, TableResult
 from erpload.settings import Settings, load_settings
+from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+
+if TYPE_CHECKING:  # target packages are imported when their command runs: every command starts faster
+    from transforms.datev.reconcile import Reconciliation
 
 app = typer.Typer(
     help="Move ERP data into DATEV files and accounting APIs, staged in DuckDB. "
@@ -164,6 +169,8 @@ def _map(settings: Settings, full: bool = False) -> None:
 STAGES = ("extract", "map", "transform", "export", "push")
 #: an export writing more files than this lists them in one line (all of them are in manifest.json)
 FILES_LISTED = 12
+#: differences `datev reconcile` prints; the rest are counted
+RECONCILE_LISTED = 40
 
 
 def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> None:
@@ -332,6 +339,7 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
             con.commit()
         if not dry_run:
             publish(datev.out_dir, plan)
+            _note_reconciliation(settings, run, companies)
         verb = "would write" if dry_run else "wrote"
         shown = plan.files if len(plan.files) <= FILES_LISTED or dry_run else []
         for f in shown:
@@ -344,6 +352,127 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
             out.print("nothing new to export", highlight=False)
 
     _execute("export datev" + (" (dry run)" if dry_run else ""), settings, None, body)
+
+
+def _note_reconciliation(settings: Settings, run: Run, companies: list[str] | None) -> None:
+    """Every export ends with the reconciliation of all files on record against the ERP, in the summary."""
+    from erpload.staging import connect
+    from transforms.datev.reconcile import run_reconcile
+
+    with connect(settings.staging_path) as con:
+        result = run_reconcile(con, companies)
+    if result.ok:
+        run.note(f"reconciled: the {result.files:,} Buchungsstapel files on record agree with the ERP's posted ledger "
+                 f"in all {result.cells:,} account x month x currency balances"
+                 + (f" ({result.held_documents:,} documents held back in erpload.rejects)"
+                    if result.held_documents else ""))
+    else:
+        run.note(f"NOT reconciled: {len(result.differences):,} account x month balances differ from the ERP's posted "
+                 f"ledger, {len(result.problems)} files missing or changed; `erpload datev reconcile` names them")
+
+
+def _reconcile_datev(settings: Settings, companies: list[str] | None, month: str | None) -> None:
+    from erpload.staging import connect, ensure_framework_tables, table_exists
+    from transforms.datev.reconcile import run_reconcile
+
+    failed = False
+
+    def body(run: Run) -> None:
+        nonlocal failed
+        with connect(settings.staging_path) as con:
+            ensure_framework_tables(con)
+            if not table_exists(con, FRAMEWORK_SCHEMA, "exports"):
+                raise ConfigError("nothing was exported yet", hint="run `erpload export datev` first")
+            result = run_reconcile(con, companies, month)
+        failed = not result.ok
+        _print_reconciliation(result)
+        run.add(TableResult(table="datev reconcile", loaded=result.cells, rejected=len(result.differences)))
+        if not result.ok:
+            run.fail(f"{len(result.differences)} differences, {len(result.problems)} file problems")
+
+    _execute("datev reconcile", settings, None, body)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_reconciliation(result: Reconciliation) -> None:
+    for problem in result.problems:
+        out.print(f"[red]file:[/] {escape(problem)}", highlight=False)
+    if result.differences:
+        table = Table(title="differences: the files against the ERP's posted ledger (document currency)",
+                      title_justify="left")
+        for name in ("company", "month", "account", "currency", "in files", "in ERP", "documents (files - ERP)"):
+            table.add_column(name, justify="right" if name.startswith("in ") else "left")
+        for d in result.differences[:RECONCILE_LISTED]:
+            shown = ", ".join(d.documents[:5]) + (f" and {len(d.documents) - 5} more" if len(d.documents) > 5 else "")
+            table.add_row(d.company, d.month, d.account, d.currency, d.in_files, d.in_erp, shown)
+        out.print(table)
+        if len(result.differences) > RECONCILE_LISTED:
+            out.print(f"... and {len(result.differences) - RECONCILE_LISTED:,} more differences")
+    verdict = "[green]reconciled[/]" if result.ok else "[red]NOT reconciled[/]"
+    out.print(f"{verdict}: {result.files:,} files ({result.rows:,} rows) against the ERP's posted ledger, "
+              f"{result.cells:,} account x month x currency balances, {len(result.differences):,} differ",
+              highlight=False)
+    if result.held_documents:
+        out.print(f"[yellow]note:[/] {result.held_documents:,} documents (gross {result.held_total}) are held back by "
+                  "the last `erpload transform datev` and compared on neither side: their reasons are in "
+                  "erpload.rejects", highlight=False)
+
+
+@datev_app.command("reconcile")
+def datev_reconcile(
+    staging: StagingOpt = None,
+    company: Annotated[list[str] | None, typer.Option(help="Only this company code (repeatable).")] = None,
+    period: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
+) -> None:
+    """Prove the exported Buchungsstapel files against the ERP: every file on record is read back and summed per
+    company, month, account and currency (Generalumkehr rows as reversals), and compared to the ERP's posted
+    ledger to the cent. Exit 0 when they agree, 1 naming each account and document that differs."""
+    settings = _settings(staging=staging)
+    if period:
+        try:
+            datetime.strptime(period, "%Y-%m")
+        except ValueError:
+            err.print(f"[bold red]error:[/] period '{escape(period)}' is not a month\n  fix: give it as YYYY-MM")
+            raise typer.Exit(EXIT_CONFIG) from None
+    _guard(lambda: _reconcile_datev(settings, company, period))
+
+
+@datev_app.command("corrections")
+def datev_corrections(
+    staging: StagingOpt = None,
+    company: Annotated[list[str] | None, typer.Option(help="Only this company code (repeatable).")] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many, newest first.")] = 50,
+) -> None:
+    """Per document: what export datev reversed, rebooked or reported after the ERP changed or cancelled it
+    (erpload.datev_corrections)."""
+    settings = _settings(staging=staging)
+
+    def show() -> None:
+        from erpload.staging import connect, table_exists
+
+        with connect(settings.staging_path) as con:
+            if not table_exists(con, FRAMEWORK_SCHEMA, "datev_corrections"):
+                out.print("no corrections: nothing exported has changed in the ERP")
+                return
+            only = f"WHERE company_code IN ({', '.join(map(sql_literal, company))})" if company else ""
+            rows = con.execute(f"""SELECT strftime(created_at, '%Y-%m-%d %H:%M'), company_code, record_key, action,
+                                          reason, coalesce(strftime(old_date, '%d.%m.%Y'), ''),
+                                          coalesce(CAST(old_amount AS VARCHAR), ''), coalesce(old_accounts, ''),
+                                          coalesce(strftime(new_date, '%d.%m.%Y'), ''),
+                                          coalesce(CAST(new_amount AS VARCHAR), ''), coalesce(new_accounts, ''),
+                                          coalesce(file_name, '')
+                                   FROM {FRAMEWORK_SCHEMA}.datev_corrections {only}
+                                   ORDER BY created_at DESC, record_key LIMIT {int(limit)}""").fetchall()
+        table = Table(title="DATEV corrections (newest first)", title_justify="left")
+        for name in ("when", "company", "document", "action", "why", "old date", "old amount", "old accounts",
+                     "new date", "new amount", "new accounts", "file"):
+            table.add_column(name)
+        for row in rows:
+            table.add_row(*map(str, row))
+        out.print(table if rows else "no corrections: nothing exported has changed in the ERP")
+
+    _guard(show)
 
 
 def _transform_dvelop(settings: Settings) -> None:

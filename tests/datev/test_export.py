@@ -358,7 +358,8 @@ def _round_trip_differences(ws: Workspace, paths: list[Path]) -> list[str]:
         company, month = path.stem.split("_")[2:4]
         rows = ws.query(f"""select {selects} from datev.bookings where company_code = ?
                             and strftime(period_start, '%Y-%m') = ?
-                            order by posting_date, document_kind, document_no, line_no""", [company, month])
+                            order by posting_date, document_kind, document_no, event desc, line_no""",
+                        [company, month])
         extf = read_extf(path.read_bytes())
         if len(extf.rows) != len(rows):
             diffs.append(f"{path.name}: {len(extf.rows)} lines, staging has {len(rows)}")
@@ -372,7 +373,8 @@ def _round_trip_differences(ws: Workspace, paths: list[Path]) -> list[str]:
                                  f"!= {value!r}")
             diffs += [f"{path.name} line {line.number} {h} should be empty" for h, v in written.items() if v]
             amount = Decimal(values[0].replace(",", "."))
-            sign = 1 if values[1] == "S" else -1
+            # a Generalumkehr row counts on its side with a minus, as DATEV books it
+            sign = (1 if values[1] == "S" else -1) * (-1 if values[117] == "1" else 1)
             currency = values[2]
             for account, direction in ((values[6], sign), (values[7], -sign)):
                 key = (company, account, currency)

@@ -125,14 +125,14 @@ entries AS (
 ),
 postings AS (SELECT * FROM sales UNION ALL SELECT * FROM purchases UNION ALL SELECT * FROM entries),
 legs AS (
-    SELECT * EXCLUDE (cancelled_on), 'posting' AS event FROM postings
+    SELECT * EXCLUDE (cancelled_on), 'posting' AS event, reversal AS posted_reversal FROM postings
     UNION ALL
     -- the cancellation of a posted document: its lines again, reversed (GU), on the day it takes effect
     SELECT * EXCLUDE (cancelled_on)
              REPLACE (NOT reversal AS reversal, greatest(cancelled_on, posting_date) AS posting_date,
                       greatest(cancelled_on, posting_date) AS document_date,
                       'Storno ' || coalesce(booking_text, document_number) AS booking_text),
-           'cancellation'
+           'cancellation', reversal
     FROM postings WHERE cancelled_on IS NOT NULL
 )
 SELECT l.company_code, l.document_kind, l.document_no, l.event, l.line_no, l.posting_date, l.document_date,
@@ -140,7 +140,9 @@ SELECT l.company_code, l.document_kind, l.document_no, l.event, l.line_no, l.pos
        CAST({_fiscal_year_start("l.document_date")} AS DATE) AS document_fiscal_year_start,
        CAST({period_start} AS DATE) AS period_start, CAST({period_end} AS DATE) AS period_end,
        CAST(abs(l.signed_amount) AS DECIMAL(18, 2)) AS amount,
-       CASE WHEN l.signed_amount >= 0 THEN 'S' ELSE 'H' END AS debit_credit,
+       -- DATEV books a Generalumkehr row on its side with a minus: a reversal (an ERP reversal entry, whose
+       -- lines sit on the swapped sides, or a cancellation) is written on the sides of what it reverses
+       CASE WHEN (l.signed_amount >= 0) <> l.posted_reversal THEN 'S' ELSE 'H' END AS debit_credit,
        l.currency_code,
        CASE WHEN l.currency_code <> co.local_currency THEN CAST(l.rate AS DECIMAL(18, 6)) END AS rate,
        CASE WHEN l.currency_code <> co.local_currency
