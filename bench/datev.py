@@ -8,7 +8,11 @@ then measures in one run:
   2. `erpload export datev`: every Buchungsstapel, Debitoren/Kreditoren and Kontenbeschriftungen file;
   3. the baseline writer: pandas `to_csv` of the same bookings in DATEV's 125 columns (what many
      generators do), so the writer's speed is a ratio measured on this machine, in this run;
-  4. `erpload datev check` over every file written (lines/s).
+  4. `erpload datev check` over every file written (lines/s);
+  5. corrections: an incremental export of 1 % new documents (the baseline), then one after 1 % of the
+     exported documents changed (0.5 %: the first line doubled) or were cancelled 40 days after their
+     date (0.5 %, journal entries too): Generalumkehr + rebooking, and the ratio of the two;
+  6. `erpload datev reconcile` over every file on record against the ERP's posted ledger.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from bench.erp_changes import add_documents, cancel_documents, change_documents
 from bench.extract_map import run_erpload
 from transforms.datev.layouts import BOOKING_VALUES
 from transforms.datev.spec import BOOKINGS
@@ -112,6 +117,30 @@ def main() -> None:
         print(f"  baseline, pandas to_csv: {pandas_s:.1f} s, {pandas_rows / pandas_s:,.0f} rows/s (writing only)",
               flush=True)
 
+        # 5. corrections against a plain incremental export of as many documents
+        def rebuild() -> None:
+            for cmd in (["extract", "-q"], ["map"], ["transform", "datev"]):
+                run_erpload([*cmd, "--staging", str(staging)], env, work)
+
+        added = add_documents(erp, every=100)
+        rebuild()
+        incremental_s, _ = run_erpload(["export", "datev", "--staging", str(staging), "--out", str(out)], env, work)
+        print(f"  incremental export, {added:,} new documents: {incremental_s:.1f} s", flush=True)
+        touched = change_documents(erp, every=200, slot=7) + cancel_documents(erp, every=200, slot=11)
+        rebuild()
+        correction_out = work / "correction.txt"
+        correction_s, correction_rss = run_erpload(["export", "datev", "--staging", str(staging), "--out", str(out)],
+                                                   env, work, stdout=correction_out)
+        corrected = [line for line in correction_out.read_text().splitlines() if "reversed (Generalumkehr)" in line]
+        print(f"  correction export, {touched:,} documents changed or cancelled: {correction_s:.1f} s, "
+              f"peak {correction_rss:,.0f} MiB ({len(corrected)} companies corrected)", flush=True)
+        reconcile_s, reconcile_rss = run_erpload(["datev", "reconcile", "--staging", str(staging)], env, work)
+        with duckdb.connect(str(staging), read_only=True) as con:
+            on_record = con.execute("SELECT sum(rows) FROM exports WHERE category = 21 AND replaced_by IS NULL"
+                                    ).fetchone()[0]
+        print(f"  datev reconcile: {reconcile_s:.1f} s for {on_record:,} bookings on record, "
+              f"peak {reconcile_rss:,.0f} MiB", flush=True)
+
     ours = transform_s + export_s
     print("\nresults")
     print(f"  staging -> validated files (transform + export, two commands incl. start-up): {ours:.1f} s, "
@@ -119,6 +148,10 @@ def main() -> None:
     print(f"  baseline (pandas, writing only):  {pandas_s:.1f} s, {pandas_rows / pandas_s:,.0f} rows/s")
     print(f"  ratio: {(bookings / ours) / (pandas_rows / pandas_s):.1f}x (goal >= 20x); "
           f"peak RSS {max(transform_rss, export_rss):,.0f} MiB")
+    print(f"  corrections: {touched:,} documents changed or cancelled {correction_s:.1f} s vs {added:,} new "
+          f"documents {incremental_s:.1f} s: {correction_s / incremental_s:.2f}x the plain incremental export "
+          f"(each export includes its reconciliation)")
+    print(f"  reconcile: {on_record:,} bookings in {reconcile_s:.1f} s, {on_record / reconcile_s:,.0f} bookings/s")
 
 
 if __name__ == "__main__":

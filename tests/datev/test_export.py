@@ -221,6 +221,27 @@ def test_report_mode_reports_each_change_once(built: Workspace, monkeypatch: pyt
     assert ws.scalar("select count(*) from rejects where entity = 'corrections'") == 1
 
 
+def test_an_exported_document_that_fails_a_check_now_stays_as_exported(built: Workspace) -> None:
+    ws = built
+    _export(ws)
+    invoice_no, _ = _exported_sales_invoice(ws)
+    # the ERP breaks the invoice: its lines no longer add up to its total
+    ws.erp("update sales_invoice set total_gross = total_gross + 1, updated_at = ? where invoice_no = ?",
+           [_now(), invoice_no])
+    _build(ws)
+    held = ws.query("select reason from rejects where target = 'datev' and entity = 'bookings' "
+                    "and record_key like ?", [f"1000/sales_invoice/{invoice_no}/%"])
+    assert held
+    output = _export(ws)
+    assert "fail a check now" in output
+    assert "reversed" not in output  # DATEV keeps the exported version: nothing is taken back
+    assert ws.scalar("select count(*) from datev_corrections") == 0
+    assert "reconciled:" in output
+    result = ws.cli("datev", "reconcile")
+    assert result.exit_code == 0, result.output
+    assert "held back" in result.output
+
+
 def test_reexport_is_refused_where_batches_are_festgeschrieben(built: Workspace) -> None:
     ws = built
     _export(ws)

@@ -76,23 +76,27 @@ def judge_sql(company: str, held_run: str | None, only_period: tuple[str, str] |
     now). `held_run` is the transform whose rejects hold documents back; `only_period` (start, end) limits
     `gone` to versions DATEV holds in that period, when the export is limited to it."""
     co = sql_literal(company)
-    held = "FALSE" if held_run is None else f"""EXISTS (
-        SELECT 1 FROM {FRAMEWORK_SCHEMA}.rejects r
-        WHERE r.run_id = {sql_literal(held_run)} AND r.target = 'datev' AND r.entity = 'bookings'
-          AND starts_with(r.record_key, {co} || '/' || split_part(s.record_key, '/', 1) || '/'
-                                        || split_part(s.record_key, '/', 2) || '/'))"""
+    # documents held back now, as `<kind>/<no>`: a hash join, not a prefix match per ledger row
+    held = "SELECT NULL::VARCHAR AS document WHERE false" if held_run is None else f"""
+        SELECT DISTINCT split_part(record_key, '/', 2) || '/' || split_part(record_key, '/', 3) AS document
+        FROM {FRAMEWORK_SCHEMA}.rejects
+        WHERE run_id = {sql_literal(held_run)} AND target = 'datev' AND entity = 'bookings'
+          AND starts_with(record_key, {co} || '/')"""
     in_period = "TRUE" if only_period is None else \
         f"s.period_start BETWEEN {sql_literal(only_period[0])} AND {sql_literal(only_period[1])}"
     return f"""
-WITH s AS (SELECT * FROM {LATEST} WHERE company_code = {co} AND category = 21 AND action = 'booked')
+WITH s AS (SELECT * FROM {LATEST} WHERE company_code = {co} AND category = 21 AND action = 'booked'),
+held AS ({held})
 SELECT coalesce(d.record_key, s.record_key) AS record_key, d.period_start, d.content_hash,
        s.content_hash AS exported_hash, s.period_start AS exported_period, s.file_name AS exported_file,
        s.exported_at, coalesce(s.rows_kept, false) AS rows_kept,
        CASE WHEN s.record_key IS NULL THEN CASE WHEN d.record_key IS NOT NULL THEN 'new' END
-            WHEN d.record_key IS NULL THEN CASE WHEN {held} THEN 'held' WHEN {in_period} THEN 'gone' END
+            WHEN d.record_key IS NULL THEN CASE WHEN h.document IS NOT NULL THEN 'held' WHEN {in_period} THEN 'gone' END
             WHEN d.content_hash = s.content_hash THEN 'unchanged'
             ELSE 'changed' END AS verdict
 FROM _docs d FULL JOIN s USING (record_key)
+LEFT JOIN held h ON d.record_key IS NULL
+     AND h.document = split_part(s.record_key, '/', 1) || '/' || split_part(s.record_key, '/', 2)
 """
 
 
