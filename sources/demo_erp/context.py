@@ -53,6 +53,13 @@ class Context:
         """Per company, the rate (basis points) of a tax role's code."""
         return self.per_company([c.tax_rate_bp[c.tax_id(role)] for c in self.org.companies])
 
+    def tax_rate_by_id(self) -> Ints:
+        """The rate (basis points) of every tax code, indexed by tax_code_id (0: none)."""
+        rates = {tax_id: bp for c in self.org.companies for tax_id, bp in c.tax_rate_bp.items()}
+        table = np.zeros(max(rates, default=0) + 1, dtype=np.int64)
+        table[list(rates)] = list(rates.values())
+        return table
+
     def random_ids(self, rng: np.random.Generator, company: Ints, pick: str, share: float) -> pa.Array:
         """A random active cost center or unit ('cost_center_ids' / 'cost_unit_ids') on `share` of rows."""
         pools = [getattr(c, pick) for c in self.org.companies]

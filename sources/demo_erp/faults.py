@@ -68,6 +68,12 @@ class FaultLog:
             )
         )
 
+    def record_ids(self, table: str) -> Ints:
+        """The ids of the records of `table` that carry a fault."""
+        ids = [part.column("record_id").to_numpy() for part in self._parts
+               if part.num_rows and part.column("table_name")[0].as_py() == table]
+        return np.concatenate(ids).astype(np.int64) if ids else np.zeros(0, dtype=np.int64)
+
     def table(self) -> pa.Table:
         """All faults, ordered by table, record and fault."""
         if not self._parts:

@@ -18,9 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import faults as fault_text
+from . import lifecycle
 from .catalog import JOURNAL_TEXTS, MANUAL_PURPOSES
 from .context import Context
 from .faults import choose, split_budget
+from .lifecycle import unfaulted
 from .organisation import CURRENCY_CODES
 from .purchasing import Purchasing
 from .sales import Sales
@@ -309,6 +311,9 @@ def build_journal(ctx: Context, sales: Sales, purchasing: Purchasing) -> dict[st
         "source": take_strings(_SOURCE, kind),
         "attachment_id": pa.nulls(n, pa.int64()),
         "is_reversal": reversal.astype(np.int64),
+        "status": ["posted"] * n,
+        "cancelled_on": pa.nulls(n, pa.date32()),
+        "amended_from": pa.nulls(n, pa.string()),
         "updated_at": updated,
     })
     line = build_table("journal_line", {
@@ -327,6 +332,12 @@ def build_journal(ctx: Context, sales: Sales, purchasing: Purchasing) -> dict[st
         "line_text": line_text,
         "updated_at": updated[owner],
     })
+    life_rng = ctx.rng(31)
+    clean = unfaulted(ctx.log, "journal_entry", "journal_line", n, owner)
+    # an amendment changes the amount of a two-line entry; payments stay as the bank statement shows them
+    amendable = clean & (n_split + has_tax + n_counter == 2) & (kind > REFUND_IN)
+    life = lifecycle.plan(life_rng, posting, clean, amendable)
+    entry, line = lifecycle.amend_entries(life_rng, entry, line, life)
     return {"journal_entry": entry, "journal_line": line}
 
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import faults as fault_text
+from . import lifecycle
 from .catalog import (
     CATEGORY_ACCOUNT,
     GOODS_CATEGORIES,
@@ -30,11 +31,12 @@ from .catalog import (
 )
 from .context import Context
 from .faults import choose, split_budget
+from .lifecycle import unfaulted
 from .organisation import CURRENCY_CODES
 from .partners import CATEGORIES, Pool
 from .pdf import format_amount, receipt_pdf
 from .sales import safe_file_name
-from .schema import build_table, scaled_decimal
+from .schema import build_table, scaled_decimal, unscaled
 from .settings import DAY0, DAY_END, PURCHASE_INVOICES, PURCHASE_ORDERS
 from .vectors import (
     Bools,
@@ -504,7 +506,7 @@ def _purchase_invoices(
                 [fault_text.describe_document_number("vendor_invoice_no", vendor_invoice_no[i]) for i in bad])
 
     updated = stamps_after(rng, date, 15)
-    cancelled = rng.random(n) < 0.01
+    rng.random(n)  # the former cancellation draw (now `lifecycle`), kept so every other value stays the same
     pick = rng.integers(0, 1_000, n)
     present = rng.random(n) < 0.4
     header_text = [
@@ -536,7 +538,9 @@ def _purchase_invoices(
             "payment_term_id": vendors.term_id[vendor_row],
             "header_text": header_text,
             "attachment_id": attachment_id,
-            "status": np.where(cancelled, "cancelled", "posted"),
+            "status": ["posted"] * n,
+            "cancelled_on": pa.nulls(n, pa.date32()),
+            "amended_from": pa.nulls(n, pa.string()),
             "updated_at": updated,
         }),
         "purchase_invoice_line": build_table("purchase_invoice_line", {
@@ -556,8 +560,17 @@ def _purchase_invoices(
             "updated_at": updated[owner],
         }),
     }
-    return Purchasing(result, company, vendor_row, date, currency, total_net + total_tax, is_credit, ~cancelled,
-                      vendor_invoice_no)
+    life_rng = ctx.rng(21)
+    clean = unfaulted(ctx.log, "purchase_invoice", "purchase_invoice_line", n, owner)
+    life = lifecycle.plan(life_rng, date, clean, clean & (po_id == 0))  # an order's invoiced quantities stay true
+    invoice, line = lifecycle.amend_invoices(life_rng, result["purchase_invoice"], result["purchase_invoice_line"],
+                                             life, "internal_no", ctx.tax_rate_by_id())
+    result.update({"purchase_invoice": invoice, "purchase_invoice_line": line})
+    # what payments need, replacements included: only posted documents are paid
+    every = np.concatenate([np.arange(n), life.amended])
+    return Purchasing(result, company[every], vendor_row[every], np.concatenate([date, life.amended_on]),
+                      currency[every], unscaled(invoice.column("total_gross")), is_credit[every],
+                      invoice.column("status").to_numpy() == "posted", invoice.column("vendor_invoice_no").to_pylist())
 
 
 def _attachments(

@@ -15,12 +15,14 @@ import numpy as np
 import pyarrow as pa
 
 from . import faults as fault_text
+from . import lifecycle
 from .catalog import CREDIT_NOTE_TEXT, SALES_HEADER_TEXTS, SALES_ITEMS, item_arrays, quantities
 from .context import Context
 from .faults import choose, split_budget
+from .lifecycle import unfaulted
 from .organisation import CURRENCY_CODES
 from .pdf import format_amount, receipt_pdf
-from .schema import build_table
+from .schema import build_table, unscaled
 from .settings import DAY0, DAY_END, SALES_INVOICES
 from .vectors import (
     Bools,
@@ -99,7 +101,7 @@ def build_sales(ctx: Context, attachment_budget: int) -> Sales:
     danish = ctx.per_company([c.language == "da" for c in companies]).astype(bool)[company]
     doc_types = np.array([[c.document_type_id["AR-INV"], c.document_type_id["AR-CRN"]] for c in companies])
     document_type = doc_types[company, is_credit.astype(np.int64)]
-    status_cancelled = rng.random(n) < 0.015
+    rng.random(n)  # the former cancellation draw (now `lifecycle`), kept so every other value stays the same
     service_days = rng.integers(0, 21, n).astype("timedelta64[D]")
     has_service = rng.random(n) < 0.9
     due = date + customers.net_days[customer_row].astype("timedelta64[D]")
@@ -190,7 +192,9 @@ def build_sales(ctx: Context, attachment_budget: int) -> Sales:
         "payment_term_id": customers.term_id[customer_row],
         "header_text": header_text,
         "attachment_id": attachment_id,
-        "status": np.where(status_cancelled, "cancelled", "posted"),
+        "status": ["posted"] * n,
+        "cancelled_on": pa.nulls(n, pa.date32()),
+        "amended_from": pa.nulls(n, pa.string()),
         "updated_at": updated,
     })
     line = build_table("sales_invoice_line", {
@@ -213,8 +217,17 @@ def build_sales(ctx: Context, attachment_budget: int) -> Sales:
     danish_ids = invoice_id[danish]
     hex_text = rng.bytes(12 * len(danish_ids)).hex()
     telecomx = [hex_text[24 * i: 24 * i + 24] for i in range(len(danish_ids))]
-    return Sales(invoice, line, company, customer_row, date, currency, total_net + total_tax, is_credit,
-                 ~status_cancelled, invoice_no, (danish_ids, telecomx))
+
+    life_rng = ctx.rng(11)
+    clean = unfaulted(ctx.log, "sales_invoice", "sales_invoice_line", n, owner)
+    life = lifecycle.plan(life_rng, date, clean, clean)
+    invoice, line = lifecycle.amend_invoices(life_rng, invoice, line, life, "invoice_no", ctx.tax_rate_by_id())
+    # what payments need, replacements included: only posted documents are paid
+    every = np.concatenate([np.arange(n), life.amended])
+    gross = unscaled(invoice.column("total_gross"))
+    return Sales(invoice, line, company[every], customer_row[every], np.concatenate([date, life.amended_on]),
+                 currency[every], gross, is_credit[every], invoice.column("status").to_numpy() == "posted",
+                 invoice.column("invoice_no").to_pylist(), (danish_ids, telecomx))
 
 
 def safe_file_name(number: str) -> str:

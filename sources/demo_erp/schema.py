@@ -69,6 +69,14 @@ def scaled_decimal(values: np.ndarray[Any, Any], type_: pa.DataType, valid: Any 
     return array
 
 
+def unscaled(values: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The integers value x 10^scale of a non-null decimal128 array (the inverse of `scaled_decimal`)."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    words = np.frombuffer(array.buffers()[1], dtype=np.int64).reshape(-1, 2)
+    # the low 64 bits hold the value whenever it fits in int64, as every generated amount does
+    return words[array.offset: array.offset + len(array), 0].copy()
+
+
 def to_arrow(values: Any, type_: pa.DataType) -> pa.Array:
     """Convert one generated column to `type_`.
 

@@ -207,7 +207,9 @@ CREATE TABLE sales_invoice (
     payment_term_id   INTEGER REFERENCES payment_term(payment_term_id),
     header_text       VARCHAR(200),
     attachment_id     INTEGER REFERENCES attachment(attachment_id),
-    status            VARCHAR(10) NOT NULL,         -- 'posted' | 'cancelled'
+    status            VARCHAR(10) NOT NULL,         -- 'draft' | 'posted' | 'cancelled'
+    cancelled_on      DATE,                         -- a posted invoice cancelled later: the day it takes effect
+    amended_from      VARCHAR(40),                  -- the invoice_no of the cancelled invoice this one replaces
     updated_at        TIMESTAMP NOT NULL
 );
 
@@ -305,7 +307,9 @@ CREATE TABLE purchase_invoice (
     payment_term_id   INTEGER REFERENCES payment_term(payment_term_id),
     header_text       VARCHAR(200),
     attachment_id     INTEGER REFERENCES attachment(attachment_id),
-    status            VARCHAR(10) NOT NULL,          -- 'posted' | 'cancelled'
+    status            VARCHAR(10) NOT NULL,          -- 'draft' | 'posted' | 'cancelled'
+    cancelled_on      DATE,                          -- a posted invoice cancelled later: the day it takes effect
+    amended_from      VARCHAR(40),                   -- the internal_no of the cancelled invoice this one replaces
     updated_at        TIMESTAMP NOT NULL
 );
 
@@ -340,6 +344,9 @@ CREATE TABLE journal_entry (
     source            VARCHAR(20) NOT NULL,          -- 'manual','bank','payroll','accrual','depreciation'
     attachment_id     INTEGER REFERENCES attachment(attachment_id),
     is_reversal       INTEGER NOT NULL DEFAULT 0,
+    status            VARCHAR(10) NOT NULL,          -- 'draft' | 'posted' | 'cancelled'
+    cancelled_on      DATE,                          -- a posted entry cancelled later: the day it takes effect
+    amended_from      VARCHAR(30),                   -- the entry_no of the cancelled entry this one replaces
     updated_at        TIMESTAMP NOT NULL
 );
 

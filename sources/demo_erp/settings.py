@@ -31,6 +31,13 @@ ATTACHMENT_CAP = 5000  # receipt PDFs, so big scales stay small on disk
 # Share of the records of a fault-carrying table that get exactly one fault.
 FAULT_RATE = 0.015
 
+# Document lifecycle (sales and purchase invoices, journal entries), as shares of the documents.
+DRAFT_RATE = 0.015  # not posted yet, dated within DRAFT_WINDOW_DAYS of the data's end
+DRAFT_WINDOW_DAYS = 45
+CANCEL_RATE = 0.01  # posted, then cancelled (cancelled_on set)
+AMEND_SHARE = 0.5  # of those cancellations, replaced by an amended document '<number>-1'
+DISCARD_RATE = 0.003  # drafts discarded: cancelled, never posted
+
 FAULTS = (
     "overlong_name",
     "missing_vat_id",

@@ -323,8 +323,11 @@ def _steps() -> list[tuple[str, str]]:
                            i.total_tax AS amount_tax, i.total_gross AS amount_total,
                            t.payment_term_id AS invoice_payment_term_id, i.header_text AS narration,
                            a.attachment_id AS message_main_attachment_id,
-                           {_case("i.status", settings.MOVE_STATES)} AS state, i.updated_at AS write_date
+                           {_case("i.status", settings.MOVE_STATES)} AS state, i.cancelled_on AS x_cancel_date,
+                           amended.invoice_id AS _amended_src_id, i.updated_at AS write_date
                     FROM demo_sales_invoice i
+                    LEFT JOIN demo_sales_invoice amended
+                           ON amended.company_id = i.company_id AND amended.invoice_no = i.amended_from
                     LEFT JOIN demo_document_type d ON d.document_type_id = i.document_type_id
                     LEFT JOIN odoo_res_partner p ON p._kind = 'customer' AND p._src_id = i.customer_id
                     LEFT JOIN demo_payment_term t ON t.payment_term_id = i.payment_term_id
@@ -340,8 +343,11 @@ def _steps() -> list[tuple[str, str]]:
                            t.payment_term_id AS invoice_payment_term_id, i.vendor_invoice_no AS ref,
                            i.header_text AS narration, o.po_no AS invoice_origin,
                            a.attachment_id AS message_main_attachment_id,
-                           {_case("i.status", settings.MOVE_STATES)} AS state, i.updated_at AS write_date
+                           {_case("i.status", settings.MOVE_STATES)} AS state, i.cancelled_on AS x_cancel_date,
+                           amended.invoice_id AS _amended_src_id, i.updated_at AS write_date
                     FROM demo_purchase_invoice i
+                    LEFT JOIN demo_purchase_invoice amended
+                           ON amended.company_id = i.company_id AND amended.internal_no = i.amended_from
                     LEFT JOIN demo_document_type d ON d.document_type_id = i.document_type_id
                     LEFT JOIN odoo_res_partner p ON p._kind = 'vendor' AND p._src_id = i.vendor_id
                     LEFT JOIN demo_purchase_order o ON o.po_id = i.po_id
@@ -352,14 +358,23 @@ def _steps() -> list[tuple[str, str]]:
                            'entry' AS move_type, e.document_type_id AS journal_id, e.company_id,
                            e.posting_date AS date, e.document_date AS invoice_date, e.currency_code AS _currency,
                            e.exchange_rate AS invoice_currency_rate, e.description AS ref,
-                           a.attachment_id AS message_main_attachment_id, 'posted' AS state,
-                           e.source AS x_entry_source, e.is_reversal <> 0 AS x_is_reversal,
-                           e.updated_at AS write_date
+                           a.attachment_id AS message_main_attachment_id,
+                           {_case("e.status", settings.MOVE_STATES)} AS state, e.cancelled_on AS x_cancel_date,
+                           amended.entry_id AS _amended_src_id, e.source AS x_entry_source,
+                           e.is_reversal <> 0 AS x_is_reversal, e.updated_at AS write_date
                     FROM demo_journal_entry e
-                    LEFT JOIN demo_attachment a ON a.attachment_id = e.attachment_id)
-                SELECT row_number() OVER (ORDER BY r._rank, r._src_id) AS id, r.* EXCLUDE (x_is_reversal),
-                       coalesce(r.x_is_reversal, false) AS x_is_reversal, cur.id AS currency_id
-                FROM rows r LEFT JOIN odoo_res_currency cur ON cur.name = r._currency""",
+                    LEFT JOIN demo_journal_entry amended
+                           ON amended.company_id = e.company_id AND amended.entry_no = e.amended_from
+                    LEFT JOIN demo_attachment a ON a.attachment_id = e.attachment_id),
+                numbered AS (
+                    SELECT row_number() OVER (ORDER BY r._rank, r._src_id) AS id, r.* EXCLUDE (x_is_reversal),
+                           coalesce(r.x_is_reversal, false) AS x_is_reversal, cur.id AS currency_id
+                    FROM rows r LEFT JOIN odoo_res_currency cur ON cur.name = r._currency)
+                -- the replaced move by its Odoo id, as a many2one field holds it
+                SELECT n.*, replaced.id AS x_amended_from_id
+                FROM numbered n
+                LEFT JOIN numbered replaced ON replaced._kind = n._kind AND replaced._src_id = n._amended_src_id
+                ORDER BY n.id""",
         ),
         (
             "odoo_ir_attachment",

@@ -304,6 +304,8 @@ CREATE TABLE account_move (
     invoice_origin              varchar,            -- purchase order a vendor bill was created from
     message_main_attachment_id  integer,
     state                       varchar NOT NULL,   -- 'draft' | 'posted' | 'cancel'
+    x_cancel_date               date,               -- a posted move reset to draft and cancelled: the day that takes effect
+    x_amended_from_id           integer,            -- the cancelled move this one replaces (ERPNext's amended_from)
     x_entry_source              varchar,            -- journal entries: 'manual','bank','payroll','accrual','depreciation'
     x_is_reversal               boolean NOT NULL DEFAULT false,
     write_date                  timestamp NOT NULL
@@ -515,6 +517,7 @@ ALTER TABLE account_move ADD FOREIGN KEY (partner_id) REFERENCES res_partner(id)
 ALTER TABLE account_move ADD FOREIGN KEY (currency_id) REFERENCES res_currency(id);
 ALTER TABLE account_move ADD FOREIGN KEY (invoice_payment_term_id) REFERENCES account_payment_term(id);
 ALTER TABLE account_move ADD FOREIGN KEY (message_main_attachment_id) REFERENCES ir_attachment(id);
+ALTER TABLE account_move ADD FOREIGN KEY (x_amended_from_id) REFERENCES account_move(id);
 ALTER TABLE account_move_line ADD FOREIGN KEY (move_id) REFERENCES account_move(id);
 ALTER TABLE account_move_line ADD FOREIGN KEY (account_id) REFERENCES account_account(id);
 ALTER TABLE account_move_line ADD FOREIGN KEY (partner_id) REFERENCES res_partner(id);

@@ -50,8 +50,8 @@ FISCAL_POSITIONS = {
     "third_country": "Geschäftspartner Ausland",
 }
 
-# sales/purchase_invoice.status -> account_move.state
-MOVE_STATES = {"posted": "posted", "cancelled": "cancel"}
+# sales/purchase_invoice.status and journal_entry.status -> account_move.state
+MOVE_STATES = {"draft": "draft", "posted": "posted", "cancelled": "cancel"}
 
 # purchase_order.status -> (state, receipt_status, invoice_status): Odoo spreads the demo's one
 # status over three fields. The combination is what identifies the status.
