@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from erpload import canonical
 from erpload.cli import app
-from sources.demo_erp import create_demo_erp
+from sources.demo_erp import create_demo_erp, generate
 from sources.odoo_erp import create_odoo_erp
 
 SCALE = 0.1
@@ -67,3 +67,33 @@ def test_second_run_of_the_odoo_erp_loads_and_maps_nothing(staged):
     assert [(command, loaded) for command, loaded, _ in last_runs] == [
         ("export datev", 0), ("extract", 0), ("map", 0), ("transform datev", 0), ("transform dvelop", 0)]
     assert all(unchanged > 0 for _, _, unchanged in last_runs)
+
+
+LIFECYCLE = {  # canonical entity: (demo ERP table, document number, document date)
+    "sales_invoices": ("sales_invoice", "invoice_no", "invoice_date"),
+    "purchase_invoices": ("purchase_invoice", "invoice_no", "invoice_date"),
+    "journal_entries": ("journal_entry", "entry_no", "posting_date"),
+}
+
+
+@pytest.mark.parametrize("entity", LIFECYCLE)
+def test_both_profiles_carry_the_document_lifecycle(staged, entity):
+    """status, cancelled_on and replaces_no come from the ERP, as many of each as the ERP holds."""
+    table, number, day = LIFECYCLE[entity]
+    with duckdb.connect() as con:
+        con.register("source", generate(seed=42, scale=SCALE).tables[table])
+        expected = con.execute("select status, count(cancelled_on), count(amended_from), count(*) from source "
+                               "group by all order by all").fetchall()
+    assert {row[0] for row in expected} == {"draft", "posted", "cancelled"}
+    for erp in ("demo", "odoo"):
+        mapped = staged.execute(f"select status, count(cancelled_on), count(replaces_no), count(*) "
+                                f"from {erp}.erp.{entity} group by all order by all").fetchall()
+        assert mapped == expected, erp
+        # a replacement names a document of its company that was posted and then cancelled before it
+        broken = staged.execute(f"""
+            select a.{number} from {erp}.erp.{entity} a
+            left join {erp}.erp.{entity} o on o.company_code = a.company_code and o.{number} = a.replaces_no
+            where a.replaces_no is not null
+              and (o.status is distinct from 'cancelled' or o.cancelled_on is null or o.cancelled_on > a.{day})
+            """).fetchall()
+        assert broken == [], erp

@@ -232,3 +232,31 @@ def test_refuses_data_odoo_cannot_hold(demo_data):
     )
     with pytest.raises(NotRepresentable, match="fiscal_year_start_month"):
         reshape_demo_tables(tables)
+
+
+def test_lifecycle_is_the_move_state_with_cancel_date_and_replaced_move(demo, odoo):
+    """draft/posted/cancel in account_move.state; the cancellation day and the replaced move as x_ fields."""
+    def key(row):
+        return row[:3]
+
+    odoo_moves = sorted(rows(odoo, """
+        select c.x_company_code, m.move_type = 'entry', m.name, m.state, m.x_cancel_date, replaced.name,
+               replaced.move_type = 'entry'
+        from account_move m join res_company c on c.id = m.company_id
+        left join account_move replaced on replaced.id = m.x_amended_from_id"""), key=key)
+    state = "case status when 'cancelled' then 'cancel' else status end"
+    demo_moves = sorted(demo.execute(f"""
+        select c.company_code, false, i.invoice_no, {state}, i.cancelled_on, i.amended_from,
+               case when i.amended_from is not null then false end
+        from sales_invoice i join company c using (company_id)
+        union all
+        select c.company_code, false, i.internal_no, {state}, i.cancelled_on, i.amended_from,
+               case when i.amended_from is not null then false end
+        from purchase_invoice i join company c using (company_id)
+        union all
+        select c.company_code, true, e.entry_no, {state}, e.cancelled_on, e.amended_from,
+               case when e.amended_from is not null then true end
+        from journal_entry e join company c using (company_id)""").fetchall(), key=key)
+    assert odoo_moves == demo_moves
+    assert {move[3] for move in odoo_moves} == {"draft", "posted", "cancel"}
+    assert any(move[5] for move in odoo_moves), "the sample should hold amendments"
