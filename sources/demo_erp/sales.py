@@ -216,14 +216,18 @@ def build_sales(ctx: Context, attachment_budget: int) -> Sales:
     })
     danish_ids = invoice_id[danish]
     hex_text = rng.bytes(12 * len(danish_ids)).hex()
-    telecomx = [hex_text[24 * i: 24 * i + 24] for i in range(len(danish_ids))]
 
     life_rng = ctx.rng(11)
     clean = unfaulted(ctx.log, "sales_invoice", "sales_invoice_line", n, owner)
     life = lifecycle.plan(life_rng, date, clean, clean)
     invoice, line = lifecycle.amend_invoices(life_rng, invoice, line, life, "invoice_no", ctx.tax_rate_by_id())
-    # what payments need, replacements included: only posted documents are paid
     every = np.concatenate([np.arange(n), life.amended])
+    # a Danish replacement is a new invoice in Telecom X too
+    replacement_ids = np.arange(n + 1, len(every) + 1, dtype=np.int64)
+    danish_ids = np.concatenate([danish_ids, replacement_ids[danish[life.amended]]])
+    hex_text += life_rng.bytes(12 * int(danish[life.amended].sum())).hex()
+    telecomx = [hex_text[24 * i: 24 * i + 24] for i in range(len(danish_ids))]
+    # what payments need, replacements included: only posted documents are paid
     gross = unscaled(invoice.column("total_gross"))
     return Sales(invoice, line, company[every], customer_row[every], np.concatenate([date, life.amended_on]),
                  currency[every], gross, is_credit[every], invoice.column("status").to_numpy() == "posted",

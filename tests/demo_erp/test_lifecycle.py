@@ -197,3 +197,15 @@ def test_a_tiny_demo_still_has_every_kind(tmp_path: Path):
         assert all(date.fromisoformat(day) for day, _ in stored)
     finally:
         connection.close()
+
+
+def test_danish_replacements_get_their_own_telecomx_id(sql):
+    ids = sql.execute("""
+        select i.amended_from is not null, count(r.external_id), count(distinct r.external_id), count(*)
+        from sales_invoice i join company c using (company_id)
+        left join external_reference r on r.object_type = 'sales_invoice' and r.object_id = i.invoice_id
+             and r.system_code = 'telecomx'
+        where c.country_code = 'DK' group by all order by all""").fetchall()
+    assert [row[0] for row in ids] == [False, True]
+    for _, with_id, distinct, total in ids:
+        assert with_id == distinct == total
