@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from .faults import FaultLog, choose
 from .schema import scaled_decimal, unscaled
 from .settings import (
+    AMEND_CHANGES_AMOUNT,
     AMEND_SHARE,
     CANCEL_RATE,
     DAY_END,
@@ -85,7 +86,7 @@ def plan(rng: np.random.Generator, date: Days, eligible: Bools, amendable: Bools
     after_posting = np.zeros(n, dtype=bool)
     after_posting[cancelled] = True
 
-    changed = rng.random(len(amended)) < 0.8
+    changed = rng.random(len(amended)) < AMEND_CHANGES_AMOUNT
     return Plan(status, cancelled_on, after_posting, amended, changed)
 
 
@@ -98,7 +99,7 @@ def unfaulted(log: FaultLog, header: str, lines: str, n: int, line_owner: Ints) 
 
 
 def _stamps(rng: np.random.Generator, days: Days, not_before: np.ndarray) -> np.ndarray:
-    """Office-hour timestamps on `days` (or up to two days later), never before `not_before`."""
+    """Office-hour timestamps on `days` (or up to two days later), never before `not_before` (the row's last change)."""
     stamps: np.ndarray = np.minimum(np.maximum(stamps_after(rng, days, 2), not_before), LAST_TIMESTAMP)
     return stamps
 

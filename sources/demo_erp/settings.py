@@ -36,6 +36,7 @@ DRAFT_RATE = 0.015  # not posted yet, dated within DRAFT_WINDOW_DAYS of the data
 DRAFT_WINDOW_DAYS = 45
 CANCEL_RATE = 0.01  # posted, then cancelled (cancelled_on set)
 AMEND_SHARE = 0.5  # of those cancellations, replaced by an amended document '<number>-1'
+AMEND_CHANGES_AMOUNT = 0.8  # of the amendments, those with another amount than the original
 DISCARD_RATE = 0.003  # drafts discarded: cancelled, never posted
 
 FAULTS = (
