@@ -419,9 +419,11 @@ def _round_trip_differences(ws: Workspace, paths: list[Path]) -> list[str]:
                                             ("purchase_invoice", "h.vendor_no", -1))
         for account, sign in ((partner, partner_sign), ("l.account_no", -partner_sign)))
     source = {(str(c), str(a), str(cur)): Decimal(str(b)) for c, a, cur, b in ws.query(f"""
-        with exported as (select company_code, split_part(record_key, '/', 1) as kind,
-                                 split_part(record_key, '/', 2) as document_no
-                          from datev_exported where category = 21),
+        with records as (select company_code, split_part(record_key, '/', 1) as kind,
+                                split_part(record_key, '/', 2) as document_no, record_key like '%/storno' as storno
+                         from datev_exported where category = 21),
+        -- a document booked and then reversed by its cancellation ('.../storno') moves no balance
+        exported as (select company_code, kind, document_no from records group by all having not bool_or(storno)),
         legs as (
             {invoice_legs}
             union all
