@@ -2,8 +2,9 @@
 
 Four companies (Hamburg GmbH on SKR03, Bavarian AG on SKR04 with 6-digit accounts and a July
 fiscal year, a Copenhagen ApS in DKK, a Bremen GmbH with 8-digit accounts), their charts of
-accounts, tax codes, partners, purchasing, invoices and journal, with receipt PDFs and about
-1.5 % deliberately faulty records, each listed in `DemoData.faults`.
+accounts, tax codes, partners, purchasing, invoices and journal, with receipt PDFs, a document
+lifecycle (drafts, cancellations after posting, amendments; `lifecycle.py`) and about 1.5 %
+deliberately faulty records, each listed in `DemoData.faults`.
 
 Volumes grow with `scale`: transactional tables linearly, master data with sqrt(scale).
 
