@@ -231,7 +231,8 @@ def _drop_zero_lines(con: duckdb.DuckDBPyConnection, work: str, run: Run) -> Non
     lines, empty = drop_zero_lines(con, work)
     if lines:
         run.note(f"datev.bookings: {lines:,} lines of 0,00 not booked (they move nothing, DATEV cannot book 0,00)"
-                 + (f"; {empty:,} documents had only such lines and have nothing to book" if empty else ""))
+                 + (f"; {empty:,} document{'s' if empty > 1 else ''} had only such lines and nothing to book"
+                    if empty else ""))
 
 
 def _note_unlinked_payment_terms(con: duckdb.DuckDBPyConnection, work: str, run: Run) -> None:
