@@ -12,9 +12,8 @@ keyed: DATEV books the account's own tax on whatever lands there and BU 40 is th
 that, so any other key would book beside the account's tax or be refused; the line belongs on the account
 of its tax code. The 0 % line is the exception that BU 40 exists for. A line without a tax code on an
 automatic account is taxed as the account says (that is what DATEV does with it), so the tax rules read
-the account's code for it. Intra-EU acquisitions and § 13b services are
-self-assessed: the vendor invoices without tax and DATEV books both taxes from the BU key, so the line's
-tax is expected to be 0.
+the account's code for it. Intra-EU acquisitions and § 13b services are self-assessed: the vendor invoices
+without tax and DATEV books both taxes from the BU key, so the line's tax is expected to be 0.
 
 Tolerance of the tax amount against rate x net: 0,01 per line (an ERP that rounds the tax per document and
 spreads it over the lines, or prices gross, is off by up to a cent on a line); per document and tax code
@@ -134,8 +133,8 @@ TAX_COLUMNS = f"""l.tax_code, ttc.tax_code AS taxed_as, l.line_tax.net AS tax_ne
        td.tax_diff AS tax_document_diff, td.lines AS tax_document_lines,
        td.first_line = l.line_no AS tax_document_first"""
 
-#: tax codes are few, so these joins hash a handful of rows; the kind goes into the join key, as a
-#: condition of its own would make DuckDB loop over every pair of rows
+#: tax codes are few, so these joins hash a handful of rows; "is an invoice line" goes into the join key,
+#: as a condition of its own in a LEFT JOIN makes DuckDB loop over every pair of rows
 TAX_JOINS = f"""LEFT JOIN erp.tax_codes atc ON atc.company_code = l.company_code
       AND atc.tax_code = CASE WHEN l.line_tax IS NOT NULL THEN gl.auto_tax_code END
 LEFT JOIN erp.tax_codes ttc ON ttc.company_code = l.company_code
