@@ -195,11 +195,13 @@ def drop_zero_lines(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, in
     """Delete the rows of 0,00 from the bookings `table`: they move nothing, and DATEV cannot book 0,00.
 
     A row of 0,00 in the document currency that still moves local currency (`base_amount`) stays, for the
-    amount rule to reject, and so does one of a document that does not balance: it may be the document's
-    only row, and the balance rule must see it. Returns (lines deleted, documents left without a row: they
-    have nothing to book).
+    amount rule to reject; so does an invoice line whose net and tax cancel out (it moves its net between
+    the revenue and the tax account, which DATEV cannot take as 0,00), and one of a document that does not
+    balance: it may be the document's only row, and the balance rule must see it. Returns (lines deleted,
+    documents left without a row: they have nothing to book).
     """
-    zero = "amount = 0 AND coalesce(base_amount, 0) = 0 AND imbalance = 0"
+    zero = ("amount = 0 AND coalesce(base_amount, 0) = 0 AND imbalance = 0 "
+            "AND coalesce(tax_net, 0) = 0 AND coalesce(tax_amount, 0) = 0")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _zero_rows AS SELECT company_code, document_kind, document_no, event "
                 f"FROM {table} WHERE {zero}")
     # a cancelled document's line is a row twice (posting and cancellation): count it once
