@@ -121,7 +121,9 @@ class TaxCodeDef:
     is_deleted: int = 0
 
 
-# BU keys are DATEV's standard Steuerschlüssel; the same keys apply in SKR03 and SKR04.
+# BU keys are DATEV's standard Steuerschlüssel; the same keys apply in SKR03 and SKR04 (checked against
+# ../shared/reference/datev-tax-keys.md: an intra-EU acquisition at 19 % is 19, § 13b reverse charge 94, an EU
+# service under § 13b 46; erpload's transforms/datev/tax.py holds the table the bookings are checked against).
 _GERMAN_TAX_CODES = (
     TaxCodeDef("U19", "Umsatzsteuer 19 %", 1900, "output", "domestic", "3", "output_tax_19"),
     TaxCodeDef("U7", "Umsatzsteuer 7 %", 700, "output", "domestic", "2", "output_tax_7"),
@@ -130,7 +132,7 @@ _GERMAN_TAX_CODES = (
     TaxCodeDef("EXP0", "Steuerfreie Ausfuhrlieferung § 4 Nr. 1a UStG", 0, "output", "third_country", None, None),
     TaxCodeDef("V19", "Vorsteuer 19 %", 1900, "input", "domestic", "9", "input_tax_19"),
     TaxCodeDef("V7", "Vorsteuer 7 %", 700, "input", "domestic", "8", "input_tax_7"),
-    TaxCodeDef("IGE19", "Innergem. Erwerb 19 % Vorsteuer und Umsatzsteuer", 1900, "input", "eu", "94",
+    TaxCodeDef("IGE19", "Innergem. Erwerb 19 % Vorsteuer und Umsatzsteuer", 1900, "input", "eu", "19",
                "input_tax_ige_19"),
     TaxCodeDef("RC19", "Reverse Charge § 13b UStG 19 % VSt und USt", 1900, "input", "reverse_charge", "46",
                "input_tax_rc_19"),

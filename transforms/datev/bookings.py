@@ -9,8 +9,9 @@ Every row books one line against one other account, as DATEV rows do:
 
 The sign of `signed_amount` is seen from Konto: positive = Soll (Konto debited). Invoice rows carry
 the line's gross amount, and the tax comes from the BU key, or from the account itself when it is a
-DATEV automatic account (`gl_accounts.auto_tax_code`). Journal entries carry their tax lines
-explicitly, so their rows have no BU key.
+DATEV automatic account (`gl_accounts.auto_tax_code`); `tax` decides the key and gives the tax rules
+what they read. Journal entries carry their tax lines explicitly, so their rows have no BU key. No 0,00
+line is booked (`drop_zero_lines`).
 
 Only documents that were posted are booked (`_BOOKED`). A posted document that the ERP cancelled later
 (`cancelled_on`) has two events: its `posting` and its `cancellation`, the same rows with Generalumkehr
@@ -21,6 +22,12 @@ and its Storno as the ERP's ledger does, each in its own period.
 from __future__ import annotations
 
 from typing import Literal
+
+import duckdb
+
+from erpload.staging import scalar_int
+
+from .tax import NO_LINE_TAX, TAX_COLUMNS, TAX_JOINS, bu_key_sql, line_tax_sql, tax_ctes
 
 PeriodUnit = Literal["month", "quarter", "fiscal_year"]
 
@@ -82,7 +89,7 @@ sales AS (
            l.cost_center_code AS cost_center, l.cost_unit_code AS cost_unit, h.document_sha256,
            h.service_date, h.due_date, false AS reversal,
            (CASE WHEN h.is_credit_note THEN -1 ELSE 1 END) * (t.lines_gross - h.total_gross) AS imbalance,
-           h.cancelled_on
+           h.cancelled_on, {line_tax_sql("l")} AS line_tax
     FROM erp.sales_invoices h JOIN erp.sales_invoice_lines l USING (company_code, invoice_no)
     JOIN sales_totals t USING (company_code, invoice_no)
     WHERE {_BOOKED} AND h.company_code IN (SELECT company_code FROM co)
@@ -98,7 +105,8 @@ purchases AS (
            h.vendor_no, 'vendor', l.account_no, 'gl', l.tax_code,
            h.vendor_invoice_no, coalesce(l.description, h.header_text),
            l.cost_center_code, l.cost_unit_code, h.document_sha256, h.service_date, h.due_date, false,
-           (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (t.lines_gross - h.total_gross), h.cancelled_on
+           (CASE WHEN h.is_credit_note THEN 1 ELSE -1 END) * (t.lines_gross - h.total_gross), h.cancelled_on,
+           {line_tax_sql("l")}
     FROM erp.purchase_invoices h JOIN erp.purchase_invoice_lines l USING (company_code, invoice_no)
     JOIN purchase_totals t USING (company_code, invoice_no)
     WHERE {_BOOKED} AND h.company_code IN (SELECT company_code FROM co)
@@ -116,7 +124,8 @@ entries AS (
            l.account_no, l.account_type, CASE WHEN t.lines_in_entry > 1 THEN t.pivot.account_no END,
            CASE WHEN t.lines_in_entry > 1 THEN t.pivot.account_type ELSE 'gl' END, CAST(NULL AS VARCHAR),
            h.entry_no, coalesce(l.line_text, h.description), l.cost_center_code, l.cost_unit_code,
-           h.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), h.is_reversal, t.imbalance, h.cancelled_on
+           h.document_sha256, CAST(NULL AS DATE), CAST(NULL AS DATE), h.is_reversal, t.imbalance, h.cancelled_on,
+           {NO_LINE_TAX}
     FROM erp.journal_entries h JOIN erp.journal_lines l USING (company_code, entry_no)
     JOIN entry_totals t USING (company_code, entry_no)
     WHERE {_BOOKED} AND h.company_code IN (SELECT company_code FROM co)
@@ -134,7 +143,8 @@ legs AS (
                       'Storno ' || coalesce(booking_text, document_number) AS booking_text),
            'cancellation', reversal
     FROM postings WHERE cancelled_on IS NOT NULL
-)
+),
+{tax_ctes()}
 SELECT l.company_code, l.document_kind, l.document_no, l.event, l.line_no, l.posting_date, l.document_date,
        CAST({fy_start} AS DATE) AS fiscal_year_start,
        CAST({_fiscal_year_start("l.document_date")} AS DATE) AS document_fiscal_year_start,
@@ -151,7 +161,7 @@ SELECT l.company_code, l.document_kind, l.document_no, l.event, l.line_no, l.pos
                       AS DECIMAL(38, 2)) END AS base_amount,
        CASE WHEN l.currency_code <> co.local_currency THEN co.local_currency END AS base_currency,
        l.account_no, l.account_kind, l.contra_account_no, l.contra_kind,
-       CASE WHEN gl.auto_tax_code IS NULL THEN tc.datev_bu_key END AS bu_key,
+       {bu_key_sql("CASE WHEN gl.auto_tax_code IS NULL THEN tc.datev_bu_key END")} AS bu_key,
        tc.scope AS tax_scope,
        l.document_number, CAST(NULL AS VARCHAR) AS document_number_2, l.booking_text,
        l.cost_center, l.cost_unit, {_link("l.document_sha256")} AS document_link,
@@ -163,7 +173,8 @@ SELECT l.company_code, l.document_kind, l.document_no, l.event, l.line_no, l.pos
                            ELSE ga.account_no IS NOT NULL END AS account_known,
        l.contra_kind <> 'gl' OR gl.account_no IS NOT NULL AS contra_known,
        coalesce(gl.is_deleted, false) OR coalesce(ga.is_deleted, false) AS uses_deleted_account,
-       l.tax_code IS NULL OR tc.tax_code IS NOT NULL AS tax_code_known
+       l.tax_code IS NULL OR tc.tax_code IS NOT NULL AS tax_code_known,
+       {TAX_COLUMNS}
 FROM legs l
 JOIN co ON co.company_code = l.company_code
 -- the kind goes into the join key (not a separate condition) so that DuckDB hash-joins
@@ -172,8 +183,34 @@ LEFT JOIN erp.gl_accounts gl ON gl.company_code = l.company_code
 LEFT JOIN erp.gl_accounts ga ON ga.company_code = l.company_code
       AND ga.account_no = CASE WHEN l.account_kind = 'gl' THEN l.account_no END
 LEFT JOIN erp.tax_codes tc ON tc.company_code = l.company_code AND tc.tax_code = l.tax_code
+{TAX_JOINS}
 LEFT JOIN erp.customers cu ON cu.company_code = l.company_code
       AND cu.customer_no = CASE WHEN l.account_kind = 'customer' THEN l.account_no END
 LEFT JOIN erp.vendors ve ON ve.company_code = l.company_code
       AND ve.vendor_no = CASE WHEN l.account_kind = 'vendor' THEN l.account_no END
 """
+
+
+def drop_zero_lines(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
+    """Delete the rows of 0,00 from the bookings `table`: they move nothing, and DATEV cannot book 0,00.
+
+    A row of 0,00 in the document currency that still moves local currency (`base_amount`) stays, for the
+    amount rule to reject; so does an invoice line whose net and tax cancel out (it moves its net between
+    the revenue and the tax account, which DATEV cannot take as 0,00), and one of a document that does not
+    balance: it may be the document's only row, and the balance rule must see it. Returns (lines deleted,
+    documents left without a row: they have nothing to book).
+    """
+    zero = ("amount = 0 AND coalesce(base_amount, 0) = 0 AND imbalance = 0 "
+            "AND coalesce(tax_net, 0) = 0 AND coalesce(tax_amount, 0) = 0")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _zero_rows AS SELECT company_code, document_kind, document_no, event "
+                f"FROM {table} WHERE {zero}")
+    # a cancelled document's line is a row twice (posting and cancellation): count it once
+    lines = scalar_int(con, "SELECT count(*) FILTER (WHERE event = 'posting') FROM _zero_rows")
+    empty = scalar_int(con, f"""SELECT count(*) FROM (SELECT DISTINCT company_code, document_kind, document_no
+                                                      FROM _zero_rows) z
+                                WHERE NOT EXISTS (
+                                    SELECT 1 FROM {table} b WHERE b.company_code = z.company_code
+                                    AND b.document_kind = z.document_kind AND b.document_no = z.document_no
+                                    AND NOT ({zero}))""")
+    con.execute(f"DELETE FROM {table} WHERE {zero}")
+    return lines, empty

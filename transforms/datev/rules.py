@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from erpload.validation import Check
 
+from .tax import LINE_TOLERANCE
+
 _FMT_AMOUNT = "replace(CAST({} AS VARCHAR), '.', ',')"
 
 
@@ -48,6 +50,58 @@ def _range_rules(kind: str) -> list[Check]:
     ]
 
 
+_RATE = "replace(CAST(tax_rate AS VARCHAR), '.', ',') || ' %'"
+#: the tax code the line is judged by, said so when it is its automatic account's
+_TAXED_AS = ("'tax code ' || taxed_as || CASE WHEN tax_code IS NULL THEN ' (the automatic account''s; the line has "
+             "none)' ELSE '' END")
+_REISSUE = "(a posted invoice: cancel it and issue a corrected one)"
+
+#: the tax of invoice lines (see `tax`); journal entries carry theirs on lines of their own
+TAX_RULES: list[Check] = [
+    Check("tax_code", "NOT tax_code_known", "'the line''s tax code is unknown to company ' || company_code",
+          "create the tax code in the ERP or correct the line", "tax_code"),
+    Check("tax_code", "tax_net IS NOT NULL AND tax_code IS NULL AND auto_tax_code IS NULL AND tax_amount <> 0",
+          "'the line carries tax but has no tax code: DATEV would book the gross amount without a tax key, and the "
+          "tax would be lost'",
+          f"give the line its tax code in the ERP {_REISSUE}, or map the ERP's tax code to tax_code in the profile",
+          _amount("tax_amount")),
+    Check("tax_code", "tax_direction <> CASE document_kind WHEN 'sales_invoice' THEN 'output' ELSE 'input' END",
+          f"{_TAXED_AS} || ' is ' || CASE tax_direction WHEN 'input' THEN 'input tax (Vorsteuer), for purchases' "
+          "ELSE 'output tax (Umsatzsteuer), for sales' END || ', but the line is on a ' || "
+          "replace(document_kind, '_', ' ')",
+          f"correct the line's tax code in the ERP {_REISSUE}", "taxed_as"),
+    Check("tax_code", "auto_tax_mismatch",
+          f"{_TAXED_AS} || ' on an automatic account (Automatikkonto) of tax code ' || auto_tax_code || "
+          "': DATEV would book the account''s tax, not the line''s'",
+          "book the line to the account for its tax code (or one without automatic tax), or correct the line's "
+          f"tax code in the ERP {_REISSUE}", "contra_account_no"),
+    Check("bu_key", "auto_tax_code IS NULL AND NOT bu_key_ok",
+          f"{_TAXED_AS} || ' (' || tax_direction || ', ' || tax_scope || ', ' || {_RATE} || ') ' || "
+          "CASE WHEN tax_code_bu_key IS NULL THEN 'has no DATEV BU key: DATEV would book the gross amount without "
+          "its tax' ELSE 'carries BU key ' || tax_code_bu_key END || '; DATEV''s key for it is ' || "
+          "coalesce(expected_bu_key, 'not in erpload''s reference table (ask the tax adviser)')",
+          "set the tax code's DATEV BU key (datev_bu_key) in the ERP to the key named, then transform again",
+          "tax_code_bu_key"),
+    Check("tax_amount", f"NOT tax_self_assessed AND abs(tax_diff) > {LINE_TOLERANCE}",
+          f"'the line''s tax is not ' || {_RATE} || ' of its net amount: ' || {_TAXED_AS} || "
+          "', more than the rounding tolerance of 0,01 apart'",
+          f"correct the line's tax amount or tax code in the ERP {_REISSUE}",
+          f"'tax ' || {_amount('tax_amount')} || ', net ' || {_amount('tax_net')}"),
+    Check("tax_amount", "tax_self_assessed AND tax_amount <> 0",
+          f"{_TAXED_AS} || ' is self-assessed (intra-EU acquisition or reverse charge § 13b): the vendor invoices "
+          "without tax and DATEV books both taxes from the BU key, but the line carries tax'",
+          f"book the line without tax, or give it the domestic tax code the vendor charged, in the ERP {_REISSUE}",
+          _amount("tax_amount")),
+    # `tax_document_diff` is set only on invoices beyond the tolerance (see `tax.tax_ctes`)
+    Check("tax_amount", "tax_document_first AND NOT tax_self_assessed",
+          f"'the invoice''s tax of ' || {_TAXED_AS} || ' is not ' || {_RATE} || ' of its net amounts: more than the "
+          "rounding tolerance (0,01 and 0,005 per further line) apart; the whole document is held back'",
+          f"correct the lines' tax amounts in the ERP {_REISSUE}",
+          f"'tax off by ' || {_amount('CAST(tax_document_diff AS DECIMAL(18, 2))')} || ' over ' || "
+          "tax_document_lines || ' lines'"),
+]
+
+
 BOOKING_RULES: list[Check] = [
     *_account_rules("account_no", "account_kind", "Konto"),
     *_account_rules("contra_account_no", "contra_kind", "Gegenkonto"),
@@ -61,8 +115,7 @@ BOOKING_RULES: list[Check] = [
     Check("account_no", "uses_deleted_account",
           "'the line books to an account that is deleted in the ERP'",
           "restore the account or book the line to an active one", "account_no"),
-    Check("tax_code", "NOT tax_code_known", "'the line''s tax code is unknown to company ' || company_code",
-          "create the tax code in the ERP or correct the line"),
+    *TAX_RULES,
     Check("amount", "imbalance <> 0 AND document_kind = 'journal_entry'",
           "'journal entry ' || document_no || ' does not balance: debits and credits differ by ' || "
           f"{_amount('abs(imbalance)')} || ' ' || currency_code || '; the whole entry is held back'",

@@ -34,12 +34,13 @@ from erpload.validation import (
     quote_ident,
 )
 
-from .bookings import PeriodUnit, bookings_sql
+from .bookings import PeriodUnit, bookings_sql, drop_zero_lines
 from .encoding import describe, fold
 from .master_data import MAX_BANK_ACCOUNTS, account_labels_sql, bank_column, partners_sql, payment_terms_sql
 from .records import AccountLabel, Booking, PartnerWithBanks, PaymentTerm
 from .rules import ACCOUNT_LABEL_RULES, BOOKING_RULES, PARTNER_RULES, PAYMENT_TERM_RULES
 from .spec import NOT_CP1252
+from .tax import TAX_RULE_COLUMNS, note_unjudged_keys
 
 TARGET = "datev"
 SCHEMA = "datev"
@@ -71,7 +72,7 @@ def _tables(period: PeriodUnit) -> list[_Table]:
                "count(DISTINCT (company_code, document_kind, document_no))",
                ("document_date", "document_fiscal_year_start", "account_kind", "contra_kind", "tax_scope",
                 "account_length", "imbalance", "account_known", "contra_known", "uses_deleted_account",
-                "tax_code_known")),
+                "tax_code_known", *TAX_RULE_COLUMNS)),
         _Table("payment_terms", payment_terms_sql(), PaymentTerm, PAYMENT_TERM_RULES,
                "r.company_code || '/' || r.payment_term_code", [], ("name",), "count(*)", ("same_no_codes",)),
         # after payment_terms: its work table holds the terms kept (see `_transform_table`)
@@ -124,6 +125,8 @@ def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit =
 def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) -> TableResult:
     work = _work(table.name)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {table.sql}")
+    if table.name == "bookings":
+        _drop_zero_lines(con, work, run)
     records_in = scalar_int(con, f"SELECT {table.count_sql} FROM {work}")
     create_findings(con)
     _fold_text(con, work, table, run)
@@ -138,6 +141,8 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
     records_out = records_in - rejected
     if table.name == "partners":
         _note_unlinked_payment_terms(con, work, run)
+    if table.name == "bookings":
+        note_unjudged_keys(con, work, run)
     if table.rule_columns:
         for column in table.rule_columns:
             con.execute(f"ALTER TABLE {work} DROP COLUMN {quote_ident(column)}")
@@ -219,6 +224,15 @@ def _cut_free_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run
         if cut:
             con.execute(f"UPDATE {work} SET {col} = rtrim(left({col}, {limit})) WHERE length({col}) > {limit}")
             run.note(f"datev.{table.name}: {column} cut to {limit} characters in {cut:,} records")
+
+
+def _drop_zero_lines(con: duckdb.DuckDBPyConnection, work: str, run: Run) -> None:
+    """0,00 lines are not booked and never hold back their document; the summary counts them."""
+    lines, empty = drop_zero_lines(con, work)
+    if lines:
+        run.note(f"datev.bookings: {lines:,} lines of 0,00 not booked (they move nothing, DATEV cannot book 0,00)"
+                 + (f"; {empty:,} document{'s' if empty > 1 else ''} had only such lines and nothing to book"
+                    if empty else ""))
 
 
 def _note_unlinked_payment_terms(con: duckdb.DuckDBPyConnection, work: str, run: Run) -> None:
