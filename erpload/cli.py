@@ -457,20 +457,22 @@ def datev_corrections(
                 return
             only = f"WHERE company_code IN ({', '.join(map(sql_literal, company))})" if company else ""
             rows = con.execute(f"""SELECT strftime(created_at, '%Y-%m-%d %H:%M'), company_code, record_key, action,
-                                          reason, coalesce(strftime(old_date, '%d.%m.%Y'), ''),
-                                          coalesce(CAST(old_amount AS VARCHAR), ''), coalesce(old_accounts, ''),
-                                          coalesce(strftime(new_date, '%d.%m.%Y'), ''),
-                                          coalesce(CAST(new_amount AS VARCHAR), ''), coalesce(new_accounts, ''),
+                                          concat_ws(' ', strftime(old_date, '%d.%m.%Y'), old_amount, old_accounts),
+                                          coalesce(nullif(concat_ws(' ', strftime(new_date, '%d.%m.%Y'), new_amount,
+                                                                    new_accounts), ''), 'not booked'),
                                           coalesce(file_name, '')
                                    FROM {FRAMEWORK_SCHEMA}.datev_corrections {only}
                                    ORDER BY created_at DESC, record_key LIMIT {int(limit)}""").fetchall()
-        table = Table(title="DATEV corrections (newest first)", title_justify="left")
-        for name in ("when", "company", "document", "action", "why", "old date", "old amount", "old accounts",
-                     "new date", "new amount", "new accounts", "file"):
-            table.add_column(name)
+        if not rows:
+            out.print("no corrections: nothing exported has changed in the ERP")
+            return
+        table = Table(title="DATEV corrections, newest first (date, amount of Konto, Konto/Gegenkonto)",
+                      title_justify="left")
+        for name in ("when", "company", "document", "action", "exported", "ERP now", "file"):
+            table.add_column(name, overflow="fold")
         for row in rows:
             table.add_row(*map(str, row))
-        out.print(table if rows else "no corrections: nothing exported has changed in the ERP")
+        out.print(table)
 
     _guard(show)
 
