@@ -1,12 +1,14 @@
 """`erpload export datev`: the `datev` dataset -> EXTF files, each booking exported once, every file on record.
 
-The ledger `erpload.datev_exported` holds, per exported record (a document for bookings, an account
-for master data), the hash of the lines it was written as and the file. From it:
-- a document not in the ledger is new: it goes into a new file for its company and period (a period
+The ledger `erpload.datev_exported` holds, per exported record (a document's posting or cancellation
+for bookings, an account for master data), the hash of the lines it was written as and the file. From it
+(`corrections` judges each booking record):
+- a record not in the ledger is new: it goes into a new file for its company and period (a period
   exported before gets a file with the next sequence number, never a rewrite);
-- a document in the ledger with the same hash is unchanged: nothing is written;
-- a document whose lines changed after it was exported is reported, not written (a correction is the
-  accountant's decision); `--reexport PERIOD` writes a period again on purpose and records that;
+- a record in the ledger with the same hash is unchanged: nothing is written;
+- a record that changed or is no longer booked after its export is corrected in the next file of its
+  period: Generalumkehr of the version exported, then the version now (or reported, with
+  `corrections = "report"`); `--reexport PERIOD` writes one replacement for a period's files instead;
 - master data (Zahlungsbedingungen, Debitoren/Kreditoren, Kontenbeschriftungen) that is new or changed is
   written again: DATEV updates accounts and payment terms on import. Payment terms come first, so the
   terms a Debitoren/Kreditoren file refers to are in DATEV when it is imported.
