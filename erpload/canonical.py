@@ -38,11 +38,40 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """Columns of a record that name a record of another entity, which must exist: `map` rejects orphans.
+
+    `columns` are this entity's columns in the order of the referenced entity's key. A reference with
+    an empty column is not checked (an optional link; required columns are checked on their own).
+    `when` limits it to rows where that SQL condition holds (a journal line's account is a customer
+    only when its account_type says so). A profile may return `<last column>__erp_id`, the ERP's id of
+    the referenced record, beside the column: when the column is empty because the profile's LEFT JOIN
+    found no such record, the reject names that id (see `erpload model`).
+    """
+
+    entity: str
+    columns: tuple[str, ...]
+    label: str  # what a bookkeeper calls the referenced record: "customer"
+    when: str = ""
+
+    @property
+    def column(self) -> str:
+        """The column the reject names: the one that is not the company."""
+        return self.columns[-1]
+
+    @property
+    def erp_id_column(self) -> str:
+        """The optional profile column with the ERP's id of the referenced record."""
+        return f"{self.column}__erp_id"
+
+
+@dataclass(frozen=True)
 class Entity:
     name: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     doc: str
+    references: tuple[Reference, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -59,8 +88,28 @@ def _c(name: str, type_: str, doc: str = "", *, required: bool = False, allowed:
     return Column(name, type_, nullable=not required, doc=doc, allowed=allowed)
 
 
-def _entity(name: str, key: tuple[str, ...], doc: str, *columns: Column, deletable: bool = False) -> Entity:
-    """Build an entity; keys are required, and every entity ends with the tracing columns."""
+def _ref(entity: str, *columns: str, label: str, when: str = "", company: bool = True) -> Reference:
+    """A reference within the company (company_code first) unless `company` is False."""
+    return Reference(entity, ("company_code", *columns) if company else columns, label, when)
+
+
+_CURRENCY = _ref("currencies", "currency_code", label="currency", company=False)
+_DOCUMENT_TYPE = _ref("document_types", "document_type_code", label="document type")
+_PAYMENT_TERM = _ref("payment_terms", "payment_term_code", label="payment term")
+_RECEIPT = _ref("documents", "document_sha256", label="receipt file")
+_ACCOUNT = _ref("gl_accounts", "account_no", label="G/L account")
+_TAX_CODE = _ref("tax_codes", "tax_code", label="tax code")
+_KOST = (_ref("cost_centers", "cost_center_code", label="cost center"),
+         _ref("cost_units", "cost_unit_code", label="cost unit"))
+_VENDOR = _ref("vendors", "vendor_no", label="vendor")
+_PO_LINE = _ref("purchase_order_lines", "po_no", "po_line_no", label="purchase order line")
+
+
+def _entity(name: str, key: tuple[str, ...], doc: str, *columns: Column, deletable: bool = False,
+            references: tuple[Reference, ...] = ()) -> Entity:
+    """Build an entity; keys are required, and every entity ends with the tracing columns.
+
+    An entity with a company_code refers to its company (every record belongs to one)."""
     tail = [
         _c("erp_id", TEXT, "the record's own key in the ERP, for tracing a reject back", required=True),
         _c("updated_at", TS, "when the ERP last changed the record", required=True),
@@ -69,7 +118,9 @@ def _entity(name: str, key: tuple[str, ...], doc: str, *columns: Column, deletab
         tail.insert(0, _c("is_deleted", BOOL, "soft-deleted in the ERP; targets skip or retire it", required=True))
     cols = [Column(c.name, c.type, nullable=c.nullable and c.name not in key, doc=c.doc, allowed=c.allowed)
             for c in columns]
-    return Entity(name, key, (*cols, *tail), doc)
+    if any(c.name == "company_code" for c in cols) and name != "companies":
+        references = (_ref("companies", label="company"), *references)
+    return Entity(name, key, (*cols, *tail), doc, references)
 
 
 COMPANY = _c("company_code", TEXT, "company (Mandant/Buchungskreis); d.velop company_id")
@@ -113,6 +164,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("kombo_integration_id", TEXT, "Kombo X-Integration-Id"),
         _c("papershift_integration_id", TEXT, "Papershift DATEV integration_id"),
         _c("telecomx_reseller_id", TEXT, "Telecom X reseller id (Uniconta export)"),
+        references=(_ref("currencies", "local_currency", label="currency", company=False),),
     ),
     _entity(
         "currencies", ("currency_code",), "Currencies the ERP uses.",
@@ -127,6 +179,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("currency_code", TEXT),
         _c("valid_from", DATE),
         _c("rate", RATE, "DATEV col 4 Kurs", required=True),
+        references=(_ref("currencies", "base_currency", label="currency", company=False), _CURRENCY),
     ),
     _entity(
         "payment_terms", ("company_code", "payment_term_code"), "Payment terms.",
@@ -162,6 +215,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("auto_tax_code", TEXT, "set for a DATEV automatic account (tax is implied, no BU key)"),
         _c("is_blocked", BOOL, required=True),
         deletable=True,
+        references=(_ref("tax_codes", "auto_tax_code", label="tax code"),),
     ),
     _entity(
         "cost_centers", ("company_code", "cost_center_code"), "Cost centers (DATEV KOST1).",
@@ -205,6 +259,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("uniconta_account_id", TEXT, "Telecom X finance.accountingSystemId"),
         _c("maesn_contact_id", TEXT, "Maesn contactId"),
         deletable=True,
+        references=(_PAYMENT_TERM, _CURRENCY),
     ),
     _entity(
         "vendors", ("company_code", "vendor_no"), "Vendors (Kreditoren).",
@@ -227,6 +282,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("is_blocked", BOOL, required=True),
         _c("maesn_contact_id", TEXT, "Maesn contactId"),
         deletable=True,
+        references=(_PAYMENT_TERM, _CURRENCY, _ref("gl_accounts", "default_account_no", label="G/L account")),
     ),
     _entity(
         "vendor_bank_accounts", ("company_code", "vendor_no", "iban"), "Vendors' bank accounts.",
@@ -238,6 +294,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("account_holder", TEXT),
         _c("is_primary", BOOL, "d.velop primary; DATEV Kennz. Hauptbankverb.", required=True),
         deletable=True,
+        references=(_VENDOR,),
     ),
     _entity(
         "documents", ("company_code", "sha256"), "Receipt files (PDF) attached to documents.",
@@ -268,6 +325,8 @@ ENTITIES: tuple[Entity, ...] = (
         _c("document_sha256", TEXT, "the receipt in `documents`; DATEV Beleglink"),
         *_lifecycle("invoice_no"),
         _c("telecomx_invoice_id", TEXT, "Telecom X invoice id (invoicesToOmit)"),
+        references=(_ref("customers", "customer_no", label="customer"), _DOCUMENT_TYPE, _CURRENCY, _PAYMENT_TERM,
+                    _RECEIPT),
     ),
     _entity(
         "sales_invoice_lines", ("company_code", "invoice_no", "line_no"), "Sales invoice lines.",
@@ -285,6 +344,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("account_no", TEXT, "revenue account; DATEV Gegenkonto", required=True),
         _c("cost_center_code", TEXT, "DATEV KOST1"),
         _c("cost_unit_code", TEXT, "DATEV KOST2"),
+        references=(_ref("sales_invoices", "invoice_no", label="sales invoice"), _ACCOUNT, _TAX_CODE, *_KOST),
     ),
     _entity(
         "purchase_invoices", ("company_code", "invoice_no"), "Purchase invoices and credit notes (AP).",
@@ -307,6 +367,8 @@ ENTITIES: tuple[Entity, ...] = (
         _c("header_text", TEXT),
         _c("document_sha256", TEXT),
         *_lifecycle("invoice_no"),
+        references=(_VENDOR, _DOCUMENT_TYPE, _CURRENCY, _PAYMENT_TERM,
+                    _ref("purchase_orders", "po_no", label="purchase order"), _RECEIPT),
     ),
     _entity(
         "purchase_invoice_lines", ("company_code", "invoice_no", "line_no"), "Purchase invoice lines.",
@@ -324,6 +386,8 @@ ENTITIES: tuple[Entity, ...] = (
         _c("account_no", TEXT, "expense account; DATEV Gegenkonto", required=True),
         _c("cost_center_code", TEXT),
         _c("cost_unit_code", TEXT),
+        references=(_ref("purchase_invoices", "invoice_no", label="purchase invoice"), _PO_LINE, _ACCOUNT,
+                    _TAX_CODE, *_KOST),
     ),
     _entity(
         "journal_entries", ("company_code", "entry_no"), "G/L postings that are not invoices.",
@@ -339,6 +403,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("document_sha256", TEXT),
         _c("is_reversal", BOOL, "DATEV Generalumkehr", required=True),
         *_lifecycle("entry_no"),
+        references=(_DOCUMENT_TYPE, _CURRENCY, _RECEIPT),
     ),
     _entity(
         "journal_lines", ("company_code", "entry_no", "line_no"), "Lines of journal entries.",
@@ -355,6 +420,11 @@ ENTITIES: tuple[Entity, ...] = (
         _c("cost_center_code", TEXT),
         _c("cost_unit_code", TEXT),
         _c("line_text", TEXT),
+        references=(_ref("journal_entries", "entry_no", label="journal entry"),
+                    _ref("gl_accounts", "account_no", label="G/L account", when="account_type = 'gl'"),
+                    _ref("customers", "account_no", label="customer", when="account_type = 'customer'"),
+                    _ref("vendors", "account_no", label="vendor", when="account_type = 'vendor'"),
+                    _TAX_CODE, *_KOST),
     ),
     _entity(
         "purchase_orders", ("company_code", "po_no"), "Purchase orders.",
@@ -367,6 +437,7 @@ ENTITIES: tuple[Entity, ...] = (
            "partially_invoiced/invoiced/cancelled; d.velop status 1-8", required=True),
         _c("currency_code", TEXT, required=True),
         _c("buyer", TEXT, "d.velop responsible"),
+        references=(_VENDOR, _CURRENCY),
     ),
     _entity(
         "purchase_order_lines", ("company_code", "po_no", "line_no"), "Purchase order lines and surcharges.",
@@ -390,6 +461,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("surcharged_line_no", INT, "d.velop surcharged_line_item_id"),
         _c("surcharge_category", TEXT, "'pcs' | 'fixed' | 'percent'"),
         _c("surcharge_value", QTY),
+        references=(_ref("purchase_orders", "po_no", label="purchase order"), _ACCOUNT, _TAX_CODE, *_KOST),
     ),
     _entity(
         "goods_receipts", ("company_code", "receipt_no"), "Goods receipts.",
@@ -398,6 +470,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("vendor_no", TEXT, required=True),
         _c("receipt_date", DATE, required=True),
         _c("delivery_note_no", TEXT, "d.velop delivery_slip_nr", required=True),
+        references=(_VENDOR,),
     ),
     _entity(
         "goods_receipt_lines", ("company_code", "receipt_no", "line_no"), "Goods receipt lines.",
@@ -408,6 +481,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("po_line_no", INT),
         _c("quantity", QTY, required=True),
         _c("posted_date", DATE, required=True),
+        references=(_ref("goods_receipts", "receipt_no", label="goods receipt"), _PO_LINE),
     ),
     _entity(
         "employees", ("company_code", "personnel_no"), "Employees (payroll master data for DATEV via Kombo).",
@@ -429,6 +503,7 @@ ENTITIES: tuple[Entity, ...] = (
         _c("weekly_hours", PERCENT),
         _c("monthly_salary", MONEY),
         deletable=True,
+        references=(_KOST[0],),
     ),
 )
 

@@ -24,6 +24,15 @@ from erpload.incremental_sql import input_tables, restrict_to_changes
 from erpload.model_check import check_output_shape, quote, sql_failure
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile
+from erpload.references import (
+    checked_references,
+    ensure_held_table,
+    erp_id_columns,
+    forget_held,
+    mapping_order,
+    parent_arrived,
+    reject_orphans,
+)
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
 
@@ -50,11 +59,16 @@ class _Plan:
         return " AND ".join(f"t.{quote(k)} = v.{quote(k)}" for k in self.entity.key)
 
 
-def _stage_rows(con: duckdb.DuckDBPyConnection, profile: Profile, plan: _Plan) -> None:
-    """Evaluate the entity's SQL once, cast to the canonical types, with a hash of each row."""
+def _stage_rows(con: duckdb.DuckDBPyConnection, profile: Profile, plan: _Plan) -> list[str]:
+    """Evaluate the entity's SQL once, cast to the canonical types, with a hash of each row.
+
+    Returns the `<column>__erp_id` columns the SQL returns beside the canonical ones (see
+    `canonical.Reference`): staged after the canonical columns, dropped before the merge."""
     ent = plan.entity
-    check_output_shape(con, profile, ent, plan.sql)
-    cast = ", ".join(f"CAST({quote(c.name)} AS {c.type}) AS {quote(c.name)}" for c in ent.columns)
+    returned = check_output_shape(con, profile, ent, plan.sql)
+    companions = [c for c in erp_id_columns(ent) if c in returned]
+    cast = ", ".join([f"CAST({quote(c.name)} AS {c.type}) AS {quote(c.name)}" for c in ent.columns]
+                     + [f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in companions])
     cols = ", ".join(quote(c) for c in ent.column_names)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_ROWS} AS SELECT *, hash({cols}) AS _row_hash "
@@ -62,6 +76,7 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, profile: Profile, plan: _Plan) -
     except duckdb.Error as exc:
         raise sql_failure(profile, ent, exc) from exc
     _check_allowed_values(con, profile, ent)
+    return companions
 
 
 def _check_allowed_values(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity) -> None:
@@ -222,7 +237,7 @@ def _plan(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: b
           newest: dict[str, str] | None, mapped_before: set[str]) -> _Plan:
     """Evaluate only changed inputs when the last map saw the same SQL and the SQL allows it."""
     sql = profile.entity_sql[ent.name]
-    if full or ent.name not in mapped_before:
+    if full or ent.name not in mapped_before or not _table_exists(con, ent):
         return _Plan(ent, sql, False)
     state = con.execute(f"SELECT sql_hash, last_load_id FROM {FRAMEWORK_SCHEMA}.map_state "
                         f"WHERE profile = {sql_literal(profile.name)} AND entity = {sql_literal(ent.name)}"
@@ -264,9 +279,33 @@ def _model_changed(con: duckdb.DuckDBPyConnection, ent: Entity) -> bool:
     return staged != canonical.table_columns(ent)
 
 
+def _table_exists(con: duckdb.DuckDBPyConnection, ent: Entity) -> bool:
+    return ent.name in existing_tables(con, CANONICAL_DATASET)
+
+
+def _must_recheck(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, mapped: set[str],
+                  results: dict[str, TableResult], run: Run) -> bool:
+    """Whether held-back or kept rows of `ent` may have gained or lost a parent this run (see `references`).
+
+    Incremental mode only evaluates rows whose ERP inputs changed; a parent that arrived in `erp` (fixed
+    in the ERP, or no longer set aside) or was deleted there changes nothing in the child's inputs."""
+    refs = checked_references(ent, mapped)
+    deleted = sorted({r.entity for r in refs if results.get(r.entity) and results[r.entity].deleted})
+    arrived = None if deleted else parent_arrived(con, profile.name, ent, refs, run.run_id, CANONICAL_DATASET)
+    if not deleted and not arrived:
+        return False
+    why = (f"{', '.join(deleted)} lost records" if deleted
+           else f"a {arrived} record that held back some of its records is now in {CANONICAL_DATASET}.{arrived}")
+    run.note(f"{CANONICAL_DATASET}.{ent.name} was evaluated in full: {why}")
+    return True
+
+
 def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool,
-                newest: dict[str, str] | None, mapped_before: set[str], run: Run) -> TableResult:
+                newest: dict[str, str] | None, mapped_before: set[str], run: Run,
+                mapped: set[str], results: dict[str, TableResult]) -> TableResult:
     started = time.perf_counter()
+    if not full and ent.name in mapped_before and _must_recheck(con, profile, ent, mapped, results, run):
+        full = True
     if ent.name in mapped_before and _model_changed(con, ent):
         # rows are inserted by position: an old table is rebuilt from erp_raw rather than half-fitted
         con.execute(f"DROP TABLE {CANONICAL_DATASET}.{ent.name}")
@@ -278,11 +317,16 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
         total = con.execute(f"SELECT count(*) FROM {plan.target}").fetchone()
         return TableResult(table=f"{CANONICAL_DATASET}.{ent.name}", unchanged=int(total[0]) if total else 0,
                            duration_s=time.perf_counter() - started)
-    _stage_rows(con, profile, plan)
+    companions = _stage_rows(con, profile, plan)
     con.execute(canonical.create_table_sql(ent, CANONICAL_DATASET))
     if plan.incremental:
         _collect_touched(con, plan)
-    rejected = _reject_invalid_rows(con, plan, run.run_id)
+    forget_held(con, _ROWS, profile.name, ent, full=not plan.incremental)
+    rejected = reject_orphans(con, _ROWS, ent, checked_references(ent, mapped), set(companions),
+                              profile=profile.name, run_id=run.run_id, target=TARGET, schema=CANONICAL_DATASET)
+    for column in companions:
+        con.execute(f"ALTER TABLE {_ROWS} DROP COLUMN {quote(column)}")
+    rejected += _reject_invalid_rows(con, plan, run.run_id)
     merge = _merge_changes if plan.incremental else _merge_full
     loaded, unchanged, deleted = merge(con, plan, run.run_id)
     con.execute(f"DROP TABLE {_ROWS}")
@@ -298,6 +342,7 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
     with connect(staging_path) as con:
         con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ → TIMESTAMP casts keep UTC wall time
         ensure_framework_tables(con)
+        ensure_held_table(con)
         watermark = _latest_load_id(con)
         newest = None if full else _newest_loads(con, watermark)
         mapped_before = existing_tables(con, CANONICAL_DATASET)
@@ -306,9 +351,13 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {CANONICAL_DATASET}")
             # entity by entity, so one entity's rows are in flight at a time; the transaction still
             # makes a failure in the last entity undo the first
-            mapped = [ent for ent in canonical.ENTITIES if ent.name in profile.entity_sql]
+            # parents first: a reference is checked against the parent's rows as this run left them
+            mapped = mapping_order([ent for ent in canonical.ENTITIES if ent.name in profile.entity_sql])
+            names = {ent.name for ent in mapped}
+            results: dict[str, TableResult] = {}
             for ent in mapped:
-                run.add(_map_entity(con, profile, ent, full, newest, mapped_before, run))
+                results[ent.name] = _map_entity(con, profile, ent, full, newest, mapped_before, run, names, results)
+                run.add(results[ent.name])
             if mapped:  # one statement for all entities: a statement costs more than its rows here
                 con.execute(f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES " + ", ".join(
                     f"({sql_literal(profile.name)}, {sql_literal(ent.name)}, "

@@ -41,14 +41,18 @@ def sql_failure(profile: Profile, ent: Entity, exc: duckdb.Error) -> ProfileErro
     return ProfileError(f"its SQL fails: {first}", profile=profile.name, entity=ent.name, hint=hint)
 
 
-def check_output_shape(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, sql: str) -> None:
-    """Names and types of the SQL's columns against the model (the SQL is described, not run)."""
+def check_output_shape(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, sql: str) -> set[str]:
+    """Names and types of the SQL's columns against the model (the SQL is described, not run); returns the names.
+
+    Beside the canonical columns, the SQL may return the `<column>__erp_id` of a reference (see
+    `canonical.Reference`)."""
     try:
         actual = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {sql}").fetchall()}
     except duckdb.Error as exc:
         raise sql_failure(profile, ent, exc) from exc
     missing = [c for c in ent.column_names if c not in actual]
-    extra = [c for c in actual if c not in ent.column_names]
+    companions = {r.erp_id_column for r in ent.references}
+    extra = [c for c in actual if c not in ent.column_names and c not in companions]
     if missing or extra:
         parts = []
         if missing:
@@ -66,6 +70,7 @@ def check_output_shape(con: duckdb.DuckDBPyConnection, profile: Profile, ent: En
                                hint=f"cast it in the SQL: CAST(<expr> AS {col.type}) AS {col.name}")
         if _is_numeric(got) and got != col.type:
             _check_lossless(con, profile, ent, sql, col.name, col.type, got)
+    return set(actual)
 
 
 def _check_lossless(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, sql: str, col: str,
