@@ -19,6 +19,7 @@ import duckdb
 
 from erpload import canonical
 from erpload.canonical import Entity
+from erpload.data_rules import RowCheck, normalise, row_checks
 from erpload.errors import ProfileError, StagingError
 from erpload.incremental_sql import input_tables, restrict_to_changes
 from erpload.model_check import check_output_shape, quote, sql_failure
@@ -41,6 +42,7 @@ RAW_DATASET = "erp_raw"
 TARGET = "erp"
 _ROWS = "_map_rows"  # temp table: one entity's rows, typed, with _row_hash
 _TOUCHED = "_touched"  # temp table (incremental): the canonical rows the staged rows meet, by key or erp_id
+_STAGED_IDS = "_staged_ids"  # temp table (incremental): erp_id of every staged row, set aside or not
 
 
 @dataclass(frozen=True)
@@ -98,28 +100,28 @@ def _check_allowed_values(con: duckdb.DuckDBPyConnection, profile: Profile, ent:
                      f"'cancelled' ... END AS {col.name} (`erpload model` says what each value means)")
 
 
-def _reject_checks(plan: _Plan) -> list[tuple[str, str, str, str]]:
-    """(condition on row v, field, reason, hint) per check, as SQL expressions."""
+def _reject_checks(plan: _Plan) -> list[RowCheck]:
+    """(condition on row v, field, value, reason, hint) per check, as SQL expressions."""
     ent = plan.entity
     keys = ", ".join(quote(k) for k in ent.key)
     key_label = "/".join(ent.key)
-    checks = [
-        (f"v.{quote(c.name)} IS NULL", f"'{c.name}'",
+    checks: list[RowCheck] = [
+        (f"v.{quote(c.name)} IS NULL", f"'{c.name}'", "NULL",
          f"'{'key' if c.name in ent.key else 'required'} column {c.name} is empty'",
          f"'fill {c.name} in the ERP, or map it in the profile''s SQL for {ent.name}'")
         for c in ent.columns if not c.nullable
     ]
     fix_key = "'make the key unique in the ERP (e.g. a renumbered document), or fix the profile''s join'"
-    checks.append((f"count(*) OVER (PARTITION BY {keys}) > 1", f"'{key_label}'",
+    checks.append((f"count(*) OVER (PARTITION BY {keys}) > 1", f"'{key_label}'", "NULL",
                    f"'duplicate key: ' || count(*) OVER (PARTITION BY {keys}) || ' rows share this {key_label}'",
                    fix_key))
     if plan.incremental:
         # only changed rows are staged: a key clash with a row mapped earlier must be caught too
         # (_touched holds every canonical row that shares a key with a staged row)
         checks.append((f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {plan.key_match} AND t.erp_id <> v.erp_id)",
-                       f"'{key_label}'", f"'duplicate key: another ERP record already holds this {key_label}'",
+                       f"'{key_label}'", "NULL", f"'duplicate key: another ERP record already holds this {key_label}'",
                        fix_key))
-    return checks
+    return checks + row_checks(ent)
 
 
 def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> int:
@@ -129,6 +131,8 @@ def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: st
     required = [f"{quote(c.name)} IS NULL" for c in ent.columns if not c.nullable]
     # one cheap pass finds the few suspects; the detailed checks below only look at those
     suspects = [f"SELECT rowid FROM {_ROWS} WHERE {' OR '.join(required)}"] if required else []
+    if value_checks := row_checks(ent):
+        suspects.append(f"SELECT rowid FROM {_ROWS} v WHERE {' OR '.join(f'({c[0]})' for c in value_checks)}")
     dup_match = " AND ".join(f"v.{quote(k)} IS NOT DISTINCT FROM d.{quote(k)}" for k in ent.key)
     suspects.append(f"SELECT v.rowid FROM {_ROWS} v SEMI JOIN "
                     f"(SELECT {keys} FROM {_ROWS} GROUP BY ALL HAVING count(*) > 1) d ON {dup_match}")
@@ -146,13 +150,13 @@ def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: st
     record = "to_json({" + ", ".join(f"{quote(c.name)}: v.{quote(c.name)}" for c in ent.columns
                                      if c.type != canonical.BYTES) + "})"
     con.execute("CREATE OR REPLACE TEMP TABLE _bad_rows (rid BIGINT)")
-    for cond, field, reason, hint in _reject_checks(plan):
+    for cond, field, value, reason, hint in _reject_checks(plan):
         # window functions cannot sit in WHERE: evaluate each condition in a subquery first
-        hits = f"SELECT v.rid, {key_text} AS k, {reason} AS reason, {record} AS rec, ({cond}) AS hit " \
-               "FROM _suspect_rows v"
+        hits = f"SELECT v.rid, {key_text} AS k, {value} AS value, {reason} AS reason, {record} AS rec, " \
+               f"({cond}) AS hit FROM _suspect_rows v"
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(ent.name)}, k,
-                               {field}, NULL, reason, {hint}, rec, now()::TIMESTAMP
+                               {field}, value, reason, {hint}, rec, now()::TIMESTAMP
                         FROM ({hits}) WHERE hit""")
         con.execute(f"INSERT INTO _bad_rows SELECT rid FROM ({hits}) WHERE hit")
     con.execute(f"DELETE FROM {_ROWS} WHERE rowid IN (SELECT rid FROM _bad_rows)")
@@ -194,7 +198,9 @@ def _merge_changes(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> 
     """Incremental mode: write the changed rows; rows not staged are unchanged by construction.
 
     A record whose business key changed in the ERP arrives under its new key; its row under the
-    old key (same erp_id) is deleted. The comparisons join the staged rows with `_touched` (see
+    old key (same erp_id) is deleted. So is the row of a record whose new version was set aside: a
+    full recompute would not keep the old version either, and nothing may book it. The comparisons
+    join the staged rows with `_touched` (see
     `_collect_touched`), small tables both, instead of the whole canonical table.
     """
     target, key_match = plan.target, plan.key_match
@@ -203,7 +209,9 @@ def _merge_changes(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> 
                     SELECT t.rid, false AS rekeyed FROM {_TOUCHED} t JOIN {_ROWS} v ON {key_match}
                         WHERE t._row_hash <> v._row_hash
                     UNION SELECT t.rid, true FROM {_TOUCHED} t JOIN {_ROWS} v ON v.erp_id = t.erp_id
-                        WHERE NOT ({key_match})""")
+                        WHERE NOT ({key_match})
+                    UNION SELECT t.rid, true FROM {_TOUCHED} t SEMI JOIN {_STAGED_IDS} s ON s.erp_id = t.erp_id
+                        ANTI JOIN {_ROWS} v ON v.erp_id = t.erp_id""")
     new_rows = f"SELECT v.* FROM {_ROWS} v ANTI JOIN {_TOUCHED} t ON {key_match} AND t._row_hash = v._row_hash"
     row = con.execute(f"SELECT (SELECT count(*) FROM ({new_rows})), "
                       "(SELECT count(DISTINCT rid) FROM _stale WHERE rekeyed)").fetchone()
@@ -213,6 +221,7 @@ def _merge_changes(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> 
         con.execute(f"INSERT INTO {target} SELECT *, {sql_literal(run_id)} FROM ({new_rows})")
     total = con.execute(f"SELECT count(*) FROM {target}").fetchone()
     con.execute(f"DROP TABLE {_TOUCHED}")
+    con.execute(f"DROP TABLE {_STAGED_IDS}")
     con.execute("DROP TABLE _stale")
     return loaded, (int(total[0]) if total else 0) - loaded, rekeyed
 
@@ -318,9 +327,11 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
         return TableResult(table=f"{CANONICAL_DATASET}.{ent.name}", unchanged=int(total[0]) if total else 0,
                            duration_s=time.perf_counter() - started)
     companions = _stage_rows(con, profile, plan)
+    normalise(con, _ROWS, ent, run, f"{CANONICAL_DATASET}.{ent.name}")
     con.execute(canonical.create_table_sql(ent, CANONICAL_DATASET))
     if plan.incremental:
         _collect_touched(con, plan)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGED_IDS} AS SELECT DISTINCT erp_id FROM {_ROWS}")
     forget_held(con, _ROWS, profile.name, ent, full=not plan.incremental)
     rejected = reject_orphans(con, _ROWS, ent, checked_references(ent, mapped), set(companions),
                               profile=profile.name, run_id=run.run_id, target=TARGET, schema=CANONICAL_DATASET)
