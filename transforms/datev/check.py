@@ -52,7 +52,22 @@ def check_bytes(data: bytes, name: str) -> Report:
 
 
 def check_extf(extf: ExtfFile, name: str) -> Report:
-    """Check an already read file."""
+    """Check an already read file; never raises: a value the checks cannot handle is a finding too."""
+    try:
+        return _check_extf(extf, name)
+    except Exception as exc:  # a checker bug must not hide the findings of a file from its user
+        report = Report(name=name, rows=len(extf.raw_rows))
+        report.findings.append(_internal_failure(exc))
+        return report
+
+
+def _internal_failure(exc: Exception, line: int | None = None) -> Finding:
+    """What the user sees where a check failed on something erpload did not foresee (a bug to report)."""
+    return Finding(ERROR, f"erpload could not check this ({type(exc).__name__}: {shorten(str(exc), 80)}); treat "
+                   "the file as unchecked here and report it to erpload", line=line, rule="checker.internal")
+
+
+def _check_extf(extf: ExtfFile, name: str) -> Report:
     report = Report(name=name, rows=len(extf.raw_rows))
     findings = report.findings
     findings += _file_name(name)
@@ -244,7 +259,10 @@ def _check_lines(extf: ExtfFile, info: HeaderInfo, fmt: Format) -> list[Finding]
         if problem:
             findings.append(_quoting(Line(number, fields, problem)))
         elif len(fields) == count:
-            check_row(number, fields, findings)
+            try:
+                check_row(number, fields, findings)
+            except Exception as exc:  # one odd line: report it and go on with the others
+                findings.append(_internal_failure(exc, number))
         elif len(fields) == heading_width:
             shifted += 1
             first_shifted = first_shifted or number

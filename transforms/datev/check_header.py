@@ -55,10 +55,17 @@ def _yyyymmdd(value: str) -> date | None:
 
 
 def _one_year_after(day: date) -> date:
+    if day.year >= date.max.year:  # 9999: no later date exists, nothing ends after it
+        return date.max
     try:
         return day.replace(year=day.year + 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year + 1, day=28)
+
+
+def _implausible_year(day: date) -> bool:
+    """A year before 1900 or after next year: a typo (9999, 0202), not a period anyone books into."""
+    return day.year < 1900 or day.year > date.today().year + 1
 
 
 def check_header(line: Line | None) -> tuple[HeaderInfo, list[Finding]]:
@@ -181,6 +188,11 @@ def _semantics(fields: list[str], fmt: Format | None, version: int | None) -> tu
         dates[index] = _yyyymmdd(raw)
         if raw and raw.isdigit() and len(raw) == 8 and dates[index] is None:
             findings.append(_finding(ERROR, index, "not a real date (JJJJMMTT)", raw, "header.date"))
+        day = dates[index]
+        if day is not None and _implausible_year(day):
+            findings.append(_finding(ERROR, index, f"the year {day.year} lies before 1900 or more than a year ahead; "
+                                     "a typo in the year? Documents of that date belong in no open fiscal year",
+                                     raw, "header.date_implausible"))
     raw_length = fields[13]
     account_length = int(raw_length) if raw_length.isdigit() and 4 <= int(raw_length) <= 8 else None
     period = None
