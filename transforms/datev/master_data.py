@@ -3,8 +3,10 @@ Debitoren/Kreditoren and Kontenbeschriftungen rows.
 
 A partner's VAT id is split the way DATEV wants it: the 2-letter prefix into EU-Land, the rest into
 EU-UStID, for EU (and Northern Ireland, XI) VAT ids only. A vendor's bank accounts travel with it:
-up to five, the primary one first (DATEV's record has 5 bank slots in front, 5 more further back; five
-cover every vendor the demo ERP has, and more are reported by a rule). A partner's Zahlungsbedingung is
+up to five, the primary one first and the only one marked as main bank account (Kennz. Hauptbankverb.;
+of two marked primary in the ERP the first by IBAN, with a note: DATEV takes one). DATEV's record has 5
+bank slots in front, 5 more further back; five cover every vendor the demo ERP has, and more are
+reported by a rule. A partner's Zahlungsbedingung is
 its payment term's number (found by the term's code, which is how the ERP links them), and only when
 that term made it into the Zahlungsbedingungen records, so a file never refers to a term DATEV was not
 given.
@@ -73,20 +75,24 @@ WITH co AS ({DATEV_COMPANIES}),
 banks AS (
     SELECT company_code, vendor_no,
            list({{'iban': iban, 'bic': bic, 'bank_name': bank_name, 'holder': account_holder,
-                 'is_primary': is_primary}} ORDER BY is_primary DESC, iban) AS bank_accounts
-    FROM erp.vendor_bank_accounts WHERE NOT coalesce(is_deleted, false) GROUP BY ALL
+                 'is_primary': is_primary AND main_rank = 1}} ORDER BY is_primary DESC, iban) AS bank_accounts,
+           count(*) FILTER (WHERE is_primary) AS primary_bank_accounts
+    FROM (SELECT *, row_number() OVER (PARTITION BY company_code, vendor_no ORDER BY is_primary DESC, iban)
+                    AS main_rank
+          FROM erp.vendor_bank_accounts WHERE NOT coalesce(is_deleted, false))
+    GROUP BY company_code, vendor_no
 ),
 parties AS (
     SELECT 'customer' AS role, company_code, customer_no AS account_no, name, name_2, street, zip_code, city,
            country_code, vat_id, tax_number, email, phone, payment_term_code,
            country_code IN {_in(EU_COUNTRIES)} AS trades_in_eu, CAST(NULL AS VARCHAR) AS tax_scope,
            CAST([] AS STRUCT(iban VARCHAR, bic VARCHAR, bank_name VARCHAR, holder VARCHAR,
-                             is_primary BOOLEAN)[]) AS bank_accounts
+                             is_primary BOOLEAN)[]) AS bank_accounts, 0 AS primary_bank_accounts
     FROM erp.customers WHERE NOT coalesce(is_deleted, false)
     UNION ALL
     SELECT 'vendor', v.company_code, v.vendor_no, v.name, v.name_2, v.street, v.zip_code, v.city, v.country_code,
            v.vat_id, v.tax_number, v.email, v.phone, v.payment_term_code, v.tax_scope = 'eu', v.tax_scope,
-           coalesce(b.bank_accounts, [])
+           coalesce(b.bank_accounts, []), coalesce(b.primary_bank_accounts, 0)
     FROM erp.vendors v LEFT JOIN banks b USING (company_code, vendor_no)
     WHERE NOT coalesce(v.is_deleted, false)
 )
@@ -95,7 +101,7 @@ SELECT p.company_code, p.role, p.account_no, p.name, p.name_2,
        CASE WHEN {vat_is_eu} THEN substr(p.vat_id, 3) END AS eu_vat_no,
        p.vat_id, p.street, p.zip_code, p.city, p.country_code, p.email, p.phone, p.tax_number,
        p.bank_accounts, {_flat_banks()}, p.trades_in_eu, p.tax_scope, co.account_length,
-       comp.country_code AS company_country, p.payment_term_code, t.payment_term_no
+       comp.country_code AS company_country, p.payment_term_code, t.payment_term_no, p.primary_bank_accounts
 FROM parties p JOIN co USING (company_code) JOIN erp.companies comp USING (company_code)
 LEFT JOIN {payment_terms} t ON t.company_code = p.company_code AND t.payment_term_code = p.payment_term_code
 """

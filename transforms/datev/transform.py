@@ -41,6 +41,7 @@ from .records import AccountLabel, Booking, PartnerWithBanks, PaymentTerm
 from .rules import ACCOUNT_LABEL_RULES, BOOKING_RULES, PARTNER_RULES, PAYMENT_TERM_RULES
 from .spec import NOT_CP1252
 from .tax import TAX_RULE_COLUMNS, note_unjudged_keys
+from .vat import find_vat_failures
 
 TARGET = "datev"
 SCHEMA = "datev"
@@ -80,7 +81,7 @@ def _tables(period: PeriodUnit) -> list[_Table]:
                "r.company_code || '/' || r.role || '/' || r.account_no", [],
                ("name", "street", "city", "zip_code", "email", "phone", "tax_number",
                 *(bank_column(n, f) for n in range(1, MAX_BANK_ACCOUNTS + 1) for f in ("bank_name", "holder"))),
-               "count(*)", ("payment_term_code",)),
+               "count(*)", ("payment_term_code", "primary_bank_accounts")),
         _Table("account_labels", account_labels_sql(), AccountLabel, ACCOUNT_LABEL_RULES,
                "r.company_code || '/' || r.account_no", [], ("label",), "count(*)"),
     ]
@@ -136,11 +137,17 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
     find_failures(con, work, checks, table.key_sql)
     if table.name == "partners":
         _check_bank_accounts(con, work, table.key_sql)
+        find_vat_failures(con, work, "vat_id", table.key_sql, "the partner's VAT id",
+                          "correct the customer's or vendor's VAT id in the ERP (the EU's VIES service confirms one)")
+    if table.name == "bookings":
+        find_vat_failures(con, work, "eu_vat_id", table.key_sql, "EU-Mitgliedstaat u. UStID (the partner's VAT id)",
+                          "correct the customer's or vendor's VAT id in the ERP (the EU's VIES service confirms one)")
     rejected = move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
                                group_by=table.group_by or None, rejects=_PENDING_REJECTS, suspects="_suspects")
     records_out = records_in - rejected
     if table.name == "partners":
         _note_unlinked_payment_terms(con, work, run)
+        _note_main_bank_accounts(con, work, run)
     if table.name == "bookings":
         note_unjudged_keys(con, work, run)
     if table.rule_columns:
@@ -244,6 +251,17 @@ def _note_unlinked_payment_terms(con: duckdb.DuckDBPyConnection, work: str, run:
         run.note(f"datev.partners: {row[0]:,} customers and vendors go without Zahlungsbedingung, because their "
                  f"payment term is not in the Zahlungsbedingungen records ({row[1]} terms: {row[2]}; rejected, "
                  "deleted or unknown in the ERP - rejected ones are in erpload.rejects)")
+
+
+def _note_main_bank_accounts(con: duckdb.DuckDBPyConnection, work: str, run: Run) -> None:
+    """Vendors with two bank accounts marked primary: DATEV takes one main bank account, say which."""
+    row = con.execute(f"SELECT count(*), string_agg(account_no, ', ' ORDER BY account_no) FILTER (rn <= 5) FROM "
+                      f"(SELECT *, row_number() OVER (ORDER BY account_no) AS rn FROM {work} "
+                      "WHERE primary_bank_accounts > 1)").fetchone()
+    if row and row[0]:
+        run.note(f"datev.partners: {row[0]:,} vendors have more than one bank account marked primary in the ERP "
+                 f"(e.g. {row[1]}); the first by IBAN is their main bank account (Kennz. Hauptbankverb.) in the "
+                 "file - mark one primary in the ERP")
 
 
 def _check_bank_accounts(con: duckdb.DuckDBPyConnection, work: str, key_sql: str) -> None:
