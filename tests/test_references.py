@@ -25,10 +25,12 @@ def _run(ws: Workspace, *args: str) -> str:
     return " ".join(result.output.split())
 
 
-def _rejects(ws: Workspace, entity: str) -> dict[str, tuple[str, str, str, str]]:
-    """The last map run's rejects of `entity`: record key -> (field, value, reason, hint)."""
+def _rejects(ws: Workspace, entity: str, erp_id: str | None = None) -> dict[str, tuple[str, str, str, str]]:
+    """The last map run's rejects of `entity` (of one ERP record): record key -> (field, value, reason, hint)."""
     rows = ws.query("select record_key, field, value, reason, hint from rejects where target = 'erp' and entity = ? "
-                    "and run_id = (select max(run_id) from runs where command = 'map')", [entity])
+                    "and run_id = (select max(run_id) from runs where command = 'map') "
+                    "and (CAST(? AS VARCHAR) IS NULL OR json_extract_string(record, '$.erp_id') = CAST(? AS VARCHAR))",
+                    [entity, erp_id, erp_id])
     return {str(r[0]): (str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows}
 
 
@@ -135,7 +137,8 @@ def test_held_back_records_follow_their_parent_once_it_is_fixed_in_incremental_m
     _run(workspace)
     assert workspace.scalar("select count(*) from erp.sales_invoice_lines where company_code = ? "
                             "and invoice_no = ?", [company, invoice_no]) == n_lines
-    assert not workspace.scalar("select count(*) from map_held where parent = 'sales_invoices'")
+    assert not workspace.scalar("select count(*) from map_held where parent = 'sales_invoices' and parent_key = ?",
+                                [f"{company}/{invoice_no}"])
     _assert_incremental_agrees_with_full(workspace)
 
 
@@ -170,7 +173,8 @@ def test_keys_are_trimmed_the_same_way_everywhere_and_noted(workspace: Workspace
     invoices = workspace.erp("select count(*) from sales_invoice where customer_id = ?", [cid])[0][0]
     assert workspace.scalar("select count(*) from erp.sales_invoices where company_code = ? and customer_no = ?",
                             [company, trimmed]) == invoices
-    assert "erp.customers: customer_no trimmed of blanks around it in 1 record(s)" in notes
+    n = workspace.erp("select count(*) from customer where customer_no <> trim(customer_no)")[0][0]  # the demo's too
+    assert f"erp.customers: customer_no trimmed of blanks around it in {n} record(s)" in notes
 
 
 def test_a_key_that_becomes_a_duplicate_when_trimmed_is_rejected(workspace: Workspace) -> None:
@@ -180,9 +184,8 @@ def test_a_key_that_becomes_a_duplicate_when_trimmed_is_rejected(workspace: Work
                             updated_at, 0
                      from customer where customer_id = 6""")
     _run(workspace)
-    reasons = [v[2] for v in _rejects(workspace, "customers").values()]
-    assert reasons
-    assert all(r.startswith("duplicate key") for r in reasons)
+    duplicates = [v for v in _rejects(workspace, "customers").values() if v[2].startswith("duplicate key")]
+    assert len(duplicates) == 1  # one key: both records share it
     _assert_in_equals_out_plus_rejected(workspace)
 
 
@@ -198,7 +201,7 @@ def test_bad_values_are_rejected_naming_the_field(workspace: Workspace, sql: str
                                                   value: str, reason: str) -> None:
     workspace.erp(sql)
     _run(workspace)
-    rejects = list(_rejects(workspace, entity).values())
+    rejects = list(_rejects(workspace, entity, erp_id="2").values())
     assert [(f, v, r) for f, v, r, _ in rejects] == [(field, value, reason)]
     assert all("correct" in hint for *_, hint in rejects)
     _assert_in_equals_out_plus_rejected(workspace)
@@ -212,5 +215,28 @@ def test_ibans_and_country_codes_are_normalised_before_anyone_checks_them(worksp
     notes = _run(workspace)
     assert workspace.scalar("select iban from erp.vendor_bank_accounts where erp_id = '2'") == iban.upper()
     assert workspace.scalar("select country_code from erp.customers where erp_id = '3'") == "DE"
-    assert "erp.vendor_bank_accounts: iban compacted (blanks removed, upper case) in 1 record(s)" in notes
+    n = workspace.erp("select count(*) from vendor_bank_account where iban <> upper(replace(iban, ' ', ''))")[0][0]
+    assert n >= 1
+    assert f"erp.vendor_bank_accounts: iban compacted (blanks removed, upper case) in {n} record(s)" in notes
     assert "erp.customers: country_code upper-cased and trimmed in 1 record(s)" in notes
+
+
+def test_the_demo_erps_planted_faults_are_rejected_or_normalised(workspace: Workspace) -> None:
+    """What `erpload demo` shows: each data-rule fault of the demo ERP (sources/demo_erp/faults.py)."""
+    notes = _run(workspace)
+
+    def record(table: str, fault: str) -> str:
+        return str(workspace.erp("select record_id from demo_fault where table_name = ? and fault = ?",
+                                 [table, fault])[0][0])
+
+    orphan = record("sales_invoice", "orphan_invoice")
+    (field, value, reason, _), = _rejects(workspace, "sales_invoices", erp_id=orphan).values()
+    assert (field, reason) == ("customer_no", f"the customer with {value} does not exist in the ERP")
+    far = record("sales_invoice", "date_far_in_the_future")
+    assert [v[2] for v in _rejects(workspace, "sales_invoices", erp_id=far).values()] == [
+        "invoice_date 9999-12-31 lies more than a year in the future"]
+    xx = record("customer", "invalid_country_code")
+    assert [v[1] for v in _rejects(workspace, "customers", erp_id=xx).values()] == ["XX"]
+    assert "erp.customers: customer_no trimmed of blanks around it in 1 record(s)" in notes
+    assert "erp.vendor_bank_accounts: iban compacted (blanks removed, upper case) in 1 record(s)" in notes
+    _assert_in_equals_out_plus_rejected(workspace)

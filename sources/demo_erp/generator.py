@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from .context import Context
-from .faults import FaultLog
+from .faults import FaultLog, plant_data_rule_faults
 from .journal import build_journal
 from .organisation import AccountIndex, build_organisation
 from .partners import build_partners
@@ -87,6 +87,7 @@ def generate(seed: int = 42, scale: float = 1.0) -> DemoData:
         **purchasing.tables,
         **journal,
     }
+    tables = plant_data_rule_faults(seed, tables, log)
     return DemoData({name: tables[name] for name in names}, log.table())
 
 
