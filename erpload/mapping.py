@@ -345,6 +345,15 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
                        rejected=rejected, deleted=deleted, duration_s=time.perf_counter() - started)
 
 
+def _note_unchecked_references(mapped: list[Entity], names: set[str], run: Run) -> None:
+    """A reference to an entity the profile does not map cannot be checked: say which, once per run."""
+    unchecked = sorted({f"{ent.name}.{ref.column} -> {ref.entity}" for ent in mapped for ref in ent.references
+                        if ref.entity not in names})
+    if unchecked:
+        run.note(f"references not checked, because the profile does not map the entity they refer to: "
+                 f"{', '.join(unchecked)}")
+
+
 def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = False) -> list[str]:
     """Map every entity the profile defines; returns the canonical entities it does not define."""
     freeze_startup_objects()
@@ -365,6 +374,7 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
             # parents first: a reference is checked against the parent's rows as this run left them
             mapped = mapping_order([ent for ent in canonical.ENTITIES if ent.name in profile.entity_sql])
             names = {ent.name for ent in mapped}
+            _note_unchecked_references(mapped, names, run)
             results: dict[str, TableResult] = {}
             for ent in mapped:
                 results[ent.name] = _map_entity(con, profile, ent, full, newest, mapped_before, run, names, results)

@@ -7,6 +7,8 @@ rejected.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from erpload import canonical
@@ -240,3 +242,18 @@ def test_the_demo_erps_planted_faults_are_rejected_or_normalised(workspace: Work
     assert "erp.customers: customer_no trimmed of blanks around it in 1 record(s)" in notes
     assert "erp.vendor_bank_accounts: iban compacted (blanks removed, upper case) in 1 record(s)" in notes
     _assert_in_equals_out_plus_rejected(workspace)
+
+
+def test_a_reference_to_an_entity_the_profile_does_not_map_is_noted_not_checked(workspace: Workspace) -> None:
+    demo = (Path(__file__).resolve().parent.parent / "profiles" / "demo.toml").read_text(encoding="utf-8")
+    start = demo.index("[entities.documents]")
+    end = demo.index("[entities.", start + 1)
+    profile = workspace.root / "no_documents.toml"
+    profile.write_text(demo[:start] + demo[end:], encoding="utf-8")
+    assert workspace.cli("extract").exit_code == 0
+    result = workspace.cli("map", profile=str(profile))
+    assert result.exit_code == 0, result.output
+    notes = " ".join(result.output.split())
+    assert "references not checked, because the profile does not map the entity they refer to:" in notes
+    assert "sales_invoices.document_sha256 -> documents" in notes
+    assert not workspace.scalar("select count(*) from rejects where field = 'document_sha256'")
