@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 from erpload import canonical
 from erpload.cli import app
 from sources.demo_erp import create_demo_erp, generate
+from sources.demo_erp.faults import DATA_RULE_FAULTS
+from sources.demo_erp.schema import primary_keys
 from sources.odoo_erp import create_odoo_erp
 
 SCALE = 0.1
@@ -80,10 +82,15 @@ LIFECYCLE = {  # canonical entity: (demo ERP table, document number, document da
 def test_both_profiles_carry_the_document_lifecycle(staged, entity):
     """status, cancelled_on and replaces_no come from the ERP, as many of each as the ERP holds."""
     table, number, day = LIFECYCLE[entity]
+    demo = generate(seed=42, scale=SCALE)
+    # map sets aside the documents the demo plants data-rule faults in (a missing customer, a date in 9999)
+    set_aside = [f["record_id"] for f in demo.faults.to_pylist()
+                 if f["table_name"] == table and f["fault"] in DATA_RULE_FAULTS.get(table, ())]
+    key = primary_keys()[table]
     with duckdb.connect() as con:
-        con.register("source", generate(seed=42, scale=SCALE).tables[table])
+        con.register("source", demo.tables[table])
         expected = con.execute("select status, count(cancelled_on), count(amended_from), count(*) from source "
-                               "group by all order by all").fetchall()
+                               f"where not list_contains(?, {key}) group by all order by all", [set_aside]).fetchall()
     assert {row[0] for row in expected} == {"draft", "posted", "cancelled"}
     for erp in ("demo", "odoo"):
         mapped = staged.execute(f"select status, count(cancelled_on), count(replaces_no), count(*) "
