@@ -107,9 +107,10 @@ class Bookkeeping(RuleBasedStateMachine):
             self.seq += 1
             row.update(invoice_id=new_id, status=status, cancelled_on=None, amended_from=amends,
                        updated_at=self.clock.tick())
-            row[number_col] = number or f"{row[number_col]}X{self.seq}"
+            # new numbers hold a '/' as many ERPs' do (a key separator must not split them)
+            row[number_col] = number or f"{row[number_col]}/{self.seq}"
             if kind == "purchase":
-                row["vendor_invoice_no"] = number or f"{row['vendor_invoice_no']}X{self.seq}"
+                row["vendor_invoice_no"] = number or f"{row['vendor_invoice_no']}/{self.seq}"
             if credit_note:
                 ledger = "sales" if kind == "sales" else "purchase"
                 found = con.execute("select document_type_id from document_type where company_id = ? and ledger = ? "

@@ -28,6 +28,9 @@ from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
 
 CorrectionMode = Literal["reverse", "report"]
 
+#: `<kind>/<no>` of a booking reject's key `<company>/<kind>/<no>/<line>[/storno]` (a number may hold '/')
+HELD_DOCUMENT = "regexp_extract(record_key, '^[^/]*/(.*)/[0-9]+(/storno)?$', 1)"
+
 #: a booking record's key in the ledger: a document's posting, or its cancellation
 RECORD_KEY = "document_kind || '/' || document_no || CASE WHEN event = 'cancellation' THEN '/storno' ELSE '' END"
 
@@ -78,7 +81,7 @@ def judge_sql(company: str, held_run: str | None, only_period: tuple[str, str] |
     co = sql_literal(company)
     # documents held back now, as `<kind>/<no>`: a hash join, not a prefix match per ledger row
     held = "SELECT NULL::VARCHAR AS document WHERE false" if held_run is None else f"""
-        SELECT DISTINCT split_part(record_key, '/', 2) || '/' || split_part(record_key, '/', 3) AS document
+        SELECT DISTINCT {HELD_DOCUMENT} AS document
         FROM {FRAMEWORK_SCHEMA}.rejects
         WHERE run_id = {sql_literal(held_run)} AND target = 'datev' AND entity = 'bookings'
           AND starts_with(record_key, {co} || '/')"""
@@ -96,7 +99,7 @@ SELECT coalesce(d.record_key, s.record_key) AS record_key, d.period_start, d.con
             ELSE 'changed' END AS verdict
 FROM _docs d FULL JOIN s USING (record_key)
 LEFT JOIN held h ON d.record_key IS NULL
-     AND h.document = split_part(s.record_key, '/', 1) || '/' || split_part(s.record_key, '/', 2)
+     AND h.document = regexp_replace(s.record_key, '/storno$', '')
 """
 
 

@@ -26,6 +26,7 @@ import duckdb
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
 
 from .bookings import DATEV_COMPANIES
+from .corrections import HELD_DOCUMENT
 from .spec import BOOKINGS
 
 # 1-based DATEV column numbers of what the sums need (datev-extf.md, Buchungsstapel)
@@ -188,7 +189,8 @@ def _held_documents(con: duckdb.DuckDBPyConnection) -> None:
     run_id = sql_literal(run[0] if run else None)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _held AS
                     WITH r AS (SELECT DISTINCT split_part(record_key, '/', 1) AS company_code,
-                                      split_part(record_key, '/', 2) AS kind, split_part(record_key, '/', 3) AS no
+                                      split_part(record_key, '/', 2) AS kind,
+                                      regexp_extract({HELD_DOCUMENT}, '^[^/]*/(.*)$', 1) AS no
                                FROM {FRAMEWORK_SCHEMA}.rejects
                                WHERE run_id = {run_id} AND target = 'datev' AND entity = 'bookings')
                     SELECT r.company_code, r.kind, r.no AS document_no,
