@@ -339,7 +339,7 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
             con.commit()
         if not dry_run:
             publish(datev.out_dir, plan)
-            _note_reconciliation(settings, run, companies)
+            _note_reconciliation(settings, run, [f.file for f in plan.files if f.debit_total is not None])
         verb = "would write" if dry_run else "wrote"
         shown = plan.files if len(plan.files) <= FILES_LISTED or dry_run else []
         for f in shown:
@@ -354,16 +354,20 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
     _execute("export datev" + (" (dry run)" if dry_run else ""), settings, None, body)
 
 
-def _note_reconciliation(settings: Settings, run: Run, companies: list[str] | None) -> None:
-    """Every export ends with the reconciliation of all files on record against the ERP, in the summary."""
+def _note_reconciliation(settings: Settings, run: Run, written: list[str]) -> None:
+    """Every export ends with the reconciliation of the periods it wrote files for, in the summary."""
     from erpload.staging import connect
     from transforms.datev.reconcile import run_reconcile
 
+    if not written:
+        run.note("no Buchungsstapel written, so nothing to reconcile: `erpload datev reconcile` checks every file "
+                 "on record")
+        return
     with connect(settings.staging_path) as con:
-        result = run_reconcile(con, companies)
+        result = run_reconcile(con, periods_of=written)
     if result.ok:
-        run.note(f"reconciled: the {result.files:,} Buchungsstapel files on record agree with the ERP's posted ledger "
-                 f"in all {result.cells:,} account x month x currency balances"
+        run.note(f"reconciled: the {result.files:,} Buchungsstapel files of the periods written agree with the ERP's "
+                 f"posted ledger in all {result.cells:,} account x month x currency balances"
                  + (f" ({result.held_documents:,} documents held back in erpload.rejects)"
                     if result.held_documents else ""))
     else:

@@ -122,12 +122,20 @@ GROUP BY ALL"""
 
 
 def run_reconcile(con: duckdb.DuckDBPyConnection, companies: list[str] | None = None,
-                  month: str | None = None) -> Reconciliation:
-    """Compare (see the module doc); `month` (YYYY-MM) limits the comparison to that month."""
+                  month: str | None = None, periods_of: list[str] | None = None) -> Reconciliation:
+    """Compare (see the module doc); `month` (YYYY-MM) limits the comparison to that month, `periods_of`
+    (file names) to the companies and periods of those files: what one export can have changed."""
     result = Reconciliation()
     only = f"AND company_code IN ({', '.join(map(sql_literal, companies))})" if companies else ""
+    scope = "SELECT company_code, period_start, period_end FROM exports WHERE false"
+    if periods_of is not None:
+        scope = f"""SELECT DISTINCT company_code, period_start, period_end FROM {FRAMEWORK_SCHEMA}.exports
+                    WHERE file_name IN ({', '.join(map(sql_literal, periods_of)) or 'NULL'}) AND category = 21"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS {scope}")
+    in_scope = "TRUE" if periods_of is None else "(company_code, period_start) IN (SELECT company_code, period_start " \
+                                                 "FROM _scope)"
     files = con.execute(f"""SELECT path, file_name, sha256 FROM {FRAMEWORK_SCHEMA}.exports
-                            WHERE target = 'datev' AND category = 21 AND replaced_by IS NULL {only}
+                            WHERE target = 'datev' AND category = 21 AND replaced_by IS NULL {only} AND {in_scope}
                             ORDER BY file_name""").fetchall()
     paths = []
     for path, name, sha in files:
@@ -156,6 +164,11 @@ def run_reconcile(con: duckdb.DuckDBPyConnection, companies: list[str] | None = 
     # Belegfeld 1, the only key the files have, on both sides alike
     con.execute("""DELETE FROM _file_side f WHERE EXISTS (
                        SELECT 1 FROM _held h WHERE h.company_code = f.company_code AND h.document = f.document)""")
+    if periods_of is not None:
+        for side in ("_erp_side", "_file_side"):
+            con.execute(f"""DELETE FROM {side} s WHERE NOT EXISTS (
+                                SELECT 1 FROM _scope p WHERE p.company_code = s.company_code
+                                  AND s.month BETWEEN date_trunc('month', p.period_start) AND p.period_end)""")
     in_month = f"WHERE month = {sql_literal(month + '-01')}::DATE" if month else ""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _diff AS
                     SELECT company_code, month, account, currency_code, document,
