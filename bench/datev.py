@@ -134,7 +134,13 @@ def main() -> None:
         corrected = [line for line in correction_out.read_text().splitlines() if "reversed (Generalumkehr)" in line]
         print(f"  correction export, {touched:,} documents changed or cancelled: {correction_s:.1f} s, "
               f"peak {correction_rss:,.0f} MiB ({len(corrected)} companies corrected)", flush=True)
-        reconcile_s, reconcile_rss = run_erpload(["datev", "reconcile", "--staging", str(staging)], env, work)
+        reconcile_out = work / "reconcile.txt"
+        try:
+            reconcile_s, reconcile_rss = run_erpload(["datev", "reconcile", "--staging", str(staging)], env, work,
+                                                     stdout=reconcile_out)
+        except SystemExit:
+            print(reconcile_out.read_text()[:4000])
+            raise SystemExit("datev reconcile found differences: the books do not reconcile") from None
         with duckdb.connect(str(staging), read_only=True) as con:
             on_record = con.execute("SELECT sum(rows) FROM exports WHERE category = 21 AND replaced_by IS NULL"
                                     ).fetchone()[0]
