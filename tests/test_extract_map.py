@@ -142,6 +142,18 @@ def test_three_changed_rows_move_by_merge(workspace: Workspace) -> None:
         "select city from erp.customers where erp_id in (?, ?, ?)", ids)} == {"Flensburg"}
 
 
+def test_the_newest_row_changed_again_is_extracted(workspace: Workspace) -> None:
+    _extract_and_map(workspace)
+    # the one row at the cursor's last value moves past it: no other row changes, no row count changes
+    newest = workspace.erp("select customer_id, updated_at from customer order by updated_at desc limit 2")
+    assert newest[0][1] != newest[1][1]
+    workspace.erp("update customer set city = 'Husum', updated_at = '2026-11-30 10:00:00.000000' "
+                  "where customer_id = ?", [newest[0][0]])
+    _extract_and_map(workspace)
+    assert workspace.run_results("extract")["erp_raw.customer"][0] == 1
+    assert workspace.scalar("select city from erp.customers where erp_id = ?", [str(newest[0][0])]) == "Husum"
+
+
 def test_insert_and_soft_delete_are_carried_through(workspace: Workspace) -> None:
     _extract_and_map(workspace)
     vendor_id = workspace.erp("select vendor_id from vendor where is_deleted = 0 limit 1")[0][0]

@@ -85,8 +85,8 @@ def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any,
     """True when the only rows at or after the last cursor value are the ones dlt already has.
 
     dlt keeps the keys of the rows that sit exactly at the last cursor value. An insert or an
-    update moves a row to or past that value, so it can only add to the rows counted here: equal
-    counts prove nothing changed and the table need not be read at all. The cursor values are
+    update moves a row to or past that value: no row past it, and no more rows at it than dlt
+    keeps, prove nothing changed and the table need not be read at all. The cursor values are
     compared in Python, as dlt compares them, because SQLite's text bound also admits older rows
     of the same second.
     """
@@ -97,12 +97,15 @@ def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any,
     query = sa.select(table.c[cursor]).where(cursor_filter(table, cursor, last, con.dialect.name))
     result = con.execute(query)
     try:
-        newer = 0
+        at_last = 0
         for value in result.scalars():
-            if value is not None and value >= last:
-                newer += 1
-                if newer > boundary_rows:  # changed: the rest need not be read
-                    return False
+            if value is None or value < last:
+                continue
+            # a row past the last value is new to dlt; one more row at it is too (an update of the
+            # only row at the last value moves it past: equal counts alone would miss that)
+            at_last += value == last
+            if value > last or at_last > boundary_rows:
+                return False
         return True
     finally:
         result.close()
