@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from erpload.cli import app
@@ -78,3 +81,20 @@ def table_fingerprint(ws: Workspace, table: str) -> tuple[int, object]:
     """Row count and an order-independent content hash of a staging table (bookkeeping columns included)."""
     row = ws.query(f"select count(*), sum(hash(t)) from {table} t")[0]
     return int(row[0]), row[1]  # type: ignore[call-overload]
+
+
+@contextmanager
+def shared_workspace(root: Path, erp_template: Path, *commands: tuple[str, ...]) -> Iterator[Workspace]:
+    """A project in `root` with its own copy of the ERP, the commands run in it, for a module's tests to share
+    (the `workspace` fixture gives each test its own)."""
+    erp_path = root / "demo_erp.sqlite"
+    shutil.copyfile(erp_template, erp_path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("ERPLOAD__DEMO_ERP", str(erp_path))
+        mp.delenv("SOURCES__ERP__CREDENTIALS", raising=False)
+        ws = Workspace(root=root, erp_path=erp_path)
+        for args in commands:
+            result = ws.cli(*args)
+            assert result.exit_code == 0, result.output
+        yield ws

@@ -7,7 +7,6 @@ own, so each assertion reads that document's fate only.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +16,7 @@ import duckdb
 import pytest
 
 from sources.demo_erp.charts import tax_codes
-from tests.utils import Workspace
+from tests.utils import Workspace, shared_workspace
 from transforms.datev.reader import read_extf
 from transforms.datev.spec import BOOKINGS
 from transforms.datev.tax import BU_KEYS
@@ -150,17 +149,8 @@ def _plant(con: duckdb.DuckDBPyConnection) -> dict[str, Line]:
 
 @pytest.fixture(scope="module")
 def planted(demo_erp_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planted]:
-    root = tmp_path_factory.mktemp("tax")
-    erp = root / "demo_erp.sqlite"
-    shutil.copyfile(demo_erp_template, erp)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.setenv("ERPLOAD__DEMO_ERP", str(erp))
-        mp.delenv("SOURCES__ERP__CREDENTIALS", raising=False)
-        ws = Workspace(root=root, erp_path=erp)
-        for args in (("extract",), ("map",), ("transform", "datev")):
-            result = ws.cli(*args)
-            assert result.exit_code == 0, result.output
+    with shared_workspace(tmp_path_factory.mktemp("tax"), demo_erp_template,
+                          ("extract",), ("map",), ("transform", "datev")) as ws:
         with duckdb.connect(str(ws.staging)) as con:
             cases = _plant(con)
         result = ws.cli("transform", "datev")

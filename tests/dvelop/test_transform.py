@@ -20,7 +20,7 @@ import pytest
 from erpload.runs import Run
 from fakes.dvelop.models import ENTITIES as FAKE_ENTITIES
 from tests.support.json_payloads import without_nulls
-from tests.utils import Workspace
+from tests.utils import Workspace, shared_workspace
 from transforms.dvelop.entities import entities
 from transforms.dvelop.transform import run_transform
 
@@ -59,17 +59,7 @@ def _counts(run: Run) -> dict[str, tuple[int, int, int]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, demo_erp_template: Path) -> Iterator[tuple[Workspace, Run]]:
     """One demo ERP extracted, mapped (by the CLI) and transformed; tests here only read it."""
-    root = tmp_path_factory.mktemp("dvelop")
-    erp_path = root / "demo_erp.sqlite"
-    shutil.copyfile(demo_erp_template, erp_path)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.setenv("ERPLOAD__DEMO_ERP", str(erp_path))
-        mp.delenv("SOURCES__ERP__CREDENTIALS", raising=False)
-        ws = Workspace(root=root, erp_path=erp_path)
-        for args in (("extract",), ("map",)):
-            result = ws.cli(*args)
-            assert result.exit_code == 0, result.output
+    with shared_workspace(tmp_path_factory.mktemp("dvelop"), demo_erp_template, ("extract",), ("map",)) as ws:
         yield ws, _transform(ws.staging)
 
 
