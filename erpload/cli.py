@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from erpload import canonical
 from erpload.datev_commands import datev_app
 from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.fakes_commands import fakes_app
@@ -155,10 +154,12 @@ def _extract(settings: Settings, quiet: bool) -> None:
 
 def _map(settings: Settings, full: bool = False) -> None:
     from erpload.mapping import run_map
+    from erpload.targets import check_profile_covers, configured_targets
 
     profile = load_profile(settings.profile)
 
     def body(run: Run) -> None:
+        check_profile_covers(profile, configured_targets())  # before any work: a missing entity is a profile error
         unmapped = run_map(settings.staging_path, profile, run, full=full)
         if unmapped:
             err.print(f"note: profile '{profile.name}' does not map: {', '.join(unmapped)}")
@@ -305,7 +306,8 @@ def load_datev_out() -> Path:
 
 
 def _transform_datev(settings: Settings) -> None:
-    from erpload.staging import connect, ensure_framework_tables, table_exists
+    from erpload.staging import connect, ensure_framework_tables
+    from erpload.targets import check_mapped
     from transforms.datev.config import load_datev_settings
     from transforms.datev.transform import run_transform
 
@@ -313,9 +315,7 @@ def _transform_datev(settings: Settings) -> None:
 
     def body(run: Run) -> None:
         with connect(settings.staging_path) as con:
-            if not table_exists(con, "erp", "companies"):
-                raise ConfigError("the canonical erp dataset is empty",
-                                  hint="run `erpload run --until map` (extract and map) first")
+            check_mapped(con, "datev")
             ensure_framework_tables(con)
             run_transform(con, run, datev.period)  # commits its outcome in one transaction
 
@@ -482,9 +482,17 @@ def datev_corrections(
 
 
 def _transform_dvelop(settings: Settings) -> None:
+    from erpload.staging import connect
+    from erpload.targets import check_mapped
     from transforms.dvelop.transform import run_transform
 
-    _execute("transform dvelop", settings, None, lambda run: run_transform(settings.staging_path, run))
+    def body(run: Run) -> None:
+        if settings.staging_path.exists():
+            with connect(settings.staging_path) as con:
+                check_mapped(con, "dvelop")
+        run_transform(settings.staging_path, run)
+
+    _execute("transform dvelop", settings, None, body)
 
 
 @transform_app.command("dvelop")
@@ -598,9 +606,24 @@ def status(staging: StagingOpt = None,
 
 
 @app.command()
-def model() -> None:
-    """The canonical model: entities, keys, columns and types (markdown)."""
-    out.print(canonical.markdown_table(), highlight=False, markup=False, soft_wrap=True)
+def model(
+    target: Annotated[str | None, typer.Option(help="Only what this target reads (e.g. datev, dvelop): the "
+                                               "entities a profile must map for it.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
+) -> None:
+    """The canonical model a profile maps to: per column its type, required or not, allowed values and meaning."""
+    from erpload.model_doc import FORMATS, render
+    from erpload.targets import contract
+
+    if fmt not in FORMATS:
+        err.print(f"erpload model: --format {fmt} is not one of {', '.join(FORMATS)}")
+        raise typer.Exit(EXIT_CONFIG)
+
+    def show() -> None:
+        # plain print: rich would wrap the lines and read [..] in the text as markup
+        print(render(fmt, contract(target) if target else None), end="")
+
+    _guard(show)
 
 
 @demo_erp_app.command("create")

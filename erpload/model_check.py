@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from erpload.canonical import Entity
@@ -33,12 +35,66 @@ def _is_numeric(type_: str) -> bool:
     return type_.startswith("DECIMAL") or type_ in _NUMERIC_TYPES
 
 
-def sql_failure(profile: Profile, ent: Entity, exc: duckdb.Error) -> ProfileError:
-    first = str(exc).strip().splitlines()[0]
-    hint = "run that SQL in `duckdb <staging file>` to debug it"
-    if "does not exist" in first:
-        hint = "run `erpload extract` first, or add the missing ERP table to the profile's [tables]; " + hint
-    return ProfileError(f"its SQL fails: {first}", profile=profile.name, entity=ent.name, hint=hint)
+_MISSING_TABLE = re.compile(r"Table with name (.+?) does not exist")
+_MISSING_COLUMN = re.compile(r'Referenced column "(.+?)" not found')
+
+
+def raw_name(name: str) -> str:
+    """The name dlt gives an ERP table or column in erp_raw: snake_case (`tabSales Invoice` -> `tab_sales_invoice`)."""
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    return NamingConvention().normalize_identifier(name)
+
+
+def _raw_tables(con: duckdb.DuckDBPyConnection | None) -> set[str] | None:
+    if con is None:
+        return None
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                       "AND table_schema = 'erp_raw'").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _missing_table_fix(profile: Profile, name: str, raw: set[str] | None) -> str:
+    """Why a table is not in erp_raw, and what to write or run instead."""
+    table = name.split(".")[-1].strip('"')
+    normalised = raw_name(table)
+    listed = {raw_name(t.name): t.name for t in profile.tables}
+    if raw is not None and normalised in raw:
+        if normalised != table:
+            return (f"erp_raw holds it as erp_raw.{normalised}: dlt names tables and columns in snake_case "
+                    f"('{table}' -> {normalised}); write erp_raw.{normalised}")
+        return f"write erp_raw.{normalised}: extracted tables live in the schema erp_raw"
+    if raw is not None and not raw:
+        return "erp_raw is empty: run `erpload extract` first"
+    if normalised in listed:
+        return (f"the profile lists [tables.\"{listed[normalised]}\"], but erp_raw has no {normalised} yet: run "
+                "`erpload extract` (it loads every table of [tables])")
+    return (f"no [tables] entry extracts '{table}': add [tables.\"<its name in the ERP>\"] with primary_key (and "
+            f"cursor) to the profile, run `erpload extract`, then read it as erp_raw.<that name in snake_case>")
+
+
+def sql_failure(profile: Profile, ent: Entity, exc: duckdb.Error,
+                con: duckdb.DuckDBPyConnection | None = None) -> ProfileError:
+    """The profile error for an entity's failing SQL: DuckDB's message with its own hint, and the fix.
+
+    With `con`, a missing table is looked up in erp_raw: under its snake_case name, not extracted yet, or
+    not in the profile's [tables] at all.
+    """
+    lines = [line.strip() for line in str(exc).strip().splitlines()]
+    # DuckDB's own hint ("Did you mean ...", "Candidate bindings: ...") is the line after the message
+    duckdb_hint = lines[1] if len(lines) > 1 and lines[1] and not lines[1].startswith("LINE") else ""
+    message = f"its SQL fails: {lines[0]}" + (f" {duckdb_hint}" if duckdb_hint else "")
+    fix = ""
+    if table := _MISSING_TABLE.search(lines[0]):
+        fix = _missing_table_fix(profile, table.group(1), _raw_tables(con))
+    elif column := _MISSING_COLUMN.search(lines[0]):
+        name = column.group(1).split(".")[-1]
+        if raw_name(name) != name:
+            fix = f"erp_raw column names are snake_case (dlt normalises them): write {raw_name(name)}, not {name}"
+        else:
+            fix = "`DESCRIBE erp_raw.<table>` lists a table's columns"
+    debug = "run the select in `duckdb <staging file>` to debug it"
+    return ProfileError(message, profile=profile.name, entity=ent.name, hint=f"{fix}; {debug}" if fix else debug)
 
 
 def check_output_shape(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, sql: str) -> set[str]:
@@ -49,7 +105,7 @@ def check_output_shape(con: duckdb.DuckDBPyConnection, profile: Profile, ent: En
     try:
         actual = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {sql}").fetchall()}
     except duckdb.Error as exc:
-        raise sql_failure(profile, ent, exc) from exc
+        raise sql_failure(profile, ent, exc, con) from exc
     missing = [c for c in ent.column_names if c not in actual]
     companions = {r.erp_id_column for r in ent.references}
     extra = [c for c in actual if c not in ent.column_names and c not in companions]
