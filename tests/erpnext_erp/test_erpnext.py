@@ -1,0 +1,102 @@
+"""A third ERP shape, ERPNext's, through a profile written from the README: extract -> map -> DATEV files that check.
+
+Only posted documents are booked: drafts (docstatus 0) and cancelled ones (docstatus 2) are not, an
+amendment is, and an invoice whose supplier was deleted is a reject, never lost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.erpnext_erp.erp import DELETED_SUPPLIER, create_erpnext_erp
+from tests.utils import Workspace
+
+PROFILE = str(Path(__file__).resolve().parent / "erpnext.toml")
+
+
+def _erp(ws: Workspace, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(ws.erp_path) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The ERPNext-shaped ERP through extract, map, transform datev and export datev, once for this module."""
+    root = tmp_path_factory.mktemp("erpnext")
+    ws = Workspace(root=root, erp_path=root / "erpnext.sqlite")
+    create_erpnext_erp(ws.erp_path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("ERPLOAD__TARGETS", "datev")  # this ERP feeds DATEV only (README: [erpload] targets)
+        for args in (("extract",), ("map",), ("transform", "datev"), ("export", "datev", "--out", "out")):
+            result = ws.cli(*args, profile=PROFILE)
+            assert result.exit_code == 0, result.output
+    return ws
+
+
+def test_the_datev_files_pass_datev_check(exported: Workspace) -> None:
+    files = sorted((exported.root / "out").glob("EXTF_*.csv"))
+    assert [f.name for f in files if "Buchungsstapel" in f.name] == [
+        "EXTF_Buchungsstapel_MH_2026-03_01.csv", "EXTF_Buchungsstapel_MH_2026-04_01.csv"]
+    result = exported.cli("datev", "check", *map(str, files))
+    assert result.exit_code == 0, result.output
+
+
+def test_only_posted_documents_are_booked(exported: Workspace) -> None:
+    posted = {str(r[0]) for r in _erp(exported, f"""
+        select name from "tabSales Invoice" where docstatus = 1
+        union select name from "tabPurchase Invoice" where docstatus = 1 and supplier <> '{DELETED_SUPPLIER}'
+        union select name from "tabJournal Entry" where docstatus = 1""")}
+    booked = {str(r[0]) for r in exported.query("select distinct document_no from datev.bookings")}
+    assert booked == posted
+    assert "ACC-SINV-2026-00005-1" in booked  # the amendment of a cancelled invoice
+    text = "".join(f.read_text(encoding="cp1252") for f in (exported.root / "out").glob("EXTF_Buchungsstapel_*"))
+    for never in ("ACC-SINV-2026-00003", "ACC-SINV-2026-00004", '"ACC-SINV-2026-00005"', "ACC-JV-2026-00003",
+                  "ACC-JV-2026-00004", "ACC-PINV-2026-00003"):
+        assert never not in text
+
+
+def test_bookings_carry_the_erp_amounts_and_the_credit_note_turns_the_side(exported: Workspace) -> None:
+    erp_gross = {str(name): abs(Decimal(str(gross))) for name, gross in _erp(
+        exported, 'select name, grand_total from "tabSales Invoice" where docstatus = 1')}
+    booked = {str(doc): (Decimal(str(total)), str(side)) for doc, total, side in exported.query(
+        "select document_no, sum(amount), any_value(debit_credit) from datev.bookings "
+        "where document_kind = 'sales_invoice' group by all")}
+    assert {doc: total for doc, (total, _) in booked.items()} == erp_gross
+    assert booked["ACC-SINV-2026-00006"][1] == "H"  # the return credits the customer
+    assert booked["ACC-SINV-2026-00001"][1] == "S"
+
+
+def test_the_lifecycle_is_translated(exported: Workspace) -> None:
+    rows = dict(exported.query("select invoice_no, status || '/' || coalesce(cast(cancelled_on as varchar), '') || '/' "
+                               "|| coalesce(replaces_no, '') from erp.sales_invoices"))
+    assert rows["ACC-SINV-2026-00003"] == "draft//"
+    assert rows["ACC-SINV-2026-00005"] == "cancelled/2026-03-13/"
+    assert rows["ACC-SINV-2026-00005-1"] == "posted//ACC-SINV-2026-00005"
+
+
+def test_an_invoice_of_a_deleted_supplier_is_a_reject_not_lost(exported: Workspace) -> None:
+    rejects = exported.query("select field, reason from erpload.rejects where target = 'erp' "
+                             "and entity = 'purchase_invoices' and record_key = 'MH/ACC-PINV-2026-00004'")
+    assert rejects
+    assert rejects[0][0] == "vendor_no"
+
+
+def test_an_erpnext_table_name_in_a_select_gets_duckdbs_hint_and_the_erp_raw_name(
+        exported: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERPLOAD__TARGETS", "datev")
+    text = Path(PROFILE).read_text(encoding="utf-8")
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(text.replace("from erp_raw.tab_company co\n", 'from erp_raw."tabCompany" co\n', 1),
+                     encoding="utf-8")
+    result = exported.cli("map", profile=str(wrong))
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())  # as one line, however the console wrapped it
+    assert "Table with name tabCompany does not exist" in said
+    assert 'Did you mean "tab_company"' in said  # DuckDB's own hint, kept
+    assert "erp_raw holds it as erp_raw.tab_company" in said
+    assert "run `erpload extract`" not in said
