@@ -177,18 +177,25 @@ RECONCILE_LISTED = 40
 def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> None:
     """What `run` and `demo` do: every stage that exists, in order, up to and including `until`."""
     from erpload.staging import held_open
+    from erpload.targets import configured_targets
 
     last = STAGES.index(until)
+    targets = configured_targets()  # [erpload] targets: what this ERP feeds
+    skipped = [t for t in ("datev", "dvelop") if t not in targets]
+    if skipped and last >= STAGES.index("transform"):
+        err.print(f"note: {', '.join(skipped)} skipped: not in [erpload] targets ({', '.join(targets)})", markup=False)
     with held_open(settings.staging_path):
         _extract(settings, quiet)
         if last >= STAGES.index("map"):
             _map(settings)
         if last >= STAGES.index("transform"):
-            _transform_datev(settings)
-            _transform_dvelop(settings)
-        if last >= STAGES.index("export"):
+            if "datev" in targets:
+                _transform_datev(settings)
+            if "dvelop" in targets:
+                _transform_dvelop(settings)
+        if last >= STAGES.index("export") and "datev" in targets:
             _export_datev(settings, None, None, None, None, dry_run=False)
-        if last >= STAGES.index("push"):
+        if last >= STAGES.index("push") and "dvelop" in targets:
             _push_configured(settings, quiet)
 
 

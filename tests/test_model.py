@@ -228,3 +228,15 @@ def test_a_listed_table_not_yet_extracted_says_run_extract(staged: Workspace) ->
     assert result.exit_code == 2, result.output
     assert 'the profile lists [tables."CurrencyMaster"], but erp_raw has no currency_master yet' in result.output
     assert "run `erpload extract`" in result.output
+
+
+def test_an_erp_column_name_in_a_select_gets_its_snake_case_name(staged: Workspace) -> None:
+    profile = _profile_without(staged, replace={"currencies": "select currency_code, description as name, "
+                                                "cast(decimals as integer) as decimals, \"currencyCode\" as erp_id, "
+                                                "updated_at from erp_raw.currency"})
+    result = staged.cli("map", profile=profile)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert 'Referenced column "currencyCode" not found' in said
+    assert "Candidate bindings" in said  # DuckDB's own hint, kept
+    assert "write currency_code, not currencyCode" in said

@@ -100,3 +100,15 @@ def test_an_erpnext_table_name_in_a_select_gets_duckdbs_hint_and_the_erp_raw_nam
     assert 'Did you mean "tab_company"' in said  # DuckDB's own hint, kept
     assert "erp_raw holds it as erp_raw.tab_company" in said
     assert "run `erpload extract`" not in said
+
+
+def test_run_feeds_only_the_configured_targets_and_a_second_run_books_nothing_twice(
+        exported: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(exported.root)
+    monkeypatch.setenv("ERPLOAD__TARGETS", "datev")
+    monkeypatch.setenv("ERPLOAD__DATEV__OUT", str(exported.root / "out"))
+    files = sorted(p.name for p in (exported.root / "out").glob("EXTF_*.csv"))
+    result = exported.cli("run", profile=PROFILE)
+    assert result.exit_code == 0, result.output
+    assert "dvelop skipped: not in [erpload] targets" in " ".join(result.output.split())
+    assert sorted(p.name for p in (exported.root / "out").glob("EXTF_*.csv")) == files
