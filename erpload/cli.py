@@ -159,7 +159,8 @@ def _map(settings: Settings, full: bool = False) -> None:
     profile = load_profile(settings.profile)
 
     def body(run: Run) -> None:
-        check_profile_covers(profile, configured_targets())  # before any work: a missing entity is a profile error
+        if settings.staging_path.exists():  # (without it run_map says to extract first, creating nothing)
+            check_profile_covers(profile, configured_targets())  # before any work: a missing entity is a profile error
         unmapped = run_map(settings.staging_path, profile, run, full=full)
         if unmapped:
             err.print(f"note: profile '{profile.name}' does not map: {', '.join(unmapped)}")

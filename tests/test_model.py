@@ -240,3 +240,23 @@ def test_an_erp_column_name_in_a_select_gets_its_snake_case_name(staged: Workspa
     assert 'Referenced column "currencyCode" not found' in said
     assert "Candidate bindings" in said  # DuckDB's own hint, kept
     assert "write currency_code, not currencyCode" in said
+
+
+def test_the_readmes_empty_select_is_the_one_map_suggests() -> None:
+    import tomllib
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r'```toml\n(\[entities\.payment_terms\]\nsql = """.*?"""\n)```', readme, re.S)
+    assert block, "README shows the empty select for payment_terms"
+    sql = tomllib.loads(block.group(1))["entities"]["payment_terms"]["sql"]
+    assert " ".join(sql.split()) == empty_select("payment_terms")
+
+
+def test_an_untyped_empty_select_is_refused_with_the_cast_to_write(staged: Workspace) -> None:
+    untyped = "select " + ", ".join(f"null as {c}" for c in canonical.entity("payment_terms").column_names) + \
+        " where false"
+    result = staged.cli("map", profile=_profile_without(staged, replace={"payment_terms": untyped}))
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "entity 'payment_terms', column 'company_code'" in said
+    assert "CAST(<expr> AS VARCHAR)" in said
