@@ -1,7 +1,8 @@
 """A third ERP shape, ERPNext's, through a profile written from the README: extract -> map -> DATEV files that check.
 
-Only posted documents are booked: drafts (docstatus 0) and cancelled ones (docstatus 2) are not, an
-amendment is, and an invoice whose supplier was deleted is a reject, never lost.
+Only posted documents are in the books: drafts (docstatus 0) never; a submitted document that was
+cancelled (docstatus 2) is booked with its Storno, so it nets to nothing; an amendment is booked; an
+invoice whose supplier was deleted is a reject, never lost.
 """
 
 from __future__ import annotations
@@ -46,29 +47,37 @@ def test_the_datev_files_pass_datev_check(exported: Workspace) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_only_posted_documents_are_booked(exported: Workspace) -> None:
-    posted = {str(r[0]) for r in _erp(exported, f"""
-        select name from "tabSales Invoice" where docstatus = 1
-        union select name from "tabPurchase Invoice" where docstatus = 1 and supplier <> '{DELETED_SUPPLIER}'
-        union select name from "tabJournal Entry" where docstatus = 1""")}
-    booked = {str(r[0]) for r in exported.query("select distinct document_no from datev.bookings")}
-    assert booked == posted
-    assert "ACC-SINV-2026-00005-1" in booked  # the amendment of a cancelled invoice
+#: a booking row's effect on its account: Soll +, Haben -, and a Generalumkehr (GU) row counts the other way
+_SIGNED = "(CASE WHEN debit_credit = 'S' THEN amount ELSE -amount END) * (CASE WHEN reversal THEN -1 ELSE 1 END)"
+
+
+def test_drafts_are_never_booked_and_cancelled_documents_net_to_nothing(exported: Workspace) -> None:
+    submitted = {str(name): int(str(status)) for name, status in _erp(exported, f"""
+        select name, docstatus from "tabSales Invoice" where docstatus > 0
+        union select name, docstatus from "tabPurchase Invoice" where docstatus > 0
+            and supplier <> '{DELETED_SUPPLIER}'
+        union select name, docstatus from "tabJournal Entry" where docstatus = 1""")}
+    # a cancelled journal entry has no lines: the profile takes the G/L entries ERPNext has not cancelled
+    events = {(str(doc), str(event)) for doc, event in exported.query(
+        "select distinct document_no, event from datev.bookings")}
+    assert {doc for doc, event in events if event == "posting"} == set(submitted)
+    assert {doc for doc, event in events if event == "cancellation"} == {
+        doc for doc, status in submitted.items() if status == 2}
+    assert "ACC-SINV-2026-00005-1" in submitted  # the amendment of a cancelled invoice is booked
     text = "".join(f.read_text(encoding="cp1252") for f in (exported.root / "out").glob("EXTF_Buchungsstapel_*"))
-    for never in ("ACC-SINV-2026-00003", "ACC-SINV-2026-00004", '"ACC-SINV-2026-00005"', "ACC-JV-2026-00003",
-                  "ACC-JV-2026-00004", "ACC-PINV-2026-00003"):
-        assert never not in text
+    for draft in ("ACC-SINV-2026-00003", "ACC-SINV-2026-00007", "ACC-JV-2026-00004", "ACC-PINV-2026-00003",
+                  "ACC-JV-2026-00003"):
+        assert draft not in text
 
 
 def test_bookings_carry_the_erp_amounts_and_the_credit_note_turns_the_side(exported: Workspace) -> None:
-    erp_gross = {str(name): abs(Decimal(str(gross))) for name, gross in _erp(
-        exported, 'select name, grand_total from "tabSales Invoice" where docstatus = 1')}
-    booked = {str(doc): (Decimal(str(total)), str(side)) for doc, total, side in exported.query(
-        "select document_no, sum(amount), any_value(debit_credit) from datev.bookings "
-        "where document_kind = 'sales_invoice' group by all")}
-    assert {doc: total for doc, (total, _) in booked.items()} == erp_gross
-    assert booked["ACC-SINV-2026-00006"][1] == "H"  # the return credits the customer
-    assert booked["ACC-SINV-2026-00001"][1] == "S"
+    erp_gross = {str(name): Decimal(str(gross)) if status == 1 else Decimal(0) for name, gross, status in _erp(
+        exported, 'select name, grand_total, docstatus from "tabSales Invoice" where docstatus > 0')}
+    # seen from the customer's account: an invoice is Soll, a return (negative in ERPNext) Haben
+    booked = {str(doc): Decimal(str(total)) for doc, total in exported.query(
+        f"select document_no, sum({_SIGNED}) from datev.bookings where document_kind = 'sales_invoice' group by all")}
+    assert booked == erp_gross
+    assert booked["ACC-SINV-2026-00006"] < 0
 
 
 def test_the_lifecycle_is_translated(exported: Workspace) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from erpload.targets import TargetContract
 
 _DOCUMENT = ("company_code", "currency_code", "exchange_rate", "header_text", "document_sha256", "status",
-             "service_date", "due_date", "is_credit_note", "total_gross")
+             "cancelled_on", "service_date", "due_date", "is_credit_note", "total_gross")
 _LINE = ("company_code", "line_no", "description", "net_amount", "tax_code", "tax_amount", "account_no",
          "cost_center_code", "cost_unit_code")
 
@@ -35,7 +35,8 @@ CONTRACT = TargetContract(
         "purchase_invoices": ("invoice_no", "vendor_invoice_no", "vendor_no", "invoice_date", *_DOCUMENT),
         "purchase_invoice_lines": ("invoice_no", *_LINE),
         "journal_entries": ("company_code", "entry_no", "posting_date", "document_date", "currency_code",
-                            "exchange_rate", "description", "document_sha256", "is_reversal", "status"),
+                            "exchange_rate", "description", "document_sha256", "is_reversal", "status",
+                            "cancelled_on"),
         "journal_lines": ("company_code", "entry_no", "line_no", "account_type", "account_no", "debit", "credit",
                           "debit_lc", "credit_lc", "cost_center_code", "cost_unit_code", "line_text"),
     },
