@@ -36,13 +36,20 @@ class _Row:
 
     @property
     def references(self) -> str:
-        # `references` is optional on Column: shown when the model declares it
-        value: Any = getattr(self.column, "references", None)
-        if not value:
-            return ""
-        if isinstance(value, str):
-            return value
-        return ", ".join(str(v) for v in value)
+        """The records this column names, which must exist: `<entity>.<key column>` (and when it applies).
+
+        Read from the entity's references where the model declares them (each names its columns in the
+        order of the referenced key; the last one is the column it is shown on)."""
+        shown = []
+        refs: Any = getattr(self.entity, "references", ())
+        for ref in refs:
+            columns = tuple(ref.columns)
+            if columns and columns[-1] == self.column.name:
+                key = canonical.entity(ref.entity).key
+                target = key[len(key) - 1] if len(key) == len(columns) else columns[-1]
+                when = f" when {ref.when}" if getattr(ref, "when", "") else ""
+                shown.append(f"{ref.entity}.{target}{when}")
+        return ", ".join(shown)
 
 
 def _selection(target: TargetContract | None) -> list[tuple[Entity, list[_Row]]]:
@@ -61,6 +68,10 @@ def _preamble(target: TargetContract | None) -> list[str]:
              "names and types; `erpload map` checks it). 'required' columns may not be NULL: such rows go to "
              "erpload.rejects. A column with allowed values takes no other value: translate the ERP's codes in the "
              "select."]
+    if any(getattr(r, "erp_id_column", None) for e in canonical.ENTITIES for r in getattr(e, "references", ())):
+        lines.append("A column that references another entity must name a record of it, or the row goes to "
+                     "erpload.rejects; beside it the select may return <column>__erp_id, the ERP's id of that "
+                     "record from its LEFT JOIN, so the reject can name what is missing.")
     if target is not None:
         lines.append(f"Target {target.name} ({target.doc}) reads the entities and columns below; the profile must "
                      "map each of these entities (an empty select where the ERP has no such records) and still "

@@ -260,3 +260,18 @@ def test_an_untyped_empty_select_is_refused_with_the_cast_to_write(staged: Works
     said = " ".join(result.output.split())
     assert "entity 'payment_terms', column 'company_code'" in said
     assert "CAST(<expr> AS VARCHAR)" in said
+
+
+def test_a_reference_is_shown_on_the_column_that_names_the_record() -> None:
+    from types import SimpleNamespace
+
+    from erpload.model_doc import _Row
+
+    # the shape the canonical model gives a reference: the entity, its columns in the order of that key
+    ref = SimpleNamespace(entity="customers", columns=("company_code", "customer_no"), when="")
+    company = SimpleNamespace(entity="companies", columns=("company_code",), when="")
+    invoices = SimpleNamespace(key=("company_code", "invoice_no"), references=(company, ref))
+    sales = canonical.entity("sales_invoices")
+    assert _Row(invoices, sales.column("customer_no")).references == "customers.customer_no"  # type: ignore[arg-type]
+    assert _Row(invoices, sales.column("company_code")).references == "companies.company_code"  # type: ignore[arg-type]
+    assert _Row(invoices, sales.column("invoice_date")).references == ""  # type: ignore[arg-type]
