@@ -112,7 +112,7 @@ def _meaning(row: _Row) -> str:
 
 
 def _text(target: TargetContract | None) -> str:
-    out = [*(textwrap.fill(p, 110) for p in _preamble(target)), ""]
+    out = ["\n\n".join(textwrap.fill(p, 110) for p in _preamble(target)), ""]
     for ent, rows in _selection(target):
         out.append(f"{ent.name}  (key: {', '.join(ent.key)})  {ent.doc}")
         width = max(len(r.column.name) for r in rows)
