@@ -8,6 +8,7 @@ invoice whose supplier was deleted is a reject, never lost.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -121,3 +122,50 @@ def test_run_feeds_only_the_configured_targets_and_a_second_run_books_nothing_tw
     assert result.exit_code == 0, result.output
     assert "dvelop skipped: not in [erpload] targets" in " ".join(result.output.split())
     assert sorted(p.name for p in (exported.root / "out").glob("EXTF_*.csv")) == files
+
+
+def test_a_draft_posted_and_an_exported_invoice_cancelled_in_the_erp_reach_the_books(
+        exported: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(exported.root)
+    monkeypatch.setenv("ERPLOAD__TARGETS", "datev")
+    monkeypatch.setenv("ERPLOAD__DATEV__OUT", str(exported.root / "out"))
+    before = {p.name for p in (exported.root / "out").glob("EXTF_Buchungsstapel_*.csv")}
+    with sqlite3.connect(exported.erp_path) as con:  # submit the draft, cancel an exported invoice
+        con.execute("""update "tabSales Invoice" set docstatus = 1, modified = '2026-04-05 10:00:00'
+                       where name = 'ACC-SINV-2026-00003'""")
+        con.execute("""update "tabSales Invoice" set docstatus = 2, modified = '2026-04-06 10:00:00'
+                       where name = 'ACC-SINV-2026-00002'""")
+    result = exported.cli("run", profile=PROFILE)
+    assert result.exit_code == 0, result.output
+    new = sorted({p.name for p in (exported.root / "out").glob("EXTF_Buchungsstapel_*.csv")} - before)
+    assert new, result.output  # the changes go into new files of their periods
+    text = "".join((exported.root / "out" / name).read_text(encoding="cp1252") for name in new)
+    assert "ACC-SINV-2026-00003" in text
+    assert "ACC-SINV-2026-00002" in text  # its Storno
+    net = {str(doc): Decimal(str(total)) for doc, total in exported.query(
+        f"select document_no, sum({_SIGNED}) from datev.bookings "
+        "where document_no in ('ACC-SINV-2026-00002', 'ACC-SINV-2026-00003') group by all")}
+    assert net == {"ACC-SINV-2026-00002": Decimal(0), "ACC-SINV-2026-00003": Decimal("1178.10")}
+    files = sorted((exported.root / "out").glob("EXTF_*.csv"))
+    check = exported.cli("datev", "check", *map(str, files))
+    assert check.exit_code == 0, check.output
+
+
+def test_a_row_moved_from_the_cursor_value_past_it_is_seen(tmp_path: Path) -> None:
+    """ERPNext rows often share one `modified` (a bulk import): updating one of them keeps the count there."""
+    import sqlalchemy as sa
+
+    from sources.erp import has_nothing_new
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'erp.sqlite'}")
+    with engine.begin() as con:
+        con.execute(sa.text('CREATE TABLE "tabItem" (name TEXT PRIMARY KEY, modified DATETIME)'))
+        con.execute(sa.text("INSERT INTO \"tabItem\" VALUES ('a', '2026-04-02 09:00:00.000000'), "
+                            "('b', '2026-04-02 09:00:00.000000')"))
+    last = datetime(2026, 4, 2, 9)
+    with engine.connect() as con:
+        assert has_nothing_new(con, "tabItem", "modified", last, boundary_rows=2)
+    with engine.begin() as con:
+        con.execute(sa.text("UPDATE \"tabItem\" SET modified = '2026-04-05 10:00:00' WHERE name = 'a'"))
+    with engine.connect() as con:
+        assert not has_nothing_new(con, "tabItem", "modified", last, boundary_rows=2)
