@@ -114,15 +114,18 @@ def _narrowed(source: Path, dest: Path, contract: TargetContract) -> duckdb.Duck
 
 
 def test_datev_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Path) -> None:
-    from transforms.datev.export import run_export
+    from transforms.datev.export import publish, run_export
+    from transforms.datev.reconcile import run_reconcile
     from transforms.datev.transform import run_transform
 
     con = _narrowed(mapped_demo, tmp_path / "narrow.duckdb", contracts()["datev"])
     for period in ("quarter", "fiscal_year", "month"):
         run_transform(con, Run("transform datev", None), period)
-    plan = run_export(con, Run("export datev", None), tmp_path / "out", dry_run=True)
-    assert plan.files
     assert con.execute("SELECT count(*) FROM datev.bookings").fetchone()[0] > 0  # type: ignore[index]
+    plan = run_export(con, Run("export datev", None), tmp_path / "out")
+    publish(tmp_path / "out", plan)
+    assert plan.files
+    assert run_reconcile(con).files > 0
 
 
 def test_dvelop_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Path) -> None:

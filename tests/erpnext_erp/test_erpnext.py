@@ -48,6 +48,11 @@ def test_the_datev_files_pass_datev_check(exported: Workspace) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_the_files_reconcile_with_the_erps_posted_ledger(exported: Workspace) -> None:
+    result = exported.cli("datev", "reconcile", "--staging", str(exported.staging))
+    assert result.exit_code == 0, result.output
+
+
 #: a booking row's effect on its account: Soll +, Haben -, and a Generalumkehr (GU) row counts the other way
 _SIGNED = "(CASE WHEN debit_credit = 'S' THEN amount ELSE -amount END) * (CASE WHEN reversal THEN -1 ELSE 1 END)"
 
@@ -149,6 +154,8 @@ def test_a_draft_posted_and_an_exported_invoice_cancelled_in_the_erp_reach_the_b
     files = sorted((exported.root / "out").glob("EXTF_*.csv"))
     check = exported.cli("datev", "check", *map(str, files))
     assert check.exit_code == 0, check.output
+    reconcile = exported.cli("datev", "reconcile", "--staging", str(exported.staging))
+    assert reconcile.exit_code == 0, reconcile.output
 
 
 def test_a_row_moved_from_the_cursor_value_past_it_is_seen(tmp_path: Path) -> None:
