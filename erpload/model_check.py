@@ -36,7 +36,7 @@ def _is_numeric(type_: str) -> bool:
 
 
 _MISSING_TABLE = re.compile(r"Table with name (.+?) does not exist")
-_MISSING_COLUMN = re.compile(r'Referenced column "(.+?)" not found')
+_MISSING_COLUMN = re.compile(r'Referenced column "(.+?)" not found|does not have a column named "(.+?)"')
 
 
 def raw_name(name: str) -> str:
@@ -81,14 +81,15 @@ def sql_failure(profile: Profile, ent: Entity, exc: duckdb.Error,
     not in the profile's [tables] at all.
     """
     lines = [line.strip() for line in str(exc).strip().splitlines()]
-    # DuckDB's own hint ("Did you mean ...", "Candidate bindings: ...") is the line after the message
-    duckdb_hint = lines[1] if len(lines) > 1 and lines[1] and not lines[1].startswith("LINE") else ""
+    # DuckDB's own hint ("Did you mean ...", "Candidate bindings: ...") follows the message, before the SQL
+    after = [line for line in lines[1:] if line]
+    duckdb_hint = after[0].replace(": :", ":") if after and not after[0].startswith("LINE") else ""
     message = f"its SQL fails: {lines[0]}" + (f" {duckdb_hint}" if duckdb_hint else "")
     fix = ""
     if table := _MISSING_TABLE.search(lines[0]):
         fix = _missing_table_fix(profile, table.group(1), _raw_tables(con))
     elif column := _MISSING_COLUMN.search(lines[0]):
-        name = column.group(1).split(".")[-1]
+        name = (column.group(1) or column.group(2)).split(".")[-1]
         if raw_name(name) != name:
             fix = f"erp_raw column names are snake_case (dlt normalises them): write {raw_name(name)}, not {name}"
         else:

@@ -233,15 +233,20 @@ def test_a_listed_table_not_yet_extracted_says_run_extract(staged: Workspace) ->
     assert "run `erpload extract`" in result.output
 
 
-def test_an_erp_column_name_in_a_select_gets_its_snake_case_name(staged: Workspace) -> None:
+@pytest.mark.parametrize(("column", "duckdb_says"), [
+    ('"currencyCode"', 'Referenced column "currencyCode" not found'),
+    ('c."currencyCode"', 'Table "c" does not have a column named "currencyCode"'),
+], ids=["plain", "qualified"])
+def test_an_erp_column_name_in_a_select_gets_its_snake_case_name(staged: Workspace, column: str,
+                                                                 duckdb_says: str) -> None:
     profile = _profile_without(staged, replace={"currencies": "select currency_code, description as name, "
-                                                "cast(decimals as integer) as decimals, \"currencyCode\" as erp_id, "
-                                                "updated_at from erp_raw.currency"})
+                                                f"cast(decimals as integer) as decimals, {column} as erp_id, "
+                                                "updated_at from erp_raw.currency c"})
     result = staged.cli("map", profile=profile)
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split())
-    assert 'Referenced column "currencyCode" not found' in said
-    assert "Candidate bindings" in said  # DuckDB's own hint, kept
+    assert duckdb_says in said
+    assert 'Candidate bindings: "currency_code"' in said  # DuckDB's own hint, kept
     assert "write currency_code, not currencyCode" in said
 
 
