@@ -178,11 +178,11 @@ RECONCILE_LISTED = 40
 def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> None:
     """What `run` and `demo` do: every stage that exists, in order, up to and including `until`."""
     from erpload.staging import held_open
-    from erpload.targets import configured_targets
+    from erpload.targets import configured_targets, contracts
 
     last = STAGES.index(until)
     targets = configured_targets()  # [erpload] targets: what this ERP feeds
-    skipped = [t for t in ("datev", "dvelop") if t not in targets]
+    skipped = [t for t in contracts() if t not in targets]
     if skipped and last >= STAGES.index("transform"):
         err.print(f"note: {', '.join(skipped)} skipped: not in [erpload] targets ({', '.join(targets)})", markup=False)
     with held_open(settings.staging_path):
@@ -615,8 +615,8 @@ def status(staging: StagingOpt = None,
 
 @app.command()
 def model(
-    target: Annotated[str | None, typer.Option(help="Only what this target reads (e.g. datev, dvelop): the "
-                                               "entities a profile must map for it.")] = None,
+    target: Annotated[str | None, typer.Option(help="Only what this target reads: the entities a profile must "
+                                               "map for it, and their columns the target uses.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
 ) -> None:
     """The canonical model a profile maps to: per column its type, required or not, allowed values and meaning."""
