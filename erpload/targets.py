@@ -72,7 +72,12 @@ def configured_targets() -> list[str]:
         return list(known)
     if isinstance(value, str):
         text = value.strip()
-        names = [str(v) for v in json.loads(text)] if text.startswith("[") else text.split(",")
+        try:
+            names = [str(v) for v in json.loads(text)] if text.startswith("[") else text.split(",")
+        except ValueError as exc:
+            raise ConfigError(f"[erpload] targets is {value!r}, not a list of target names",
+                              hint='write targets = ["datev"] in .dlt/config.toml, or ERPLOAD__TARGETS=datev,dvelop'
+                              ) from exc
     else:
         names = [str(v) for v in value]
     names = [n.strip() for n in names if n.strip()]
@@ -123,6 +128,6 @@ def check_mapped(con: duckdb.DuckDBPyConnection, name: str) -> None:
         raise ConfigError("the canonical erp dataset is empty", hint="run `erpload run --until map` (extract and map) "
                                                                        "first")
     raise ConfigError(f"target {name} reads {', '.join(f'erp.{e}' for e in missing)}, which `erpload map` has not "
-                      "written: the profile maps no SQL for it",
+                      "written: the profile maps no SQL for " + ("it" if len(missing) == 1 else "them"),
                       hint=f"add [entities.{missing[0]}] to the profile (an empty select if the ERP has no such "
                            f"records: see the README, 'Connect your own ERP'), then run `erpload map`")

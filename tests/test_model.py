@@ -283,3 +283,10 @@ def test_a_reference_is_shown_on_the_column_that_names_the_record() -> None:
     assert _Row(invoices, sales.column("customer_no")).references == "customers.customer_no"  # type: ignore[arg-type]
     assert _Row(invoices, sales.column("company_code")).references == "companies.company_code"  # type: ignore[arg-type]
     assert _Row(invoices, sales.column("invoice_date")).references == ""  # type: ignore[arg-type]
+
+
+def test_targets_that_are_no_list_are_a_config_error(staged: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERPLOAD__TARGETS", '["datev"')
+    result = staged.cli("map")
+    assert result.exit_code == 2
+    assert "not a list of target names" in " ".join(result.output.split())
