@@ -69,7 +69,8 @@ def _preamble(target: TargetContract | None) -> list[str]:
              "erpload.rejects. A column with allowed values takes no other value: translate the ERP's codes in the "
              "select."]
     if any(getattr(r, "erp_id_column", None) for e in canonical.ENTITIES for r in getattr(e, "references", ())):
-        lines.append("A column that references another entity must name a record of it, or the row goes to "
+        lines.append("A column that references another entity must name a record of it where the profile maps "
+                     "that entity, or the row goes to "
                      "erpload.rejects; beside it the select may return <column>__erp_id, the ERP's id of that "
                      "record from its LEFT JOIN, so the reject can name what is missing.")
     if target is not None:

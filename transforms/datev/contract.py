@@ -1,7 +1,8 @@
 """What the DATEV target reads from the canonical model (`erpload model --target datev`).
 
-Checked against the target's SQL by `tests/test_model.py`: the transform and the export run on an `erp`
-that holds only these columns, so a column read but not declared here fails the test.
+Checked against the target's SQL by `tests/test_model.py`: the transform, the export and reconcile run on
+an `erp` that holds only these columns, so a column read but not declared here fails the test. (tax_codes'
+rate_percent and direction are read by the tax consistency rules of issue 13, part 4.)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ CONTRACT = TargetContract(
                       "fiscal_year_start_month", "chart_of_accounts", "gl_account_length", "datev_lock_batches"),
         "payment_terms": ("company_code", "payment_term_code", "name", "net_days", "discount_days",
                           "discount_percent", "datev_term_no", "is_deleted"),
-        "tax_codes": ("company_code", "tax_code", "scope", "datev_bu_key"),
+        "tax_codes": ("company_code", "tax_code", "rate_percent", "direction", "scope", "datev_bu_key"),
         "gl_accounts": ("company_code", "account_no", "name", "auto_tax_code", "is_deleted"),
         "customers": ("company_code", "customer_no", "name", "name_2", "street", "zip_code", "city", "country_code",
                       "vat_id", "tax_number", "email", "phone", "payment_term_code", "is_deleted"),
