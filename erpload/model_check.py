@@ -40,7 +40,11 @@ _MISSING_COLUMN = re.compile(r'Referenced column "(.+?)" not found|does not have
 
 
 def raw_name(name: str) -> str:
-    """The name dlt gives an ERP table or column in erp_raw: snake_case (`tabSales Invoice` -> `tab_sales_invoice`)."""
+    """The name dlt gives an ERP table or column in erp_raw: snake_case.
+
+    >>> raw_name("tabSales Invoice"), raw_name("customerID"), raw_name("IBAN")
+    ('tab_sales_invoice', 'customer_id', 'iban')
+    """
     from dlt.common.normalizers.naming.snake_case import NamingConvention
 
     return NamingConvention().normalize_identifier(name)
