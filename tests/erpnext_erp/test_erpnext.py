@@ -176,3 +176,14 @@ def test_a_row_moved_from_the_cursor_value_past_it_is_seen(tmp_path: Path) -> No
         con.execute(sa.text("UPDATE \"tabItem\" SET modified = '2026-04-05 10:00:00' WHERE name = 'a'"))
     with engine.connect() as con:
         assert not has_nothing_new(con, "tabItem", "modified", last, boundary_rows=2)
+
+
+def test_with_every_target_map_names_what_dvelop_still_needs(exported: Workspace,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ERPLOAD__TARGETS", raising=False)  # the default: every target
+    result = exported.cli("map", profile=PROFILE)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "purchase_orders (read by dvelop)" in said
+    assert "[erpload] targets" in said
+    assert "Traceback" not in said
