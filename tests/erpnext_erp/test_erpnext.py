@@ -99,6 +99,7 @@ def test_an_invoice_of_a_deleted_supplier_is_a_reject_not_lost(exported: Workspa
                              "and entity = 'purchase_invoices' and record_key = 'MH/ACC-PINV-2026-00004'")
     assert rejects
     assert rejects[0][0] == "vendor_no"
+    assert DELETED_SUPPLIER in str(rejects[0][1])  # the profile's vendor_no__erp_id names the missing supplier
 
 
 def test_an_erpnext_table_name_in_a_select_gets_duckdbs_hint_and_the_erp_raw_name(
