@@ -290,3 +290,14 @@ def test_targets_that_are_no_list_are_a_config_error(staged: Workspace, monkeypa
     result = staged.cli("map")
     assert result.exit_code == 2
     assert "not a list of target names" in " ".join(result.output.split())
+
+
+def test_model_json_shows_the_models_references(workspace: Workspace) -> None:
+    doc = json.loads(workspace.cli("model", "--format", "json").stdout)
+    columns = {(e["name"], c["name"]): c for e in doc["entities"] for c in e["columns"]}
+    assert columns[("sales_invoices", "customer_no")]["references"] == "customers.customer_no"
+    assert columns[("sales_invoice_lines", "invoice_no")]["references"] == "sales_invoices.invoice_no"
+    assert columns[("sales_invoices", "invoice_date")]["references"] is None
+    for ent in canonical.ENTITIES:  # every declared reference is shown on its column
+        for ref in ent.references:
+            assert ref.entity in str(columns[(ent.name, ref.columns[-1])]["references"])
