@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,7 @@ from erpload.profiles import PROFILES_DIR
 from erpload.runs import Run
 from erpload.staging import ensure_framework_tables
 from erpload.targets import TargetContract, contracts, empty_select
-from tests.utils import Workspace
+from tests.utils import Workspace, shared_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -90,15 +91,10 @@ def test_every_erp_table_a_target_names_is_in_its_contract(target: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def mapped_demo(tmp_path_factory: pytest.TempPathFactory, demo_erp_template: Path) -> Path:
+def mapped_demo(tmp_path_factory: pytest.TempPathFactory, demo_erp_template: Path) -> Iterator[Path]:
     """The demo ERP extracted and mapped, once for this module; tests copy the staging file."""
-    root = tmp_path_factory.mktemp("mapped")
-    ws = Workspace(root=root, erp_path=demo_erp_template)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        result = ws.cli("run", "--until", "map")
-    assert result.exit_code == 0, result.output
-    return ws.staging
+    with shared_workspace(tmp_path_factory.mktemp("mapped"), demo_erp_template, ("run", "--until", "map")) as ws:
+        yield ws.staging
 
 
 def _narrowed(source: Path, dest: Path, contract: TargetContract) -> duckdb.DuckDBPyConnection:
