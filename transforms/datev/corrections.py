@@ -72,6 +72,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'ALTER TABLE {ROWS} ADD COLUMN "{name}" {type_}')
 
 
+def last_transform(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The `transform datev` run whose rejects hold documents back now."""
+    row = con.execute(f"SELECT max(run_id) FROM {FRAMEWORK_SCHEMA}.runs "
+                      "WHERE command = 'transform datev' AND status = 'ok'").fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
 def judge_sql(company: str, held_run: str | None, only_period: tuple[str, str] | None) -> str:
     """SELECT of every record of `company` with its verdict (see the module doc).
 

@@ -47,6 +47,7 @@ from .corrections import (
     ensure_tables,
     judge_sql,
     keep_rows,
+    last_transform,
     reversal_rows_sql,
     summary_sql,
 )
@@ -185,7 +186,7 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
     plan = ExportPlan()
     now = datetime.now()
     created = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the header stamp has milliseconds
-    held_run = _last_transform(con)
+    held_run = last_transform(con)
     with _Files(con, run, plan, out_dir, created, dry_run) as files:
         for code in sorted(set(companies or known)):
             co = _Company.load(con, code)
@@ -199,13 +200,6 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
         run.note(f"{plan.changed_after_export:,} exported records changed or were cancelled in the ERP afterwards "
                  "and were not corrected in DATEV (see erpload.rejects and `erpload datev corrections`)")
     return plan
-
-
-def _last_transform(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The `transform datev` run whose rejects hold documents back now."""
-    row = con.execute(f"SELECT max(run_id) FROM {FRAMEWORK_SCHEMA}.runs "
-                      "WHERE command = 'transform datev' AND status = 'ok'").fetchone()
-    return str(row[0]) if row and row[0] else None
 
 
 def _stage_lines(con: duckdb.DuckDBPyConnection, category: _Category, company: str) -> None:
@@ -266,7 +260,7 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
     result = TableResult(table=f"datev bookings {co.code}", loaded=new, unchanged=unchanged, rejected=reported)
     # the lines to write: every new or changed record's lines, and the reversal of every corrected version
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _reversals AS
-                    SELECT *, 0 AS part FROM ({reversal_rows_sql(co.code, '_corrected')})""")
+                    {reversal_rows_sql(co.code, '_corrected')}""")
     reversing = scalar_int(con, "SELECT count(*) FROM _reversals")
     everything = not corrected and new == scalar_int(con, "SELECT count(*) FROM _docs")
     fresh = """(SELECT l.* FROM _lines l SEMI JOIN
@@ -301,11 +295,15 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
                          _money(credit))
         offset += rows
         written.append((period_start, name))
+    con.execute("CREATE OR REPLACE TEMP TABLE _written (period_start DATE, file_name VARCHAR)")
+    if written:
+        con.execute("INSERT INTO _written VALUES " + ", ".join(
+            f"({sql_literal(start)}, {sql_literal(name)})" for start, name in written))
     if written and not dry_run:
-        _record_bookings(con, run, co.code, created, written)
+        _record_bookings(con, run, co.code, created)
     run.add(result)
     if corrected:
-        _note_corrections(con, run, co.code, written, dry_run, created)
+        _note_corrections(con, run, co.code, dry_run, created)
         run.add(TableResult(table=f"datev corrections {co.code}", loaded=corrected))
 
 
@@ -385,17 +383,15 @@ def _keep_unkept_rows(con: duckdb.DuckDBPyConnection, company: str, run_id: str)
     con.execute("UPDATE _judged SET rows_kept = true WHERE verdict = 'unchanged'")
 
 
-def _record_bookings(con: duckdb.DuckDBPyConnection, run: Run, company: str, created: datetime,
-                     written: list[tuple[date, str]]) -> None:
-    """The ledger of what was written: reversals of DATEV's versions, then the versions booked, with their rows."""
-    file_of = " UNION ALL ".join(f"SELECT {sql_literal(start)} AS period_start, {sql_literal(name)} AS file_name"
-                                 for start, name in written)
+def _record_bookings(con: duckdb.DuckDBPyConnection, run: Run, company: str, created: datetime) -> None:
+    """The ledger of what was written (`_written`): reversals of DATEV's versions, then the versions booked,
+    with their rows."""
     co, run_id, at = sql_literal(company), sql_literal(run.run_id), sql_literal(created)
     con.execute(f"""INSERT INTO {EXPORTED} BY NAME
                     SELECT {co} AS company_code, 21 AS category, c.record_key, c.exported_hash AS content_hash,
                            c.exported_period AS period_start, f.file_name, {run_id} AS run_id, {at} AS exported_at,
                            'reversed' AS action, true AS rows_kept
-                    FROM _corrected c JOIN ({file_of}) f ON f.period_start = c.exported_period""")
+                    FROM _corrected c JOIN _written f ON f.period_start = c.exported_period""")
     con.execute("""CREATE OR REPLACE TEMP TABLE _booked AS
                    SELECT record_key, content_hash, period_start FROM _judged WHERE verdict = 'new'
                    UNION ALL SELECT record_key, content_hash, period_start FROM _corrected WHERE verdict = 'changed'""")
@@ -403,15 +399,13 @@ def _record_bookings(con: duckdb.DuckDBPyConnection, run: Run, company: str, cre
                     SELECT {co} AS company_code, 21 AS category, b.record_key, b.content_hash, b.period_start,
                            f.file_name, {run_id} AS run_id, {at} AS exported_at, 'booked' AS action,
                            true AS rows_kept
-                    FROM _booked b JOIN ({file_of}) f USING (period_start)""")
+                    FROM _booked b JOIN _written f USING (period_start)""")
     keep_rows(con, company, run.run_id, "_booked")
 
 
-def _note_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, written: list[tuple[date, str]],
-                      dry_run: bool, created: datetime) -> None:
+def _note_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, dry_run: bool,
+                      created: datetime) -> None:
     """Say what was corrected, and list each correction in erpload.datev_corrections."""
-    file_of = " UNION ALL ".join(f"SELECT {sql_literal(start)} AS period_start, {sql_literal(name)} AS file_name"
-                                 for start, name in written) or "SELECT NULL::DATE AS period_start, NULL AS file_name"
     row = con.execute("SELECT count(*) FILTER (WHERE verdict = 'changed'), count(*) FILTER (WHERE verdict = 'gone') "
                       "FROM _corrected").fetchone()
     changed, gone = (int(row[0]), int(row[1])) if row else (0, 0)
@@ -421,12 +415,14 @@ def _note_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, wr
              "to draft or deleted); see `erpload datev corrections`")
     if dry_run:
         return
-    _insert_corrections(con, run, company, "_corrected", "reversed", file_of, created)
+    _insert_corrections(con, run, company, "_corrected", "reversed", created)
 
 
 def _insert_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, records: str, action: str,
-                        file_of: str, created: datetime) -> None:
-    """One row per record in `records` with DATEV's version and the ERP's current one side by side."""
+                        created: datetime) -> None:
+    """One row per record in `records` with DATEV's version and the ERP's current one side by side, and the
+    file the correction went into (`_written`) when it was booked."""
+    written = "_written" if action == "reversed" else "(SELECT NULL::DATE AS period_start, NULL AS file_name)"
     old = summary_sql(f"""(SELECT k.* FROM {ROWS} k JOIN {records} c
                              ON k.record_key = c.record_key AND k.content_hash = c.exported_hash
                            WHERE k.company_code = {sql_literal(company)})""")
@@ -441,7 +437,7 @@ def _insert_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, 
                            c.exported_hash, c.content_hash, o.day, n.day, o.amount, n.amount, o.accounts, n.accounts,
                            f.file_name, {sql_literal(created)}
                     FROM {records} c LEFT JOIN ({old}) o USING (record_key) LEFT JOIN ({new}) n USING (record_key)
-                    LEFT JOIN ({file_of}) f ON f.period_start = c.exported_period""")
+                    LEFT JOIN {written} f ON f.period_start = c.exported_period""")
 
 
 def _money(value: object) -> str:
@@ -463,8 +459,7 @@ def _report_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, 
                                         AND c.new_hash IS NOT DISTINCT FROM j.content_hash)""")
     if dry_run:
         return
-    _insert_corrections(con, run, company, "_reported", "reported",
-                        "SELECT NULL::DATE AS period_start, NULL AS file_name", datetime.now())
+    _insert_corrections(con, run, company, "_reported", "reported", datetime.now())
     con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                     SELECT {sql_literal(run.run_id)}, 'datev', 'corrections', {co} || '/' || c.record_key,
                            'booking', coalesce(strftime(c.old_date, '%d.%m.%Y'), '?') || ' '

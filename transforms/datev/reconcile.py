@@ -26,7 +26,7 @@ import duckdb
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
 
 from .bookings import DATEV_COMPANIES
-from .corrections import HELD_DOCUMENT
+from .corrections import HELD_DOCUMENT, last_transform
 from .spec import BOOKINGS
 
 # 1-based DATEV column numbers of what the sums need (datev-extf.md, Buchungsstapel)
@@ -197,9 +197,7 @@ def run_reconcile(con: duckdb.DuckDBPyConnection, companies: list[str] | None = 
 
 def _held_documents(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table `_held`: documents the latest `transform datev` held back (kind, number, Belegfeld 1, total)."""
-    run = con.execute(f"SELECT max(run_id) FROM {FRAMEWORK_SCHEMA}.runs "
-                      "WHERE command = 'transform datev' AND status = 'ok'").fetchone()
-    run_id = sql_literal(run[0] if run else None)
+    run_id = sql_literal(last_transform(con))
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _held AS
                     WITH r AS (SELECT DISTINCT split_part(record_key, '/', 1) AS company_code,
                                       split_part(record_key, '/', 2) AS kind,
