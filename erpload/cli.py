@@ -383,11 +383,20 @@ def _note_reconciliation(settings: Settings, run: Run, written: list[str]) -> No
                  f"ledger, {len(result.problems)} files missing or changed; `erpload datev reconcile` names them")
 
 
+def _require_staging(settings: Settings) -> None:
+    """Commands that only read what earlier runs wrote: no staging file is a mistake, not an empty one to create."""
+    if not settings.staging_path.exists():
+        raise ConfigError(f"there is no staging file at {settings.staging_path}",
+                          hint="run this in the project's folder, give --staging, or run `erpload run` first")
+
+
 def _reconcile_datev(settings: Settings, companies: list[str] | None, month: str | None) -> None:
     from erpload.staging import connect, ensure_framework_tables, table_exists
     from transforms.datev.reconcile import run_reconcile
 
     failed = False
+
+    _require_staging(settings)  # before the run: a failed run is recorded in the staging file it would create
 
     def body(run: Run) -> None:
         nonlocal failed
@@ -463,7 +472,8 @@ def datev_corrections(
     def show() -> None:
         from erpload.staging import connect, table_exists
 
-        with connect(settings.staging_path) as con:
+        _require_staging(settings)
+        with connect(settings.staging_path, read_only=True) as con:
             if not table_exists(con, FRAMEWORK_SCHEMA, "datev_corrections"):
                 out.print("no corrections: nothing exported has changed in the ERP")
                 return

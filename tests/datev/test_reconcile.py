@@ -90,3 +90,11 @@ def test_reconcile_before_any_export_says_what_to_do(workspace: Workspace) -> No
     result = workspace.cli("datev", "reconcile")
     assert result.exit_code == 2
     assert "erpload export datev" in result.output
+
+
+def test_reading_commands_without_a_staging_file_create_none(workspace: Workspace) -> None:
+    for command in (("datev", "reconcile"), ("datev", "corrections")):
+        result = workspace.cli(*command)
+        assert result.exit_code == 2
+        assert "there is no staging file" in result.output
+    assert not workspace.staging.exists()
