@@ -1,7 +1,7 @@
-"""The `erpload` command line. Every command prints a summary and exits with a code scripts can trust:
-
-0 success · 1 the run failed · 2 bad configuration or profile · 3 ERP database unreachable ·
-4 staging file unusable (e.g. open in another process) · 130 interrupted.
+"""The `erpload` command line. Every command prints a summary and exits with a code scripts can trust
+(`erpload.exit_codes`): 0 success · 1 the run failed · 2 bad configuration or profile, or a step to run first ·
+3 ERP database unreachable · 4 staging file unusable · 5 finished, with records set aside in erpload.rejects ·
+6 a vendor refused or failed · 130 interrupted (Ctrl-C) · 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from rich.table import Table
 
 from erpload.datev_commands import datev_app
 from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
+from erpload.exit_codes import ExitCode
 from erpload.fakes_commands import fakes_app
 from erpload.profiles import load_profile
 from erpload.redact import redact
@@ -56,7 +57,12 @@ app.add_typer(fakes_app, name="fakes")
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
-EXIT_FAILED, EXIT_CONFIG, EXIT_SOURCE, EXIT_STAGING, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+EXIT_FAILED, EXIT_CONFIG, EXIT_SOURCE, EXIT_STAGING = ExitCode.FAILED, ExitCode.CONFIG, ExitCode.SOURCE, \
+    ExitCode.STAGING
+EXIT_DATA, EXIT_VENDOR, EXIT_INTERRUPTED = ExitCode.DATA, ExitCode.VENDOR, ExitCode.INTERRUPTED
+
+#: set when a run of this command set records aside; the command then ends with EXIT_DATA (see `_guard`)
+_set_aside: list[str] = []
 
 StagingOpt = Annotated[Path | None, typer.Option("--staging", help="DuckDB staging file [erpload.staging; "
                                                   "default erpload.duckdb]")]
@@ -74,6 +80,10 @@ def _exit_code(exc: ErploadError) -> int:
         return EXIT_SOURCE
     if isinstance(exc, StagingError):
         return EXIT_STAGING
+    from erpload.http import VendorError
+
+    if isinstance(exc, VendorError):
+        return EXIT_VENDOR
     return EXIT_FAILED
 
 
@@ -109,6 +119,8 @@ def _execute(command: str, settings: Settings, profile: str | None, body: Callab
         raise typer.Exit(EXIT_FAILED) from None
     _record(run, settings)
     print_summary(run)
+    if run.totals.rejected:
+        _set_aside.append(f"erpload {command}: {run.totals.rejected:,} records set aside")
     return run
 
 
@@ -240,13 +252,19 @@ def _settings(**kwargs: object) -> Settings:
         raise typer.Exit(_exit_code(exc)) from None
 
 
-def _guard(fn: Callable[[], None]) -> None:
-    """Configuration errors raised before a run starts (e.g. an unknown profile)."""
+def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
+    """Run a command: configuration errors raised before a run starts (e.g. an unknown profile) exit with their
+    code; a command whose runs set records aside ends with EXIT_DATA (unless `data_exit` is off)."""
+    _set_aside.clear()
     try:
         fn()
     except ErploadError as exc:
         err.print(f"[bold red]erpload:[/] {escape(exc.render())}", highlight=False)
         raise typer.Exit(_exit_code(exc)) from None
+    if _set_aside and data_exit:
+        err.print(f"exit {int(EXIT_DATA)}: " + "; ".join(_set_aside)
+                  + ": their reasons and fixes are in erpload.rejects", highlight=False)
+        raise typer.Exit(EXIT_DATA)
 
 
 @app.command()
@@ -291,7 +309,10 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
         with _demo_fakes():
             _all_stages(settings, quiet)
 
-    _guard(stages)
+    _guard(stages, data_exit=False)  # the demo ERP's faults are there on purpose: its rejects are the lesson
+    if _set_aside:
+        out.print(f"\n[yellow]note:[/] {'; '.join(_set_aside)} (the demo ERP has faults on purpose); "
+                  f"`erpload run` on your ERP would end with exit {int(EXIT_DATA)}", highlight=False)
     db = settings.staging_path
     rel = db.relative_to(Path.cwd()) if db.is_relative_to(Path.cwd()) else db
     out.print("\n[bold]Look at the result with SQL[/] (close the shell before the next run):")
@@ -590,7 +611,7 @@ def _push_dvelop(settings: Settings, entity: str | None, company: str | None, si
         err.print(f"[bold red]erpload push dvelop:[/] {run.totals.failed:,} record(s) failed at d.velop (their "
                   "import jobs failed)\n  fix: run the push again; it sends only what d.velop has not "
                   "acknowledged", highlight=False)
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(EXIT_VENDOR)
 
 
 @push_app.command("dvelop")

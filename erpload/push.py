@@ -25,7 +25,7 @@ from typing import Any, NamedTuple, Protocol
 
 import duckdb
 
-from erpload.errors import ConfigError, ErploadError, StagingError
+from erpload.errors import ConfigError, ErploadError
 from erpload.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id
 from erpload.ledger_writer import LedgerWriter, Write
 from erpload.outbox import OUTBOX, SCRATCH, OutboxStream
@@ -218,11 +218,11 @@ class Pusher:
                 raise ConfigError(f"{self.sender.target} has no entity '{only}'",
                                   hint="use one of: " + ", ".join(self.sender.entities))
             if only not in present:
-                raise StagingError(f"{self.sender.target}.{only} does not exist yet",
+                raise ConfigError(f"{self.sender.target}.{only} does not exist yet",
                                    hint=f"run `erpload transform {self.sender.target}` first")
             return [only]
         if not present:
-            raise StagingError(f"the dataset {self.sender.target} is empty",
+            raise ConfigError(f"the dataset {self.sender.target} is empty",
                                hint=f"run `erpload transform {self.sender.target}` first")
         return [e for e in self.sender.entities if e in present]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from erpload.exit_codes import ExitCode
 from erpload.profiles import PROFILES_DIR
 from tests.utils import Workspace, table_fingerprint
 
@@ -51,13 +52,13 @@ def test_unknown_cursor_column_is_named(workspace: Workspace) -> None:
 
 
 def test_failing_entity_sql_names_entity_and_leaves_staging_unchanged(workspace: Workspace) -> None:
-    assert workspace.cli("extract").exit_code == 0
-    assert workspace.cli("map").exit_code == 0
+    assert workspace.cli("extract").finished
+    assert workspace.cli("map").finished
     before = _staged_state(workspace)
     profile = _profile(workspace, DEMO_TEXT.replace("from erp_raw.employee m", "from erp_raw.employe m"))
     workspace.erp("update customer set city = 'Kiel', updated_at = '2026-11-22 10:00:00.000000' "
                   "where customer_id = (select min(customer_id) from customer)")
-    assert workspace.cli("extract").exit_code == 0
+    assert workspace.cli("extract").finished
     before = {k: v for k, v in _staged_state(workspace).items() if k.startswith("erp.")}
 
     result = workspace.cli("map", profile=profile)
@@ -87,7 +88,7 @@ def test_failing_entity_sql_names_entity_and_leaves_staging_unchanged(workspace:
 def test_profile_output_disagreeing_with_model_names_the_column(
     workspace: Workspace, old: str, new: str, expected: str
 ) -> None:
-    assert workspace.cli("extract").exit_code == 0
+    assert workspace.cli("extract").finished
     profile = _profile(workspace, DEMO_TEXT.replace(old, new, 1))
     result = workspace.cli("map", profile=profile)
     assert result.exit_code == 2
@@ -120,7 +121,7 @@ def test_unknown_profile_lists_the_available_ones(workspace: Workspace) -> None:
 
 
 def test_staging_locked_by_another_process(workspace: Workspace) -> None:
-    assert workspace.cli("extract").exit_code == 0
+    assert workspace.cli("extract").finished
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import duckdb, sys, time
@@ -142,7 +143,7 @@ def test_staging_locked_by_another_process(workspace: Workspace) -> None:
 
 
 def test_rows_with_empty_or_duplicate_keys_become_rejects(workspace: Workspace) -> None:
-    assert workspace.cli("extract").exit_code == 0
+    assert workspace.cli("extract").finished
     # a profile whose join duplicates some cost centers and blanks the key of others
     text = DEMO_TEXT.replace(
         "select c.company_code, k.code as cost_center_code, k.description as name",
@@ -154,7 +155,7 @@ def test_rows_with_empty_or_duplicate_keys_become_rejects(workspace: Workspace) 
         "cast(k.cost_center_id as varchar), k.updated_at from erp_raw.cost_center k "
         "join erp_raw.company c using (company_id) where k.cost_center_id % 5 = 1")
     result = workspace.cli("map", profile=_profile(workspace, text))
-    assert result.exit_code == 0, result.output
+    assert result.finished, result.output
     produced = workspace.scalar(
         f"select count(*) from ({_entity_sql(text, 'cost_centers')})")
     loaded, unchanged, rejected, _ = workspace.run_results("map")["erp.cost_centers"]
@@ -196,3 +197,14 @@ def test_map_before_any_extract_says_what_to_run(workspace: Workspace) -> None:
     assert "does not exist yet" in result.stderr
     assert "erpload extract" in result.stderr
     assert not workspace.staging.exists()
+
+
+def test_exit_codes_tell_a_clean_run_from_one_that_set_records_aside(workspace: Workspace) -> None:
+    """5 means finished with rejects; a step that set nothing aside ends with 0 (see erpload.exit_codes)."""
+    assert workspace.cli("extract").exit_code == ExitCode.OK
+    assert workspace.cli("map").exit_code == ExitCode.DATA  # the demo ERP's orphan invoices
+    result = workspace.cli("transform", "datev")
+    assert workspace.scalar("select count(*) from rejects where target = 'datev'") > 0
+    assert result.exit_code == ExitCode.DATA, result.output
+    assert "erpload.rejects" in result.stderr
+    assert workspace.cli("push", "dvelop", "--dry-run").exit_code == ExitCode.CONFIG  # transform dvelop first

@@ -17,8 +17,8 @@ DEMO = load_profile("demo")
 
 
 def _extract_and_map(ws: Workspace) -> None:
-    assert ws.cli("extract").exit_code == 0
-    assert ws.cli("map").exit_code == 0
+    assert ws.cli("extract").finished
+    assert ws.cli("map").finished
 
 
 def test_first_run_stages_every_erp_row(workspace: Workspace) -> None:
@@ -84,7 +84,7 @@ def test_a_deleted_staging_file_is_extracted_anew(workspace: Workspace) -> None:
     # the user deletes the staging file and keeps .erpload/ (dlt's cursors) by accident
     workspace.staging.unlink()
     assert (workspace.root / ".erpload").exists()
-    assert workspace.cli("extract").exit_code == 0
+    assert workspace.cli("extract").finished
     assert {t: r[0] for t, r in workspace.run_results("extract").items()} == first
 
 
@@ -191,7 +191,7 @@ def test_sqlite_text_timestamps_in_any_format_are_not_missed(workspace: Workspac
 def test_status_shows_last_runs(workspace: Workspace) -> None:
     _extract_and_map(workspace)
     result = workspace.cli("status")
-    assert result.exit_code == 0
+    assert result.finished
     assert "erp_raw.journal_line" in result.stdout
     assert "erp.journal_lines" in result.stdout
 
@@ -217,7 +217,7 @@ def test_incremental_map_agrees_with_a_full_recompute(workspace: Workspace) -> N
     assert workspace.scalar("select count(*) from erp.customers where payment_term_code = ?",
                             ["NEU" + term_code]) == users
 
-    assert workspace.cli("map", "--full").exit_code == 0
+    assert workspace.cli("map", "--full").finished
     full = workspace.run_results("map")
     assert all(r[0] == 0 and r[3] == 0 for r in full.values()), full
 
@@ -230,7 +230,7 @@ def test_full_map_finds_rows_gone_from_the_erp(workspace: Workspace) -> None:
     with duckdb.connect(str(workspace.staging)) as con:
         con.execute("delete from erp_raw.goods_receipt_line where receipt_line_id = "
                     "(select min(receipt_line_id) from erp_raw.goods_receipt_line)")
-    assert workspace.cli("map", "--full").exit_code == 0
+    assert workspace.cli("map", "--full").finished
     assert workspace.run_results("map")["erp.goods_receipt_lines"][3] == 1
 
 
@@ -253,7 +253,7 @@ def test_runs_record_the_dlt_load_of_each_extracted_table(workspace: Workspace) 
 
 
 def test_two_staging_files_in_one_directory_keep_their_own_cursors(workspace: Workspace) -> None:
-    assert workspace.cli("extract").exit_code == 0
+    assert workspace.cli("extract").finished
     other = workspace.root / "other.duckdb"
     result = CliRunner().invoke(app, ["extract", "--staging", str(other), "--erp-url", workspace.erp_url, "-q"])
     assert result.exit_code == 0, result.output

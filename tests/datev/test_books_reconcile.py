@@ -230,7 +230,7 @@ class Bookkeeping(RuleBasedStateMachine):
         before = set((self.ws.root / OUT).glob("*.csv")) if (self.ws.root / OUT).exists() else set()
         for args in (("extract",), ("map",), ("transform", "datev"), ("export", "datev", "--out", OUT)):
             result = self.ws.cli(*args)
-            assert result.exit_code == 0, (args, result.output)
+            assert result.finished, (args, result.output)
         self.exports += 1
         self.dirty = False
         for path in sorted(set((self.ws.root / OUT).glob("*.csv")) - before):
@@ -238,7 +238,7 @@ class Bookkeeping(RuleBasedStateMachine):
             assert not report.errors, (path.name, [f.message for f in report.errors[:5]])
         result = self.ws.cli("datev", "reconcile")
         if self.mode == "reverse":
-            assert result.exit_code == 0, result.output
+            assert result.finished, result.output
             return
         # report mode corrects nothing: what differs is exactly what was reported
         with duckdb.connect(str(self.ws.staging), read_only=True) as con:
@@ -254,7 +254,7 @@ class Bookkeeping(RuleBasedStateMachine):
                     and j.company_code = c.company_code and j.entry_no = split_part(c.record_key, '/', 2)
                where c.action = 'reported'""")}
         assert differing <= reported, (differing - reported, result.output)
-        assert (result.exit_code == 0) == (not differing)
+        assert (result.finished) == (not differing)
 
     def teardown(self) -> None:
         if self.dirty:  # every sequence ends exported and reconciled

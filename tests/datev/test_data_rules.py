@@ -19,7 +19,7 @@ def _pipeline(ws: Workspace, *, export: bool = False) -> str:
     output = ""
     for args in steps:
         result = ws.cli(*args)
-        assert result.exit_code == 0, result.output
+        assert result.finished, result.output
         output += result.output
     return " ".join(output.split())
 

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from erpload.exit_codes import ExitCode
 from tests.push.conftest import API_KEY, DvelopCase
 from tests.utils import Workspace
 
@@ -98,7 +99,7 @@ def test_a_record_the_vendor_refuses_becomes_a_reject(vendors_workspace: Workspa
     with duckdb.connect(str(vendors_workspace.staging)) as con:
         con.execute("update dvelop.vendors set country = 'Deutschland' where _key = '1000/70004'")
     result = vendors_workspace.cli("push", "dvelop", "--quiet")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitCode.DATA, result.output  # finished, with a record set aside
     rejects = vendors_workspace.query("select entity, record_key, field, reason, record from rejects "
                                       "where target = 'dvelop'")
     assert len(rejects) == 1
@@ -141,7 +142,7 @@ def test_a_failing_job_marks_its_records_failed_and_a_rerun_sends_only_those(
         vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
     dvelop.set_faults(fail_jobs=[2])  # the second batch of vendors: 8 records
     result = vendors_workspace.cli("push", "dvelop", "--quiet")
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.VENDOR
     assert "8 record(s) failed" in result.stderr
     assert _ledger(vendors_workspace) == {"acknowledged": 52, "failed": 8}
     failed = {str(r[0]) for r in vendors_workspace.query(
@@ -272,7 +273,7 @@ def test_the_demo_erps_master_data_arrives_whole(workspace: Workspace, dvelop: D
     """extract → map → transform dvelop → push dvelop on the demo ERP: the fake holds exactly the payloads."""
     for command in (("extract",), ("map",), ("transform", "dvelop")):
         result = workspace.cli(*command)
-        assert result.exit_code == 0, result.output
+        assert result.finished, result.output
     result = workspace.cli("push", "dvelop", "--quiet")
     assert result.exit_code == 0, result.output
     from erpload.push import payload_sql
