@@ -87,6 +87,7 @@ def main() -> None:
         erp = work / "erp.sqlite"
         shutil.copyfile(template, erp)
         env["ERPLOAD__DEMO_ERP"] = str(erp)
+        env["SOURCES__ERP__CREDENTIALS"] = "demo"  # by name: erpload reads no ERP that is not configured
         staging = work / "erpload.duckdb"
         print("building staging (extract + map) ...", flush=True)
         for cmd in (["extract", "-q"], ["map"]):

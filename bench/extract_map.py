@@ -113,8 +113,9 @@ def main() -> None:
         work = Path(tmp)
         erp = work / "erp.sqlite"
         shutil.copyfile(template, erp)
-        env = {**os.environ, "ERPLOAD__DEMO_ERP": str(erp), "RUNTIME__LOG_LEVEL": "WARNING"}
-        env.pop("SOURCES__ERP__CREDENTIALS", None)
+        # the demo ERP by name: erpload reads no ERP that is not configured
+        env = {**os.environ, "ERPLOAD__DEMO_ERP": str(erp), "SOURCES__ERP__CREDENTIALS": "demo",
+               "RUNTIME__LOG_LEVEL": "WARNING"}
 
         def step(name: str, staging: Path, commands: list[list[str]], count_command: str) -> Step:
             seconds = 0.0

@@ -28,7 +28,7 @@ from erpload.fakes_commands import fakes_app
 from erpload.profiles import load_profile
 from erpload.redact import redact
 from erpload.runs import Run, TableResult
-from erpload.settings import Settings, load_settings
+from erpload.settings import DEMO_ERP, Settings, load_settings
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
 
 if TYPE_CHECKING:  # target packages are imported when their command runs: every command starts faster
@@ -68,8 +68,9 @@ StagingOpt = Annotated[Path | None, typer.Option("--staging", help="DuckDB stagi
                                                   "default erpload.duckdb]")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="ERP profile name or .toml path "
                                                  "[erpload.profile; default demo]")]
-ErpUrlOpt = Annotated[str | None, typer.Option("--erp-url", help="SQLAlchemy URL of the ERP database "
-                                               "[sources.erp.credentials; default: the demo ERP]")]
+ErpUrlOpt = Annotated[str | None, typer.Option("--erp-url", help="SQLAlchemy URL of the ERP database, or "
+                                               f"'{DEMO_ERP}' for the embedded demo ERP [sources.erp.credentials; "
+                                               "required]")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 
@@ -147,11 +148,14 @@ def print_summary(run: Run) -> None:
 
 
 def _ensure_demo_erp(settings: Settings, quiet: bool) -> None:
+    """The demo ERP, asked for by name (`erpload demo`, or sources.erp.credentials = "demo"), is written when
+    missing; any other ERP must exist."""
+    settings.require_erp()
     if settings.uses_demo_erp and not settings.demo_erp_path.exists():
         from sources.demo_erp import create_demo_erp
 
         if not quiet:
-            err.print(f"No ERP configured: creating the demo ERP at {settings.demo_erp_path}")
+            err.print(f"creating the demo ERP at {settings.demo_erp_path}")
         create_demo_erp(settings.demo_erp_path)
 
 
@@ -244,9 +248,14 @@ def _demo_fakes() -> Iterator[str]:
                     os.environ[name] = value
 
 
-def _settings(**kwargs: object) -> Settings:
+def _settings(*, require_erp: bool = False, **kwargs: object) -> Settings:
+    """Settings for a command; one that reads the ERP (`require_erp`) stops here, creating nothing, when none
+    is configured."""
     try:
-        return load_settings(**kwargs)  # type: ignore[arg-type]
+        settings = load_settings(**kwargs)  # type: ignore[arg-type]
+        if require_erp:
+            settings.require_erp()
+        return settings
     except ErploadError as exc:
         err.print(f"[bold red]erpload: bad configuration:[/] {escape(exc.render())}", highlight=False)
         raise typer.Exit(_exit_code(exc)) from None
@@ -272,7 +281,7 @@ def extract(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: Erp
             backend: Annotated[str | None, typer.Option(help="dlt sql backend: pyarrow (fast) or sqlalchemy")]
             = None, quiet: QuietOpt = False) -> None:
     """ERP → DuckDB dataset erp_raw: incremental on each table's cursor, merged on its primary key."""
-    settings = _settings(staging=staging, profile=profile, erp_url=erp_url, backend=backend)
+    settings = _settings(staging=staging, profile=profile, erp_url=erp_url, backend=backend, require_erp=True)
     _guard(lambda: _extract(settings, quiet))
 
 
@@ -294,7 +303,7 @@ def run(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlO
     if until not in STAGES:
         err.print(f"erpload run: --until {until} is not a stage; use one of {', '.join(STAGES)}")
         raise typer.Exit(EXIT_CONFIG)
-    settings = _settings(staging=staging, profile=profile, erp_url=erp_url)
+    settings = _settings(staging=staging, profile=profile, erp_url=erp_url, require_erp=True)
     _guard(lambda: _all_stages(settings, quiet, until))
 
 
@@ -302,10 +311,14 @@ def run(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlO
 def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
     """Run every stage on the embedded demo ERP, pushing to the vendor fakes on loopback; then show where to look."""
     settings = _settings(staging=staging, profile="demo")
-    if not settings.uses_demo_erp:
+    if settings.erp_credentials not in (None, DEMO_ERP):
         err.print("note: `erpload demo` always reads the embedded demo ERP, not sources.erp.credentials")
-        settings = dataclasses.replace(settings, erp_credentials=None)
+    settings = dataclasses.replace(settings, erp_credentials=DEMO_ERP)
+
     def stages() -> None:
+        from erpload.demo_staging import refuse_foreign_staging
+
+        refuse_foreign_staging(settings.staging_path)  # before anything opens (or creates) the file
         with _demo_fakes():
             _all_stages(settings, quiet)
 

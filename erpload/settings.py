@@ -2,7 +2,8 @@
 
 Values come from, highest first: command-line options, environment variables
 (`ERPLOAD__STAGING`, `SOURCES__ERP__CREDENTIALS`, ...), `.dlt/secrets.toml`, `.dlt/config.toml`
-in the current directory, then the defaults below.
+in the current directory, then the defaults below. There is no default ERP: a command that reads one stops
+unless `sources.erp.credentials` names it (`demo` names the embedded demo ERP).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from erpload.redact import redact
 from sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE
 
 DEFAULT_STAGING = "erpload.duckdb"
+#: `sources.erp.credentials = "demo"` (or `--erp-url demo`): the embedded demo ERP at erpload.demo_erp
+DEMO_ERP = "demo"
 DEFAULT_DEMO_ERP = "demo_erp.sqlite"
 DEFAULT_PROFILE = "demo"
 
@@ -26,6 +29,7 @@ DEFAULT_PROFILE = "demo"
 class Settings:
     staging_path: Path
     profile: str
+    #: the configured ERP: a SQLAlchemy URL, DEMO_ERP, or None when none is configured
     erp_credentials: str | None
     demo_erp_path: Path
     backend: str
@@ -41,15 +45,36 @@ class Settings:
 
     @property
     def uses_demo_erp(self) -> bool:
-        return self.erp_credentials is None
+        return self.erp_credentials == DEMO_ERP
+
+    def require_erp(self) -> None:
+        """Raise unless an ERP is configured: erpload never falls back to the demo ERP on its own, where a
+        misplaced secrets file would turn made-up companies into DATEV files."""
+        if self.erp_credentials is None:
+            raise no_erp_configured()
 
     @property
     def erp_url(self) -> str:
-        return self.erp_credentials or f"sqlite:///{self.demo_erp_path}"
+        self.require_erp()
+        return f"sqlite:///{self.demo_erp_path}" if self.uses_demo_erp else str(self.erp_credentials)
 
     @property
     def erp_url_for_humans(self) -> str:
         return redact(self.erp_url)
+
+
+def no_erp_configured() -> ConfigError:
+    """The error for a command that reads the ERP when none is configured; says where erpload looked."""
+    from dlt.common.runtime.run_context import active
+
+    secrets = Path(active().settings_dir).resolve() / "secrets.toml"
+    found = "it has no [sources.erp] credentials" if secrets.exists() else "there is no such file"
+    return ConfigError(
+        "no ERP configured: set sources.erp.credentials to the SQLAlchemy URL of your ERP database",
+        hint=f'put [sources.erp] credentials = "postgresql://erp_reader@db-host:5432/erp" into {secrets} '
+             f"(looked up in the current folder; {found}), or set SOURCES__ERP__CREDENTIALS, or give --erp-url; "
+             f'to read the embedded demo ERP, set credentials = "{DEMO_ERP}" (or --erp-url {DEMO_ERP}), '
+             "or run `erpload demo`")
 
 
 def _config(key: str) -> Any:
