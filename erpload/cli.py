@@ -649,12 +649,16 @@ def push_dvelop(
 
 @app.command()
 def status(staging: StagingOpt = None,
-           runs: Annotated[int, typer.Option(help="How many recent runs to show.")] = 5) -> None:
-    """The last runs: per table loaded / unchanged / rejected, cursors and duration."""
+           runs: Annotated[int, typer.Option(help="How many recent runs to show.", min=1)] = 10,
+           detail: Annotated[bool, typer.Option("--detail", help="Each run's tables too: loaded (a push: sent), "
+                                                "unchanged, rejected (refused), deleted (failed), cursor, "
+                                                "seconds.")] = False) -> None:
+    """The last runs, one line each: what ran, when, how long, loaded / sent / rejected / failed, and the outcome
+    (ok, set aside, failed, interrupted); a failed run's message under its line."""
     from erpload.status import print_status
 
     settings = _settings(staging=staging)
-    _guard(lambda: print_status(settings.staging_path, runs, out))
+    _guard(lambda: print_status(settings.staging_path, runs, out, detail=detail))
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,15 @@ class Run:
 
     def add(self, result: TableResult) -> None:
         self.results.append(result)
+
+    def add_timed(self, step: Callable[[], TableResult]) -> TableResult:
+        """Run the step that works on one table, and add its result with the seconds it took."""
+        started = time.perf_counter()
+        result = step()
+        if result.duration_s is None:
+            result.duration_s = time.perf_counter() - started
+        self.add(result)
+        return result
 
     def note(self, message: str) -> None:
         self.notes.append(redact(message))

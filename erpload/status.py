@@ -1,43 +1,156 @@
-"""`erpload status`: the last runs, read from erpload.runs."""
+"""`erpload status`: the last runs from erpload.runs, one line each; `--detail` adds their tables.
+
+A run's line says what ran, when, how long it took (finished minus started), its totals and its outcome: ok,
+set aside (finished with records in erpload.rejects), failed or interrupted. A push counts what it sent, left
+unchanged, had refused and had fail at the vendor; every other command what it loaded, left unchanged,
+rejected and deleted.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from erpload.staging import FRAMEWORK_SCHEMA, connect, table_exists
+from erpload.errors import ConfigError
+from erpload.staging import FRAMEWORK_SCHEMA, connect, sql_literal, table_exists
+
+#: a failure message on a run's line is cut to this many characters (`--detail` shows it whole)
+MESSAGE_CHARS = 100
+GAP = "  "
 
 
-def print_status(staging_path: Path, last_runs: int, console: Console) -> None:
+@dataclass(frozen=True)
+class RunLine:
+    run_id: str
+    command: str
+    profile: str
+    started: datetime
+    seconds: float
+    loaded: int
+    sent: int
+    rejected: int
+    failed: int
+    status: str
+    message: str
+
+    @property
+    def is_push(self) -> bool:
+        return self.command.startswith("push")
+
+    @property
+    def outcome(self) -> str:
+        if self.status == "interrupted" or (self.status == "failed" and self.message in ("interrupted",
+                                                                                          "terminated")):
+            return "interrupted"
+        if self.status != "ok" or self.failed:
+            return "failed"
+        return "set aside" if self.rejected else "ok"
+
+
+@dataclass(frozen=True)
+class TableLine:
+    table: str
+    loaded: int
+    unchanged: int
+    rejected: int
+    deleted: int
+    sent: int
+    failed: int
+    cursor: str
+    seconds: float | None
+
+
+def print_status(staging_path: Path, last_runs: int, console: Console, *, detail: bool = False) -> None:
+    if not staging_path.exists():
+        raise ConfigError(f"there is no staging file at {staging_path}",
+                          hint="run this in the project's folder, give --staging, or run `erpload run` "
+                               "(or `erpload demo`) first")
     with connect(staging_path, read_only=True) as con:
         if not table_exists(con, FRAMEWORK_SCHEMA, "runs"):
-            console.print("No runs recorded yet: run `erpload demo` or `erpload extract`.")
+            console.print("No runs recorded yet: run `erpload demo` or `erpload run`.")
             return
-        rows = con.execute(
-            f"""WITH recent AS (
-                    SELECT run_id FROM {FRAMEWORK_SCHEMA}.runs GROUP BY run_id
-                    ORDER BY max(finished_at) DESC LIMIT ?)
-                SELECT run_id, command, coalesce(profile, ''), status, table_name, loaded, unchanged,
-                       rejected, deleted, coalesce(cursor, ''), duration_s, coalesce(message, ''), finished_at
-                FROM {FRAMEWORK_SCHEMA}.runs WHERE run_id IN (SELECT run_id FROM recent)
-                ORDER BY finished_at DESC, table_name""",
-            [last_runs],
-        ).fetchall()
-    table = Table(title=f"Last {last_runs} runs in {staging_path.name}", title_justify="left")
-    for name in ("run", "command", "profile", "status", "table", "loaded", "unchanged", "rejected",
-                 "deleted", "cursor", "s"):
-        table.add_column(name, justify="right" if name in ("loaded", "unchanged", "rejected", "deleted", "s")
-                         else "left")
-    failures = []
-    for (run_id, command, profile, status, tname, loaded, unchanged, rejected, deleted, cursor, dur,
-         message, _) in rows:
-        style = "red" if status != "ok" else None
-        table.add_row(run_id, command, profile, status, tname, f"{loaded:,}", f"{unchanged:,}",
-                      f"{rejected:,}", f"{deleted:,}", cursor, "" if dur is None else f"{dur:.1f}", style=style)
-        if message and (run_id, message) not in failures:
-            failures.append((run_id, message))
-    console.print(table)
-    for run_id, message in failures:
-        console.print(f"[red]{run_id}[/]: {message}", highlight=False)
+        runs = [RunLine(*row) for row in con.execute(f"""
+            SELECT run_id, any_value(command), coalesce(any_value(profile), ''), min(started_at),
+                   epoch(max(finished_at)) - epoch(min(started_at)),
+                   sum(loaded), sum(sent), sum(rejected), sum(failed), any_value(status),
+                   coalesce(any_value(message), '')
+            FROM {FRAMEWORK_SCHEMA}.runs GROUP BY run_id
+            ORDER BY max(finished_at) DESC, run_id DESC LIMIT {int(last_runs)}""").fetchall()]
+        tables: dict[str, list[TableLine]] = {}
+        if detail and runs:
+            for run_id, *row in con.execute(f"""
+                    SELECT run_id, table_name, loaded, unchanged, rejected, deleted, sent, failed,
+                           coalesce(cursor, ''), duration_s
+                    FROM {FRAMEWORK_SCHEMA}.runs
+                    WHERE run_id IN ({', '.join(sql_literal(r.run_id) for r in runs)}) AND table_name <> '*'
+                    ORDER BY table_name""").fetchall():
+                tables.setdefault(str(run_id), []).append(TableLine(*row))
+    console.print(f"Last {len(runs)} runs in {staging_path.name}, newest first (started in UTC):", highlight=False)
+    lines = run_lines(runs, detail=detail, tables=tables)
+    console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
+    set_aside = [r for r in runs if r.outcome == "set aside"]
+    if set_aside:
+        console.print(f"set aside: each record is in erpload.rejects with its reason and fix, e.g.\n  duckdb "
+                      f"{staging_path.name} \"select entity, reason, count(*) from rejects where run_id = "
+                      f"'{set_aside[0].run_id}' group by all\"", highlight=False, markup=False, soft_wrap=True)
+
+
+def run_lines(runs: list[RunLine], *, detail: bool, tables: dict[str, list[TableLine]]) -> list[str]:
+    """One line per run (columns as wide as their widest value), its failure under it, its tables in detail."""
+    header = ("run", "command", "profile", "started", "took", "loaded", "sent", "rejected", "failed", "outcome")
+    rows = [(r.run_id, r.command, r.profile, r.started.strftime("%Y-%m-%d %H:%M"), _duration(r.seconds),
+             "" if r.is_push else f"{r.loaded:,}", f"{r.sent:,}" if r.is_push else "", f"{r.rejected:,}",
+             f"{r.failed:,}" if r.is_push else "", r.outcome) for r in runs]
+    right = {"took", "loaded", "sent", "rejected", "failed"}
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = [_join(header, widths, header, right)]
+    for run, row in zip(runs, rows, strict=True):
+        lines.append(_join(row, widths, header, right))
+        message = run.message or (f"{run.failed:,} record(s) failed at the vendor; push again to resend them"
+                                  if run.failed else "")
+        if message and run.outcome != "ok":
+            text = message if detail else _shorten(message)
+            lines.extend(" " * 4 + part for part in text.splitlines())
+        if detail:
+            lines.extend(" " * 4 + line for line in _table_lines(run, tables.get(run.run_id, [])))
+            lines.append("")
+    return lines
+
+
+def _table_lines(run: RunLine, tables: list[TableLine]) -> list[str]:
+    if not tables:
+        return []
+    counts = ("sent", "unchanged", "refused", "failed") if run.is_push else ("loaded", "unchanged", "rejected",
+                                                                               "deleted")
+    field = {"refused": "rejected"}
+    timed = any(t.seconds is not None for t in tables)  # extract and push time the run, not each table
+    cursors = any(t.cursor for t in tables)
+    header = ("table", *counts, *(("cursor",) if cursors else ()), *(("s",) if timed else ()))
+    rows = [(t.table, *(f"{getattr(t, field.get(c, c)):,}" for c in counts), *((t.cursor,) if cursors else ()),
+             *(("" if t.seconds is None else f"{t.seconds:.2f}",) if timed else ())) for t in tables]
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    right = {*counts, "s"}
+    return [_join(header, widths, header, right), *(_join(row, widths, header, right) for row in rows)]
+
+
+def _join(row: tuple[str, ...], widths: list[int], header: tuple[str, ...], right: set[str]) -> str:
+    cells = (c.rjust(w) if name in right else c.ljust(w) for c, w, name in zip(row, widths, header, strict=True))
+    return GAP.join(cells).rstrip()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+def _shorten(message: str) -> str:
+    """The first line of a failure message (its fix follows on the next), cut to fit one line."""
+    first = message.splitlines()[0] if message.strip() else message
+    return first if len(first) <= MESSAGE_CHARS else first[:MESSAGE_CHARS - 1].rstrip() + "…"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import duckdb
 from pydantic import BaseModel
@@ -106,7 +107,7 @@ def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit =
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_PENDING_REJECTS} AS SELECT * FROM {FRAMEWORK_SCHEMA}.rejects LIMIT 0")
     tables = _tables(period)
     for table in tables:
-        run.add(_transform_table(con, table, run))
+        run.add_timed(partial(_transform_table, con, table, run))
     con.begin()
     try:
         con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects SELECT * FROM {_PENDING_REJECTS}")

@@ -16,6 +16,7 @@ transaction; `loaded` counts the records that are new or changed since the last 
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -64,7 +65,7 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run) -> None:
                 "LIMIT 0")
     all_entities = entities()
     for entity in all_entities:
-        run.add(_transform_entity(con, entity, run))
+        run.add_timed(partial(_transform_entity, con, entity, run))
     con.begin()
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
