@@ -190,7 +190,10 @@ def test_sqlite_text_timestamps_in_any_format_are_not_missed(workspace: Workspac
 
 def test_status_shows_last_runs(workspace: Workspace) -> None:
     _extract_and_map(workspace)
-    result = workspace.cli("status")
+    result = workspace.cli("status")  # one line per run (tests/test_status.py), the tables with --detail
+    assert result.finished
+    assert "erp.journal_lines" not in result.stdout
+    result = workspace.cli("status", "--detail")
     assert result.finished
     assert "erp_raw.journal_line" in result.stdout
     assert "erp.journal_lines" in result.stdout
