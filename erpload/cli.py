@@ -26,7 +26,7 @@ from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.exit_codes import ExitCode
 from erpload.fakes_commands import fakes_app
 from erpload.profiles import load_profile
-from erpload.redact import redact
+from erpload.redact import redact, redact_warnings
 from erpload.runs import Run, TableResult
 from erpload.settings import Settings, load_settings
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
@@ -52,6 +52,8 @@ app.add_typer(transform_app, name="transform")
 export_app = typer.Typer(help="A target's dataset → files (DATEV EXTF).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(fakes_app, name="fakes")
+
+redact_warnings()  # a library's warning may quote a URL
 
 # Wide enough for the summary table when output goes to a file or a CI log.
 out = Console(width=None if sys.stdout.isatty() else 160)

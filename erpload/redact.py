@@ -55,29 +55,52 @@ def known_secrets() -> list[str]:
     return sorted(_known_secrets, key=lambda s: (-len(s), s))
 
 
+def _secrets_pattern() -> str | None:
+    """One alternation of the registered secrets, longest first: a single pass in re and RE2 alike."""
+    secrets = known_secrets()
+    return "|".join(map(_escape, secrets)) if secrets else None
+
+
+def _escape(text: str) -> str:
+    """`text` as a literal for re and RE2: ASCII other than letters and digits as \\xhh, which both read."""
+    return "".join(c if c.isalnum() or not c.isascii() else f"\\x{ord(c):02x}" for c in text)
+
+
 def redact(text: str) -> str:
     """Mask passwords in URLs, secret parameters, bearer tokens and registered secrets."""
     for pattern, replacement in _COMPILED:
         text = pattern.sub(replacement, text)
-    for secret in known_secrets():
-        text = text.replace(secret, MASK)
-    return text
+    secrets = _secrets_pattern()
+    return re.sub(secrets, MASK, text) if secrets else text
 
 
 def redact_sql(expr: str) -> str:
     """A DuckDB expression for `redact(expr)`: the same rules, applied in bulk to a column of text."""
-    for pattern, replacement in _RULES:
+    for pattern, replacement in (*_RULES, *((s, MASK) for s in [_secrets_pattern()] if s)):
         expr = f"regexp_replace({expr}, {_literal(pattern)}, {_literal(replacement)}, 'g')"
-    for secret in known_secrets():
-        expr = f"replace({expr}, {_literal(secret)}, {_literal(MASK)})"
     return expr
 
 
 def might_hold_secret_sql(expr: str) -> str:
     """A cheap DuckDB filter for text `redact_sql` could change (so only those rows are rewritten)."""
-    checks = [f"regexp_matches({expr}, {_literal(pattern)})" for pattern, _ in _RULES]
-    checks += [f"contains({expr}, {_literal(secret)})" for secret in known_secrets()]
-    return "(" + " OR ".join(checks) + ")"
+    patterns = [pattern for pattern, _ in _RULES] + [s for s in [_secrets_pattern()] if s]
+    return "(" + " OR ".join(f"regexp_matches({expr}, {_literal(p)})" for p in patterns) + ")"
+
+
+def redact_warnings() -> None:
+    """Python warnings (a driver's, SQLAlchemy's) reach stderr through `redact` too."""
+    import warnings
+
+    shown = warnings.formatwarning
+    if getattr(shown, "redacted", False):
+        return
+
+    def formatwarning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      line: str | None = None) -> str:
+        return redact(shown(message, category, filename, lineno, line))
+
+    formatwarning.redacted = True  # type: ignore[attr-defined]
+    warnings.formatwarning = formatwarning
 
 
 def _literal(text: str) -> str:
