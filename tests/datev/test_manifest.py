@@ -172,3 +172,16 @@ def test_reconcile_rebuilds_a_lost_or_doubled_manifest(transformed: Path, tmp_pa
     manifest.write_text("{not json")
     assert "could not be read" in _reconciled(staging).replace("\n", " ")
     assert_manifest_is_the_ledger(out, [staging])
+
+
+def test_files_of_a_staging_file_moved_after_a_kill_are_published(transformed: Path, tmp_path: Path) -> None:
+    staging = _copy(transformed, tmp_path / "a.duckdb")
+    _killed(_export(tmp_path, staging, kill_at="committed"))
+    moved = staging.rename(tmp_path / "moved.duckdb")
+    wal = staging.with_name(staging.name + ".wal")  # the killed export's commit may sit in the log yet
+    if wal.exists():
+        wal.rename(moved.with_name(moved.name + ".wal"))
+    output = _export_here(moved, tmp_path / "out")
+    assert "published" in output
+    assert_manifest_is_the_ledger(tmp_path / "out", [moved])
+    _booked_once(moved, tmp_path / "out")

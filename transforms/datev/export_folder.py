@@ -145,13 +145,31 @@ def publish_pending(con: duckdb.DuckDBPyConnection, out_dir: Path) -> tuple[int,
         else:
             path.unlink()
             deleted += 1
-    if pending.is_dir():
-        for leftover in pending.glob("*.part"):  # a file killed while being written: never recorded
-            leftover.unlink()
-        (pending / "STAGING").unlink(missing_ok=True)
-        with contextlib.suppress(OSError):  # not empty: a file appeared meanwhile; left for the next run
-            pending.rmdir()
+    # a pending folder named after this staging file's old path (the file was moved since): what the ledger
+    # records, byte for byte, is this staging file's too
+    emptied = {pending}
+    for path in sorted((out_dir / _STATE / "pending").glob("*/*.csv")):
+        entry = recorded.get(path.name)
+        if entry and path.parent != pending and hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]:
+            path.replace(out_dir / path.name)
+            published += 1
+            emptied.add(path.parent)
+    for folder in emptied:
+        _drop_if_done(folder, mine=folder == pending)
     return published, deleted
+
+
+def _drop_if_done(folder: Path, *, mine: bool) -> None:
+    """Remove a pending folder no file waits in any more (in this staging file's own, also files killed while
+    being written: never recorded)."""
+    if not folder.is_dir() or any(folder.glob("*.csv")):
+        return
+    for leftover in folder.glob("*.part"):
+        if mine:
+            leftover.unlink()
+    (folder / "STAGING").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: a file appeared meanwhile; left for the next run
+        folder.rmdir()
 
 
 def others_pending(out_dir: Path, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
