@@ -419,6 +419,7 @@ def _require_staging(settings: Settings) -> None:
 
 def _reconcile_datev(settings: Settings, companies: list[str] | None, month: str | None) -> None:
     from erpload.staging import connect, ensure_framework_tables, table_exists
+    from transforms.datev.export_folder import repair_folders
     from transforms.datev.reconcile import run_reconcile
 
     failed = False
@@ -431,8 +432,6 @@ def _reconcile_datev(settings: Settings, companies: list[str] | None, month: str
             ensure_framework_tables(con)
             if not table_exists(con, FRAMEWORK_SCHEMA, "exports"):
                 raise ConfigError("nothing was exported yet", hint="run `erpload export datev` first")
-            from transforms.datev.export_folder import repair_folders
-
             repair_folders(con, run)  # a killed export's files and a stale manifest, set right first
             result = run_reconcile(con, companies, month)
         failed = not result.ok
