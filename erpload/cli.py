@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -26,7 +26,7 @@ from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.exit_codes import ExitCode
 from erpload.fakes_commands import fakes_app
 from erpload.profiles import load_profile
-from erpload.redact import redact
+from erpload.redact import redact, redact_warnings
 from erpload.runs import Run, TableResult
 from erpload.settings import DEMO_ERP, Settings, load_settings
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
@@ -52,6 +52,8 @@ app.add_typer(transform_app, name="transform")
 export_app = typer.Typer(help="A target's dataset → files (DATEV EXTF).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(fakes_app, name="fakes")
+
+redact_warnings()  # a library's warning may quote a URL
 
 # Wide enough for the summary table when output goes to a file or a CI log.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -369,18 +371,22 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
     from erpload.staging import connect, ensure_framework_tables
     from transforms.datev.config import load_datev_settings
     from transforms.datev.export import publish, run_export
+    from transforms.datev.export_folder import folder_lock
 
     datev = load_datev_settings(out_dir)
 
     def body(run: Run) -> None:
-        with connect(settings.staging_path) as con:
+        # the folder's lock from the first file written to the manifest: exports into one folder take turns
+        with connect(settings.staging_path) as con, \
+                (nullcontext() if dry_run else folder_lock(datev.out_dir, run)):
             ensure_framework_tables(con)
             con.begin()
             plan = run_export(con, run, datev.out_dir, companies=companies, period=period, reexport=reexport,
                               dry_run=dry_run, corrections=datev.corrections)
             con.commit()
+            if not dry_run:
+                publish(con, datev.out_dir)
         if not dry_run:
-            publish(datev.out_dir, plan)
             _note_reconciliation(settings, run, [f.file for f in plan.files if f.debit_total is not None])
         verb = "would write" if dry_run else "wrote"
         shown = plan.files if len(plan.files) <= FILES_LISTED or dry_run else []
@@ -426,6 +432,7 @@ def _require_staging(settings: Settings) -> None:
 
 def _reconcile_datev(settings: Settings, companies: list[str] | None, month: str | None) -> None:
     from erpload.staging import connect, ensure_framework_tables, table_exists
+    from transforms.datev.export_folder import repair_folders
     from transforms.datev.reconcile import run_reconcile
 
     failed = False
@@ -438,6 +445,7 @@ def _reconcile_datev(settings: Settings, companies: list[str] | None, month: str
             ensure_framework_tables(con)
             if not table_exists(con, FRAMEWORK_SCHEMA, "exports"):
                 raise ConfigError("nothing was exported yet", hint="run `erpload export datev` first")
+            repair_folders(con, run)  # a killed export's files and a stale manifest, set right first
             result = run_reconcile(con, companies, month)
         failed = not result.ok
         _print_reconciliation(result)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from erpload.redact import redact
+from erpload.redact import might_hold_secret_sql, redact, redact_sql
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal
 
 
@@ -81,12 +81,14 @@ class Run:
         rows = self.results or [TableResult(table="*")]
         values = (
             (self.run_id, self.command, self.profile, r.table, self.status, r.loaded, r.unchanged, r.rejected,
-             r.deleted, r.sent, r.failed, r.cursor, self.started_at, finished, r.duration_s, self.message,
+             r.deleted, r.sent, r.failed, r.cursor, self.started_at, finished, r.duration_s,
+             redact(self.message) if self.message else None,
              r.load_id)
             for r in rows
         )
         con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.runs VALUES "
                     + ", ".join("(" + ", ".join(map(sql_literal, row)) + ")" for row in values))
+        redact_rejects(con, self.run_id)
 
     def record_in(self, staging_path: Path) -> None:
         with connect(staging_path) as con:
@@ -103,3 +105,14 @@ class Run:
             total.sent += r.sent
             total.failed += r.failed
         return total
+
+
+#: the text columns of erpload.rejects a message can show in (`record` is the ERP's data as it is)
+_REJECT_TEXT = ("value", "reason", "hint")
+
+
+def redact_rejects(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Mask secrets in the rejects a run wrote, in bulk: every writer's reasons go through one redaction."""
+    where = " OR ".join(might_hold_secret_sql(c) for c in _REJECT_TEXT)
+    sets = ", ".join(f"{c} = {redact_sql(c)}" for c in _REJECT_TEXT)
+    con.execute(f"UPDATE {FRAMEWORK_SCHEMA}.rejects SET {sets} WHERE run_id = {sql_literal(run_id)} AND ({where})")

@@ -15,7 +15,7 @@ from typing import Any
 import dlt
 
 from erpload.errors import ConfigError
-from erpload.redact import redact
+from erpload.redact import redact, register_url_secrets
 from sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE
 
 DEFAULT_STAGING = "erpload.duckdb"
@@ -90,6 +90,8 @@ def load_settings(
 ) -> Settings:
     """Resolve settings; explicit arguments (CLI options) win over dlt config."""
     credentials = erp_url or dlt.secrets.get("sources.erp.credentials") or _config("sources.erp.credentials")
+    # masked wherever it shows, also in pieces a driver's error may quote (see erpload.redact)
+    register_url_secrets(str(credentials) if credentials else None)
     return Settings(
         staging_path=Path(staging or _config("erpload.staging") or DEFAULT_STAGING).resolve(),
         profile=str(profile or _config("erpload.profile") or DEFAULT_PROFILE),

@@ -119,7 +119,7 @@ def test_datev_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Pa
         run_transform(con, Run("transform datev", None), period)
     assert con.execute("SELECT count(*) FROM datev.bookings").fetchone()[0] > 0  # type: ignore[index]
     plan = run_export(con, Run("export datev", None), tmp_path / "out")
-    publish(tmp_path / "out", plan)
+    publish(con, tmp_path / "out")
     assert plan.files
     assert run_reconcile(con).files > 0
 

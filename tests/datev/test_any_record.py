@@ -114,7 +114,7 @@ def test_any_invoice_is_a_valid_line_or_a_reject(tmp_path: Path, account_length:
 
     out = tmp_path / f"out-{account_length}-{fy_month}-{len(invoices)}"
     plan = run_export(con, Run(command="export datev", profile=None), out)
-    publish(out, plan)
+    publish(con, out)
     for exported in plan.files:
         report = check_file(out / exported.file)
         assert not report.errors, [(f.heading, f.value, f.message) for f in report.errors]

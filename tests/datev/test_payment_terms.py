@@ -105,7 +105,7 @@ def staging(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staging]:
     run_transform(con, transform)
     out = root / "out"
     plan = run_export(con, Run(command="export datev", profile=None), out)
-    publish(out, plan)
+    publish(con, out)
     yield Staging(con, out, transform, plan)
     con.close()
 

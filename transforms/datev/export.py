@@ -12,21 +12,21 @@ for bookings, an account for master data), the hash of the lines it was written 
 - master data (Zahlungsbedingungen, Debitoren/Kreditoren, Kontenbeschriftungen) that is new or changed is
   written again: DATEV updates accounts and payment terms on import. Payment terms come first, so the
   terms a Debitoren/Kreditoren file refers to are in DATEV when it is imported.
-Every file lands in `erpload.exports` and in `manifest.json` beside the files (sha256, rows, Soll and
-Haben totals, period, run). `dry_run` computes all of it and writes and marks nothing.
+Every file lands in `erpload.exports`, and `manifest.json` beside the files is derived from it (sha256,
+rows, Soll and Haben totals, period, run). `dry_run` computes all of it and writes and marks nothing.
 
-A file becomes visible only after the ledger that records it is committed: `run_export` writes
-`<name>.part`, the caller commits, then `publish` renames. A crash before the commit leaves only
-`.part` files, which the next export deletes (their bookings are still new); a crash after it leaves
-recorded `.part` files, which the next export publishes. So no booking is ever in two visible files.
+A file becomes visible only after the ledger that records it is committed: `run_export` writes it into the
+folder's pending area, the caller commits, then `publish` renames it and writes the manifest from the ledger,
+all under the folder's lock (`export_folder`). A kill before the commit leaves unrecorded pending files, which
+the next export deletes (their bookings are still new); a kill after it leaves recorded ones, which the next
+export publishes. So no booking is ever in two visible files, and the manifest lists each file on record once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -51,11 +51,12 @@ from .corrections import (
     reversal_rows_sql,
     summary_sql,
 )
+from .export_folder import kill_point, prepare_pending, publish, recover, taken_names
 from .layouts import ACCOUNT_LABEL_VALUES, BOOKING_VALUES, PARTNER_VALUES, PAYMENT_TERM_VALUES
 from .spec import ACCOUNT_LABELS, BOOKINGS, PARTNERS, PAYMENT_TERMS, Format
 from .writer import LINE_END_SQL, Header, file_parts, line_sql, write_file
 
-MANIFEST = "manifest.json"
+__all__ = ["ExportPlan", "ExportedFile", "publish", "run_export"]  # publish: after the caller's commit
 
 _DDL = (
     f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.exports (
@@ -182,7 +183,7 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
                               hint=f"choose one of {', '.join(sorted(known))}, or check that the company has "
                               "DATEV consultant and client numbers")
     if not dry_run:
-        recover(con, out_dir)
+        recover(con, out_dir, run)
     plan = ExportPlan()
     now = datetime.now()
     created = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the header stamp has milliseconds
@@ -199,6 +200,8 @@ def run_export(con: duckdb.DuckDBPyConnection, run: Run, out_dir: Path, *, compa
     if plan.changed_after_export:
         run.note(f"{plan.changed_after_export:,} exported records changed or were cancelled in the ERP afterwards "
                  "and were not corrected in DATEV (see erpload.rejects and `erpload datev corrections`)")
+    if not dry_run:
+        kill_point("written")
     return plan
 
 
@@ -505,17 +508,20 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, files: _Files,
     run.add(result)
 
 
-def _next_file(con: duckdb.DuckDBPyConnection, out_dir: Path, stem: str, reexport: bool) -> str:
+def _next_file(con: duckdb.DuckDBPyConnection, taken: set[str], stem: str, reexport: bool) -> str:
+    """The next free sequence number for `stem`: after this ledger's files, and past every name `taken`."""
     row = con.execute(f"SELECT count(*) FROM {FRAMEWORK_SCHEMA}.exports "
                       f"WHERE starts_with(file_name, {sql_literal(stem + '_')})").fetchone()
     seq = (int(row[0]) if row else 0) + 1
-    while (out_dir / f"{stem}_{seq:02d}.csv").exists() or (out_dir / f"{stem}_{seq:02d}_reexport.csv").exists():
+    while f"{stem}_{seq:02d}.csv" in taken or f"{stem}_{seq:02d}_reexport.csv" in taken:
         seq += 1
-    return f"{stem}_{seq:02d}{'_reexport' if reexport else ''}.csv"
+    name = f"{stem}_{seq:02d}{'_reexport' if reexport else ''}.csv"
+    taken.add(name)
+    return name
 
 
 class _Files:
-    """The files of one export: each is converted, hashed and written as `.part` on a worker thread,
+    """The files of one export: each is converted, hashed and written (pending) on a worker thread,
     so that DuckDB builds the next company's lines meanwhile (DuckDB, hashing and writing release the GIL).
 
     The worker touches no database: `wait` takes each file's sha256 and records the file in `exports`
@@ -527,6 +533,9 @@ class _Files:
         self.created, self.dry_run = created, dry_run
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="datev-files")
         self._pending: list[tuple[ExportedFile, Header, Future[str]]] = []
+        # names in use in the folder (also by other staging files' exports), and where files wait unpublished
+        self._taken = taken_names(out_dir) if out_dir.exists() else set()
+        self._pending_dir = None if dry_run else prepare_pending(out_dir, con)
 
     def __enter__(self) -> _Files:
         return self
@@ -541,14 +550,14 @@ class _Files:
     def add(self, stem: str, header: Header, lines: pa.ChunkedArray, rows: int, company: str, reexport: bool,
             debit: str | None = None, credit: str | None = None) -> str:
         """Plan one file of `rows` lines (an Arrow string column whose values end in CRLF); returns its name."""
-        name = _next_file(self.con, self.out_dir, stem, reexport)
+        name = _next_file(self.con, self._taken, stem, reexport)
         exported = ExportedFile(
             file=name, company=company, category=header.fmt.category, rows=rows, sha256="", debit_total=debit,
             credit_total=credit, period_start=header.period_start.isoformat() if header.period_start else None,
             period_end=header.period_end.isoformat() if header.period_end else None, run_id=self.run.run_id,
             reexport=reexport, created_at=self.created.isoformat(timespec="milliseconds"))
         self.plan.files.append(exported)
-        path = None if self.dry_run else _pending(self.out_dir / name)
+        path = None if self._pending_dir is None else self._pending_dir / name
         self._pending.append((exported, header, self._pool.submit(_write, path, header, lines)))
         return name
 
@@ -576,52 +585,3 @@ def _write(path: Path | None, header: Header, lines: pa.ChunkedArray) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_file(path, parts)
     return digest.hexdigest()
-
-
-def _pending(path: Path) -> Path:
-    return path.with_name(path.name + ".part")
-
-
-def publish(out_dir: Path, plan: ExportPlan) -> None:
-    """After the commit: make this run's files visible and add them to the manifest."""
-    for f in plan.files:
-        pending = _pending(out_dir / f.file)
-        if pending.exists():
-            pending.replace(out_dir / f.file)
-    if plan.files:
-        _update_manifest(out_dir, plan.files)
-
-
-def recover(con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
-    """Finish what a crashed export left: publish recorded files, delete unrecorded ones (see module doc)."""
-    if not out_dir.exists():
-        return
-    recorded = {r[0]: r for r in con.execute(
-        f"""SELECT file_name, company_code, category, rows, sha256, debit_total, credit_total, period_start,
-                   period_end, run_id, reexport, created_at
-            FROM {FRAMEWORK_SCHEMA}.exports WHERE target = 'datev'""").fetchall()}
-    unlisted: list[ExportedFile] = []
-    for pending in sorted(out_dir.glob("*.csv.part")):
-        name = pending.name.removesuffix(".part")
-        row = recorded.get(name)
-        if row is None:
-            pending.unlink()
-            continue
-        pending.replace(out_dir / name)
-        _, company, category, rows, sha, debit, credit, start, end, run_id, again, created = row
-        unlisted.append(ExportedFile(name, company, category, rows, sha, None if debit is None else str(debit),
-                                     None if credit is None else str(credit), start and start.isoformat(),
-                                     end and end.isoformat(), run_id, again,
-                                     created.isoformat(timespec="milliseconds")))
-    if unlisted:
-        _update_manifest(out_dir, unlisted)
-
-
-def _update_manifest(out_dir: Path, files: list[ExportedFile]) -> None:
-    """Append this run's files to `manifest.json` beside them (GoBD: what was handed over, when, with what)."""
-    path = out_dir / MANIFEST
-    manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"files": []}
-    manifest["files"].extend(asdict(f) for f in files)
-    tmp = path.with_name(MANIFEST + ".part")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
