@@ -168,3 +168,15 @@ def test_a_value_dlt_cannot_read_names_table_and_column_not_staging(workspace: W
     assert result.exit_code == ExitCode.SOURCE, result.output
     assert "ERP table odd, column k" in result.output
     assert "staging file" not in result.output.split("fix:")[0]
+
+
+def test_a_cursor_that_is_no_time_is_loaded_and_reported_on_every_run(workspace: Workspace) -> None:
+    ws = workspace
+    assert ws.cli("extract").exit_code == ExitCode.OK
+    ws.erp("update customer set name = 'Soon GmbH', updated_at = 'soon' where customer_id = 7")
+
+    for _ in range(2):  # the text sorts after every timestamp: the row is in every window until fixed
+        result = ws.cli("extract")
+        assert result.exit_code == ExitCode.DATA, result.output
+        assert [r[:4] for r in _extract_rejects(ws)] == [("customer", "7", "updated_at", "soon")]
+        assert ws.scalar("select name from erp_raw.customer where customer_id = 7") == "Soon GmbH"

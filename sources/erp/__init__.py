@@ -101,7 +101,8 @@ def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any,
     keeps, prove nothing changed and the table need not be read at all. The cursor values are
     compared in Python, as dlt compares them, because SQLite's text bound also admits older rows
     of the same second. A row without a cursor value is read on every run (dlt cannot tell whether
-    it changed), so its presence means the table must be read.
+    it changed), and so is one whose value does not parse (SQLite text such as 'soon', which the
+    extract reads as NULL and reports): either means the table must be read.
     """
     import sqlalchemy as sa
 
@@ -122,6 +123,8 @@ def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any,
             if value > last or at_last > boundary_rows:
                 return False
         return True
+    except (ValueError, TypeError):  # SQLAlchemy's parser on a value that is no date
+        return False
     finally:
         result.close()
 
