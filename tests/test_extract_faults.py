@@ -77,6 +77,9 @@ def test_a_future_cursor_is_loaded_reported_and_never_stops_the_table(workspace:
     ws.erp("update customer set updated_at = ? where customer_id = 5", [_now_in_erp(1)])
     assert ws.cli("extract").exit_code == ExitCode.OK
     assert ws.scalar("select count(*) from erp_raw.customer where year(updated_at) = 2062") == 0
+    # and the unchanged-table shortcut is back: a run without changes reads nothing
+    assert ws.cli("extract").exit_code == ExitCode.OK
+    assert sum(r[0] for r in ws.run_results("extract").values()) == 0
 
 
 def test_a_missing_cursor_value_is_loaded_and_reported(workspace: Workspace) -> None:
