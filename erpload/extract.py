@@ -113,13 +113,19 @@ _DLT_COLUMN = re.compile(r"field `([^`]+)`|[Cc]olumn '([^']+)'|column `([^`]+)`"
 
 
 def read_failure(exc: PipelineStepFailed) -> SourceError:
-    """A value dlt could not read from the ERP: name the table (and the column where dlt says it)."""
+    """dlt could not read a table from the ERP: name the table (and the column where dlt says it)."""
     text = str(exc.exception)
     pipe, column = _DLT_PIPE.search(text), _DLT_COLUMN.search(text)
     where = f"ERP table {pipe.group(1)}" if pipe else "an ERP table"
     if column:
         where += f", column {next(g for g in column.groups() if g)}"
     reason = text.split("caused an exception:")[-1].strip()
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, sa.exc.DBAPIError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:  # the database failed, not a value
+        return SourceError(f"extract could not read {where}: {reason}",
+                           hint="check that the ERP database runs and answers; staging keeps the last complete load")
     return SourceError(f"extract could not read {where}: {reason}",
                        hint="a value in the ERP that erpload cannot convert: correct it in the ERP (erpload.rejects "
                             "lists the values it set aside); staging keeps the last complete load")
