@@ -15,7 +15,7 @@ counts in the table's `rejected` in the run summary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,6 +34,8 @@ from sources.erp.settings import SOURCE_NAME
 
 TARGET = "erp_raw"
 RAW_DATASET = "erp_raw"
+#: how extract names an ERP table or column in erp_raw (`erpload.extract.staged_table_name`)
+StagedName = Callable[[str], str]
 #: dlt's copy of erp_raw that merge loads go through first: its columns take NULL too
 _DLT_STAGING = f"{RAW_DATASET}_staging"
 
@@ -75,7 +77,7 @@ class Clamp:
 
 
 def clamp_cursors(pipeline: dlt.Pipeline, con: duckdb.DuckDBPyConnection, specs: Iterable[TableSpec],
-                  tolerance_hours: float, staged_name: Any) -> list[Clamp]:
+                  tolerance_hours: float, staged_name: StagedName) -> list[Clamp]:
     """Set every stored cursor beyond now + tolerance back to the largest staged value within it.
 
     The boundary-row hashes dlt keeps belong to the untrusted value: cleared, so rows at the kept
@@ -90,7 +92,8 @@ def clamp_cursors(pipeline: dlt.Pipeline, con: duckdb.DuckDBPyConnection, specs:
             inc = resources.get(spec.name, {}).get("incremental", {}).get(spec.cursor or "")
             last = inc.get("last_value") if inc else None
             limit = latest_trusted(last, tolerance_hours)
-            if inc is None or limit is None or last is None or _as_comparable(last, limit) <= limit:
+            if not spec.cursor or inc is None or limit is None or last is None \
+                    or _as_comparable(last, limit) <= limit:
                 continue
             kept = None
             table = staged_name(spec.name)
@@ -115,7 +118,8 @@ def _as_comparable(value: Any, limit: datetime | date) -> Any:
     return value
 
 
-def relax_staged_columns(con: duckdb.DuckDBPyConnection, relaxed: dict[str, list[str]], staged_name: Any) -> None:
+def relax_staged_columns(con: duckdb.DuckDBPyConnection, relaxed: dict[str, list[str]],
+                         staged_name: StagedName) -> None:
     """Let the staged columns take the NULL a non-converting value is read as (staging files made
     before erpload read such values as NULL declare them NOT NULL, in erp_raw and in dlt's merge copy)."""
     if not relaxed:
@@ -165,9 +169,10 @@ def probe_values(engine: sa.Engine, metadata: sa.MetaData, pipeline: dlt.Pipelin
     return probes
 
 
-def _key_json(spec: TableSpec) -> str:
+def _key_json(spec: TableSpec, key_text: str) -> str:
+    """The reject's record: the row's key as JSON (a composite key is in record_key only)."""
     return "CAST(NULL AS JSON)" if len(spec.primary_key) > 1 else \
-        f"json_object({sql_literal(spec.primary_key[0])}, record_key)"
+        f"json_object({sql_literal(spec.primary_key[0])}, {key_text})"
 
 
 def record_value_rejects(con: duckdb.DuckDBPyConnection, run_id: str, probes: Sequence[Probe]) -> None:
@@ -192,14 +197,14 @@ def record_value_rejects(con: duckdb.DuckDBPyConnection, run_id: str, probes: Se
                 for i, (name, what) in enumerate(probe.columns.items()))
             con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                             SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(table)}, record_key,
-                                   field, value, reason, hint, {_key_json(probe.spec)}, now()::TIMESTAMP
+                                   field, value, reason, hint, {_key_json(probe.spec, "record_key")}, now()::TIMESTAMP
                             FROM ({branches})""")
         finally:
             con.unregister("_probe")
 
 
 def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, specs: Iterable[TableSpec],
-                          tolerance_hours: float, staged_name: Any, clamps: Sequence[Clamp]) -> None:
+                          tolerance_hours: float, staged_name: StagedName, clamps: Sequence[Clamp]) -> None:
     """Rows this load wrote whose cursor is beyond now + tolerance, or empty: one reject each.
 
     An empty cursor that is empty because its value did not convert is reported once, as that value."""
@@ -236,7 +241,7 @@ def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: 
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(spec.name)}, b.record_key,
                                {sql_literal(spec.cursor)}, b.value, b.reason, b.hint,
-                               {_key_json(spec).replace("record_key", "b.record_key")}, now()::TIMESTAMP
+                               {_key_json(spec, "b.record_key")}, now()::TIMESTAMP
                         FROM ({" UNION ALL ".join(branches)}) b
                         WHERE NOT EXISTS (SELECT 1 FROM {FRAMEWORK_SCHEMA}.rejects r
                                           WHERE r.run_id = {sql_literal(run_id)} AND r.target = {sql_literal(TARGET)}
@@ -265,7 +270,7 @@ def rejected_per_table(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str,
     return {str(e): int(n) for e, n in rows}
 
 
-def note_rejects(run: Run, con: duckdb.DuckDBPyConnection, clamps: Sequence[Clamp], staged_name: Any) -> None:
+def note_rejects(run: Run, con: duckdb.DuckDBPyConnection, clamps: Sequence[Clamp], staged_name: StagedName) -> None:
     """One note per table and kind of reject, so the summary says what was set aside and where to look."""
     rows = con.execute(
         f"""SELECT entity, field, reason LIKE '% holds %' AS bad_value, count(*)
