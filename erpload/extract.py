@@ -211,9 +211,13 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
         with connect(settings.staging_path) as con:
             _forget_stale_state(settings, con)
             relaxed = relax_unconvertible(profile, metadata, engine)
+            restoring = not (settings.pipelines_dir / PIPELINE_NAME).exists() \
+                and bool(existing_tables(con, RAW_DATASET))
             pipeline = extract_pipeline(settings, con)
+            if restoring:  # now rather than inside run(): the restored cursors are checked below
+                pipeline.sync_destination()
             tolerance = settings.cursor_tolerance_hours
-            # a stored cursor restored from an older erpload or from staging may be untrusted already
+            # a cursor restored from staging's copy of dlt's state may be one that was set back locally
             clamps = clamp_cursors(pipeline, con, profile.tables, tolerance, staged_table_name)
             to_read = _tables_to_read(pipeline, profile, engine)
             probes = probe_values(engine, metadata, pipeline, to_read)

@@ -4,6 +4,7 @@ be, listed in erpload.rejects with the table, key, column, value and fix, and th
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -183,3 +184,19 @@ def test_a_cursor_that_is_no_time_is_loaded_and_reported_on_every_run(workspace:
         assert result.exit_code == ExitCode.DATA, result.output
         assert [r[:4] for r in _extract_rejects(ws)] == [("customer", "7", "updated_at", "soon")]
         assert ws.scalar("select name from erp_raw.customer where customer_id = 7") == "Soon GmbH"
+
+
+def test_a_future_cursor_restored_with_lost_local_state_is_set_back_too(workspace: Workspace) -> None:
+    ws = workspace
+    ws.erp("update customer set updated_at = '2062-03-01 10:00:00.000000' where customer_id = 5")
+    assert ws.cli("extract").exit_code == ExitCode.DATA
+    assert ws.cli("extract").exit_code == ExitCode.DATA  # staging's copy of dlt's state now holds 2062
+
+    # the local state is lost: dlt restores the copy in staging, whose cursor is the untrusted 2062
+    shutil.rmtree(ws.root / ".erpload")
+    ws.erp("update customer set name = 'Later GmbH', updated_at = ? where customer_id = 6", [_now_in_erp()])
+    result = ws.cli("extract")
+
+    assert result.exit_code == ExitCode.DATA, result.output
+    assert ws.scalar("select name from erp_raw.customer where customer_id = 6") == "Later GmbH"
+    assert "2062" not in _stored_cursor(ws, "customer")
