@@ -12,6 +12,7 @@ Other databases enforce their column types, so nothing here applies to them.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,6 +52,7 @@ def expected(column: sa.Column[Any]) -> str:
     return what
 
 
+@cache  # per reflected column: building the expression costs more than compiling it, once per table read
 def conforms(column: sa.Column[Any]) -> Any | None:
     """SQLite predicate: the stored value converts to the column's type (None: no check needed).
 
@@ -102,7 +104,7 @@ def relax_nullability(table: sa.Table, primary_key: tuple[str, ...]) -> list[str
 
 
 def checked_columns(table: sa.Table, primary_key: frozenset[str]) -> list[sa.Column[Any]]:
-    return [c for c in table.c if c.name not in primary_key and conforms(c) is not None]
+    return [c for c in table.c if c.name not in primary_key and kind(c) is not None]
 
 
 def nonconforming_query(table: sa.Table, primary_key: tuple[str, ...], window: Any | None) -> Any | None:
