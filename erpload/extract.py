@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
-from typing import Any
 
 import dlt
 import duckdb
@@ -14,6 +14,16 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from erpload.errors import ProfileError, SourceError, StagingError
+from erpload.extract_rejects import (
+    clamp_cursors,
+    incremental_state,
+    note_rejects,
+    probe_values,
+    record_cursor_rejects,
+    record_value_rejects,
+    rejected_per_table,
+    relax_staged_columns,
+)
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile, TableSpec
 from erpload.progress import Progress
@@ -21,8 +31,8 @@ from erpload.runs import Run, TableResult
 from erpload.settings import Settings
 from erpload.staging import connect, existing_tables, is_lock_error, lock_error
 from sources.erp import erp, has_nothing_new
+from sources.erp.conformance import relax_nullability
 from sources.erp.empty_tables import create_table_ddl
-from sources.erp.settings import SOURCE_NAME
 
 RAW_DATASET = "erp_raw"
 PIPELINE_NAME = "erpload_extract"
@@ -89,6 +99,38 @@ def reflect_profile_tables(profile: Profile, engine: sa.Engine, erp_label: str) 
     return metadata
 
 
+def relax_unconvertible(profile: Profile, metadata: sa.MetaData, engine: sa.Engine) -> dict[str, list[str]]:
+    """SQLite: the columns whose non-converting values are read as NULL may hold NULL in staging
+    (see `sources.erp.conformance`); returns table -> the NOT NULL columns relaxed."""
+    if engine.dialect.name != "sqlite":
+        return {}
+    relaxed = {spec.name: relax_nullability(metadata.tables[spec.name], spec.primary_key) for spec in profile.tables}
+    return {table: columns for table, columns in relaxed.items() if columns}
+
+
+_DLT_PIPE = re.compile(r"pipe `([^`]+)`")
+_DLT_COLUMN = re.compile(r"field `([^`]+)`|[Cc]olumn '([^']+)'|column `([^`]+)`")
+
+
+def read_failure(exc: PipelineStepFailed) -> SourceError:
+    """dlt could not read a table from the ERP: name the table (and the column where dlt says it)."""
+    text = str(exc.exception)
+    pipe, column = _DLT_PIPE.search(text), _DLT_COLUMN.search(text)
+    where = f"ERP table {pipe.group(1)}" if pipe else "an ERP table"
+    if column:
+        where += f", column {next(g for g in column.groups() if g)}"
+    reason = text.split("caused an exception:")[-1].strip()
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, sa.exc.DBAPIError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:  # the database failed, not a value
+        return SourceError(f"extract could not read {where}: {reason}",
+                           hint="check that the ERP database runs and answers; staging keeps the last complete load")
+    return SourceError(f"extract could not read {where}: {reason}",
+                       hint="a value in the ERP that erpload cannot convert: correct it in the ERP (erpload.rejects "
+                            "lists the values it set aside); staging keeps the last complete load")
+
+
 def row_counts(engine: sa.Engine, tables: list[TableSpec]) -> dict[str, int]:
     """Rows per table: the denominators of the progress bars."""
     with engine.connect() as con:
@@ -117,16 +159,10 @@ def extract_pipeline(settings: Settings, staging: duckdb.DuckDBPyConnection) -> 
     )
 
 
-def _incremental_state(pipeline: dlt.Pipeline, spec: TableSpec) -> dict[str, Any]:
-    resources: dict[str, Any] = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
-    state: dict[str, Any] = resources.get(spec.name, {}).get("incremental", {}).get(spec.cursor or "", {})
-    return state
-
-
 def _cursor_values(pipeline: dlt.Pipeline, profile: Profile) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for spec in profile.tables:
-        last = _incremental_state(pipeline, spec).get("last_value")
+        last = incremental_state(pipeline, spec).get("last_value")
         out[spec.name] = str(last) if last is not None else None
     return out
 
@@ -136,7 +172,7 @@ def _tables_to_read(pipeline: dlt.Pipeline, profile: Profile, engine: sa.Engine)
     wanted = []
     with engine.connect() as erp_con:
         for spec in profile.tables:
-            state = _incremental_state(pipeline, spec)
+            state = incremental_state(pipeline, spec)
             if spec.cursor and state.get("last_value") is not None and has_nothing_new(
                     erp_con, spec.name, spec.cursor, state["last_value"], len(state.get("unique_hashes", []))):
                 continue
@@ -174,8 +210,17 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
         # held for the whole extract: fails early and clearly if another process holds the file
         with connect(settings.staging_path) as con:
             _forget_stale_state(settings, con)
+            relaxed = relax_unconvertible(profile, metadata, engine)
+            restoring = not (settings.pipelines_dir / PIPELINE_NAME).exists() \
+                and bool(existing_tables(con, RAW_DATASET))
             pipeline = extract_pipeline(settings, con)
+            if restoring:  # now rather than inside run(): the restored cursors are checked below
+                pipeline.sync_destination()
+            tolerance = settings.cursor_tolerance_hours
+            # a cursor restored from staging's copy of dlt's state may be one that was set back locally
+            clamps = clamp_cursors(pipeline, con, profile.tables, tolerance, staged_table_name)
             to_read = _tables_to_read(pipeline, profile, engine)
+            probes = probe_values(engine, metadata, pipeline, to_read)
             loaded: dict[str, int] = {}
             load_id = None
             if to_read:
@@ -189,11 +234,14 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                         on_batch=progress.advance if show_progress else None,
                         metadata=metadata,
                     )
+                    relax_staged_columns(con, relaxed, staged_table_name)
                     try:
                         info = pipeline.run(source)
                     except PipelineStepFailed as exc:
                         if is_lock_error(exc):
                             raise lock_error(settings.staging_path, exc) from exc
+                        if exc.step == "extract":
+                            raise read_failure(exc) from exc
                         raise StagingError(f"extract failed in dlt's {exc.step} step: {exc.exception}",
                                            hint="see the message above; staging keeps the last complete load") \
                             from exc
@@ -201,6 +249,12 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                 trace = pipeline.last_trace
                 if trace and trace.last_normalize_info:
                     loaded = dict(trace.last_normalize_info.row_counts)
+                clamps += clamp_cursors(pipeline, con, to_read, tolerance, staged_table_name)
+                record_value_rejects(con, run.run_id, probes)
+                if load_id is not None:
+                    record_cursor_rejects(con, run.run_id, load_id, to_read, tolerance, staged_table_name, clamps)
+                note_rejects(run, con, clamps, staged_table_name)
+            rejected = rejected_per_table(con, run.run_id) if to_read else {}
             cursors = _cursor_values(pipeline, profile)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_DATASET}")
             staged = existing_tables(con, RAW_DATASET)
@@ -215,5 +269,5 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
     for spec in profile.tables:
         n = int(loaded.get(staged_table_name(spec.name), 0))
         run.add(TableResult(table=f"{RAW_DATASET}.{staged_table_name(spec.name)}", loaded=n,
-                            unchanged=max(staged_counts[spec.name] - n, 0), cursor=cursors.get(spec.name),
-                            load_id=load_id))
+                            unchanged=max(staged_counts[spec.name] - n, 0), rejected=rejected.get(spec.name, 0),
+                            cursor=cursors.get(spec.name), load_id=load_id))

@@ -19,6 +19,7 @@ import duckdb
 
 from erpload import canonical
 from erpload.canonical import Entity
+from erpload.conversions import companion, record_unconverted, try_casts
 from erpload.data_rules import RowCheck, normalise, row_checks
 from erpload.errors import ProfileError, StagingError
 from erpload.incremental_sql import input_tables, restrict_to_changes
@@ -61,16 +62,18 @@ class _Plan:
         return " AND ".join(f"t.{quote(k)} = v.{quote(k)}" for k in self.entity.key)
 
 
-def _stage_rows(con: duckdb.DuckDBPyConnection, profile: Profile, plan: _Plan) -> list[str]:
+def _stage_rows(con: duckdb.DuckDBPyConnection, profile: Profile, plan: _Plan) -> tuple[list[str], list[str]]:
     """Evaluate the entity's SQL once, cast to the canonical types, with a hash of each row.
 
     Returns the `<column>__erp_id` columns the SQL returns beside the canonical ones (see
-    `canonical.Reference`): staged after the canonical columns, dropped before the merge."""
+    `canonical.Reference`) and the `<column>__unconverted` ones (see `conversions`): staged after the
+    canonical columns, dropped before the merge."""
     ent = plan.entity
     returned = check_output_shape(con, profile, ent, plan.sql)
     companions = [c for c in erp_id_columns(ent) if c in returned]
+    unconverted = [companion(c) for c in ent.column_names if companion(c) in returned]
     cast = ", ".join([f"CAST({quote(c.name)} AS {c.type}) AS {quote(c.name)}" for c in ent.columns]
-                     + [f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in companions])
+                     + [f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in companions + unconverted])
     cols = ", ".join(quote(c) for c in ent.column_names)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_ROWS} AS SELECT *, hash({cols}) AS _row_hash "
@@ -78,7 +81,7 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, profile: Profile, plan: _Plan) -
     except duckdb.Error as exc:
         raise sql_failure(profile, ent, exc) from exc
     _check_allowed_values(con, profile, ent)
-    return companions
+    return companions, unconverted
 
 
 def _check_allowed_values(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity) -> None:
@@ -245,13 +248,13 @@ def _sql_hash(sql: str) -> str:
 def _plan(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool,
           newest: dict[str, str] | None, mapped_before: set[str]) -> _Plan:
     """Evaluate only changed inputs when the last map saw the same SQL and the SQL allows it."""
-    sql = profile.entity_sql[ent.name]
+    sql = try_casts(profile.entity_sql[ent.name])
     if full or ent.name not in mapped_before or not _table_exists(con, ent):
         return _Plan(ent, sql, False)
     state = con.execute(f"SELECT sql_hash, last_load_id FROM {FRAMEWORK_SCHEMA}.map_state "
                         f"WHERE profile = {sql_literal(profile.name)} AND entity = {sql_literal(ent.name)}"
                         ).fetchone()
-    if not state or state[0] != _sql_hash(sql) or state[1] is None:
+    if not state or state[0] != _sql_hash(profile.entity_sql[ent.name]) or state[1] is None:
         return _Plan(ent, sql, False)
     inputs = input_tables(sql, RAW_DATASET)
     if newest is not None and inputs is not None and all(t in newest and newest[t] <= str(state[1]) for t in inputs):
@@ -326,14 +329,19 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
         total = con.execute(f"SELECT count(*) FROM {plan.target}").fetchone()
         return TableResult(table=f"{CANONICAL_DATASET}.{ent.name}", unchanged=int(total[0]) if total else 0,
                            duration_s=time.perf_counter() - started)
-    companions = _stage_rows(con, profile, plan)
+    companions, unconverted = _stage_rows(con, profile, plan)
     normalise(con, _ROWS, ent, run, f"{CANONICAL_DATASET}.{ent.name}")
     con.execute(canonical.create_table_sql(ent, CANONICAL_DATASET))
     if plan.incremental:
         _collect_touched(con, plan)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGED_IDS} AS SELECT DISTINCT erp_id FROM {_ROWS}")
     forget_held(con, _ROWS, profile.name, ent, full=not plan.incremental)
-    rejected = reject_orphans(con, _ROWS, ent, checked_references(ent, mapped), set(companions),
+    unconvertible = record_unconverted(con, _ROWS, ent, unconverted, run.run_id, TARGET)
+    if unconvertible:
+        run.note(f"{CANONICAL_DATASET}.{ent.name}: {unconvertible:,} record(s) with a value that does not convert to "
+                 "its canonical type (set aside where the column is required, else loaded with it empty); "
+                 "see erpload.rejects")
+    rejected = unconvertible + reject_orphans(con, _ROWS, ent, checked_references(ent, mapped), set(companions),
                               profile=profile.name, run_id=run.run_id, target=TARGET, schema=CANONICAL_DATASET)
     for column in companions:
         con.execute(f"ALTER TABLE {_ROWS} DROP COLUMN {quote(column)}")

@@ -112,7 +112,8 @@ def check_output_shape(con: duckdb.DuckDBPyConnection, profile: Profile, ent: En
     except duckdb.Error as exc:
         raise sql_failure(profile, ent, exc, con) from exc
     missing = [c for c in ent.column_names if c not in actual]
-    companions = {r.erp_id_column for r in ent.references}
+    # (beside each cast to a canonical type, map's `conversions` adds <column>__unconverted)
+    companions = {r.erp_id_column for r in ent.references} | {f"{c}__unconverted" for c in ent.column_names}
     extra = [c for c in actual if c not in ent.column_names and c not in companions]
     if missing or extra:
         parts = []

@@ -16,7 +16,7 @@ import dlt
 
 from erpload.errors import ConfigError
 from erpload.redact import redact, register_url_secrets
-from sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE
+from sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE, DEFAULT_CURSOR_TOLERANCE_HOURS
 
 DEFAULT_STAGING = "erpload.duckdb"
 #: `sources.erp.credentials = "demo"` (or `--erp-url demo`): the embedded demo ERP at erpload.demo_erp
@@ -34,6 +34,8 @@ class Settings:
     demo_erp_path: Path
     backend: str
     chunk_size: int
+    #: a cursor value later than now plus this is not trusted as the table's cursor (see erpload.extract_rejects)
+    cursor_tolerance_hours: float = DEFAULT_CURSOR_TOLERANCE_HOURS
 
     @property
     def pipelines_dir(self) -> Path:
@@ -99,6 +101,7 @@ def load_settings(
         demo_erp_path=Path(_config("erpload.demo_erp") or DEFAULT_DEMO_ERP).resolve(),
         backend=str(backend or _config("sources.erp.backend") or DEFAULT_BACKEND),
         chunk_size=_chunk_size(_config("sources.erp.chunk_size")),
+        cursor_tolerance_hours=_tolerance(_config("sources.erp.cursor_tolerance_hours")),
     )
 
 
@@ -112,3 +115,17 @@ def _chunk_size(value: Any) -> int:
                           hint=f"set it to a whole number such as {DEFAULT_CHUNK_SIZE} in .dlt/config.toml "
                                "or SOURCES__ERP__CHUNK_SIZE")
     return size
+
+
+def _tolerance(value: Any) -> float:
+    if value is None:
+        return DEFAULT_CURSOR_TOLERANCE_HOURS
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        hours = -1
+    if hours < 0:
+        raise ConfigError(f"sources.erp.cursor_tolerance_hours is {value!r}, not a number of hours (0 or more)",
+                          hint=f"set it to e.g. {DEFAULT_CURSOR_TOLERANCE_HOURS:g} in .dlt/config.toml "
+                               "or SOURCES__ERP__CURSOR_TOLERANCE_HOURS")
+    return hours

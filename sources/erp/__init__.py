@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import dlt
@@ -47,20 +48,30 @@ def json_as_text(sql_type: Any) -> Any:
     return sa.Text() if isinstance(sql_type, sa.JSON) else sql_type
 
 
-def adapt_query(query: Any, table: sa.Table, incremental: Any, engine: sa.Engine) -> Any:
+def adapt_query(query: Any, table: sa.Table, incremental: Any, engine: sa.Engine,
+                primary_key: Sequence[str] = ()) -> Any:
     """Adjust dlt's SELECT for what the database stores.
 
     JSON columns are read as text: the pyarrow backend would otherwise turn each JSON object into
-    a struct holding every key seen in the batch (slow, and it changes the document). SQLite text
-    timestamps get an index-friendly lower bound that misses no spelling (`sqlite_cursor_bound`).
+    a struct holding every key seen in the batch (slow, and it changes the document). In SQLite, a
+    value that does not convert to its column's type is read as NULL (`conformance.readable`; the
+    extract lists it in erpload.rejects), and text timestamps get an index-friendly lower bound that
+    misses no spelling (`sqlite_cursor_bound`).
     """
     import sqlalchemy as sa
 
-    json_columns = [c for c in table.c if isinstance(c.type, sa.JSON)]
-    if json_columns:
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        from sources.erp.conformance import readable
+
+        keys = frozenset(primary_key)
+        columns = [sa.cast(c, sa.Text).label(c.name) if isinstance(c.type, sa.JSON) else readable(c, keys)
+                   for c in table.c]
+        query = query.with_only_columns(*columns)
+    elif any(isinstance(c.type, sa.JSON) for c in table.c):
         query = query.with_only_columns(
             *(sa.cast(c, sa.Text).label(c.name) if isinstance(c.type, sa.JSON) else c for c in table.c))
-    if engine.dialect.name != "sqlite" or incremental is None or incremental.last_value is None:
+    if not sqlite or incremental is None or incremental.last_value is None:
         return query
     last = incremental.last_value
     if not isinstance(last, datetime | date):
@@ -72,13 +83,14 @@ def adapt_query(query: Any, table: sa.Table, incremental: Any, engine: sa.Engine
 
 
 def cursor_filter(table: Any, cursor: str, last: Any, dialect: str) -> Any:
-    """The WHERE that selects rows at or after the last cursor value, as `adapt_query` builds it."""
+    """The WHERE that selects rows at or after the last cursor value, as `adapt_query` builds it, and
+    rows without a cursor value (dlt's `on_cursor_value_missing="include"`: read on every run)."""
     import sqlalchemy as sa
 
     column = table.c[cursor]
     if dialect == "sqlite" and isinstance(last, datetime | date):
-        return column >= sa.literal(sqlite_cursor_bound(last), sa.Text)
-    return column >= last
+        return sa.or_(column >= sa.literal(sqlite_cursor_bound(last), sa.Text), column.is_(None))
+    return sa.or_(column >= last, column.is_(None))
 
 
 def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any, boundary_rows: int) -> bool:
@@ -88,7 +100,9 @@ def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any,
     update moves a row to or past that value: no row past it, and no more rows at it than dlt
     keeps, prove nothing changed and the table need not be read at all. The cursor values are
     compared in Python, as dlt compares them, because SQLite's text bound also admits older rows
-    of the same second.
+    of the same second. A row without a cursor value is read on every run (dlt cannot tell whether
+    it changed), and so is one whose value does not parse (SQLite text such as 'soon', which the
+    extract reads as NULL and reports): either means the table must be read.
     """
     import sqlalchemy as sa
 
@@ -99,7 +113,9 @@ def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any,
     try:
         at_last = 0
         for value in result.scalars():
-            if value is None or value < last:
+            if value is None:
+                return False
+            if value < last:
                 continue
             # a row past the last value is new to dlt; one more row at it is too (an update of the
             # only row at the last value moves it past: equal counts alone would miss that)
@@ -107,6 +123,8 @@ def has_nothing_new(con: sa.Connection, table_name: str, cursor: str, last: Any,
             if value > last or at_last > boundary_rows:
                 return False
         return True
+    except (ValueError, TypeError):  # SQLAlchemy's parser on a value that is no date
+        return False
     finally:
         result.close()
 
@@ -142,10 +160,11 @@ def erp(
             backend=backend,  # type: ignore[arg-type]
             chunk_size=chunk_size,
             reflection_level="full",
-            incremental=dlt.sources.incremental(cursor) if cursor else None,
+            # a row without a cursor value is loaded (and reported by erpload.extract), not an error
+            incremental=dlt.sources.incremental(cursor, on_cursor_value_missing="include") if cursor else None,
             primary_key=list(primary_key),
             write_disposition="merge" if cursor else "replace",
-            query_adapter_callback=adapt_query,
+            query_adapter_callback=partial(adapt_query, primary_key=tuple(primary_key)),
             type_adapter_callback=json_as_text,
         )
         if on_batch is not None:
