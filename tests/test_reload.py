@@ -203,3 +203,31 @@ def test_no_load_package_data_is_left_after_extract(workspace: Workspace) -> Non
     assert data_files(ws.root / PIPELINES) == []
     # the merge staging dataset is emptied too: the staging file holds each row once
     assert ws.scalar("select count(*) from erp_raw_staging.employee") == 0
+
+
+def test_a_partner_deleted_after_its_export_is_reported_once_as_kept_by_datev(exported: Workspace) -> None:
+    ws = exported
+    rows = ws.query("""select e.record_key, c.erp_id from datev_exported e join erp.customers c
+                       on c.company_code = e.company_code and e.record_key like '%/' || c.customer_no
+                       where e.category = 16 and e.company_code = '1000' and not exists (
+                           select 1 from erp.sales_invoices i
+                           where i.company_code = c.company_code and i.customer_no = c.customer_no)
+                       order by e.record_key limit 1""")
+    assert rows, "the demo ERP has an exported customer without invoices"
+    record_key, customer_id = rows[0]
+    key = f"1000/{record_key}"
+    ws.erp("delete from customer where customer_id = ?", [customer_id])
+    _ok(ws, "extract", "--reload", "customer")
+    _ok(ws, "map")
+    _ok(ws, "transform", "datev")
+    result = ws.cli("export", "datev", "--out", "out")
+    assert result.exit_code == ExitCode.DATA, result.output
+    assert "1 Debitoren_Kreditoren records exported before are gone from the ERP" in _text(result.output)
+    reject = ws.query("select entity, reason, hint from rejects where record_key = ?", [key])
+    assert len(reject) == 1
+    assert reject[0][0] == "partners"
+    assert "DATEV keeps it" in str(reject[0][1])
+    assert "lock or delete it in DATEV by hand" in str(reject[0][2])
+    # reported once: the next export says nothing more about it
+    _ok(ws, "export", "datev", "--out", "out")
+    assert ws.scalar("select count(*) from rejects where record_key = ?", [key]) == 1
