@@ -143,9 +143,10 @@ def finish(con: duckdb.DuckDBPyConnection, reload: Reload, run: Run) -> dict[str
         after = scalar_int(con, f'SELECT count(*) FROM {RAW_DATASET}."{name}"')
         gone = 0
         if f"_reload_{name}" in _temp_tables(con):
-            match = " AND ".join(f"r.{_column(c)} IS NOT DISTINCT FROM b.{_column(c)}" for c in spec.primary_key)
-            gone = scalar_int(con, f'SELECT count(*) FROM "_reload_{name}" b WHERE NOT EXISTS '
-                                   f'(SELECT 1 FROM {RAW_DATASET}."{name}" r WHERE {match})')
+            # an equality anti join is a hash join: a million keys take a fraction of a second
+            match = " AND ".join(f"r.{_column(c)} = b.{_column(c)}" for c in spec.primary_key)
+            gone = scalar_int(con, f'SELECT count(*) FROM "_reload_{name}" b '
+                                   f'ANTI JOIN {RAW_DATASET}."{name}" r ON {match}')
             con.execute(f'DROP TABLE "_reload_{name}"')
         vanished[name] = gone
         con.execute(f"UPDATE {RELOADS} SET rows_after = {after}, rows_vanished = {gone}, load_id = "
