@@ -14,7 +14,7 @@ vanished from the ERP (see `reloaded_since`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -72,6 +72,8 @@ class Reload:
     tables: list[TableSpec]
     #: tables a stopped extract had begun to reload, reloaded again by this one
     resumed: list[str]
+    #: erp_raw tables not staged when the reload began (dropped by a stopped reload): nothing to count against
+    uncounted: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.tables)
@@ -100,6 +102,8 @@ def start(con: duckdb.DuckDBPyConnection, pipeline: dlt.Pipeline, profile: Profi
             con.execute(f'CREATE OR REPLACE TEMP TABLE "_reload_{name}" AS SELECT DISTINCT {keys} '
                         f'FROM {RAW_DATASET}."{name}"')
             before = scalar_int(con, f'SELECT count(*) FROM "_reload_{name}"')
+        else:
+            reload.uncounted.append(name)
         con.execute(f"INSERT INTO {RELOADS} (run_id, erp_table, table_name, rows_before, started_at) VALUES "
                     f"({sql_literal(run.run_id)}, {sql_literal(spec.name)}, {sql_literal(name)}, "
                     f"{sql_literal(before)}, now()::TIMESTAMP)")
@@ -158,6 +162,9 @@ def finish(con: duckdb.DuckDBPyConnection, reload: Reload, run: Run) -> dict[str
     if reload.resumed:
         run.note(f"{', '.join(reload.resumed)}: reloaded again, because the extract that began reloading "
                  "was stopped before it finished")
+    if uncounted := [n for n in reload.uncounted if n in vanished]:
+        run.note(f"{', '.join(f'{RAW_DATASET}.{n}' for n in uncounted)} held nothing when the reload began, so no "
+                 "vanished rows could be counted there; `erpload map` still removes from erp what is gone")
     return vanished
 
 
