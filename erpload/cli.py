@@ -161,13 +161,13 @@ def _ensure_demo_erp(settings: Settings, quiet: bool) -> None:
         create_demo_erp(settings.demo_erp_path)
 
 
-def _extract(settings: Settings, quiet: bool) -> None:
+def _extract(settings: Settings, quiet: bool, reload: list[str] | None = None) -> None:
     from erpload.extract import run_extract
 
     profile = load_profile(settings.profile)
     _ensure_demo_erp(settings, quiet)
     _execute("extract", settings, profile.name, lambda run: run_extract(settings, profile, run,
-                                                                        show_progress=not quiet))
+                                                                        show_progress=not quiet, reload=reload))
 
 
 def _map(settings: Settings, full: bool = False) -> None:
@@ -281,10 +281,14 @@ def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
 @app.command()
 def extract(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlOpt = None,
             backend: Annotated[str | None, typer.Option(help="dlt sql backend: pyarrow (fast) or sqlalchemy")]
-            = None, quiet: QuietOpt = False) -> None:
+            = None, quiet: QuietOpt = False,
+            reload: Annotated[list[str] | None, typer.Option(
+                "--reload", metavar="TABLE", help="Drop this ERP table (as the profile names it, or its erp_raw "
+                "name) and its cursor in the staging file and load it in full, so rows deleted in the ERP "
+                "vanish; repeatable, or `all`. The next `erpload map` removes them from erp.")] = None) -> None:
     """ERP → DuckDB dataset erp_raw: incremental on each table's cursor, merged on its primary key."""
     settings = _settings(staging=staging, profile=profile, erp_url=erp_url, backend=backend, require_erp=True)
-    _guard(lambda: _extract(settings, quiet))
+    _guard(lambda: _extract(settings, quiet, reload))
 
 
 @app.command("map")

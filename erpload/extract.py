@@ -13,6 +13,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from erpload import reload as reloading
 from erpload.errors import ProfileError, SourceError, StagingError
 from erpload.extract_rejects import (
     clamp_cursors,
@@ -24,6 +25,7 @@ from erpload.extract_rejects import (
     rejected_per_table,
     relax_staged_columns,
 )
+from erpload.load_packages import drop_leftovers, keep_no_copies, sweep_loaded
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile, TableSpec
 from erpload.progress import Progress
@@ -151,6 +153,7 @@ def extract_pipeline(settings: Settings, staging: duckdb.DuckDBPyConnection) -> 
     # while the local state is missing (the first run, or the .erpload folder was lost). A copy left
     # behind has older cursors: restoring it re-reads rows since then, and merge keeps them single.
     dlt.config["restore_from_destination"] = not (settings.pipelines_dir / PIPELINE_NAME).exists()
+    keep_no_copies()  # the staging file is the only copy of ERP data
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         pipelines_dir=str(settings.pipelines_dir),
@@ -201,21 +204,35 @@ def _forget_stale_state(settings: Settings, con: duckdb.DuckDBPyConnection) -> N
         shutil.rmtree(local_state)
 
 
-def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress: bool = True) -> None:
-    """Extract every table the profile lists; fills `run` with one result per table."""
+def _tidy_packages(settings: Settings, run: Run) -> None:
+    """Drop a load package an interrupted run (or dlt's CLI) left, and what loaded packages still hold."""
+    working_dir = settings.pipelines_dir / PIPELINE_NAME
+    if note := drop_leftovers(working_dir):
+        run.note(note)
+    sweep_loaded(working_dir)
+
+
+def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress: bool = True,
+                reload: list[str] | None = None) -> None:
+    """Extract every table the profile lists; fills `run` with one result per table.
+
+    `reload` names tables (or `all`) to drop with their cursors and load in full (see `erpload.reload`)."""
     freeze_startup_objects()
+    requested = reloading.resolve(profile, reload) if reload else []
     engine = erp_engine(settings)
     try:
         metadata = reflect_profile_tables(profile, engine, settings.erp_url_for_humans)
         # held for the whole extract: fails early and clearly if another process holds the file
         with connect(settings.staging_path) as con:
             _forget_stale_state(settings, con)
+            _tidy_packages(settings, run)
             relaxed = relax_unconvertible(profile, metadata, engine)
             restoring = not (settings.pipelines_dir / PIPELINE_NAME).exists() \
                 and bool(existing_tables(con, RAW_DATASET))
             pipeline = extract_pipeline(settings, con)
             if restoring:  # now rather than inside run(): the restored cursors are checked below
                 pipeline.sync_destination()
+            reload_run = reloading.start(con, pipeline, profile, requested, run)
             tolerance = settings.cursor_tolerance_hours
             # a cursor restored from staging's copy of dlt's state may be one that was set back locally
             clamps = clamp_cursors(pipeline, con, profile.tables, tolerance, staged_table_name)
@@ -245,6 +262,10 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                         raise StagingError(f"extract failed in dlt's {exc.step} step: {exc.exception}",
                                            hint="see the message above; staging keeps the last complete load") \
                             from exc
+                if info is None or pipeline.has_pending_data:
+                    raise StagingError("dlt did not finish loading this extract's package",
+                                       hint="run `erpload extract` again: it drops the unfinished package and "
+                                            "reads its rows again")
                 load_id = max(info.loads_ids) if info.loads_ids else None
                 trace = pipeline.last_trace
                 if trace and trace.last_normalize_info:
@@ -256,12 +277,14 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                 note_rejects(run, con, clamps, staged_table_name)
             rejected = rejected_per_table(con, run.run_id) if to_read else {}
             cursors = _cursor_values(pipeline, profile)
+            sweep_loaded(settings.pipelines_dir / PIPELINE_NAME)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_DATASET}")
             staged = existing_tables(con, RAW_DATASET)
             for spec in profile.tables:
                 if staged_table_name(spec.name) not in staged:
                     con.execute(create_table_ddl(metadata.tables[spec.name], staged_table_name(spec.name),
                                                  RAW_DATASET))
+            vanished = reloading.finish(con, reload_run, run)
             staged_counts = {spec.name: _count(con, staged_table_name(spec.name)) for spec in profile.tables}
     finally:
         engine.dispose()
@@ -270,4 +293,5 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
         n = int(loaded.get(staged_table_name(spec.name), 0))
         run.add(TableResult(table=f"{RAW_DATASET}.{staged_table_name(spec.name)}", loaded=n,
                             unchanged=max(staged_counts[spec.name] - n, 0), rejected=rejected.get(spec.name, 0),
-                            cursor=cursors.get(spec.name), load_id=load_id))
+                            cursor=cursors.get(spec.name), load_id=load_id,
+                            deleted=vanished.get(staged_table_name(spec.name), 0)))

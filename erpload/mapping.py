@@ -35,6 +35,7 @@ from erpload.references import (
     parent_arrived,
     reject_orphans,
 )
+from erpload.reload import reloaded_since
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
 
@@ -312,10 +313,31 @@ def _must_recheck(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity,
     return True
 
 
+def _reads_reloaded(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, reloads: dict[str, str],
+                    run: Run) -> bool:
+    """Whether `ent` reads an erp_raw table reloaded since its last map (`erpload extract --reload`).
+
+    Rows deleted in the ERP vanish from erp_raw with a reload; an incremental map only sees rows that
+    arrived, so such an entity is evaluated in full, which deletes its rows that are gone."""
+    row = con.execute(f"SELECT last_load_id FROM {FRAMEWORK_SCHEMA}.map_state "
+                      f"WHERE profile = {sql_literal(profile.name)} AND entity = {sql_literal(ent.name)}").fetchone()
+    if not reloads or not row:
+        return False  # never mapped: evaluated in full anyway
+    last = str(row[0] or "")
+    inputs = input_tables(profile.entity_sql[ent.name], RAW_DATASET)
+    hit = sorted(t for t, load in reloads.items() if load > last and (inputs is None or t in inputs))
+    if hit:
+        run.note(f"{CANONICAL_DATASET}.{ent.name} was evaluated in full: "
+                 f"{', '.join(f'{RAW_DATASET}.{t}' for t in hit)} was reloaded")
+    return bool(hit)
+
+
 def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, full: bool,
                 newest: dict[str, str] | None, mapped_before: set[str], run: Run,
-                mapped: set[str], results: dict[str, TableResult]) -> TableResult:
+                mapped: set[str], results: dict[str, TableResult], reloads: dict[str, str]) -> TableResult:
     started = time.perf_counter()
+    if not full and ent.name in mapped_before and _reads_reloaded(con, profile, ent, reloads, run):
+        full = True
     if not full and ent.name in mapped_before and _must_recheck(con, profile, ent, mapped, results, run):
         full = True
     if ent.name in mapped_before and _model_changed(con, ent):
@@ -374,6 +396,7 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
         watermark = _latest_load_id(con)
         newest = None if full else _newest_loads(con, watermark)
         mapped_before = existing_tables(con, CANONICAL_DATASET)
+        reloads = {} if full else reloaded_since(con)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {CANONICAL_DATASET}")
@@ -385,7 +408,8 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
             _note_unchecked_references(mapped, names, run)
             results: dict[str, TableResult] = {}
             for ent in mapped:
-                results[ent.name] = _map_entity(con, profile, ent, full, newest, mapped_before, run, names, results)
+                results[ent.name] = _map_entity(con, profile, ent, full, newest, mapped_before, run, names, results,
+                                                reloads)
                 run.add(results[ent.name])
             if mapped:  # one statement for all entities: a statement costs more than its rows here
                 con.execute(f"INSERT OR REPLACE INTO {FRAMEWORK_SCHEMA}.map_state VALUES " + ", ".join(

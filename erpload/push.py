@@ -398,6 +398,8 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
         if settled:
             pusher.run.note(f"{settled} batch(es) an earlier push left unconfirmed were settled with the vendor")
     pusher.planned = planned = pusher.fill_outbox(entities)
+    if not options.dry_run and options.company is None:
+        _report_gone(pusher, entities)
     if options.dry_run:
         samples = {e: [str(r[0]) for r in con.execute(
             f"SELECT _key FROM {OUTBOX} WHERE entity = {sql_literal(e)} ORDER BY seq "
@@ -410,6 +412,20 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
         if pusher.to_send:
             deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
     return {"planned": planned}
+
+
+def _report_gone(pusher: Pusher, entities: list[str]) -> None:
+    """Records the vendor acknowledged that left the dataset: it keeps them; each is reported once (see vendor_gone)."""
+    from erpload.vendor_gone import report_gone
+
+    target = pusher.sender.target
+    gone = {e: n for e in entities if (n := report_gone(pusher.con, target, e, pusher.run.run_id))}
+    for entity, n in gone.items():
+        pusher.tally(entity, refused=n)
+    if gone:
+        pusher.run.note(f"{sum(gone.values()):,} records {target} holds are gone from the ERP ("
+                        + ", ".join(f"{e} {n:,}" for e, n in gone.items())
+                        + f"); {target} keeps them, erpload sends no deletes: each is in erpload.rejects once")
 
 
 def unwrap_vendor_error(exc: BaseException) -> ErploadError | None:

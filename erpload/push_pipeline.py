@@ -16,6 +16,7 @@ import duckdb
 from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from erpload.load_packages import keep_no_copies, sweep_loaded
 from erpload.progress import Progress
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
         # the ledger, not dlt's state, says what was sent; and a state table in the package makes dlt's loader
         # (one job at a time) sleep its full 1 s poll interval before it starts the outbox job
         dlt.config[f"pipelines.{name}.restore_from_destination"] = False
+        keep_no_copies()  # the outbox's load files go once delivered
         pipeline = dlt.pipeline(pipeline_name=name, pipelines_dir=str(pipelines_dir),
                                 destination=vendor())
         # a package a failed push left behind holds stale payloads: the ledger knows what still has to go
@@ -69,6 +71,9 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
             if cause is not None:
                 raise cause from None
             raise
+        finally:
+            # an aborted package keeps its files as failed jobs: the ledger, not dlt, says what is left to send
+            sweep_loaded(Path(pipeline.working_dir))
 
 
 def warm_up() -> threading.Thread:

@@ -505,7 +505,47 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, files: _Files,
                                    {sql_literal(name)}, {sql_literal(run.run_id)}, {sql_literal(created)}
                             FROM ({source}) l""")
     result.loaded = len(lines)
+    result.rejected = _report_vanished(con, run, co.code, category, created, dry_run)
     run.add(result)
+
+
+#: what to do in DATEV about master data exported before and gone from the ERP, per category
+_VANISHED_HINT = {
+    "payment_terms": "EXTF cannot delete a Zahlungsbedingung: if the term is gone for good, delete it in DATEV by hand",
+    "partners": "EXTF cannot delete a Debitor/Kreditor: if the account is gone for good, lock or delete it in DATEV "
+                "by hand (its bookings stay)",
+    "account_labels": "EXTF cannot delete a Kontenbeschriftung: if the account is gone for good, remove its label in "
+                      "DATEV by hand",
+}
+
+
+def _report_vanished(con: duckdb.DuckDBPyConnection, run: Run, company: str, category: _Category, created: datetime,
+                     dry_run: bool) -> int:
+    """Master data exported before and no longer written (deleted in the ERP, or set aside now): DATEV keeps it, as
+    EXTF has no delete. Each is reported once in erpload.rejects and marked `vanished` in the ledger, so a record
+    that comes back is written again. Returns how many were reported."""
+    co, cat = sql_literal(company), category.fmt.category
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _vanished AS
+                    SELECT e.record_key, e.file_name FROM {LATEST} e
+                    WHERE e.company_code = {co} AND e.category = {cat} AND e.action = 'booked'
+                      AND NOT EXISTS (SELECT 1 FROM _lines l WHERE l.record_key = e.record_key)""")
+    vanished = scalar_int(con, "SELECT count(*) FROM _vanished")
+    if not vanished or dry_run:
+        return vanished
+    run_id = sql_literal(run.run_id)
+    con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
+                    SELECT {run_id}, 'datev', {sql_literal(category.table)}, {co} || '/' || record_key, NULL, NULL,
+                           'exported in ' || file_name || ' and no longer in the ERP''s data for DATEV (deleted, or '
+                           || 'set aside now: see the other rejects); DATEV keeps it',
+                           {sql_literal(_VANISHED_HINT[category.table])}, NULL, now()::TIMESTAMP
+                    FROM _vanished""")
+    con.execute(f"""INSERT INTO {EXPORTED} (company_code, category, record_key, content_hash, period_start,
+                                            file_name, run_id, exported_at, action)
+                    SELECT {co}, {cat}, record_key, '', NULL, file_name, {run_id}, {sql_literal(created)}, 'vanished'
+                    FROM _vanished""")
+    run.note(f"company {company}: {vanished:,} {category.file_stem} records exported before are gone from the ERP; "
+             "DATEV keeps them (EXTF has no delete): each is in erpload.rejects once, with what to do in DATEV")
+    return vanished
 
 
 def _next_file(con: duckdb.DuckDBPyConnection, taken: set[str], stem: str, reexport: bool) -> str:

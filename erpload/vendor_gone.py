@@ -1,0 +1,45 @@
+"""Records a vendor holds that are gone from the ERP: reported once, never dropped silently.
+
+A push sends what `transform` puts into the target's dataset. A record deleted in the ERP (or no longer
+sent: marked deleted, blocked, set aside) leaves the dataset, but the vendor keeps what it acknowledged:
+erpload withdraws nothing (d.velop's master-data API has no delete; its batch import upserts). Each such
+record is reported once in erpload.rejects with what to do at the vendor; a record that comes back and is
+acknowledged again is reported again should it vanish again.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from erpload.ledger import LEDGER
+from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+from erpload.validation import quote_ident
+
+REASON = "gone from the ERP's data for this target since it was sent"
+
+
+def report_gone(con: duckdb.DuckDBPyConnection, target: str, entity: str, run_id: str) -> int:
+    """Reject rows for the `entity` records `target` acknowledged that are no longer in its dataset; returns how many
+    were reported now."""
+    tgt, ent = sql_literal(target), sql_literal(entity)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _gone AS
+                    WITH acked AS (SELECT record_key, max(updated_at) AS at FROM {LEDGER}
+                                   WHERE target = {tgt} AND entity = {ent} AND state = 'acknowledged'
+                                   GROUP BY ALL)
+                    SELECT a.record_key FROM acked a
+                    WHERE NOT EXISTS (SELECT 1 FROM {quote_ident(target)}.{quote_ident(entity)} t
+                                      WHERE t._key = a.record_key)
+                      AND NOT EXISTS (SELECT 1 FROM {FRAMEWORK_SCHEMA}.rejects r
+                                      WHERE r.target = {tgt} AND r.entity = {ent} AND r.record_key = a.record_key
+                                        AND starts_with(r.reason, {sql_literal(REASON)}) AND r.created_at >= a.at)""")
+    row = con.execute("SELECT count(*) FROM _gone").fetchone()
+    gone = int(row[0]) if row else 0
+    if gone:
+        reason = f"{REASON} (deleted, marked deleted or blocked, or set aside now); {target} keeps it: " \
+                 "erpload sends no deletes"
+        hint = f"if the record is gone for good, deactivate or delete it in {target} by hand"
+        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
+                        SELECT {sql_literal(run_id)}, {tgt}, {ent}, record_key, NULL, NULL, {sql_literal(reason)},
+                               {sql_literal(hint)}, NULL, now()::TIMESTAMP FROM _gone""")
+    con.execute("DROP TABLE _gone")
+    return gone
