@@ -138,7 +138,7 @@ def test_an_extract_killed_while_loading_leaves_a_package_the_next_extract_drops
     pending = [ws.root / PIPELINES / "erpload_extract" / p for p in ("normalize/extracted", "load/normalized")]
     env = {**os.environ, "ERPLOAD__DEMO_ERP": str(ws.erp_path)}
     extract = subprocess.Popen([str(BIN / "erpload"), "extract", "--quiet", "--staging", str(ws.staging),
-                                "--reload", "all"],
+                                "--erp-url", ws.erp_url, "--reload", "all"],
                                cwd=ws.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not any(p.is_dir() and any(p.iterdir()) for p in pending):
