@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
@@ -67,9 +68,10 @@ EXIT_DATA, EXIT_VENDOR = ExitCode.DATA, ExitCode.VENDOR
 
 #: set when a run of this command set records aside; the command then ends with EXIT_DATA (see `_guard`)
 _set_aside: list[str] = []
-#: the runs this command finished, and the one a signal stopped: what `_guard` says was done
+#: the runs this command finished, the one a signal stopped, and where they were recorded: what `_guard` says
 _finished: list[str] = []
 _stopped_runs: list[str] = []
+_recorded_in: list[Settings] = []
 
 StagingOpt = Annotated[Path | None, typer.Option("--staging", help="DuckDB staging file [erpload.staging; "
                                                   "default erpload.duckdb]")]
@@ -106,6 +108,7 @@ def _execute(command: str, settings: Settings, profile: str | None, body: Callab
     """Run `body`, then record and print the run; failures exit with a code and one clear message, a signal
     records the run as interrupted and ends the command (see `_guard`)."""
     run = Run(command=command, profile=profile)
+    _recorded_in[:] = [settings]
     try:
         with interrupts.handling():
             body(run)
@@ -158,7 +161,8 @@ def _stopped(command: str, run: Run, settings: Settings, stop: Interrupted) -> N
     if run.results or run.notes:
         print_summary(run)
     kept = _KEPT.get(command.split()[0], "nothing it wrote is half done")
-    err.print(f"[bold yellow]erpload {command} {run.message}[/], at a safe point: {kept}", highlight=False)
+    err.print(f"[bold yellow]erpload {command} {run.message}[/], at a safe point: {kept}", highlight=False,
+              soft_wrap=True)
 
 
 def print_summary(run: Run) -> None:
@@ -300,17 +304,13 @@ def _settings(*, require_erp: bool = False, **kwargs: object) -> Settings:
 def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
     """Run a command: configuration errors raised before a run starts (e.g. an unknown profile) exit with their
     code; a command whose runs set records aside ends with EXIT_DATA (unless `data_exit` is off)."""
-    for done in (_set_aside, _finished, _stopped_runs):
+    for done in (_set_aside, _finished, _stopped_runs, _recorded_in):
         done.clear()
     try:
         with interrupts.handling():
             fn()
     except Interrupted as stop:
-        said = [f"finished before: {', '.join(_finished)}"] if _finished else []
-        said += _stopped_runs or ["no step was in progress"]
-        err.print(f"{_command_line()} stopped by {stop.name} (exit {stop.exit_code}); " + "; ".join(said)
-                  + f"\n  continue: run `{_command_line()}` again; it picks up where this one stopped",
-                  highlight=False, markup=False)
+        _interrupted(stop)
         raise typer.Exit(stop.exit_code) from None
     except ErploadError as exc:
         err.print(f"[bold red]erpload:[/] {escape(exc.render())}", highlight=False)
@@ -319,6 +319,24 @@ def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
         err.print(f"exit {int(EXIT_DATA)}: " + "; ".join(_set_aside)
                   + ": their reasons and fixes are in erpload.rejects", highlight=False)
         raise typer.Exit(EXIT_DATA)
+
+
+def _interrupted(stop: Interrupted) -> None:
+    """Say what a command a signal stopped did, and how to go on. Stopped between two steps (`run`, `demo`), it
+    records a run of its own: every run leaves a row in erpload.runs."""
+    typed = _command_line()
+    said = [f"finished before: {', '.join(_finished)}"] if _finished else []
+    if not _stopped_runs and _recorded_in:
+        run = Run(command=typed.removeprefix("erpload "), profile=None)
+        run.interrupt(stop.name)
+        run.message = f"stopped by {stop.name} between two steps"
+        with contextlib.suppress(Interrupted):  # a second signal: stop harder, without the row
+            _record(run, _recorded_in[0])
+            _stopped_runs.append(f"{typed} is recorded in erpload.runs as run {run.run_id}, status interrupted")
+    said += _stopped_runs or ["nothing had started writing"]
+    err.print(f"{typed} stopped by {stop.name} (exit {stop.exit_code}); " + "; ".join(said)
+              + f"\n  continue: run `{typed}` again; it picks up where this one stopped",
+              highlight=False, markup=False, soft_wrap=True)
 
 
 def _command_line() -> str:
