@@ -140,10 +140,9 @@ def _execute(command: str, settings: Settings, profile: str | None, body: Callab
 _KEPT = {
     "extract": "erp_raw keeps every load dlt completed; the next extract first finishes a load this run left "
                "unfinished, then continues from the cursors",
-    "map": "erp is as before this run (map writes every entity in one transaction)",
-    "transform": "the target's dataset and its rejects are as before this run (written in one transaction)",
-    "export": "the files on record and the export ledger are as before this run, unless it had committed and "
-              "published its files",
+    "map": "map commits every entity in one transaction, so erp holds all of this run's changes or none",
+    "transform": "the target's dataset and its rejects are committed in one transaction: all of this run's or none",
+    "export": "a file appears only with its record in erpload.exports (the commit and the files go together)",
     "push": "every batch the vendor answered is in erpload.ledger; the next push settles batches left unconfirmed "
             "with the vendor first and sends only what it has not acknowledged",
 }
@@ -460,9 +459,10 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
             con.begin()
             plan = run_export(con, run, datev.out_dir, companies=companies, period=period, reexport=reexport,
                               dry_run=dry_run, corrections=datev.corrections)
-            con.commit()
-            if not dry_run:
-                publish(con, datev.out_dir)
+            with interrupts.deferred():  # a signal waits until the files the commit records are published
+                con.commit()
+                if not dry_run:
+                    publish(con, datev.out_dir)
         if not dry_run:
             _note_reconciliation(settings, run, [f.file for f in plan.files if f.debit_total is not None])
         verb = "would write" if dry_run else "wrote"

@@ -205,7 +205,7 @@ def test_map_stops_on_sigterm_and_leaves_erp_as_it_was(tmp_path: Path, snapshots
     command = Command(ws, ("map",))
     result = command.signal_when(command.holds_staging, signal.SIGTERM)
     assert_stopped(result, ws, signal.SIGTERM, "map", "erpload map")
-    assert "erp is as before this run" in result.stderr
+    assert "erp holds all of this run's changes or none" in result.stderr
     assert ws.query("select table_name from duckdb_tables() where schema_name = 'erp'") == []
 
     run_again(ws, "map")
