@@ -129,8 +129,8 @@ def _execute(command: str, settings: Settings, profile: str | None, body: Callab
                   "  fix: this is a bug in erpload; please report it with the traceback above", highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
     _record(run, settings)
-    print_summary(run)
     _finished.append(f"erpload {command}")
+    print_summary(run)
     if run.totals.rejected:
         _set_aside.append(f"erpload {command}: {run.totals.rejected:,} records set aside")
     return run
@@ -138,8 +138,8 @@ def _execute(command: str, settings: Settings, profile: str | None, body: Callab
 
 #: what a command interrupted at its safe point leaves, by its first word
 _KEPT = {
-    "extract": "erp_raw keeps every load dlt completed; the next extract first finishes a load this run left "
-               "unfinished, then continues from the cursors",
+    "extract": "erp_raw keeps every load dlt completed; the next extract drops a load this run left unfinished "
+               "and reads its rows again",
     "map": "map commits every entity in one transaction, so erp holds all of this run's changes or none",
     "transform": "the target's dataset and its rejects are committed in one transaction: all of this run's or none",
     "export": "a file appears only with its record in erpload.exports (the commit and the files go together)",
