@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import erpload.startup  # noqa: F401  (first: a signal while the rest loads ends quietly)
+
+# isort: split
 import contextlib
 import dataclasses
 import os
