@@ -1,7 +1,8 @@
 """What `erpload` does first, before it loads the libraries its commands need (~0.5 s of imports).
 
 A Ctrl-C or SIGTERM in that time ends the program quietly with 130 / 143 instead of a traceback from inside an
-import; nothing has been read or written yet. From `cli._guard` on, `erpload.interrupts` handles them. Only the
+import; nothing has been read or written yet. From `cli._guard` on, `erpload.interrupts` handles them (and
+gives this handler back when the command ends, e.g. for the demo's closing lines). Only the
 program itself (the `erpload` script, `python -m erpload.cli`) installs this, never a process that imports
 erpload (a test session, a notebook).
 """
@@ -15,7 +16,8 @@ from types import FrameType
 
 
 def _quiet_exit(signum: int, frame: FrameType | None) -> None:
-    os.write(2, b"erpload stopped while starting: nothing was read or written\n")
+    name = b"Ctrl-C (SIGINT)" if signum == signal.SIGINT else b"SIGTERM"
+    os.write(2, b"erpload stopped by " + name + b"\n")
     raise SystemExit(128 + signum)
 
 
