@@ -116,7 +116,9 @@ class Command:
     def printed(self, text: str) -> Callable[[], bool]:
         return lambda: any(text in line for line in self.stdout)
 
-    def signal_when(self, ready: Callable[[], bool], sig: signal.Signals, timeout: float = 60) -> Result:
+    def signal_when(self, ready: Callable[[], bool], sig: signal.Signals, timeout: float = 60, *,
+                    again_after: float | None = None) -> Result:
+        """Send `sig` once `ready()`; with `again_after`, a second time that many seconds later."""
         started = time.monotonic()
         while not ready():
             assert self.proc.poll() is None, f"finished before the signal: {''.join(self.stdout + self.stderr)}"
@@ -124,6 +126,10 @@ class Command:
             time.sleep(0.005)
         self.proc.send_signal(sig)
         signalled = time.monotonic()
+        if again_after is not None:
+            time.sleep(again_after)
+            assert self.proc.poll() is None, "it did not wait for the vendor after the first signal"
+            self.proc.send_signal(sig)
         code = self.proc.wait(timeout=120)
         for reader in self._readers:
             reader.join()
@@ -356,6 +362,22 @@ def test_push_waiting_on_a_stuck_job_stops_on_sigterm(tmp_path: Path, dvelop: Fa
 
     dvelop.set_faults()
     run_again(ws, "push", "dvelop", "--quiet", env=dvelop.env)  # asks for the job first, then sends the rest
+    assert_each_record_arrived_once(ws, dvelop)
+
+
+def test_a_second_ctrl_c_stops_without_waiting_for_a_slow_vendor(tmp_path: Path, dvelop: Fake) -> None:
+    ws = vendors_project(tmp_path)
+    dvelop.set_faults(match_method="GET", latency=6)  # every poll of an import job takes 6 s to answer
+    command = Command(ws, ("push", "dvelop", "--quiet"), env=dvelop.env)
+    posted = lambda: any(r["method"] == "POST" for r in dvelop.requests())  # noqa: E731
+    # the first Ctrl-C waits for the poll in flight (the batch's outcome), the second stops waiting
+    result = command.signal_when(posted, signal.SIGINT, again_after=0.5)
+    assert result.seconds < 4.5, "the second Ctrl-C did not stop the wait"
+    assert_stopped(result, ws, signal.SIGINT, "push dvelop", "erpload push dvelop")
+    assert set(ledger(ws)) == {"sent", "pending"}  # the batch's job id is on record: nothing is lost
+
+    dvelop.set_faults()
+    run_again(ws, "push", "dvelop", "--quiet", env=dvelop.env)  # asks for the job, then sends the rest
     assert_each_record_arrived_once(ws, dvelop)
 
 
