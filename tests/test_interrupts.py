@@ -25,7 +25,9 @@ import duckdb
 import httpx
 import pytest
 
+from erpload import interrupts
 from erpload.exit_codes import ExitCode
+from erpload.interrupts import Interrupted
 from fakes.dvelop import DvelopFake
 from fakes.faults import Faults
 from fakes.serving import serve_in_thread
@@ -39,6 +41,67 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="read
 SCALE = 5
 API_KEY = "test-dvelop-key-interrupts"
 BUCKET = "bucket-interrupts"
+
+
+def signal_soon(sig: signal.Signals, after: float = 0.2) -> threading.Timer:
+    timer = threading.Timer(after, os.kill, (os.getpid(), sig))
+    timer.start()
+    return timer
+
+
+def test_a_query_in_progress_is_cancelled_and_the_command_sees_the_signal() -> None:
+    def count() -> None:
+        with interrupts.handling(), duckdb.connect() as con:
+            signal_soon(signal.SIGTERM)
+            con.execute("select count(*) from range(4000000000) t(i) where i % 7 = 3").fetchall()
+
+    before = signal.getsignal(signal.SIGTERM)
+    started = time.monotonic()
+    with pytest.raises(Interrupted) as stopped:
+        count()
+    assert stopped.value.exit_code == 143
+    assert time.monotonic() - started < 10
+    assert signal.getsignal(signal.SIGTERM) == before  # the handlers are given back
+    assert interrupts.requested() is None
+
+
+def test_a_deferred_region_finishes_before_the_signal_is_raised() -> None:
+    reached: list[str] = []
+
+    def region() -> None:
+        with interrupts.handling():
+            with interrupts.deferred():
+                signal_soon(signal.SIGINT, after=0.01).join()
+                time.sleep(0.05)  # the handler has run by now, and raised nothing here
+                reached.append("end of region")
+            reached.append("after the region")
+
+    with pytest.raises(Interrupted) as stopped:
+        region()
+    assert reached == ["end of region"]
+    assert stopped.value.exit_code == 130
+
+
+def test_a_waiting_thread_wakes_at_once_and_stops() -> None:
+    outcome: list[str] = []
+
+    def wait() -> None:
+        try:
+            interrupts.sleep(60)
+            outcome.append("slept")
+        except Interrupted:
+            outcome.append("stopped")
+
+    def command() -> None:
+        with interrupts.handling(), interrupts.deferred():
+            waiter = threading.Thread(target=wait)
+            waiter.start()
+            signal_soon(signal.SIGINT, after=0.05)
+            waiter.join(timeout=10)
+
+    with pytest.raises(Interrupted):
+        command()
+    assert outcome == ["stopped"]
 
 
 @dataclass
