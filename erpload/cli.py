@@ -305,7 +305,8 @@ def _settings(*, require_erp: bool = False, **kwargs: object) -> Settings:
 
 def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
     """Run a command: configuration errors raised before a run starts (e.g. an unknown profile) exit with their
-    code; a command whose runs set records aside ends with EXIT_DATA (unless `data_exit` is off)."""
+    code; a command whose runs set records aside ends with EXIT_DATA (unless `data_exit` is off); Ctrl-C or
+    SIGTERM (erpload.interrupts) end it with 130 / 143 after saying what was done and how to go on."""
     for done in (_set_aside, _finished, _stopped_runs, _recorded_in):
         done.clear()
     try:
