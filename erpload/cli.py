@@ -12,6 +12,7 @@ import erpload.startup  # noqa: F401  (first: a signal while the rest loads ends
 import contextlib
 import dataclasses
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -327,19 +328,27 @@ def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
 def _interrupted(stop: Interrupted) -> None:
     """Say what a command a signal stopped did, and how to go on. Stopped between two steps (`run`, `demo`), it
     records a run of its own: every run leaves a row in erpload.runs."""
-    typed = _command_line()
+    command = _command_line()
     said = [f"finished before: {', '.join(_finished)}"] if _finished else []
     if not _stopped_runs and _recorded_in:
-        run = Run(command=typed.removeprefix("erpload "), profile=None)
+        run = Run(command=command.removeprefix("erpload "), profile=None)
         run.interrupt(stop.name)
         run.message = f"stopped by {stop.name} between two steps"
         with contextlib.suppress(Interrupted):  # a second signal: stop harder, without the row
             _record(run, _recorded_in[0])
-            _stopped_runs.append(f"{typed} is recorded in erpload.runs as run {run.run_id}, status interrupted")
+            _stopped_runs.append(f"{command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
     said += _stopped_runs or ["nothing had started writing"]
-    err.print(f"{typed} stopped by {stop.name} (exit {stop.exit_code}); " + "; ".join(said)
-              + f"\n  continue: run `{typed}` again; it picks up where this one stopped",
+    err.print(f"{command} stopped by {stop.name} (exit {stop.exit_code}); " + "; ".join(said)
+              + f"\n  continue: run `{_as_typed(command)}` again; it picks up where this one stopped",
               highlight=False, markup=False, soft_wrap=True)
+
+
+def _as_typed(command: str) -> str:
+    """The command line as the user typed it, options included, when this process is erpload itself."""
+    program = os.path.basename(sys.argv[0])
+    if program in ("erpload", "cli.py") and sys.argv[1:]:
+        return shlex.join(["erpload", *sys.argv[1:]])
+    return command
 
 
 def _command_line() -> str:

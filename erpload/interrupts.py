@@ -6,11 +6,14 @@
     deferred()     a region the first signal does not break into: it is raised when the region ends
     requested()    the signal received so far, for threads that stop at their own safe points
     hard()         a second signal came: stop waiting for threads
+    cancels(con)   a DuckDB connection whose query in progress a signal cancels
     sleep(s)       a wait that a signal cuts short, raising `Interrupted`
 
 The first signal is remembered and raised in the main thread at once, unless a deferred region runs. That is
-safe because every write to the staging file is a transaction: DuckDB cancels a query in progress when the
-handler raises (it answers "Query interrupted", which `handling` turns back into `Interrupted`) and rolls back
+safe because every write to the staging file is a transaction: a query in progress on a connection opened with
+`cancels` is cancelled (`con.interrupt()` from a watcher thread, woken through `signal.set_wakeup_fd`, because
+Python runs the handler only when the main thread is back from DuckDB, and DuckDB does not always look for
+signals itself); DuckDB answers "Interrupted!", which `handling` turns back into `Interrupted`, and rolls back
 what is not committed. dlt's steps run in deferred regions: the signal is passed on to dlt, whose extract stops
 at its next item and whose normalize and load drain the jobs running and stop there, so a load into DuckDB ends
 consistently and the next run finishes the package. (dlt's own handlers are switched off: they would keep the
@@ -23,6 +26,7 @@ rolls back. A third ends the process on the spot, like `kill -9`, which DuckDB's
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -33,6 +37,7 @@ from types import FrameType
 from typing import Any
 
 import dlt
+import duckdb
 from dlt.common.runtime import signals as dlt_signals
 
 from erpload.exit_codes import ExitCode
@@ -67,6 +72,8 @@ class _State:
         self.count = 0
         self.deferring = 0  # nested `deferred` regions
         self.event = threading.Event()  # wakes waiting threads
+        self.seen = 0  # signals the watcher saw (it may see one before the handler runs)
+        self.cancellable: list[duckdb.DuckDBPyConnection] = []
 
 
 _state = _State()
@@ -98,9 +105,11 @@ def handling() -> Iterator[None]:
 
     Off the main thread (where Python delivers no signals) it only converts."""
     install = threading.current_thread() is threading.main_thread() and _state.depth == 0
+    watcher = None
     if install:
         dlt.config["runtime.intercept_signals"] = False  # ours pass the signal on (see module doc)
         _state.previous = {sig: signal.signal(sig, _handler) for sig in SIGNALS}
+        watcher = _Watcher()
     _state.depth += 1
     try:
         yield
@@ -113,9 +122,50 @@ def handling() -> Iterator[None]:
     finally:
         _state.depth -= 1
         if install:
+            assert watcher is not None
+            watcher.stop()
             for sig, previous in _state.previous.items():
                 signal.signal(sig, previous)
             _reset()
+
+
+class _Watcher:
+    """A thread woken by every signal (Python writes its number to the wakeup fd at once, whatever the main thread
+    does) that cancels the DuckDB queries in progress, unless a deferred region holds the first signal."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self._previous_fd = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        self._thread = threading.Thread(target=self._watch, name="erpload-signals", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while data := os.read(self._read, 64):
+            for signum in data:
+                if signum not in SIGNALS:
+                    continue
+                _state.seen += 1
+                if _state.seen >= 2 or not _state.deferring:
+                    for con in list(_state.cancellable):
+                        with contextlib.suppress(Exception):  # closed meanwhile: nothing to cancel
+                            con.interrupt()
+
+    def stop(self) -> None:
+        signal.set_wakeup_fd(self._previous_fd)
+        os.close(self._write)  # the thread reads the end of the pipe and ends
+        self._thread.join(timeout=5)
+        os.close(self._read)
+
+
+@contextmanager
+def cancels(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """While inside, a signal cancels the query `con` is running (see module doc)."""
+    _state.cancellable.append(con)
+    try:
+        yield con
+    finally:
+        _state.cancellable.remove(con)
 
 
 def _raise_if_requested(exc: BaseException | None) -> None:
@@ -143,6 +193,7 @@ def signal_in(exc: BaseException | None) -> int | None:
 def _reset() -> None:
     _state.received = None
     _state.count = 0
+    _state.seen = 0
     _state.deferring = 0
     _state.event.clear()
     dlt_signals.set_received_signal(0)

@@ -480,20 +480,21 @@ def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:
     batch_id = new_batch_id()
     pusher.write(lambda ledger: ledger.queue_batch(entity, [(record.key, record.hash)], batch_id))
     batch = Batch(pusher, entity, [record], batch_id)
-    try:
-        answer = sender.send_one(entity, record)
-    except VendorRefused as exc:
-        refused = sender.refusals(exc, [record])
-        if not refused:
+    with interrupts.deferred():  # a first signal waits for the vendor's answer and its entry in the ledger
+        try:
+            answer = sender.send_one(entity, record)
+        except VendorRefused as exc:
+            refused = sender.refusals(exc, [record])
+            if not refused:
+                batch.failed(exc.message)
+                raise
+            batch.refused(refused)
+            result.rejected = 1
+            return f"refused: {'; '.join(f'{r.field}: {r.reason}' for r in refused)} (see erpload.rejects)"
+        except ErploadError as exc:
             batch.failed(exc.message)
+            result.failed = 1
             raise
-        batch.refused(refused)
-        result.rejected = 1
-        return f"refused: {'; '.join(f'{r.field}: {r.reason}' for r in refused)} (see erpload.rejects)"
-    except ErploadError as exc:
-        batch.failed(exc.message)
-        result.failed = 1
-        raise
-    batch.acknowledged(answer)
-    result.sent = 1
-    return f"sent {entity} {key}: {answer}"
+        batch.acknowledged(answer)
+        result.sent = 1
+        return f"sent {entity} {key}: {answer}"
