@@ -4,6 +4,7 @@ Each test asserts what a user and a script rely on: the documented exit code (13
 saying what was done and how to continue, the run in erpload.runs with status `interrupted`, a staging file that
 opens, and a next run of the same command that finishes. The signal is sent once the process has the staging file
 open (its handlers are installed by then), or at a named point of its output or of the vendor's traffic.
+The first tests drive erpload.interrupts in-process.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from tests.utils import Workspace, shared_workspace
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="readiness is read from /proc")
 
-#: big enough that map, transform and export work for about a second (the signal must find them at work)
+#: big enough that map, transform and export work for half a second or more (the signal must find them at work),
+#: small enough for the module's ~90 s
 SCALE = 5
 API_KEY = "test-dvelop-key-interrupts"
 BUCKET = "bucket-interrupts"
