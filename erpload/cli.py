@@ -6,8 +6,13 @@
 
 from __future__ import annotations
 
+import erpload.startup  # noqa: F401  (first: a signal while the rest loads ends quietly)
+
+# isort: split
+import contextlib
 import dataclasses
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -21,10 +26,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from erpload import interrupts
 from erpload.datev_commands import datev_app
 from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.exit_codes import ExitCode
 from erpload.fakes_commands import fakes_app
+from erpload.interrupts import Interrupted
 from erpload.profiles import load_profile
 from erpload.redact import redact, redact_warnings
 from erpload.runs import Run, TableResult
@@ -61,10 +68,14 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_SOURCE, EXIT_STAGING = ExitCode.FAILED, ExitCode.CONFIG, ExitCode.SOURCE, \
     ExitCode.STAGING
-EXIT_DATA, EXIT_VENDOR, EXIT_INTERRUPTED = ExitCode.DATA, ExitCode.VENDOR, ExitCode.INTERRUPTED
+EXIT_DATA, EXIT_VENDOR = ExitCode.DATA, ExitCode.VENDOR
 
 #: set when a run of this command set records aside; the command then ends with EXIT_DATA (see `_guard`)
 _set_aside: list[str] = []
+#: the runs this command finished, the one a signal stopped, and where they were recorded: what `_guard` says
+_finished: list[str] = []
+_stopped_runs: list[str] = []
+_recorded_in: list[Settings] = []
 
 StagingOpt = Annotated[Path | None, typer.Option("--staging", help="DuckDB staging file [erpload.staging; "
                                                   "default erpload.duckdb]")]
@@ -98,21 +109,22 @@ def _record(run: Run, settings: Settings) -> None:
 
 
 def _execute(command: str, settings: Settings, profile: str | None, body: Callable[[Run], None]) -> Run:
-    """Run `body`, then record and print the run; failures exit with a code and one clear message."""
+    """Run `body`, then record and print the run; failures exit with a code and one clear message, a signal
+    records the run as interrupted and ends the command (see `_guard`)."""
     run = Run(command=command, profile=profile)
+    _recorded_in[:] = [settings]
     try:
-        body(run)
+        with interrupts.handling():
+            body(run)
+    except Interrupted as stop:
+        _stopped(command, run, settings, stop)
+        raise
     except ErploadError as exc:
         run.fail(str(exc))
         if not isinstance(exc, StagingError):
             _record(run, settings)
         err.print(f"[bold red]erpload {command} failed:[/] {escape(exc.render())}", highlight=False)
         raise typer.Exit(_exit_code(exc)) from None
-    except KeyboardInterrupt:
-        run.fail("interrupted")
-        _record(run, settings)
-        err.print(f"[bold red]erpload {command} interrupted[/]; staging keeps the last complete step")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:
         run.fail(f"{type(exc).__name__}: {exc}")
         _record(run, settings)
@@ -121,10 +133,39 @@ def _execute(command: str, settings: Settings, profile: str | None, body: Callab
                   "  fix: this is a bug in erpload; please report it with the traceback above", highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
     _record(run, settings)
+    _finished.append(f"erpload {command}")
     print_summary(run)
     if run.totals.rejected:
         _set_aside.append(f"erpload {command}: {run.totals.rejected:,} records set aside")
     return run
+
+
+#: what a command interrupted at its safe point leaves, by its first word
+_KEPT = {
+    "extract": "erp_raw keeps every load dlt completed; the next extract drops a load this run left unfinished "
+               "and reads its rows again",
+    "map": "map commits every entity in one transaction, so erp holds all of this run's changes or none",
+    "transform": "the target's dataset and its rejects are committed in one transaction: all of this run's or none",
+    "export": "a file appears only with its record in erpload.exports (the commit and the files go together)",
+    "push": "every batch the vendor answered is in erpload.ledger; the next push settles batches left unconfirmed "
+            "with the vendor first and sends only what it has not acknowledged",
+}
+
+
+def _stopped(command: str, run: Run, settings: Settings, stop: Interrupted) -> None:
+    """A signal stopped `command` at a safe point: record the run as interrupted, show what it did."""
+    run.interrupt(stop.name)
+    try:
+        _record(run, settings)
+    except Interrupted:  # a second signal while recording: stop harder, the run row is left out
+        err.print("note: this run was not recorded in erpload.runs (stopped again)")
+        return
+    _stopped_runs.append(f"erpload {command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
+    if run.results or run.notes:
+        print_summary(run)
+    kept = _KEPT.get(command.split()[0], "nothing it wrote is half done")
+    err.print(f"[bold yellow]erpload {command} {run.message}[/], at a safe point: {kept}", highlight=False,
+              soft_wrap=True)
 
 
 def print_summary(run: Run) -> None:
@@ -265,10 +306,16 @@ def _settings(*, require_erp: bool = False, **kwargs: object) -> Settings:
 
 def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
     """Run a command: configuration errors raised before a run starts (e.g. an unknown profile) exit with their
-    code; a command whose runs set records aside ends with EXIT_DATA (unless `data_exit` is off)."""
-    _set_aside.clear()
+    code; a command whose runs set records aside ends with EXIT_DATA (unless `data_exit` is off); Ctrl-C or
+    SIGTERM (erpload.interrupts) end it with 130 / 143 after saying what was done and how to go on."""
+    for done in (_set_aside, _finished, _stopped_runs, _recorded_in):
+        done.clear()
     try:
-        fn()
+        with interrupts.handling():
+            fn()
+    except Interrupted as stop:
+        _interrupted(stop)
+        raise typer.Exit(stop.exit_code) from None
     except ErploadError as exc:
         err.print(f"[bold red]erpload:[/] {escape(exc.render())}", highlight=False)
         raise typer.Exit(_exit_code(exc)) from None
@@ -276,6 +323,44 @@ def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
         err.print(f"exit {int(EXIT_DATA)}: " + "; ".join(_set_aside)
                   + ": their reasons and fixes are in erpload.rejects", highlight=False)
         raise typer.Exit(EXIT_DATA)
+
+
+def _interrupted(stop: Interrupted) -> None:
+    """Say what a command a signal stopped did, and how to go on. Stopped between two steps (`run`, `demo`), it
+    records a run of its own: every run leaves a row in erpload.runs."""
+    command = _command_line()
+    said = [f"finished before: {', '.join(_finished)}"] if _finished else []
+    if not _stopped_runs and _recorded_in:
+        run = Run(command=command.removeprefix("erpload "), profile=None)
+        run.interrupt(stop.name)
+        run.message = f"stopped by {stop.name} between two steps"
+        with contextlib.suppress(Interrupted):  # a second signal: stop harder, without the row
+            _record(run, _recorded_in[0])
+            _stopped_runs.append(f"{command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
+    said += _stopped_runs or ["nothing had started writing"]
+    err.print(f"{command} stopped by {stop.name} (exit {stop.exit_code}); " + "; ".join(said)
+              + f"\n  continue: run `{_as_typed(command)}` again; it picks up where this one stopped",
+              highlight=False, markup=False, soft_wrap=True)
+
+
+def _as_typed(command: str) -> str:
+    """The command line as the user typed it, options included, when this process is erpload itself."""
+    program = os.path.basename(sys.argv[0])
+    if program in ("erpload", "cli.py") and sys.argv[1:]:
+        return shlex.join(["erpload", *sys.argv[1:]])
+    return command
+
+
+def _command_line() -> str:
+    """The command being run as the user would type it, e.g. `erpload transform datev`."""
+    from typer._click.globals import get_current_context  # typer 0.29 runs its own copy of click
+
+    words: list[str] = []
+    ctx = get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None:  # the root's name is the program's: erpload, python -m ...
+        words.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["erpload", *words])
 
 
 @app.command()
@@ -387,9 +472,10 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
             con.begin()
             plan = run_export(con, run, datev.out_dir, companies=companies, period=period, reexport=reexport,
                               dry_run=dry_run, corrections=datev.corrections)
-            con.commit()
-            if not dry_run:
-                publish(con, datev.out_dir)
+            with interrupts.deferred():  # a signal waits until the files the commit records are published
+                con.commit()
+                if not dry_run:
+                    publish(con, datev.out_dir)
         if not dry_run:
             _note_reconciliation(settings, run, [f.file for f in plan.files if f.debit_total is not None])
         verb = "would write" if dry_run else "wrote"

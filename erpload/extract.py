@@ -13,6 +13,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from erpload import interrupts
 from erpload import reload as reloading
 from erpload.errors import ProfileError, SourceError, StagingError
 from erpload.extract_rejects import (
@@ -253,7 +254,8 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                     )
                     relax_staged_columns(con, relaxed, staged_table_name)
                     try:
-                        info = pipeline.run(source)
+                        with interrupts.deferred():  # dlt stops at its checkpoints; a load drains (see interrupts)
+                            info = pipeline.run(source)
                     except PipelineStepFailed as exc:
                         if is_lock_error(exc):
                             raise lock_error(settings.staging_path, exc) from exc

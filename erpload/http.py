@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from erpload import interrupts
 from erpload.errors import ErploadError
 from erpload.redact import redact
 
@@ -95,7 +96,7 @@ class VendorClient:
     """An httpx client with the policy above; vendor clients build their calls on `request`."""
 
     def __init__(self, vendor: str, base_url: str, headers: dict[str, str], *, policy: RetryPolicy | None = None,
-                 timeout_s: float = 60.0, sleep: Callable[[float], None] = time.sleep,
+                 timeout_s: float = 60.0, sleep: Callable[[float], None] = interrupts.sleep,
                  auth_hint: str = "check the API key") -> None:
         self.vendor = vendor
         self.policy = policy or RetryPolicy()

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, Protocol
 
 import duckdb
 
+from erpload import interrupts
 from erpload.errors import ConfigError, ErploadError
 from erpload.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id
 from erpload.ledger_writer import LedgerWriter, Write
@@ -305,6 +306,7 @@ class Pusher:
         keys, hashes, payloads = (rows[c].to_pylist() for c in ("_key", "_hash", "payload"))
         start = 0
         while start < len(seqs):
+            interrupts.raise_if_requested()  # a signal: no further batch (the sender finishes the one in hand)
             batch_no = batch_nos[start]
             entity, batch_id, batch_records = self._outbox.batches[batch_no]
             end = bisect.bisect_right(batch_nos, batch_no, lo=start)  # batch numbers ascend with seq
@@ -353,6 +355,10 @@ class Pusher:
         """The tallies and the vendor's traffic into the run."""
         if (traffic := self.sender.traffic()) is not None:
             self.run.note(traffic)
+        if unresolved := self.main_ledger.unresolved():  # a push stopped while the vendor was still at work
+            self.run.note(f"{len(unresolved)} batch(es) sent but not yet confirmed by {self.sender.target} "
+                          f"({', '.join(u.vendor_ref for u in unresolved[:3])}): the next push asks for their "
+                          "outcome before it sends their records again")
         for entity, (total, to_send) in self.planned.items():
             t = self.tallies.get(entity, EntityTally())
             self.run.add(TableResult(table=f"{self.sender.target}.{entity}", unchanged=total - to_send,
@@ -474,20 +480,21 @@ def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:
     batch_id = new_batch_id()
     pusher.write(lambda ledger: ledger.queue_batch(entity, [(record.key, record.hash)], batch_id))
     batch = Batch(pusher, entity, [record], batch_id)
-    try:
-        answer = sender.send_one(entity, record)
-    except VendorRefused as exc:
-        refused = sender.refusals(exc, [record])
-        if not refused:
+    with interrupts.deferred():  # a first signal waits for the vendor's answer and its entry in the ledger
+        try:
+            answer = sender.send_one(entity, record)
+        except VendorRefused as exc:
+            refused = sender.refusals(exc, [record])
+            if not refused:
+                batch.failed(exc.message)
+                raise
+            batch.refused(refused)
+            result.rejected = 1
+            return f"refused: {'; '.join(f'{r.field}: {r.reason}' for r in refused)} (see erpload.rejects)"
+        except ErploadError as exc:
             batch.failed(exc.message)
+            result.failed = 1
             raise
-        batch.refused(refused)
-        result.rejected = 1
-        return f"refused: {'; '.join(f'{r.field}: {r.reason}' for r in refused)} (see erpload.rejects)"
-    except ErploadError as exc:
-        batch.failed(exc.message)
-        result.failed = 1
-        raise
-    batch.acknowledged(answer)
-    result.sent = 1
-    return f"sent {entity} {key}: {answer}"
+        batch.acknowledged(answer)
+        result.sent = 1
+        return f"sent {entity} {key}: {answer}"

@@ -16,6 +16,8 @@ import duckdb
 from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from erpload import interrupts
+from erpload.interrupts import Interrupted
 from erpload.load_packages import keep_no_copies, sweep_loaded
 from erpload.progress import Progress
 
@@ -42,6 +44,8 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
         def vendor(items: Any, table: Any) -> None:
             try:
                 pusher.deliver(items)
+            except Interrupted as exc:  # a signal: this job ends here, the push reports it (see erpload.interrupts)
+                raise DestinationTerminalException(str(exc)) from exc
             except Exception as exc:
                 # dlt would retry a plain exception 5 times in-run; the sender's policy already retried
                 raise DestinationTerminalException(str(exc)) from exc
@@ -60,10 +64,16 @@ def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[in
         _abort_pending(pipeline)
         resource = dlt.resource(pusher.outgoing(), name="outbox", write_disposition="append")
         try:
-            with _dlt_quiet(), _gc_frozen():
+            with interrupts.deferred(), _dlt_quiet(), _gc_frozen():  # dlt's load stops when the job in hand does
                 pipeline.run(resource)
             pusher.finish_delivery()
             pusher.check_delivered()
+        except Interrupted:
+            # dlt's load thread may outlive a second signal; what it would log is said once, by erpload
+            logging.getLogger("dlt").setLevel(logging.CRITICAL)
+            pusher.finish_delivery(raise_error=False)  # the batch with the vendor: its outcome goes to the ledger
+            _abort_pending(pipeline)
+            raise
         except PipelineStepFailed as exc:
             pusher.finish_delivery(raise_error=False)
             _abort_pending(pipeline)

@@ -74,6 +74,11 @@ class Run:
         self.status = "failed"
         self.message = redact(message)
 
+    def interrupt(self, signal_name: str) -> None:
+        """A signal stopped the run at a safe point (its results are what it did until then)."""
+        self.status = "interrupted"
+        self.message = f"stopped by {signal_name} after {self.duration_s:.1f} s"
+
     def record(self, con: duckdb.DuckDBPyConnection) -> None:
         """Write this run's rows into erpload.runs (a failed run writes a row too)."""
         ensure_framework_tables(con)

@@ -7,7 +7,8 @@ loop makes, in the same order: never two batches at once (the queue holds one ba
 
 After a failure no further batch is sent: the error is raised to the caller at its next `put` or at
 `close`, and the batch waiting is dropped (its records stay unacknowledged in the ledger, so the next push
-sends them).
+sends them). After a signal (`erpload.interrupts`) likewise: the batch being sent finishes, the one waiting
+is dropped.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from erpload import interrupts
+
 T = TypeVar("T")
+
+#: how often a caller waiting to queue looks for a signal
+_LOOK_S = 0.05
 
 
 class SendThread(Generic[T]):
@@ -29,13 +35,20 @@ class SendThread(Generic[T]):
         self._thread.start()
 
     def put(self, item: T) -> None:
-        """Queue `item` behind the one being sent (blocks while another waits); raises an earlier failure."""
+        """Queue `item` behind the one being sent (blocks while another waits); raises an earlier failure, or
+        `Interrupted` when a signal comes while it waits."""
         self._raise_if_failed()
-        self._queue.put(item)
+        while True:
+            interrupts.raise_if_requested()
+            try:
+                self._queue.put(item, timeout=_LOOK_S)
+                return
+            except queue.Full:
+                continue
 
     def close(self, *, raise_error: bool = True) -> None:
         """Wait until everything queued is sent (or dropped after a failure); raise the failure, if any."""
-        if self._thread.is_alive():
+        if self._thread.is_alive() and not interrupts.hard():  # a second signal: no waiting for the vendor
             self._queue.put(None)
             self._thread.join()
         if raise_error:
@@ -47,7 +60,7 @@ class SendThread(Generic[T]):
 
     def _work(self) -> None:
         while (item := self._queue.get()) is not None:
-            if self._error is not None:
+            if self._error is not None or interrupts.requested() is not None:
                 continue  # drop what waits: the caller stops at its next put
             try:
                 self._send(item)

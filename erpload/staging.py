@@ -18,6 +18,7 @@ from pathlib import Path
 import dlt
 import duckdb
 
+from erpload import interrupts
 from erpload.errors import StagingError
 
 FRAMEWORK_SCHEMA = "main"
@@ -75,11 +76,13 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
     """
     held = _held.get(path.resolve())
     if held is not None:
-        yield held
+        with interrupts.cancels(held):
+            yield held
         return
     con = _open(path, read_only=read_only)
     try:
-        yield con
+        with interrupts.cancels(con):  # Ctrl-C or SIGTERM cancel its query in progress
+            yield con
     finally:
         con.close()
 

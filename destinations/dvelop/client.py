@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from destinations.dvelop.config import DvelopSettings
+from erpload import interrupts
 from erpload.http import RetryPolicy, VendorClient, VendorUnavailable
+from erpload.interrupts import Interrupted
 
 API = "/smartinvoice/api/v1"
 #: the job states d.velop documents; `queued` is the only one that is not final
@@ -17,7 +19,7 @@ JOB_QUEUED, JOB_SUCCESSFUL, JOB_FAILED = "queued", "successful", "failed"
 
 class DvelopClient(VendorClient):
     def __init__(self, settings: DvelopSettings, *, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = interrupts.sleep) -> None:
         super().__init__("d.velop", settings.base_url,
                          {"Authorization": f"Bearer {settings.api_key}", "Accept": "application/json"},
                          policy=policy, sleep=sleep,
@@ -57,7 +59,14 @@ class DvelopClient(VendorClient):
                                         f"{self.settings.job_timeout_s:.0f} s",
                                         hint="run the push again later: erpload asks for the job's outcome "
                                              "before sending its records again")
-            self._sleep(self.settings.poll_interval_s)
+            try:
+                self._sleep(self.settings.poll_interval_s)
+            except Interrupted:
+                # stop waiting, after one last look; a job still queued stays `sent` in the ledger and the next
+                # push asks for it before it sends its records again
+                if (status := self.job_status(job_id)) != JOB_QUEUED:
+                    return status
+                raise
 
     def put(self, entity: str, record_json: str) -> Any:
         """Upsert one record synchronously (201); the documented use is one record a user just changed."""
