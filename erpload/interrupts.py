@@ -99,6 +99,18 @@ def _tell_dlt(signum: int) -> None:
 
 
 @contextmanager
+def _signal_errors_as_interrupted() -> Iterator[None]:
+    """An error raised because a signal came leaves as `Interrupted`; others pass unchanged."""
+    try:
+        yield
+    except Interrupted:
+        raise
+    except BaseException as exc:
+        _raise_if_requested(exc)
+        raise
+
+
+@contextmanager
 def handling() -> Iterator[None]:
     """Handle SIGINT and SIGTERM for the command inside; an error raised because a signal came (DuckDB's
     "Query interrupted", dlt's SignalReceivedException wrapped in a step failure, ...) leaves as `Interrupted`.
@@ -112,13 +124,9 @@ def handling() -> Iterator[None]:
         watcher = _Watcher()
     _state.depth += 1
     try:
-        yield
+        with _signal_errors_as_interrupted():
+            yield
         _raise_if_requested(None)
-    except Interrupted:
-        raise
-    except BaseException as exc:
-        _raise_if_requested(exc)
-        raise
     finally:
         _state.depth -= 1
         if install:
@@ -205,12 +213,8 @@ def deferred() -> Iterator[None]:
     signal is raised when the region ends, or as it ends with an error the signal caused."""
     _state.deferring += 1
     try:
-        yield
-    except Interrupted:
-        raise
-    except BaseException as exc:
-        _raise_if_requested(exc)
-        raise
+        with _signal_errors_as_interrupted():
+            yield
     finally:
         _state.deferring -= 1
     _raise_if_requested(None)
