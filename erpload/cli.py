@@ -17,6 +17,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -70,12 +71,22 @@ EXIT_FAILED, EXIT_CONFIG, EXIT_SOURCE, EXIT_STAGING = ExitCode.FAILED, ExitCode.
     ExitCode.STAGING
 EXIT_DATA, EXIT_VENDOR = ExitCode.DATA, ExitCode.VENDOR
 
-#: set when a run of this command set records aside; the command then ends with EXIT_DATA (see `_guard`)
-_set_aside: list[str] = []
-#: the runs this command finished, the one a signal stopped, and where they were recorded: what `_guard` says
-_finished: list[str] = []
-_stopped_runs: list[str] = []
-_recorded_in: list[Settings] = []
+
+
+@dataclass
+class _Command:
+    """What the runs of the command in progress did: how `_guard` ends it and what it says when stopped."""
+
+    #: runs that set records aside; the command then ends with EXIT_DATA
+    set_aside: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
+    #: the run a signal stopped, as recorded
+    stopped: list[str] = field(default_factory=list)
+    #: where its runs are recorded
+    settings: Settings | None = None
+
+
+_command = _Command()
 
 StagingOpt = Annotated[Path | None, typer.Option("--staging", help="DuckDB staging file [erpload.staging; "
                                                   "default erpload.duckdb]")]
@@ -112,7 +123,7 @@ def _execute(command: str, settings: Settings, profile: str | None, body: Callab
     """Run `body`, then record and print the run; failures exit with a code and one clear message, a signal
     records the run as interrupted and ends the command (see `_guard`)."""
     run = Run(command=command, profile=profile)
-    _recorded_in[:] = [settings]
+    _command.settings = settings
     try:
         with interrupts.handling():
             body(run)
@@ -133,10 +144,10 @@ def _execute(command: str, settings: Settings, profile: str | None, body: Callab
                   "  fix: this is a bug in erpload; please report it with the traceback above", highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
     _record(run, settings)
-    _finished.append(f"erpload {command}")
+    _command.finished.append(f"erpload {command}")
     print_summary(run)
     if run.totals.rejected:
-        _set_aside.append(f"erpload {command}: {run.totals.rejected:,} records set aside")
+        _command.set_aside.append(f"erpload {command}: {run.totals.rejected:,} records set aside")
     return run
 
 
@@ -160,7 +171,7 @@ def _stopped(command: str, run: Run, settings: Settings, stop: Interrupted) -> N
     except Interrupted:  # a second signal while recording: stop harder, the run row is left out
         err.print("note: this run was not recorded in erpload.runs (stopped again)")
         return
-    _stopped_runs.append(f"erpload {command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
+    _command.stopped.append(f"erpload {command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
     if run.results or run.notes:
         print_summary(run)
     kept = _KEPT.get(command.split()[0], "nothing it wrote is half done")
@@ -308,8 +319,8 @@ def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
     """Run a command: configuration errors raised before a run starts (e.g. an unknown profile) exit with their
     code; a command whose runs set records aside ends with EXIT_DATA (unless `data_exit` is off); Ctrl-C or
     SIGTERM (erpload.interrupts) end it with 130 / 143 after saying what was done and how to go on."""
-    for done in (_set_aside, _finished, _stopped_runs, _recorded_in):
-        done.clear()
+    global _command
+    _command = _Command()
     try:
         with interrupts.handling():
             fn()
@@ -319,8 +330,8 @@ def _guard(fn: Callable[[], None], *, data_exit: bool = True) -> None:
     except ErploadError as exc:
         err.print(f"[bold red]erpload:[/] {escape(exc.render())}", highlight=False)
         raise typer.Exit(_exit_code(exc)) from None
-    if _set_aside and data_exit:
-        err.print(f"exit {int(EXIT_DATA)}: " + "; ".join(_set_aside)
+    if _command.set_aside and data_exit:
+        err.print(f"exit {int(EXIT_DATA)}: " + "; ".join(_command.set_aside)
                   + ": their reasons and fixes are in erpload.rejects", highlight=False)
         raise typer.Exit(EXIT_DATA)
 
@@ -329,15 +340,15 @@ def _interrupted(stop: Interrupted) -> None:
     """Say what a command a signal stopped did, and how to go on. Stopped between two steps (`run`, `demo`), it
     records a run of its own: every run leaves a row in erpload.runs."""
     command = _command_line()
-    said = [f"finished before: {', '.join(_finished)}"] if _finished else []
-    if not _stopped_runs and _recorded_in:
+    said = [f"finished before: {', '.join(_command.finished)}"] if _command.finished else []
+    if not _command.stopped and _command.settings is not None:
         run = Run(command=command.removeprefix("erpload "), profile=None)
         run.interrupt(stop.name)
         run.message = f"stopped by {stop.name} between two steps"
         with contextlib.suppress(Interrupted):  # a second signal: stop harder, without the row
-            _record(run, _recorded_in[0])
-            _stopped_runs.append(f"{command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
-    said += _stopped_runs or ["nothing had started writing"]
+            _record(run, _command.settings)
+            _command.stopped.append(f"{command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
+    said += _command.stopped or ["nothing had started writing"]
     err.print(f"{command} stopped by {stop.name} (exit {stop.exit_code}); " + "; ".join(said)
               + f"\n  continue: run `{_as_typed(command)}` again; it picks up where this one stopped",
               highlight=False, markup=False, soft_wrap=True)
@@ -414,8 +425,8 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
             _all_stages(settings, quiet)
 
     _guard(stages, data_exit=False)  # the demo ERP's faults are there on purpose: its rejects are the lesson
-    if _set_aside:
-        out.print(f"\n[yellow]note:[/] {'; '.join(_set_aside)} (the demo ERP has faults on purpose); "
+    if _command.set_aside:
+        out.print(f"\n[yellow]note:[/] {'; '.join(_command.set_aside)} (the demo ERP has faults on purpose); "
                   f"`erpload run` on your ERP would end with exit {int(EXIT_DATA)}", highlight=False)
     db = settings.staging_path
     rel = db.relative_to(Path.cwd()) if db.is_relative_to(Path.cwd()) else db

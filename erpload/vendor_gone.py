@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from erpload.ledger import LEDGER
-from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
 from erpload.validation import quote_ident
 
 REASON = "gone from the ERP's data for this target since it was sent"
@@ -32,8 +32,7 @@ def report_gone(con: duckdb.DuckDBPyConnection, target: str, entity: str, run_id
                       AND NOT EXISTS (SELECT 1 FROM {FRAMEWORK_SCHEMA}.rejects r
                                       WHERE r.target = {tgt} AND r.entity = {ent} AND r.record_key = a.record_key
                                         AND starts_with(r.reason, {sql_literal(REASON)}) AND r.created_at >= a.at)""")
-    row = con.execute("SELECT count(*) FROM _gone").fetchone()
-    gone = int(row[0]) if row else 0
+    gone = scalar_int(con, "SELECT count(*) FROM _gone")
     if gone:
         reason = f"{REASON} (deleted, marked deleted or blocked, or set aside now); {target} keeps it: " \
                  "erpload sends no deletes"
