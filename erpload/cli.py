@@ -463,6 +463,7 @@ def _transform_datev(settings: Settings) -> None:
             ensure_framework_tables(con)
             run_transform(con, run, datev.period)  # commits its outcome in one transaction
 
+    _require_staging(settings)  # before the run: a failed run is recorded in the file it would create
     _execute("transform datev", settings, None, body)
 
 
@@ -500,6 +501,7 @@ def _export_datev(settings: Settings, out_dir: Path | None, companies: list[str]
         if not plan.files:
             out.print("nothing new to export", highlight=False)
 
+    _require_staging(settings)  # before the run: a failed run is recorded in the file it would create
     _execute("export datev" + (" (dry run)" if dry_run else ""), settings, None, body)
 
 
@@ -653,6 +655,7 @@ def _transform_dvelop(settings: Settings) -> None:
                 check_mapped(con, "dvelop")
         run_transform(settings.staging_path, run)
 
+    _require_staging(settings)  # before the run: a failed run is recorded in the file it would create
     _execute("transform dvelop", settings, None, body)
 
 
@@ -728,6 +731,7 @@ def _push_dvelop(settings: Settings, entity: str | None, company: str | None, si
                 out.print(f"would send {to_send:,} of {total:,} {name}" + (f" (e.g. {sample})" if sample else ""),
                           highlight=False)
 
+    _require_staging(settings)  # before the run: a failed run is recorded in the file it would create
     run = _execute("push dvelop" + (" (dry run)" if dry_run else ""), settings, None, body)
     if run.totals.failed:
         err.print(f"[bold red]erpload push dvelop:[/] {run.totals.failed:,} record(s) failed at d.velop (their "

@@ -86,6 +86,12 @@ def reflect_profile_tables(profile: Profile, engine: sa.Engine, erp_label: str) 
                                         + ", ".join(sorted(existing)[:40]))
         metadata.reflect(bind=engine, only=[spec.name for spec in profile.tables], resolve_fks=False)
     except sa.exc.SQLAlchemyError as exc:
+        if "@" in (engine.url.host or ""):
+            # the driver's message would quote the password's tail as the host it could not find
+            raise SourceError(f"cannot reach the ERP database at {erp_label}: the URL's password holds an unencoded "
+                              "'@', so its tail was read as the host name",
+                              hint="percent-encode the password in sources.erp.credentials: '@' as %40 (and ':' '/' "
+                                   "'#' '?' as %3A %2F %23 %3F)") from exc
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         raise SourceError(f"cannot reach the ERP database at {erp_label}: {reason}",
                           hint="check that the database runs and that sources.erp.credentials "
