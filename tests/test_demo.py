@@ -28,7 +28,8 @@ def test_demo_runs_every_stage_and_pushes_to_its_fake(workspace: Workspace) -> N
     result = workspace.cli("demo", "--quiet")
     assert result.exit_code == 0, result.output
     sent = workspace.query("""select sum(sent) from runs where command = 'push dvelop'
-                              and run_id = (select max(run_id) from runs where command = 'push dvelop')""")
+                              and run_id = (select arg_max(run_id, finished_at) from runs
+                                            where command = 'push dvelop')""")
     assert sent[0][0] == 0
 
 

@@ -22,7 +22,8 @@ def _now_in_erp(minutes_ago: int = 5) -> str:
 def _extract_rejects(ws: Workspace) -> list[tuple[object, ...]]:
     """This staging file's extract rejects: (ERP table, record key, column, value, reason, hint)."""
     return ws.query("select entity, record_key, field, value, reason, hint from rejects where target = 'erp_raw' "
-                    "and run_id = (select max(run_id) from runs where command = 'extract') order by all")
+                    "and run_id = (select arg_max(run_id, finished_at) from runs where command = 'extract') "
+                    "order by all")
 
 
 def _stored_cursor(ws: Workspace, table: str) -> str:

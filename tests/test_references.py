@@ -30,7 +30,7 @@ def _run(ws: Workspace, *args: str) -> str:
 def _rejects(ws: Workspace, entity: str, erp_id: str | None = None) -> dict[str, tuple[str, str, str, str]]:
     """The last map run's rejects of `entity` (of one ERP record): record key -> (field, value, reason, hint)."""
     rows = ws.query("select record_key, field, value, reason, hint from rejects where target = 'erp' and entity = ? "
-                    "and run_id = (select max(run_id) from runs where command = 'map') "
+                    "and run_id = (select arg_max(run_id, finished_at) from runs where command = 'map') "
                     "and (CAST(? AS VARCHAR) IS NULL OR json_extract_string(record, '$.erp_id') = CAST(? AS VARCHAR))",
                     [entity, erp_id, erp_id])
     return {str(r[0]): (str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows}

@@ -69,7 +69,7 @@ def test_a_vat_id_with_a_wrong_check_digit_is_rejected_for_the_partner_and_its_e
         workspace.erp(f"update {table} set vat_id = ?, updated_at = ? where vat_id = ? and company_id = "
                       "(select company_id from company where company_code = ?)", [bad, _STAMP, vat_id, company])
     _pipeline(workspace)
-    last = "(select max(run_id) from rejects where target = 'datev')"
+    last = "(select run_id from rejects where target = 'datev' order by created_at desc limit 1)"
     partners = workspace.query(f"select reason, hint from rejects where target = 'datev' and entity = 'partners' "
                                f"and field = 'vat_id' and value = ? and run_id = {last}", [bad])
     assert partners

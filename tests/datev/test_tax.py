@@ -35,7 +35,7 @@ class Planted:
         company, kind, doc, _ = self.cases[case]
         return [(str(f), str(r), str(v)) for f, r, v in self.ws.query(
             """select field, reason, value from rejects where target = 'datev' and entity = 'bookings'
-               and run_id = (select max(run_id) from runs where command = 'transform datev')
+               and run_id = (select arg_max(run_id, finished_at) from runs where command = 'transform datev')
                and record_key like ? order by all""", [f"{company}/{kind}/{doc}/%"])]
 
     def booked(self, case: str) -> list[tuple[int, str | None]]:
@@ -226,7 +226,8 @@ def test_bu_keys_follow_the_reference_table(planted: Planted) -> None:
     # every RC19 line of company 4000 on a plain account is held back, none goes out with key 9
     ws = planted.ws
     rc19 = ws.query("""select distinct r.reason from rejects r
-                       where r.run_id = (select max(run_id) from runs where command = 'transform datev')
+                       where r.run_id = (select arg_max(run_id, finished_at) from runs
+                                         where command = 'transform datev')
                        and r.field = 'bu_key' and r.record_key like '4000/%' and r.reason like '%RC19%'""")
     assert rc19 == [("tax code RC19 (input, reverse_charge, 19,00 %) carries BU key 9; DATEV's key for it is 94 "
                      "(95 without Vorsteuer deduction, 46 for a service from another EU country)",)]
