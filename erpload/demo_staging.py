@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 
 from erpload.errors import ConfigError
-from erpload.extract import RAW_DATASET, staged_table_name
 from erpload.profiles import load_profile
+from erpload.raw_names import RAW_DATASET, raw_name
 from erpload.staging import FRAMEWORK_SCHEMA, connect, existing_tables
 
 DEMO_PROFILE = "demo"
@@ -54,6 +54,6 @@ def _other_profiles(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _foreign_raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    demo_tables = {staged_table_name(t.name) for t in load_profile(DEMO_PROFILE).tables}
+    demo_tables = {raw_name(t.name) for t in load_profile(DEMO_PROFILE).tables}
     staged = existing_tables(con, RAW_DATASET)
     return sorted(t for t in staged if t not in demo_tables and not t.startswith("_dlt"))

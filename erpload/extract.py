@@ -9,7 +9,6 @@ from pathlib import Path
 import dlt
 import duckdb
 import sqlalchemy as sa
-from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -30,6 +29,7 @@ from erpload.load_packages import drop_leftovers, keep_no_copies, sweep_loaded
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile, TableSpec
 from erpload.progress import Progress
+from erpload.raw_names import RAW_DATASET, raw_name
 from erpload.runs import Run, TableResult
 from erpload.settings import Settings
 from erpload.staging import connect, existing_tables, is_lock_error, lock_error
@@ -37,7 +37,6 @@ from sources.erp import erp, has_nothing_new
 from sources.erp.conformance import relax_nullability
 from sources.erp.empty_tables import create_table_ddl
 
-RAW_DATASET = "erp_raw"
 PIPELINE_NAME = "erpload_extract"
 
 
@@ -190,12 +189,6 @@ def _tables_to_read(pipeline: dlt.Pipeline, profile: Profile, engine: sa.Engine)
     return wanted
 
 
-_NAMING = NamingConvention()
-
-
-def staged_table_name(erp_table: str) -> str:
-    """The name dlt gives an ERP table in erp_raw (snake_case), which profile SQL must use."""
-    return str(_NAMING.normalize_table_identifier(erp_table))
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -242,7 +235,7 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
             reload_run = reloading.start(con, pipeline, profile, requested, run)
             tolerance = settings.cursor_tolerance_hours
             # a cursor restored from staging's copy of dlt's state may be one that was set back locally
-            clamps = clamp_cursors(pipeline, con, profile.tables, tolerance, staged_table_name)
+            clamps = clamp_cursors(pipeline, con, profile.tables, tolerance)
             to_read = _tables_to_read(pipeline, profile, engine)
             probes = probe_values(engine, metadata, pipeline, to_read)
             loaded: dict[str, int] = {}
@@ -258,7 +251,7 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                         on_batch=progress.advance if show_progress else None,
                         metadata=metadata,
                     )
-                    relax_staged_columns(con, relaxed, staged_table_name)
+                    relax_staged_columns(con, relaxed)
                     try:
                         with interrupts.deferred():  # dlt stops at its checkpoints; a load drains (see interrupts)
                             info = pipeline.run(source)
@@ -278,28 +271,28 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                 trace = pipeline.last_trace
                 if trace and trace.last_normalize_info:
                     loaded = dict(trace.last_normalize_info.row_counts)
-                clamps += clamp_cursors(pipeline, con, to_read, tolerance, staged_table_name)
+                clamps += clamp_cursors(pipeline, con, to_read, tolerance)
                 record_value_rejects(con, run.run_id, probes)
                 if load_id is not None:
-                    record_cursor_rejects(con, run.run_id, load_id, to_read, tolerance, staged_table_name, clamps)
-                note_rejects(run, con, clamps, staged_table_name)
+                    record_cursor_rejects(con, run.run_id, load_id, to_read, tolerance, clamps)
+                note_rejects(run, con, clamps)
             rejected = rejected_per_table(con, run.run_id) if to_read else {}
             cursors = _cursor_values(pipeline, profile)
             sweep_loaded(settings.pipelines_dir / PIPELINE_NAME)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_DATASET}")
             staged = existing_tables(con, RAW_DATASET)
             for spec in profile.tables:
-                if staged_table_name(spec.name) not in staged:
-                    con.execute(create_table_ddl(metadata.tables[spec.name], staged_table_name(spec.name),
+                if raw_name(spec.name) not in staged:
+                    con.execute(create_table_ddl(metadata.tables[spec.name], raw_name(spec.name),
                                                  RAW_DATASET))
             vanished = reloading.finish(con, reload_run, run)
-            staged_counts = {spec.name: _count(con, staged_table_name(spec.name)) for spec in profile.tables}
+            staged_counts = {spec.name: _count(con, raw_name(spec.name)) for spec in profile.tables}
     finally:
         engine.dispose()
 
     for spec in profile.tables:
-        n = int(loaded.get(staged_table_name(spec.name), 0))
-        run.add(TableResult(table=f"{RAW_DATASET}.{staged_table_name(spec.name)}", loaded=n,
+        n = int(loaded.get(raw_name(spec.name), 0))
+        run.add(TableResult(table=f"{RAW_DATASET}.{raw_name(spec.name)}", loaded=n,
                             unchanged=max(staged_counts[spec.name] - n, 0), rejected=rejected.get(spec.name, 0),
                             cursor=cursors.get(spec.name), load_id=load_id,
-                            deleted=vanished.get(staged_table_name(spec.name), 0)))
+                            deleted=vanished.get(raw_name(spec.name), 0)))

@@ -15,7 +15,7 @@ counts in the table's `rejected` in the run summary.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from erpload.model_check import quote
 from erpload.profiles import TableSpec
+from erpload.raw_names import RAW_DATASET, raw_name
 from erpload.runs import Run
 from erpload.staging import FRAMEWORK_SCHEMA, ensure_framework_tables, existing_tables, sql_literal
 from sources.erp import cursor_filter
@@ -33,9 +34,6 @@ from sources.erp.conformance import checked_columns, expected, nonconforming_que
 from sources.erp.settings import SOURCE_NAME
 
 TARGET = "erp_raw"
-RAW_DATASET = "erp_raw"
-#: how extract names an ERP table or column in erp_raw (`erpload.extract.staged_table_name`)
-StagedName = Callable[[str], str]
 #: dlt's copy of erp_raw that merge loads go through first: its columns take NULL too
 _DLT_STAGING = f"{RAW_DATASET}_staging"
 
@@ -77,7 +75,7 @@ class Clamp:
 
 
 def clamp_cursors(pipeline: dlt.Pipeline, con: duckdb.DuckDBPyConnection, specs: Iterable[TableSpec],
-                  tolerance_hours: float, staged_name: StagedName) -> list[Clamp]:
+                  tolerance_hours: float) -> list[Clamp]:
     """Set every stored cursor beyond now + tolerance back to the largest staged value within it.
 
     The boundary-row hashes dlt keeps belong to the untrusted value: cleared, so rows at the kept
@@ -96,9 +94,9 @@ def clamp_cursors(pipeline: dlt.Pipeline, con: duckdb.DuckDBPyConnection, specs:
                     or _as_comparable(last, limit) <= limit:
                 continue
             kept = None
-            table = staged_name(spec.name)
+            table = raw_name(spec.name)
             if table in staged:
-                column = quote(staged_name(spec.cursor))
+                column = quote(raw_name(spec.cursor))
                 value = f"timezone('UTC', {column})" if isinstance(limit, datetime) and limit.tzinfo else column
                 row = con.execute(f"SELECT max({value}) FROM {RAW_DATASET}.{quote(table)} "
                                   f"WHERE {column} <= {_literal(limit)}").fetchone()
@@ -118,8 +116,7 @@ def _as_comparable(value: Any, limit: datetime | date) -> Any:
     return value
 
 
-def relax_staged_columns(con: duckdb.DuckDBPyConnection, relaxed: dict[str, list[str]],
-                         staged_name: StagedName) -> None:
+def relax_staged_columns(con: duckdb.DuckDBPyConnection, relaxed: dict[str, list[str]]) -> None:
     """Let the staged columns take the NULL a non-converting value is read as (staging files made
     before erpload read such values as NULL declare them NOT NULL, in erp_raw and in dlt's merge copy)."""
     if not relaxed:
@@ -130,7 +127,7 @@ def relax_staged_columns(con: duckdb.DuckDBPyConnection, relaxed: dict[str, list
     for table, columns in relaxed.items():
         for schema in (RAW_DATASET, _DLT_STAGING):
             for column in columns:
-                key = (schema, staged_name(table), staged_name(column))
+                key = (schema, raw_name(table), raw_name(column))
                 if key in not_null:
                     con.execute(f"ALTER TABLE {schema}.{quote(key[1])} ALTER COLUMN {quote(key[2])} DROP NOT NULL")
 
@@ -204,7 +201,7 @@ def record_value_rejects(con: duckdb.DuckDBPyConnection, run_id: str, probes: Se
 
 
 def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, specs: Iterable[TableSpec],
-                          tolerance_hours: float, staged_name: StagedName, clamps: Sequence[Clamp]) -> None:
+                          tolerance_hours: float, clamps: Sequence[Clamp]) -> None:
     """Rows this load wrote whose cursor is beyond now + tolerance, or empty: one reject each.
 
     An empty cursor that is empty because its value did not convert is reported once, as that value."""
@@ -212,11 +209,11 @@ def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: 
     kept = {c.table: c.kept for c in clamps}
     staged = existing_tables(con, RAW_DATASET)
     for spec in specs:
-        table = staged_name(spec.name)
+        table = raw_name(spec.name)
         if not spec.cursor or table not in staged:
             continue
-        cursor = quote(staged_name(spec.cursor))
-        key = " || '/' || ".join(f"coalesce(CAST(t.{quote(staged_name(k))} AS VARCHAR), '')"
+        cursor = quote(raw_name(spec.cursor))
+        key = " || '/' || ".join(f"coalesce(CAST(t.{quote(raw_name(k))} AS VARCHAR), '')"
                                  for k in spec.primary_key)
         limit = _cursor_limit(con, table, cursor, tolerance_hours)
         stays = f"the table's cursor stays at {kept[spec.name]}" if kept.get(spec.name) is not None \
@@ -270,17 +267,17 @@ def rejected_per_table(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str,
     return {str(e): int(n) for e, n in rows}
 
 
-def note_rejects(run: Run, con: duckdb.DuckDBPyConnection, clamps: Sequence[Clamp], staged_name: StagedName) -> None:
+def note_rejects(run: Run, con: duckdb.DuckDBPyConnection, clamps: Sequence[Clamp]) -> None:
     """One note per table and kind of reject, so the summary says what was set aside and where to look."""
     rows = con.execute(
         f"""SELECT entity, field, reason LIKE '% holds %' AS bad_value, count(*)
             FROM {FRAMEWORK_SCHEMA}.rejects WHERE run_id = {sql_literal(run.run_id)} AND target = {sql_literal(TARGET)}
             GROUP BY ALL ORDER BY ALL""").fetchall()
     for entity, field, bad_value, count in rows:
-        where = f"{RAW_DATASET}.{staged_name(str(entity))}.{staged_name(str(field))}"
+        where = f"{RAW_DATASET}.{raw_name(str(entity))}.{raw_name(str(field))}"
         what = "value(s) that do not convert, loaded as NULL" if bad_value else "row(s) with an untrusted cursor"
         run.note(f"{where}: {int(count):,} {what}; see erpload.rejects (target '{TARGET}')")
     for clamp in clamps:
         kept = clamp.kept if clamp.kept is not None else "nothing (the table is read in full)"
-        run.note(f"{RAW_DATASET}.{staged_name(clamp.table)}: cursor {clamp.untrusted} lies in the future; "
+        run.note(f"{RAW_DATASET}.{raw_name(clamp.table)}: cursor {clamp.untrusted} lies in the future; "
                  f"the stored cursor was set back to {kept}")

@@ -26,6 +26,7 @@ from erpload.incremental_sql import input_tables, restrict_to_changes
 from erpload.model_check import check_output_shape, quote, sql_failure
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile
+from erpload.raw_names import RAW_DATASET
 from erpload.references import (
     checked_references,
     ensure_held_table,
@@ -40,7 +41,6 @@ from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
 
 CANONICAL_DATASET = "erp"
-RAW_DATASET = "erp_raw"
 TARGET = "erp"
 _ROWS = "_map_rows"  # temp table: one entity's rows, typed, with _row_hash
 _TOUCHED = "_touched"  # temp table (incremental): the canonical rows the staged rows meet, by key or erp_id

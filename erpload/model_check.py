@@ -9,6 +9,7 @@ import duckdb
 from erpload.canonical import Entity
 from erpload.errors import ProfileError
 from erpload.profiles import Profile
+from erpload.raw_names import raw_name
 
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
                   "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
@@ -37,17 +38,6 @@ def _is_numeric(type_: str) -> bool:
 
 _MISSING_TABLE = re.compile(r"Table with name (.+?) does not exist")
 _MISSING_COLUMN = re.compile(r'Referenced column "(.+?)" not found|does not have a column named "(.+?)"')
-
-
-def raw_name(name: str) -> str:
-    """The name dlt gives an ERP table or column in erp_raw: snake_case.
-
-    >>> raw_name("tabSales Invoice"), raw_name("customerID"), raw_name("IBAN")
-    ('tab_sales_invoice', 'customer_id', 'iban')
-    """
-    from dlt.common.normalizers.naming.snake_case import NamingConvention
-
-    return NamingConvention().normalize_identifier(name)
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection | None) -> set[str] | None:

@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import duckdb
-from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from erpload.errors import ConfigError, StagingError
 from erpload.profiles import Profile, TableSpec
+from erpload.raw_names import RAW_DATASET, quoted_raw_name, raw_name
 from erpload.runs import Run
 from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, scalar_int, sql_literal
 
 if TYPE_CHECKING:  # `map` reads `reloaded_since` and need not import dlt's pipeline
     import dlt
 
-RAW_DATASET = "erp_raw"
 RELOADS = f"{FRAMEWORK_SCHEMA}.extract_reloads"
 ALL = "all"
 
@@ -36,22 +35,11 @@ _DDL = f"""CREATE TABLE IF NOT EXISTS {RELOADS} (
     run_id VARCHAR NOT NULL, erp_table VARCHAR NOT NULL, table_name VARCHAR NOT NULL, rows_before BIGINT,
     rows_after BIGINT, rows_vanished BIGINT, load_id VARCHAR, started_at TIMESTAMP NOT NULL, done_at TIMESTAMP)"""
 
-_NAMING = NamingConvention()
-
-
-def _staged(name: str) -> str:
-    return str(_NAMING.normalize_table_identifier(name))
-
-
-def _column(name: str) -> str:
-    return '"' + str(_NAMING.normalize_identifier(name)).replace('"', '""') + '"'
-
-
 def resolve(profile: Profile, names: list[str]) -> list[TableSpec]:
     """The profile tables `--reload` names (ERP or erp_raw names, or `all`); an unknown name is a config error."""
     if any(n.strip().lower() == ALL for n in names):
         return list(profile.tables)
-    by_name = {t.name: t for t in profile.tables} | {_staged(t.name): t for t in profile.tables}
+    by_name = {t.name: t for t in profile.tables} | {raw_name(t.name): t for t in profile.tables}
     unknown = [n for n in names if n not in by_name]
     if unknown:
         raise ConfigError(f"--reload {', '.join(unknown)}: profile '{profile.name}' extracts no such table",
@@ -94,10 +82,10 @@ def start(con: duckdb.DuckDBPyConnection, pipeline: dlt.Pipeline, profile: Profi
         return reload
     staged = existing_tables(con, RAW_DATASET)
     for spec in reload.tables:
-        name = _staged(spec.name)
+        name = raw_name(spec.name)
         before = None
         if name in staged:
-            keys = ", ".join(_column(c) for c in spec.primary_key)
+            keys = ", ".join(quoted_raw_name(c) for c in spec.primary_key)
             # the keys staged now: rows missing after the reload vanished from the ERP
             con.execute(f'CREATE OR REPLACE TEMP TABLE "_reload_{name}" AS SELECT DISTINCT {keys} '
                         f'FROM {RAW_DATASET}."{name}"')
@@ -143,12 +131,12 @@ def finish(con: duckdb.DuckDBPyConnection, reload: Reload, run: Run) -> dict[str
     load_id = str(row[0]) if row and row[0] is not None else None
     vanished: dict[str, int] = {}
     for spec in reload.tables:
-        name = _staged(spec.name)
+        name = raw_name(spec.name)
         after = scalar_int(con, f'SELECT count(*) FROM {RAW_DATASET}."{name}"')
         gone = 0
         if f"_reload_{name}" in _temp_tables(con):
             # an equality anti join is a hash join: a million keys take a fraction of a second
-            match = " AND ".join(f"r.{_column(c)} = b.{_column(c)}" for c in spec.primary_key)
+            match = " AND ".join(f"r.{quoted_raw_name(c)} = b.{quoted_raw_name(c)}" for c in spec.primary_key)
             gone = scalar_int(con, f'SELECT count(*) FROM "_reload_{name}" b '
                                    f'ANTI JOIN {RAW_DATASET}."{name}" r ON {match}')
             con.execute(f'DROP TABLE "_reload_{name}"')
