@@ -57,7 +57,7 @@ def _free_port() -> int:
 def _bare_http(base_url: str, staging: Path, batch_size: int) -> tuple[float, float, float, int]:
     """Read the payloads from staging, POST them in batches and poll each job to its end: the least any batch
     push can cost. Returns (seconds reading, seconds of HTTP, seconds of those waiting for answers, records sent)."""
-    from erpload.push import payload_sql
+    from erpload.push.pusher import payload_sql
 
     started = time.perf_counter()
     with duckdb.connect(str(staging), read_only=True) as con:
@@ -113,8 +113,8 @@ def _ledger_work(staging: Path, records: int, batch_size: int, pace_s: float) ->
     """The ledger's own writes for a push of `records`, replayed on the staging file without HTTP, in CPU seconds:
     (queueing the outbox, one statement; the batch events, through the push's writer with its group commits,
     submitted at `pace_s` per batch as the bare HTTP run answered them). Both are written behind the sends."""
-    from erpload.ledger import BatchEvent, Ledger, ensure_ledger
-    from erpload.ledger_writer import LedgerWriter
+    from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger
+    from erpload.push.ledger_writer import LedgerWriter
 
     with duckdb.connect(str(staging)) as con:
         ensure_ledger(con)
@@ -139,7 +139,7 @@ def _single_puts(staging: Path, sample: int) -> tuple[float, int]:
     """`push_one` (the CLI's --single path, ledger included) for `sample` vendors on one held connection."""
     from destinations.dvelop.config import load_dvelop_settings
     from destinations.dvelop.destination import DvelopSender
-    from erpload.push import push_one
+    from erpload.push.pusher import push_one
     from erpload.runs import Run
     from erpload.staging import held_open
 

@@ -23,7 +23,7 @@ def _quiet_exit(signum: int, frame: FrameType | None) -> None:
 
 def _is_the_program() -> bool:
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    return os.path.basename(sys.argv[0]) == "erpload" or getattr(spec, "name", None) == "erpload.cli"
+    return os.path.basename(sys.argv[0]) == "erpload" or str(getattr(spec, "name", None)).startswith("erpload.cli")
 
 
 if _is_the_program():

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from erpload import canonical
-from erpload.cli import app
+from erpload.cli.main import app
 from erpload.profiles import load_profile
 from tests.utils import Workspace, table_fingerprint
 

@@ -178,7 +178,7 @@ def test_every_stored_message_is_redacted(tmp_path: Path) -> None:
 def test_warnings_are_redacted() -> None:
     import warnings
 
-    import erpload.cli  # noqa: F401  - installs the redaction of warnings
+    import erpload.cli.main  # noqa: F401  - installs the redaction of warnings
 
     shown = warnings.formatwarning("cannot use postgresql://erp:p@ss@db/erp", UserWarning, "x.py", 1, "")
     assert "postgresql://erp:***@db/erp" in shown

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from erpload.cli import app
+from erpload.cli.main import app
 from erpload.exit_codes import ExitCode
 
 

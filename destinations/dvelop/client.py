@@ -9,8 +9,8 @@ from typing import Any
 
 from destinations.dvelop.config import DvelopSettings
 from erpload import interrupts
-from erpload.http import RetryPolicy, VendorClient, VendorUnavailable
 from erpload.interrupts import Interrupted
+from erpload.push.http import RetryPolicy, VendorClient, VendorUnavailable
 
 API = "/smartinvoice/api/v1"
 #: the job states d.velop documents; `queued` is the only one that is not final

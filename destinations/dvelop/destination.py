@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from destinations.dvelop.client import JOB_SUCCESSFUL, DvelopClient
 from destinations.dvelop.config import DvelopSettings
-from erpload.http import VendorRefused
-from erpload.push import Batch, Outgoing, Refusal
+from erpload.push.http import VendorRefused
+from erpload.push.pusher import Batch, Outgoing, Refusal
 
 #: push order: what other records refer to goes first (companies, then their lookups, then vendors)
 ENTITIES: tuple[str, ...] = ("companies", "currencies", "payment_terms", "tax_codes", "document_types", "gl_accounts",

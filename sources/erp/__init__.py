@@ -160,7 +160,7 @@ def erp(
             backend=backend,  # type: ignore[arg-type]
             chunk_size=chunk_size,
             reflection_level="full",
-            # a row without a cursor value is loaded (and reported by erpload.extract), not an error
+            # a row without a cursor value is loaded (and reported by erpload.steps.extract), not an error
             incremental=dlt.sources.incremental(cursor, on_cursor_value_missing="include") if cursor else None,
             primary_key=list(primary_key),
             write_disposition="merge" if cursor else "replace",

@@ -86,7 +86,7 @@ def readable(column: sa.Column[Any], primary_key: frozenset[str]) -> Any:
     """The column as the extract selects it: a value that would not convert is read as NULL.
 
     Primary key columns are read as they are: a row without its key cannot be merged, so a bad key
-    fails the extract, naming the table and column (see `erpload.extract`).
+    fails the extract, naming the table and column (see `erpload.steps.extract`).
     """
     check = None if column.name in primary_key else conforms(column)
     if check is None:

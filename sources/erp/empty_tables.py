@@ -40,5 +40,5 @@ def create_table_ddl(table: sa.Table, staged_name: str, dataset: str) -> str:
     """DDL for an empty staging table of a reflected ERP table; column names normalised the way dlt names them."""
     naming = NamingConvention()
     cols = ", ".join(f'"{naming.normalize_identifier(c.name)}" {duckdb_type(c.type)}' for c in table.columns)
-    cols += ', "_dlt_load_id" VARCHAR'  # as dlt stamps every row (see erpload.extract)
+    cols += ', "_dlt_load_id" VARCHAR'  # as dlt stamps every row (see erpload.steps.extract)
     return f'CREATE TABLE IF NOT EXISTS {dataset}."{staged_name}" ({cols})'

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from erpload.cli import app
+from erpload.cli.main import app
 from transforms.datev.check import check_bytes, check_file
 from transforms.datev.findings import Finding, Report
 from transforms.datev.reader import read_extf, split_line, unquote

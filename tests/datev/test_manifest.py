@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from erpload.cli import app
+from erpload.cli.main import app
 from sources.demo_erp import create_demo_erp
 from tests.conftest import TEST_SEED
 from tests.utils import shared_workspace

@@ -55,7 +55,7 @@ def _fakes_cli(*args: str, key: str | None = SECRET) -> subprocess.Popen[str]:
     if key:
         env["ERPLOAD_FAKE_DVELOP_API_KEY"] = key
     return subprocess.Popen(
-        [sys.executable, "-m", "erpload.fakes_commands", *args],
+        [sys.executable, "-m", "erpload.cli.fakes", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from erpload.mapping import run_map
 from erpload.profiles import load_profile
 from erpload.runs import Run
+from erpload.steps.mapping import run_map
 from tests.utils import Workspace
 
 PROFILE = '''name = "text_dates"

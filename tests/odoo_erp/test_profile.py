@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from erpload import canonical
-from erpload.cli import app
+from erpload.cli.main import app
 from erpload.exit_codes import ExitCode
 from sources.demo_erp import create_demo_erp, generate
 from sources.demo_erp.faults import DATA_RULE_FAULTS

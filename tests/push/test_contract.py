@@ -276,7 +276,7 @@ def test_the_demo_erps_master_data_arrives_whole(workspace: Workspace, dvelop: D
         assert result.finished, result.output
     result = workspace.cli("push", "dvelop", "--quiet")
     assert result.exit_code == 0, result.output
-    from erpload.push import payload_sql
+    from erpload.push.pusher import payload_sql
 
     with duckdb.connect(str(workspace.staging), read_only=True) as con:
         tables = [str(r[0]) for r in con.execute(

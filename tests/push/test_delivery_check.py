@@ -8,7 +8,7 @@ import pytest
 from destinations.dvelop.config import load_dvelop_settings
 from destinations.dvelop.destination import DvelopSender
 from erpload.errors import ErploadError
-from erpload.push import Pusher
+from erpload.push.pusher import Pusher
 from erpload.runs import Run
 from erpload.staging import connect
 from tests.push.conftest import DvelopCase

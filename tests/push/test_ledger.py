@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from erpload.errors import StagingError
-from erpload.ledger import BatchEvent, Ledger, ensure_ledger
-from erpload.ledger_writer import LedgerWriter
+from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger
+from erpload.push.ledger_writer import LedgerWriter
 
 
 def _states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, bool, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from erpload.outbox import OUTBOX, SCRATCH, OutboxBatch, OutboxStream
+from erpload.push.outbox import OUTBOX, SCRATCH, OutboxBatch, OutboxStream
 
 
 def _outbox(records: int, batch_size: int, order: str = "seq") -> duckdb.DuckDBPyConnection:

@@ -9,7 +9,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erpload.push import _strip_null_members, payload_sql
+from erpload.push.pusher import _strip_null_members, payload_sql
 from erpload.staging import sql_literal
 from tests.support.json_payloads import without_nulls
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from erpload.send_thread import SendThread
+from erpload.push.send_thread import SendThread
 
 
 def test_items_are_sent_in_order_and_never_two_at_once() -> None:

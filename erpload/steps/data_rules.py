@@ -20,8 +20,8 @@ import duckdb
 
 from erpload.canonical import DATE, TEXT, Entity
 from erpload.iso3166 import COUNTRY_CODES
-from erpload.model_check import quote
 from erpload.runs import Run
+from erpload.steps.model_check import quote
 
 #: (condition on row v, field, value, reason, hint), each an SQL expression
 RowCheck = tuple[str, str, str, str, str]

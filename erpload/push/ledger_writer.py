@@ -23,7 +23,7 @@ from collections.abc import Callable
 import duckdb
 
 from erpload.errors import StagingError
-from erpload.ledger import BatchEvent, Ledger
+from erpload.push.ledger import BatchEvent, Ledger
 
 #: the least time between two of the writer's commits
 PAUSE_S = 0.2

@@ -28,10 +28,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from erpload import interrupts
-from erpload.datev_commands import datev_app
+from erpload.cli.datev import datev_app
+from erpload.cli.fakes import fakes_app
 from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.exit_codes import ExitCode
-from erpload.fakes_commands import fakes_app
 from erpload.interrupts import Interrupted
 from erpload.profiles import load_profile
 from erpload.redact import redact, redact_warnings
@@ -105,7 +105,7 @@ def _exit_code(exc: ErploadError) -> int:
         return EXIT_SOURCE
     if isinstance(exc, StagingError):
         return EXIT_STAGING
-    from erpload.http import VendorError
+    from erpload.push.http import VendorError
 
     if isinstance(exc, VendorError):
         return EXIT_VENDOR
@@ -214,7 +214,7 @@ def _ensure_demo_erp(settings: Settings, quiet: bool) -> None:
 
 
 def _extract(settings: Settings, quiet: bool, reload: list[str] | None = None) -> None:
-    from erpload.extract import run_extract
+    from erpload.steps.extract import run_extract
 
     profile = load_profile(settings.profile)
     _ensure_demo_erp(settings, quiet)
@@ -223,7 +223,7 @@ def _extract(settings: Settings, quiet: bool, reload: list[str] | None = None) -
 
 
 def _map(settings: Settings, full: bool = False) -> None:
-    from erpload.mapping import run_map
+    from erpload.steps.mapping import run_map
     from erpload.targets import check_profile_covers, configured_targets
 
     profile = load_profile(settings.profile)
@@ -357,7 +357,7 @@ def _interrupted(stop: Interrupted) -> None:
 def _as_typed(command: str) -> str:
     """The command line as the user typed it, options included, when this process is erpload itself."""
     program = os.path.basename(sys.argv[0])
-    if program in ("erpload", "cli.py") and sys.argv[1:]:
+    if program in ("erpload", "__main__.py") and sys.argv[1:]:
         return shlex.join(["erpload", *sys.argv[1:]])
     return command
 
@@ -418,7 +418,7 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
     settings = dataclasses.replace(settings, erp_credentials=DEMO_ERP)
 
     def stages() -> None:
-        from erpload.demo_staging import refuse_foreign_staging
+        from erpload.steps.demo_staging import refuse_foreign_staging
 
         refuse_foreign_staging(settings.staging_path)  # before anything opens (or creates) the file
         with _demo_fakes():
@@ -710,7 +710,7 @@ def _push_dvelop(settings: Settings, entity: str | None, company: str | None, si
                  dry_run: bool, quiet: bool) -> None:
     from destinations.dvelop.config import load_dvelop_settings
     from destinations.dvelop.destination import DvelopSender
-    from erpload.push import PushOptions, push_one, run_push
+    from erpload.push.pusher import PushOptions, push_one, run_push
 
     dvelop = load_dvelop_settings()
 
@@ -768,7 +768,7 @@ def status(staging: StagingOpt = None,
                                                 "seconds.")] = False) -> None:
     """The last runs, one line each: what ran, when, how long, loaded / sent / rejected / failed, and the outcome
     (ok, set aside, failed, interrupted); a failed run's message under its line."""
-    from erpload.status import print_status
+    from erpload.cli.status import print_status
 
     settings = _settings(staging=staging)
     _guard(lambda: print_status(settings.staging_path, runs, out, detail=detail))

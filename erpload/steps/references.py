@@ -18,8 +18,8 @@ import duckdb
 
 from erpload import canonical
 from erpload.canonical import Entity, Reference
-from erpload.model_check import quote
 from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
+from erpload.steps.model_check import quote
 
 HELD = f"{FRAMEWORK_SCHEMA}.map_held"
 _ORPHANS = "_orphans"  # temp: (rid, ref index, how) of the staged rows that miss a parent

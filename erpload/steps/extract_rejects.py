@@ -24,11 +24,11 @@ import dlt
 import duckdb
 import sqlalchemy as sa
 
-from erpload.model_check import quote
 from erpload.profiles import TableSpec
 from erpload.raw_names import RAW_DATASET, raw_name
 from erpload.runs import Run
 from erpload.staging import FRAMEWORK_SCHEMA, ensure_framework_tables, existing_tables, sql_literal
+from erpload.steps.model_check import quote
 from sources.erp import cursor_filter
 from sources.erp.conformance import checked_columns, expected, nonconforming_query
 from sources.erp.settings import SOURCE_NAME

@@ -5,7 +5,7 @@
     deliver     a dlt pipeline feeds them to a `@dlt.destination` in batches of the vendor's atomic
                 unit; every record is queued in the ledger as pending, each batch is then marked
                 sent / acknowledged / failed as the vendor answers (these writes go behind the sends,
-                in order: see erpload.ledger_writer)
+                in order: see erpload.push.ledger_writer)
 
 dlt delivers at least once (after a failure it resumes at the failed batch); the ledger makes that
 exactly once per acknowledged batch: every batch is checked against it just before it is sent.
@@ -27,11 +27,11 @@ import duckdb
 
 from erpload import interrupts
 from erpload.errors import ConfigError, ErploadError
-from erpload.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id
-from erpload.ledger_writer import LedgerWriter, Write
-from erpload.outbox import OUTBOX, SCRATCH, OutboxStream
+from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id
+from erpload.push.ledger_writer import LedgerWriter, Write
+from erpload.push.outbox import OUTBOX, SCRATCH, OutboxStream
+from erpload.push.send_thread import SendThread
 from erpload.runs import Run, TableResult
-from erpload.send_thread import SendThread
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
     connect,
@@ -188,11 +188,11 @@ class Pusher:
         self.planned: dict[str, tuple[int, int]] = {}  # entity → (records, to send)
         self.writer = LedgerWriter(con, sender.target, run.run_id)
         self._delivered: set[int] = set()  # outbox seq of every record sent in this push: dlt may deliver twice
-        self._sending: SendThread[Batch] | None = None  # started by the first deliver (see erpload.send_thread)
+        self._sending: SendThread[Batch] | None = None  # started by the first deliver (see erpload.push.send_thread)
         self._outbox: OutboxStream | None = None  # dlt's load thread reads the outbox with it
         self.progress: Callable[[str, int], None] = lambda entity, records: None  # deliver_all shows it
 
-    # --- the ledger: read on the main connection, written behind the sends (see erpload.ledger_writer) ---
+    # --- the ledger: read on the main connection, written behind the sends (see erpload.push.ledger_writer) ---
 
     def write(self, change: Write) -> None:
         self.writer.submit(change)
@@ -380,7 +380,7 @@ class PushOptions:
 
 def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, options: PushOptions) -> dict[str, Any]:
     """Push one target; fills `run`. Returns the plan (per entity: records, to send; a dry run: sample keys)."""
-    from erpload.push_pipeline import warm_up
+    from erpload.push.dlt_load import warm_up
 
     warming = None if options.dry_run else warm_up()
     with connect(staging) as con:
@@ -396,7 +396,7 @@ def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, optio
 
 def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, options: PushOptions,
           warming: threading.Thread | None) -> dict[str, Any]:
-    from erpload.push_pipeline import deliver_all, one_duckdb_thread
+    from erpload.push.dlt_load import deliver_all, one_duckdb_thread
 
     entities = pusher.entities(options.entity)
     if not options.dry_run:
@@ -422,7 +422,7 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
 
 def _report_gone(pusher: Pusher, entities: list[str]) -> None:
     """Records the vendor acknowledged that left the dataset: it keeps them; each is reported once (see vendor_gone)."""
-    from erpload.vendor_gone import report_gone
+    from erpload.push.vendor_gone import report_gone
 
     target = pusher.sender.target
     gone = {e: n for e in entities if (n := report_gone(pusher.con, target, e, pusher.run.run_id))}
@@ -432,18 +432,6 @@ def _report_gone(pusher: Pusher, entities: list[str]) -> None:
         pusher.run.note(f"{sum(gone.values()):,} records {target} holds are gone from the ERP ("
                         + ", ".join(f"{e} {n:,}" for e, n in gone.items())
                         + f"); {target} keeps them, erpload sends no deletes: each is in erpload.rejects once")
-
-
-def unwrap_vendor_error(exc: BaseException) -> ErploadError | None:
-    """The erpload error a dlt failure wraps (dlt nests it a few levels deep), if any."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ErploadError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, dry_run: bool = False) -> str:
@@ -458,7 +446,7 @@ def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, 
 
 
 def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:
-    from erpload.http import VendorRefused
+    from erpload.push.http import VendorRefused
 
     con, sender, run = pusher.con, pusher.sender, pusher.run
     result = TableResult(table=f"{sender.target}.{entity}")

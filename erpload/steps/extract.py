@@ -13,9 +13,17 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from erpload import interrupts
-from erpload import reload as reloading
 from erpload.errors import ProfileError, SourceError, StagingError
-from erpload.extract_rejects import (
+from erpload.load_packages import drop_leftovers, keep_no_copies, sweep_loaded
+from erpload.process import freeze_startup_objects
+from erpload.profiles import Profile, TableSpec
+from erpload.progress import Progress
+from erpload.raw_names import RAW_DATASET, raw_name
+from erpload.runs import Run, TableResult
+from erpload.settings import Settings
+from erpload.staging import connect, existing_tables, is_lock_error, lock_error
+from erpload.steps import reload as reloading
+from erpload.steps.extract_rejects import (
     clamp_cursors,
     incremental_state,
     note_rejects,
@@ -25,14 +33,6 @@ from erpload.extract_rejects import (
     rejected_per_table,
     relax_staged_columns,
 )
-from erpload.load_packages import drop_leftovers, keep_no_copies, sweep_loaded
-from erpload.process import freeze_startup_objects
-from erpload.profiles import Profile, TableSpec
-from erpload.progress import Progress
-from erpload.raw_names import RAW_DATASET, raw_name
-from erpload.runs import Run, TableResult
-from erpload.settings import Settings
-from erpload.staging import connect, existing_tables, is_lock_error, lock_error
 from sources.erp import erp, has_nothing_new
 from sources.erp.conformance import relax_nullability
 from sources.erp.empty_tables import create_table_ddl
@@ -216,7 +216,7 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                 reload: list[str] | None = None) -> None:
     """Extract every table the profile lists; fills `run` with one result per table.
 
-    `reload` names tables (or `all`) to drop with their cursors and load in full (see `erpload.reload`)."""
+    `reload` names tables (or `all`) to drop with their cursors and load in full (see `erpload.steps.reload`)."""
     freeze_startup_objects()
     requested = reloading.resolve(profile, reload) if reload else []
     engine = erp_engine(settings)

@@ -19,15 +19,17 @@ import duckdb
 
 from erpload import canonical
 from erpload.canonical import Entity
-from erpload.conversions import companion, record_unconverted, try_casts
-from erpload.data_rules import RowCheck, normalise, row_checks
 from erpload.errors import ProfileError, StagingError
-from erpload.incremental_sql import input_tables, restrict_to_changes
-from erpload.model_check import check_output_shape, quote, sql_failure
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile
 from erpload.raw_names import RAW_DATASET
-from erpload.references import (
+from erpload.runs import Run, TableResult
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
+from erpload.steps.conversions import companion, record_unconverted, try_casts
+from erpload.steps.data_rules import RowCheck, normalise, row_checks
+from erpload.steps.incremental_sql import input_tables, restrict_to_changes
+from erpload.steps.model_check import check_output_shape, quote, sql_failure
+from erpload.steps.references import (
     checked_references,
     ensure_held_table,
     erp_id_columns,
@@ -36,9 +38,7 @@ from erpload.references import (
     parent_arrived,
     reject_orphans,
 )
-from erpload.reload import reloaded_since
-from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
+from erpload.steps.reload import reloaded_since
 
 CANONICAL_DATASET = "erp"
 TARGET = "erp"

@@ -20,8 +20,8 @@ from sqlglot import exp
 
 from erpload import canonical
 from erpload.canonical import Entity
-from erpload.model_check import quote
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+from erpload.steps.model_check import quote
 
 SUFFIX = "__unconverted"
 _TEXT_TYPES = {exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.CHAR,

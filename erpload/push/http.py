@@ -190,3 +190,15 @@ class VendorClient:
             self.retried += 1
             self._sleep(delay)
             waited += delay
+
+
+def unwrap_vendor_error(exc: BaseException) -> ErploadError | None:
+    """The erpload error a dlt failure wraps (dlt nests it a few levels deep), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ErploadError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None

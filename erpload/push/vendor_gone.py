@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from erpload.ledger import LEDGER
+from erpload.push.ledger import LEDGER
 from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
 from erpload.validation import quote_ident
 

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import dlt
 import duckdb
@@ -20,19 +20,30 @@ from erpload import interrupts
 from erpload.interrupts import Interrupted
 from erpload.load_packages import keep_no_copies, sweep_loaded
 from erpload.progress import Progress
-
-if TYPE_CHECKING:
-    from erpload.push import Pusher
+from erpload.push.http import unwrap_vendor_error
 
 PIPELINE_PREFIX = "erpload_push_"
 
 
-def deliver_all(pusher: Pusher, pipelines_dir: Path, planned: dict[str, tuple[int, int]], *,
+class Delivery(Protocol):
+    """What a push hands to dlt's load (erpload.push.pusher.Pusher): its records, and a call per dlt batch."""
+
+    sender: Any
+    progress: Any
+
+    def outgoing(self) -> Iterator[Any]: ...
+
+    def deliver(self, items: Any) -> None: ...
+
+    def finish_delivery(self, *, raise_error: bool = True) -> None: ...
+
+    def check_delivered(self) -> None: ...
+
+
+def deliver_all(pusher: Delivery, pipelines_dir: Path, planned: dict[str, tuple[int, int]], *,
                 show_progress: bool = True) -> None:
     """One dlt load of the whole outbox: one resource in the sender's entity order, so referenced records
     (companies, vendors) go first; a dlt batch that spans two entities becomes two vendor batches."""
-    from erpload.push import unwrap_vendor_error
-
     sender = pusher.sender
     totals = {e: to_send for e, (_, to_send) in planned.items() if to_send}
 
