@@ -49,13 +49,13 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
 
 def example(system: str, **changes: Any) -> dict[str, Any]:
     """A copy of the system's example proposal with `changes` applied (None removes a field)."""
-    proposal = json.loads(json.dumps(EXAMPLES[system][1]))
+    proposal: dict[str, Any] = json.loads(json.dumps(EXAMPLES[system][1]))
     for name, value in changes.items():
         if value is None:
             proposal.pop(name, None)
         else:
             proposal[name] = value
-    proposal: dict[str, Any] = json.loads(json.dumps(EXAMPLES[system][1]))
+    return proposal
 
 
 @dataclass
