@@ -1,0 +1,1 @@
+"""Maesn's unified accounting API: booking proposals, with their receipts, for five accounting systems."""
