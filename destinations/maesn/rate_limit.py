@@ -29,7 +29,7 @@ from erpload import interrupts
 class RateLimiter:
     """At most `per_second` request starts in any one-second window, across all threads."""
 
-    def __init__(self, per_second: float, *, margin_s: float = 0.02, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, per_second: float, *, margin_s: float = 0.05, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = interrupts.sleep) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")

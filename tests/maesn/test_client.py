@@ -1,0 +1,213 @@
+"""The Maesn client against the fake over loopback: multipart with real files, retries that are safe, none that are
+not, auth errors that say which key, and a rate limit that holds across threads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import pytest
+
+from destinations.maesn.client import MaesnClient, ProposalUpload, encode_form, form_json
+from destinations.maesn.config import MaesnSettings, SystemConnection
+from destinations.maesn.rate_limit import RateLimiter
+from erpload.push.http import OutcomeUnknown, RetryPolicy, VendorAuthError, VendorRefused
+from fakes.faults import Faults
+from fakes.maesn import TaskPlan, TaskRule
+from fakes.maesn.multipart import parse_form_data
+from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn, maesn_fake, serve_maesn
+
+FAST = RetryPolicy(backoff_s=0.01, max_backoff_s=0.05)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Maesn]:
+    with serve_maesn(maesn_fake()) as maesn:
+        yield maesn
+
+
+@pytest.fixture
+def maesn(served: Maesn) -> Maesn:
+    served.fake.reset()
+    return served
+
+
+def settings_for(maesn: Maesn, **changes: object) -> MaesnSettings:
+    connections = {s: SystemConnection(s, key, COMPANY_IDS.get(s)) for s, key in ACCOUNT_KEYS.items()}
+    settings = MaesnSettings(base_url=maesn.url, api_key=API_KEY, connections=connections, rate_limit_per_s=1000,
+                             poll_interval_s=0.01, task_timeout_s=5)
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(maesn: Maesn) -> Iterator[MaesnClient]:
+    with MaesnClient(settings_for(maesn), policy=FAST) as vendor_client:
+        assert isinstance(vendor_client, MaesnClient)
+        yield vendor_client
+
+
+def upload(system: str, **proposal_changes: object) -> ProposalUpload:
+    booking_type, proposal = EXAMPLES[system]
+    return ProposalUpload(booking_type, form_json({**proposal, **proposal_changes}),
+                          (("RE-2026-0001.pdf", PDF, "application/pdf"),))
+
+
+def connection(client: MaesnClient, system: str) -> SystemConnection:
+    return client.settings.connection(system)
+
+
+def test_encoded_form_parses_back_to_the_parts_sent() -> None:
+    folder = '{"category":"Belege"}'
+    body, content_type = encode_form(replace(upload("datev_uo"), folder_management=folder))
+    parts = parse_form_data(body, content_type)
+    assert [(p.name, p.filename) for p in parts] == [("bookingProposal", None), ("bookingType", None),
+                                                     ("folderManagement", None), ("files", "RE-2026-0001.pdf")]
+    assert json.loads(parts[0].data) == EXAMPLES["datev_uo"][1]
+    assert parts[2].data == folder.encode()
+    assert parts[3].data == PDF
+
+
+def test_a_proposal_without_files_is_still_multipart() -> None:
+    body, content_type = encode_form(replace(upload("sevdesk"), files=()))
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert [p.name for p in parse_form_data(body, content_type)] == ["bookingProposal", "bookingType"]
+
+
+@pytest.mark.parametrize("system", list(EXAMPLES))
+def test_create_sends_multipart_with_the_real_file_and_returns_the_task(
+    maesn: Maesn, client: MaesnClient, system: str
+) -> None:
+    started = client.create_booking_proposal(connection(client, system), upload(system))
+
+    [proposal] = maesn.fake.proposals()
+    assert proposal["bookingProposal"] == EXAMPLES[system][1]
+    assert proposal["files"][0]["name"] == "RE-2026-0001.pdf"
+    assert proposal["files"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert proposal["companyId"] == COMPANY_IDS.get(system)
+    assert proposal["taskIds"] == [started.task_id]
+    [post] = maesn.fake.log.records(method="POST")
+    assert post.path.endswith("/async") == (system == "datev_uo")
+
+
+def test_warnings_of_the_create_call_are_returned(maesn: Maesn, client: MaesnClient) -> None:
+    started = client.create_booking_proposal(connection(client, "datev_uo"), upload("datev_uo", contactId="c-1"))
+    assert started.warnings == ("Field not used by target system: contactId",)
+
+
+def test_wait_for_task_polls_until_it_is_finished(maesn: Maesn, client: MaesnClient) -> None:
+    maesn.fake.set_task_plan(TaskPlan(default=TaskRule(pending_polls=3)))
+    started = client.create_booking_proposal(connection(client, "xero"), upload("xero"))
+    state = client.wait_for_task(connection(client, "xero"), started.task_id)
+
+    assert (state.status, state.messages) == ("SUCCESS", ("The document has been received.",))
+    assert len(maesn.fake.log.records(method="GET")) == 4
+
+
+def test_wait_for_task_gives_up_after_the_timeout_with_the_pending_state(maesn: Maesn) -> None:
+    maesn.fake.set_task_plan(TaskPlan(default=TaskRule(never_finishes=True)))
+    with MaesnClient(settings_for(maesn, task_timeout_s=0.3, poll_interval_s=0.05)) as client:
+        assert isinstance(client, MaesnClient)
+        started = client.create_booking_proposal(connection(client, "xero"), upload("xero"))
+        began = time.monotonic()
+        state = client.wait_for_task(connection(client, "xero"), started.task_id)
+    assert state.status == "IN_PROGRESS"
+    assert not state.finished
+    assert 0.3 <= time.monotonic() - began < 2
+
+
+def test_429_with_retry_after_is_ridden_out_and_the_proposal_arrives_once(maesn: Maesn, client: MaesnClient) -> None:
+    maesn.fake.set_faults(Faults(throttle_after=0, throttle_count=2, retry_after=1))
+    began = time.monotonic()
+    client.create_booking_proposal(connection(client, "sevdesk"), upload("sevdesk"))
+
+    assert time.monotonic() - began >= 2
+    assert [r.status for r in maesn.fake.log.records(method="POST")] == [429, 429, 200]
+    assert maesn.fake.counts()["sevdesk"]["arrivals"] == 1
+    assert client.throttled == 2
+
+
+def test_connection_dropped_after_apply_raises_outcome_unknown_and_is_not_retried(
+    maesn: Maesn, client: MaesnClient
+) -> None:
+    maesn.fake.set_faults(Faults(match_method="POST", drop_on_calls=[1]))
+    with pytest.raises(OutcomeUnknown, match=r"Maesn at 127\.0\.0\.1:\d+"):
+        client.create_booking_proposal(connection(client, "sevdesk"), upload("sevdesk"))
+    assert len(maesn.fake.log.records(method="POST")) == 1
+    assert maesn.fake.counts()["sevdesk"]["arrivals"] == 1
+
+
+def test_a_5xx_on_create_is_outcome_unknown_without_a_retry(maesn: Maesn, client: MaesnClient) -> None:
+    maesn.fake.set_faults(Faults(match_method="POST", error_on_calls=[1], error_status=500))
+    with pytest.raises(OutcomeUnknown):
+        client.create_booking_proposal(connection(client, "xero"), upload("xero"))
+    assert len(maesn.fake.log.records(method="POST")) == 1
+
+
+def test_reading_a_task_is_retried_after_a_5xx_and_a_dropped_connection(maesn: Maesn, client: MaesnClient) -> None:
+    started = client.create_booking_proposal(connection(client, "xero"), upload("xero"))
+    maesn.fake.set_faults(Faults(match_method="GET", error_on_calls=[1], drop_on_calls=[2]))
+    state = client.get_async_task(connection(client, "xero"), started.task_id)
+
+    # the dropped answer (OPEN) was a poll too: the task advanced on it, so the retry sees the outcome
+    assert state.status == "SUCCESS"
+    assert [r.status for r in maesn.fake.log.records(method="GET")] == [503, 200, 200]
+    assert client.retried == 2
+
+
+def test_a_400_is_refused_with_the_vendor_answer(maesn: Maesn, client: MaesnClient) -> None:
+    with pytest.raises(VendorRefused) as refused:
+        client.create_booking_proposal(connection(client, "xero"), upload("xero", bankAccountId=None))
+    assert refused.value.status == 400
+    assert refused.value.body["error"]["validationErrors"][0]["field"] == "bookingProposal.bankAccountId"
+
+
+def test_auth_errors_name_the_key_to_fix_and_never_the_key(maesn: Maesn) -> None:
+    bad_account = SystemConnection("exact", "expired-account-key-0001", COMPANY_IDS["exact"])
+    with MaesnClient(settings_for(maesn)) as client:
+        assert isinstance(client, MaesnClient)
+        with pytest.raises(VendorAuthError) as expired:
+            client.create_booking_proposal(bad_account, upload("exact"))
+    with MaesnClient(settings_for(maesn, api_key="wrong-api-key-0002")) as client:
+        assert isinstance(client, MaesnClient)
+        with pytest.raises(VendorAuthError) as forbidden:
+            client.get_async_task(connection(client, "exact"), "0" * 32)
+    assert "401" in str(expired.value)
+    assert "destination.maesn.exact.account_key" in str(expired.value)
+    assert "403" in str(forbidden.value)
+    assert "destination.maesn.api_key" in str(forbidden.value)
+    for error in (expired.value, forbidden.value):
+        assert "expired-account-key-0001" not in str(error)
+        assert API_KEY not in str(error)
+
+
+def test_rate_limit_is_never_exceeded_by_eight_threads() -> None:
+    limit, proposals = 10, 30
+    with serve_maesn(maesn_fake(rate_limit_per_s=limit, faults=Faults(latency=0.05))) as maesn:
+        with MaesnClient(settings_for(maesn, rate_limit_per_s=limit)) as client:
+            assert isinstance(client, MaesnClient)
+            began = time.monotonic()
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda i: client.create_booking_proposal(
+                    connection(client, "sevdesk"), upload("sevdesk", number=f"RE-{i}")), range(proposals)))
+            elapsed = time.monotonic() - began
+        assert maesn.fake.busiest_window(1.0) <= limit
+        assert maesn.fake.throttled == 0
+        assert client.throttled == 0
+        assert maesn.fake.counts()["sevdesk"] == {"proposals": proposals, "arrivals": proposals, "created": proposals}
+    # 30 requests at 10 per second: the last starts 2 s after the first, however many threads send
+    assert elapsed >= (proposals - limit) / limit
+    assert "rate limit of 10 per second" in client.traffic()
+
+
+def test_rate_limiter_gives_a_burst_from_many_threads_slots_one_window_apart() -> None:
+    waits: list[float] = []
+    limiter = RateLimiter(20, margin_s=0.0, clock=lambda: 0.0, sleep=waits.append)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        slots = sorted(pool.map(lambda _: limiter.acquire(), range(50)))
+    assert slots == [0.0] * 20 + [1.0] * 20 + [2.0] * 10
+    assert sorted(waits) == [1.0] * 20 + [2.0] * 10
+    assert limiter.waited_s == 40.0
