@@ -25,11 +25,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import dlt
 
 from erpload.errors import ConfigError
 from erpload.redact import register_secret
+
+if TYPE_CHECKING:
+    from destinations.maesn.destination import MaesnSender
 
 DEFAULT_BASE_URL = "https://api.maesn.dev"
 #: the target systems erpload sends booking proposals to, in push order, with the vendor's names
@@ -132,21 +136,22 @@ def maesn_configured() -> bool:
     return not missing_settings()
 
 
-def load_maesn_settings(only: Iterable[str] | None = None) -> MaesnSettings:
-    """The settings for a push; `only` narrows the systems (`erpload push maesn --system datev_uo`)."""
+def load_maesn_settings(only: Iterable[str] | None = None, *, dry_run: bool = False) -> MaesnSettings:
+    """The settings for a push; `only` narrows the systems (`erpload push maesn --system datev_uo`). A dry run
+    sends nothing and needs no API key."""
     wanted = list(only) if only is not None else None
     unknown = [s for s in wanted or [] if s not in SYSTEM_TITLES]
     if unknown:
         raise ConfigError(f"unknown Maesn system(s) {', '.join(unknown)}", hint=f"use one of {', '.join(SYSTEMS)}")
     systems = wanted or configured_systems()
-    missing = missing_settings(systems)
+    missing = [m for m in missing_settings(systems) if not (dry_run and m == f"{_SECTION}.api_key")]
     if missing:
         raise ConfigError(
             f"Maesn is not configured: {'; '.join(missing)} missing",
             hint=f"put api_key under [{_SECTION}] and each system's account_key under [{_SECTION}.<system>] in "
                  ".dlt/secrets.toml, company_id for datev_uo and exact in .dlt/config.toml; "
                  "`erpload fakes serve` prints the values for the local fake")
-    api_key = str(_secret("api_key"))
+    api_key = _secret("api_key") or ""
     register_secret(api_key)
     connections: dict[str, SystemConnection] = {}
     for system in systems:
@@ -162,3 +167,25 @@ def load_maesn_settings(only: Iterable[str] | None = None) -> MaesnSettings:
         poll_interval_s=_positive("poll_interval_s", 1.0),
         task_timeout_s=_positive("task_timeout_s", 120),
     )
+
+
+# --- what the target declaration (erpload.targets.Target) names; wired at merge ---
+
+
+def missing_for_target(dry_run: bool) -> list[str]:
+    """The keys missing for `erpload targets` and a push (`Target.missing_settings`). A dry run needs no API key;
+    it still needs each system's account key, which says which systems there are and names their scope."""
+    return [m for m in missing_settings() if not (dry_run and m == f"{_SECTION}.api_key")]
+
+
+def make_sender(call: Any) -> MaesnSender:
+    """The sender `erpload push maesn [--system S]` uses (`call` is an erpload.targets.Call); settings checked now."""
+    from destinations.maesn.destination import MaesnSender
+
+    systems = call.options.get("system") or None
+    return MaesnSender(load_maesn_settings([systems] if isinstance(systems, str) else systems, dry_run=call.dry_run))
+
+
+def demo_settings(fake_url: str | None) -> dict[str, str]:
+    """What `erpload demo` sets beside the fake's own settings: the fake's tasks finish after a poll or two."""
+    return {"DESTINATION__MAESN__POLL_INTERVAL_S": "0.05", "DESTINATION__MAESN__RATE_LIMIT_PER_S": "50"}
