@@ -9,18 +9,22 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import duckdb
 import pytest
 
 from destinations.maesn.client import MaesnClient
-from destinations.maesn.config import MaesnSettings, SystemConnection
+from destinations.maesn.config import MaesnSettings, SystemConnection, demo_settings, make_sender
 from destinations.maesn.destination import MaesnSender
 from erpload.push.http import RetryPolicy, VendorRefused
 from erpload.push.pusher import Outgoing, Refusal, payload_sql
 from fakes.faults import Faults
 from fakes.maesn import TaskPlan, TaskRule
+from fakes.maesn.served import API_KEY_ENV
+from fakes.maesn.served import serve as serve_fake
+from fakes.serving import serve_in_thread
 from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn, maesn_fake, serve_maesn
 
 RECEIPT_SHA = hashlib.sha256(PDF).hexdigest()
@@ -281,3 +285,22 @@ def test_eight_threads_send_sixteen_proposals_each_exactly_once(
     assert all(b.kinds == ["sent", "acknowledged"] for b in batches)
     assert maesn.fake.counts()["lexware_office"] == {"proposals": 16, "arrivals": 16, "created": 16}
     assert {p["number"] for p in maesn.fake.proposals()} == {f"ER-{i:03}" for i in range(16)}
+
+
+def test_the_served_fake_and_demo_settings_point_a_sender_at_it(
+    staging: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    served = serve_fake()
+    with serve_in_thread(served.app) as url:
+        for key, value in {**served.env(url), **demo_settings(url)}.items():
+            monkeypatch.setenv(key, value)
+        sender = make_sender(SimpleNamespace(dry_run=False, options={}))
+        sender.start(staging)
+        batches = [send(sender, system, record(staging, system)) for system in sender.entities]
+        sender.close()
+    assert sender.entities == ("datev_uo", "exact", "lexware_office", "sevdesk", "xero")
+    assert [b.kinds for b in batches] == [["sent", "acknowledged"]] * 5
+    assert served.app.state.fake.counts() == {s: {"proposals": 1, "arrivals": 1, "created": 1} for s in EXAMPLES}
+    assert "$" + API_KEY_ENV not in served.env(url, printable=True).values()  # the demo key is fine to show
