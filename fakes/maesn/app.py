@@ -32,7 +32,8 @@ Status 200 for the POSTs is [UNVERIFIED] (vs 201/202).
 
 Inspection (fake only, no auth): `GET /_fake/proposals?system=` (every distinct proposal with its
 fingerprint, files and arrivals, and counts per system), `GET /_fake/tasks`, `GET|PUT /_fake/task-plan`
-(a `TaskPlan`), beside the common ones (`fakes.app`).
+(a `TaskPlan`), `GET /_fake/arrivals?window=1.0` (vendor requests so far, the most that arrived within any
+window, and the rate limit's 429s), beside the common ones (`fakes.app`).
 """
 
 from __future__ import annotations
@@ -356,6 +357,11 @@ class MaesnFake(FakeVendor):
         @router.get("/tasks")
         def get_tasks() -> dict[str, Any]:
             return {"tasks": [task.summary() for task in self.store.tasks()]}
+
+        @router.get("/arrivals")
+        def get_arrivals(window: float = 1.0) -> dict[str, Any]:
+            return {"requests": len(self._arrivals), "window": window, "busiest": self.busiest_window(window),
+                    "throttled": self.throttled}
 
         @router.get("/task-plan")
         def get_task_plan() -> TaskPlan:

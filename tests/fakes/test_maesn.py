@@ -314,3 +314,11 @@ def test_inspection_api_lists_proposals_with_counts_and_takes_a_task_plan(maesn:
     assert maesn.client.post("/_fake/reset").status_code == 200
     assert maesn.client.get("/_fake/proposals").json() == {"proposals": [], "counts": {}}
     assert maesn.fake.task_plan == TaskPlan()
+
+
+def test_arrivals_endpoint_reports_the_busiest_window(maesn: Maesn) -> None:
+    for _ in range(3):
+        maesn.post("sevdesk")
+    assert maesn.client.get("/_fake/arrivals").json() == {"requests": 3, "window": 1.0, "busiest": 3,
+                                                          "throttled": 0}
+    assert maesn.client.get("/_fake/arrivals", params={"window": 0.0001}).json()["busiest"] == 1
