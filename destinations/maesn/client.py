@@ -20,6 +20,7 @@ import httpx
 from destinations.maesn.config import MaesnSettings, SystemConnection
 from destinations.maesn.rate_limit import RateLimiter
 from erpload import interrupts
+from erpload.interrupts import Interrupted
 from erpload.push.http import OutcomeUnknown, RetryPolicy, VendorAuthError, VendorClient, VendorUnavailable
 
 ACCOUNTING = "/accounting"
@@ -162,7 +163,13 @@ class MaesnClient(VendorClient):
         state seen, which is still pending after a timeout."""
         deadline = time.monotonic() + self.settings.task_timeout_s
         while True:
-            self._sleep(min(self.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
+            try:
+                self._sleep(min(self.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
+            except Interrupted:
+                # stop waiting after one last look; a task still pending stays `sent`, the next push asks for it
+                if (state := self.get_async_task(connection, task_id)).finished:
+                    return state
+                raise
             state = self.get_async_task(connection, task_id)
             if state.finished or time.monotonic() >= deadline:
                 return state

@@ -8,6 +8,10 @@ slot under a lock and then sleeps outside it, so waiting threads are served in o
 The window is padded by `margin_s`: the vendor counts arrivals, which network and scheduling jitter can
 bring closer together than the moments we sent them.
 
+The wait is a plain sleep, not one a signal cuts short: it is bounded (a few windows at most, with as many
+threads as a sender runs), and a request that waited for its slot is then sent and answered, so Ctrl-C stops a
+push after the proposals in flight instead of leaving them half-sent, without knowing whether they went out.
+
 >>> clock = iter([0.0, 0.0, 0.0]).__next__
 >>> waits = []
 >>> limiter = RateLimiter(2, margin_s=0.0, clock=clock, sleep=waits.append)
@@ -23,14 +27,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from erpload import interrupts
-
 
 class RateLimiter:
     """At most `per_second` request starts in any one-second window, across all threads."""
 
     def __init__(self, per_second: float, *, margin_s: float = 0.05, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = interrupts.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
         self.per_second = per_second

@@ -46,7 +46,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -87,15 +87,16 @@ def _sha256(text: str) -> str:
 
 
 class _ArrivalClock:
-    """Outermost ASGI layer: the monotonic time every vendor request arrived, before any fault knob acts."""
+    """Outermost ASGI layer: notes when every vendor request arrived, before any fault knob or latency acts, and
+    lets the fake's rate limit judge it then (the verdict goes to the route in the request's state)."""
 
-    def __init__(self, app: ASGIApp, times: collections.deque[float]) -> None:
+    def __init__(self, app: ASGIApp, arrived: Callable[[], int | None]) -> None:
         self.app = app
-        self.times = times
+        self.arrived = arrived
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith(INSPECTION_PREFIX):
-            self.times.append(time.monotonic())
+            scope.setdefault("state", {})["retry_after"] = self.arrived()
         await self.app(scope, receive, send)
 
 
@@ -108,7 +109,8 @@ class MaesnFake(FakeVendor):
         companies: system key → the `companyId`s that exist there; a system left out accepts any.
         faults: the shared fault knobs in force at start (`fakes.faults.Faults`).
         task_plan: how tasks end (`store.TaskPlan`); replace it with `set_task_plan` or `PUT /_fake/task-plan`.
-        rate_limit_per_s: requests allowed in any 1-second window (sliding, over the requests let through);
+        rate_limit_per_s: requests allowed in any 1-second window, judged on arrival before latency or any
+            fault knob (sliding, over the requests let through);
             the next one gets 429 with `Retry-After`. None: no limit.
     """
 
@@ -140,7 +142,7 @@ class MaesnFake(FakeVendor):
         self._let_through: collections.deque[float] = collections.deque()
         self._arrivals: collections.deque[float] = collections.deque()
         super().__init__(faults)
-        self.app.add_middleware(_ArrivalClock, times=self._arrivals)
+        self.app.add_middleware(_ArrivalClock, arrived=self._arrived)
 
     # --- in-process accessors for tests ---
 
@@ -179,20 +181,27 @@ class MaesnFake(FakeVendor):
 
     # --- checks shared by the vendor paths ---
 
-    def _throttled(self) -> JSONResponse | None:
-        if self.rate_limit_per_s is None:
-            return None
+    def _arrived(self) -> int | None:
+        """Note a request's arrival; when it is beyond the rate limit, the Retry-After (seconds) to answer it."""
         with self._lock:
             now = time.monotonic()
+            self._arrivals.append(now)
+            if self.rate_limit_per_s is None:
+                return None
             while self._let_through and now - self._let_through[0] >= 1.0:
                 self._let_through.popleft()
             if len(self._let_through) < self.rate_limit_per_s:
                 self._let_through.append(now)
                 return None
             self.throttled += 1
-            wait = self._let_through[0] + 1.0 - now
+            return max(1, math.ceil(self._let_through[0] + 1.0 - now))
+
+    def _throttled(self, request: Request) -> JSONResponse | None:
+        retry_after = getattr(request.state, "retry_after", None)
+        if retry_after is None:
+            return None
         return _error(429, f"Rate limit of {self.rate_limit_per_s} requests per second exceeded",
-                      headers={"Retry-After": str(max(1, math.ceil(wait)))})
+                      headers={"Retry-After": str(retry_after)})
 
     def _connection(self, request: Request) -> tuple[TargetSystem, str] | JSONResponse:
         """The target system and account-key hash of an authenticated request, or the 403/401 answer."""
@@ -255,7 +264,7 @@ class MaesnFake(FakeVendor):
         return files, contents, problems
 
     async def _create(self, request: Request, *, via_async: bool) -> JSONResponse:
-        refused = self._throttled()
+        refused = self._throttled(request)
         if refused:
             return refused
         connection = self._connection(request)
@@ -329,7 +338,7 @@ class MaesnFake(FakeVendor):
 
         @router.get("/asyncTask/{task_id}")
         async def get_async_task(task_id: str, request: Request) -> JSONResponse:
-            refused = self._throttled()
+            refused = self._throttled(request)
             if refused:
                 return refused
             connection = self._connection(request)

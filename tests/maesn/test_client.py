@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ import pytest
 from destinations.maesn.client import MaesnClient, ProposalUpload, encode_form, form_json
 from destinations.maesn.config import MaesnSettings, SystemConnection
 from destinations.maesn.rate_limit import RateLimiter
+from erpload.interrupts import Interrupted
 from erpload.push.http import OutcomeUnknown, RetryPolicy, VendorAuthError, VendorRefused
 from fakes.faults import Faults
 from fakes.maesn import TaskPlan, TaskRule
@@ -211,3 +213,19 @@ def test_rate_limiter_gives_a_burst_from_many_threads_slots_one_window_apart() -
     assert slots == [0.0] * 20 + [1.0] * 20 + [2.0] * 10
     assert sorted(waits) == [1.0] * 20 + [2.0] * 10
     assert limiter.waited_s == 40.0
+
+
+def test_a_signal_while_waiting_for_a_task_takes_one_last_look_then_stops(maesn: Maesn) -> None:
+    def interrupted(seconds: float) -> None:
+        raise Interrupted(signal.SIGINT)
+
+    maesn.fake.set_task_plan(TaskPlan(numbers={"RE-DONE": TaskRule(pending_polls=0)},
+                                      default=TaskRule(never_finishes=True)))
+    with MaesnClient(settings_for(maesn), sleep=interrupted) as client:
+        assert isinstance(client, MaesnClient)
+        done = client.create_booking_proposal(connection(client, "sevdesk"), upload("sevdesk", number="RE-DONE"))
+        pending = client.create_booking_proposal(connection(client, "sevdesk"), upload("sevdesk", number="RE-LATE"))
+        assert client.wait_for_task(connection(client, "sevdesk"), done.task_id).status == "SUCCESS"
+        with pytest.raises(Interrupted):
+            client.wait_for_task(connection(client, "sevdesk"), pending.task_id)
+    assert len(maesn.fake.log.records(method="GET")) == 2
