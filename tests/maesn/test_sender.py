@@ -304,3 +304,23 @@ def test_the_served_fake_and_demo_settings_point_a_sender_at_it(
     assert [b.kinds for b in batches] == [["sent", "acknowledged"]] * 5
     assert served.app.state.fake.counts() == {s: {"proposals": 1, "arrivals": 1, "created": 1} for s in EXAMPLES}
     assert "$" + API_KEY_ENV not in served.env(url, printable=True).values()  # the demo key is fine to show
+
+
+def test_a_proposal_stored_as_structs_arrives_without_its_null_members(
+    sender: MaesnSender, maesn: Maesn, staging: duckdb.DuckDBPyConnection
+) -> None:
+    # the transform stores each multipart part as a STRUCT (or a list of them); the payload drops null members
+    staging.execute(f"""CREATE TABLE maesn.structs AS SELECT '1000/BILL/ER-1' AS _key, '1000' AS _company_code,
+        'BILL' AS booking_type,
+        {{'number': 'ER-1', 'contactId': 'c-9', 'currency': 'EUR', 'notes': NULL::VARCHAR,
+          'lineItems': [{{'accountId': 'acc-1', 'description': 'Miete', 'totalNetAmount': '100.00',
+                          'dimension1': NULL::VARCHAR}}]}} AS booking_proposal,
+        [{{'name': 'RE-2026-0001.pdf', 'sha256': '{RECEIPT_SHA}', 'mime_type': 'application/pdf'}}] AS files""")
+    row = staging.execute(payload_sql(staging, "maesn", "structs")).fetchone()
+    assert row is not None
+    batch = send(sender, "exact", Outgoing(row[0], row[2], row[3]))
+
+    assert batch.kinds == ["sent", "acknowledged"]
+    assert maesn.fake.proposals()[0]["bookingProposal"] == {
+        "number": "ER-1", "contactId": "c-9", "currency": "EUR",
+        "lineItems": [{"accountId": "acc-1", "description": "Miete", "totalNetAmount": "100.00"}]}
