@@ -40,6 +40,15 @@ _SUCCEEDED = frozenset({"SUCCESS", "PARTIAL_SUCCESS"})
 _NOT_CREATED = frozenset({"FAILED", "CANCELLED_SUCCESSFULLY"})
 
 
+class NotSendable(VendorRefused):
+    """A record erpload does not send, found before any request (a receipt missing from staging, a file name
+    Maesn refuses); `refusals` say which field and what to do."""
+
+    def __init__(self, found: list[Refusal]) -> None:
+        self.refusals = found
+        super().__init__("; ".join(f"{r.field}: {r.reason}" for r in found), status=400, body=None)
+
+
 class MaesnBatch(Protocol):
     """What the sender reports through (the push framework's `Batch`)."""
 
@@ -145,15 +154,25 @@ class MaesnSender:
         return None
 
     def send_one(self, entity: str, record: Outgoing) -> str:
+        """One proposal, waited for: its answer when the task succeeded; a `VendorError` naming the task when it
+        failed or is still running (the caller holds the record for a decision), `NotSendable` when it cannot go."""
         connection = self.settings.connection(entity)
         upload = self._upload(record)
         if isinstance(upload, list):
-            raise ValueError("; ".join(f"{r.field}: {r.reason}" for r in upload))
+            raise NotSendable(upload)
         started = self.client.create_booking_proposal(connection, upload)
         state = self.client.wait_for_task(connection, started.task_id)
-        return state.describe()
+        if state.status == "SUCCESS":
+            return state.describe() + "".join(f"; warning: {w}" for w in started.warnings + state.warnings)
+        if state.status == "PARTIAL_SUCCESS":
+            return f"{state.describe()}; it exists in {connection.title} in part: complete it there"
+        raise VendorError(f"Maesn ({connection.title}): {state.describe()}",
+                          hint=f"look the proposal up in {connection.title}, then settle it with `erpload ledger "
+                               f"resolve maesn {record.key} --sent|--not-sent`")
 
     def refusals(self, exc: Any, records: list[Outgoing]) -> list[Refusal]:
+        if isinstance(exc, NotSendable):
+            return exc.refusals
         return refusals(exc, records) if isinstance(exc, VendorRefused) else []
 
     def traffic(self) -> str | None:

@@ -17,8 +17,8 @@ import pytest
 
 from destinations.maesn.client import MaesnClient
 from destinations.maesn.config import MaesnSettings, SystemConnection, demo_settings, make_sender
-from destinations.maesn.destination import MaesnSender
-from erpload.push.http import RetryPolicy, VendorRefused
+from destinations.maesn.destination import MaesnSender, NotSendable
+from erpload.push.http import RetryPolicy, VendorError, VendorRefused
 from erpload.push.pusher import Outgoing, Refusal, payload_sql
 from fakes.faults import Faults
 from fakes.maesn import TaskPlan, TaskRule
@@ -324,3 +324,24 @@ def test_a_proposal_stored_as_structs_arrives_without_its_null_members(
     assert maesn.fake.proposals()[0]["bookingProposal"] == {
         "number": "ER-1", "contactId": "c-9", "currency": "EUR",
         "lineItems": [{"accountId": "acc-1", "description": "Miete", "totalNetAmount": "100.00"}]}
+
+
+def test_send_one_answers_success_raises_on_failure_and_refuses_what_cannot_go(
+    sender: MaesnSender, maesn: Maesn, staging: duckdb.DuckDBPyConnection
+) -> None:
+    maesn.fake.set_task_plan(TaskPlan(numbers={"RE-BAD": TaskRule(outcome="FAILED", message="Kunde gesperrt")}))
+    answer = sender.send_one("datev_uo", record(staging, "datev_uo", contactId="c-1"))
+    assert "SUCCESS" in answer
+    assert "warning: Field not used by target system: contactId" in answer
+
+    with pytest.raises(VendorError, match="FAILED: Kunde gesperrt") as failed:
+        sender.send_one("sevdesk", record(staging, "sevdesk", number="RE-BAD"))
+    assert "erpload ledger resolve maesn 1000/INVOICE/RE-BAD" in str(failed.value)
+
+    missing = record(staging, "sevdesk", number="RE-NO-FILE",
+                     files=[{"name": "x.pdf", "sha256": "cd" * 32, "mime_type": "application/pdf"}])
+    with pytest.raises(NotSendable) as not_sendable:
+        sender.send_one("sevdesk", missing)
+    assert [(r.key, r.field) for r in sender.refusals(not_sendable.value, [missing])] == [
+        ("1000/INVOICE/RE-NO-FILE", "files[0]")]
+    assert maesn.fake.counts()["sevdesk"]["arrivals"] == 1
