@@ -15,10 +15,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from destinations.maesn.client import MaesnClient
 from destinations.maesn.config import MaesnSettings, SystemConnection, demo_settings, make_sender
 from destinations.maesn.destination import MaesnSender, NotSendable
-from erpload.push.http import RetryPolicy, VendorError, VendorRefused
+from erpload.push.http import VendorError, VendorRefused
 from erpload.push.pusher import Outgoing, Refusal, payload_sql
 from fakes.faults import Faults
 from fakes.maesn import TaskPlan, TaskRule
@@ -115,7 +114,7 @@ def settings_for(maesn: Maesn, **changes: Any) -> MaesnSettings:
 @pytest.fixture
 def sender(maesn: Maesn, staging: duckdb.DuckDBPyConnection) -> Iterator[MaesnSender]:
     settings = settings_for(maesn)
-    sender = MaesnSender(settings, MaesnClient(settings, policy=RetryPolicy(backoff_s=0.01)))
+    sender = MaesnSender(settings)
     sender.start(staging)
     yield sender
     sender.close()
