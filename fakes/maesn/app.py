@@ -141,12 +141,20 @@ class MaesnFake(FakeVendor):
         self._lock = threading.Lock()
         self._let_through: collections.deque[float] = collections.deque()
         self._arrivals: collections.deque[float] = collections.deque()
+        self._tasks_since_knobs = 0  # numbers tasks for the stuck_jobs knob, as the controller numbers jobs
         super().__init__(faults)
         self.app.add_middleware(_ArrivalClock, arrived=self._arrived)
 
     # --- in-process accessors for tests ---
 
+    def set_faults(self, faults: Faults) -> None:
+        """New knobs (the task counter restarts with them); tasks the old ones kept stuck end as planned."""
+        super().set_faults(faults)
+        self._tasks_since_knobs = 0
+        self.store.release_stuck()
+
     def reset_state(self) -> None:
+        self._tasks_since_knobs = 0
         self.store.clear()
         self.task_plan = self._initial_plan
         self.throttled = 0
@@ -202,6 +210,12 @@ class MaesnFake(FakeVendor):
             return None
         return _error(429, f"Rate limit of {self.rate_limit_per_s} requests per second exceeded",
                       headers={"Retry-After": str(retry_after)})
+
+    def _next_task_stuck(self) -> bool:
+        with self._lock:
+            self._tasks_since_knobs += 1
+            # `stuck_jobs` is a shared knob newer than some Faults models: absent means none
+            return self._tasks_since_knobs in getattr(self.faults, "stuck_jobs", ())
 
     def _connection(self, request: Request) -> tuple[TargetSystem, str] | JSONResponse:
         """The target system and account-key hash of an authenticated request, or the 403/401 answer."""
@@ -316,7 +330,7 @@ class MaesnFake(FakeVendor):
             system=system.key, account_key_sha256=account, company_id=company_id, booking_type=booking_type,
             booking_proposal=proposal, files=files, folder_management=folder,
             rule=self.task_plan.rule_for(system.key, proposal.get("number")),
-            fails=self.controller.next_job_fails(), faults=self.faults)
+            fails=self.controller.next_job_fails(), stuck=self._next_task_stuck(), faults=self.faults)
         data: dict[str, Any] = {"taskId": task.task_id}
         if not via_async:
             data = {**proposal, "files": [f.name for f in files], "createdDate": task.created,

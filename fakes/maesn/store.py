@@ -9,7 +9,8 @@ A task's outcome is fixed when its POST is accepted; its status reveals it only 
 a number of times (tasks advance per poll, not per second, so tests are deterministic): the first poll
 sees `OPEN`, later ones `IN_PROGRESS`, and the poll after `pending_polls` polls sees the outcome. Which
 outcome, and after how many polls, is the `TaskPlan` in force (per fake, per system, per proposal number),
-together with the shared fault knobs `fail_jobs` / `fail_job_fraction` (→ FAILED) and `job_queued_polls`.
+together with the shared fault knobs `fail_jobs` / `fail_job_fraction` (→ FAILED), `job_queued_polls`, and
+`stuck_jobs` (IN_PROGRESS until the knobs are replaced; then they end as planned).
 """
 
 from __future__ import annotations
@@ -91,13 +92,14 @@ class Task:
     outcome: Outcome
     message: str | None
     pending_polls: int | None  # None: never finishes
+    stuck: bool = False  # IN_PROGRESS until released (the shared stuck_jobs knob), then as planned
     created: str = field(default_factory=_now)
     polls: int = 0
     last_status: str | None = None
 
     def poll(self) -> str:
         self.polls += 1
-        if self.pending_polls is not None and self.polls > self.pending_polls:
+        if not self.stuck and self.pending_polls is not None and self.polls > self.pending_polls:
             self.last_status = self.outcome
         else:
             self.last_status = "OPEN" if self.polls == 1 else "IN_PROGRESS"
@@ -169,7 +171,7 @@ class ProposalStore:
 
     def add(self, *, system: str, account_key_sha256: str, company_id: str | None, booking_type: str,
             booking_proposal: dict[str, Any], files: list[StoredFile], folder_management: dict[str, Any] | None,
-            rule: TaskRule, fails: bool, faults: Faults) -> Task:
+            rule: TaskRule, fails: bool, stuck: bool, faults: Faults) -> Task:
         """Record one arrival and create its task (a new task id every time, as at Maesn)."""
         digest = fingerprint(booking_proposal, files)
         outcome: Outcome = rule.outcome or ("FAILED" if fails else "SUCCESS")
@@ -186,6 +188,7 @@ class ProposalStore:
             message=rule.message,
             pending_polls=None if rule.never_finishes else (
                 rule.pending_polls if rule.pending_polls is not None else faults.job_queued_polls),
+            stuck=stuck,
         )
         with self._lock:
             proposal = self._proposals.setdefault(
@@ -222,6 +225,12 @@ class ProposalStore:
     def tasks(self) -> list[Task]:
         with self._lock:
             return list(self._tasks.values())
+
+    def release_stuck(self) -> None:
+        """Let the tasks the stuck_jobs knob held end as planned (the knobs were replaced)."""
+        with self._lock:
+            for task in self._tasks.values():
+                task.stuck = False
 
     def clear(self) -> None:
         with self._lock:

@@ -322,3 +322,14 @@ def test_arrivals_endpoint_reports_the_busiest_window(maesn: Maesn) -> None:
     assert maesn.client.get("/_fake/arrivals").json() == {"requests": 3, "window": 1.0, "busiest": 3,
                                                           "throttled": 0}
     assert maesn.client.get("/_fake/arrivals", params={"window": 0.0001}).json()["busiest"] == 1
+
+
+@pytest.mark.skipif("stuck_jobs" not in Faults.model_fields, reason="the shared stuck_jobs knob is not in Faults yet")
+def test_stuck_jobs_knob_keeps_tasks_in_progress_until_the_knobs_change(maesn: Maesn) -> None:
+    maesn.fake.set_faults(Faults.model_validate({"stuck_jobs": [2], "job_queued_polls": 0}))
+    first, second = (maesn.task_id(maesn.post("xero", example("xero", number=f"INV-{i}"))) for i in range(2))
+    assert maesn.poll("xero", first)["status"] == "SUCCESS"
+    assert {maesn.poll("xero", second)["status"] for _ in range(5)} == {"OPEN", "IN_PROGRESS"}
+
+    maesn.fake.set_faults(Faults())
+    assert maesn.poll("xero", second)["status"] == "SUCCESS"
