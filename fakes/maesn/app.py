@@ -259,9 +259,8 @@ class MaesnFake(FakeVendor):
         except (ValueError, MultipartError):
             return None, [(part.name, "must be a JSON string (an object)")]
 
-    def _files(self, parts: list[Part]) -> tuple[list[StoredFile], dict[str, bytes], list[Problem]]:
+    def _files(self, parts: list[Part]) -> tuple[list[StoredFile], list[Problem]]:
         files: list[StoredFile] = []
-        contents: dict[str, bytes] = {}
         problems: list[Problem] = []
         for i, part in enumerate(parts):
             name = part.filename
@@ -272,10 +271,8 @@ class MaesnFake(FakeVendor):
                 problems.append((f"files[{i}].name", f"at most 255 characters, got {len(name)}"))
             if not _FILE_NAME.match(name):
                 problems.append((f"files[{i}].name", f"{name!r} needs a file extension, e.g. invoice.pdf"))
-            digest = hashlib.sha256(part.data).hexdigest()
-            files.append(StoredFile(name, digest, len(part.data), part.content_type))
-            contents[digest] = part.data
-        return files, contents, problems
+            files.append(StoredFile(name, hashlib.sha256(part.data).hexdigest(), len(part.data), part.content_type))
+        return files, problems
 
     async def _create(self, request: Request, *, via_async: bool) -> JSONResponse:
         refused = self._throttled(request)
@@ -318,7 +315,7 @@ class MaesnFake(FakeVendor):
             if not folder_problems:
                 _, folder_problems = model_problems(FolderManagement, folder, "folderManagement")
             problems += folder_problems
-        files, _, file_problems = self._files(by_name.get("files", []))
+        files, file_problems = self._files(by_name.get("files", []))
         problems += file_problems
         if problems:
             return _invalid(problems)
