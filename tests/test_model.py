@@ -133,14 +133,11 @@ def test_dvelop_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: P
 
 
 def test_maesn_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Path) -> None:
-    from transforms.maesn.config import SystemConfig
-    from transforms.maesn.demo import demo_config
+    from transforms.maesn.demo import demo_systems
     from transforms.maesn.transform import transform
 
     con = _narrowed(mapped_demo, tmp_path / "narrow.duckdb", contracts()["maesn"])
-    systems = [SystemConfig(system, **{k: tuple(v) if k == "company_codes" else v for k, v in keys.items()})
-               for system, keys in demo_config().items()]
-    transform(con, Run("transform maesn", None), systems)
+    transform(con, Run("transform maesn", None), demo_systems())
     for system in ("datev_uo", "exact", "lexware_office", "sevdesk", "xero"):
         assert con.execute(f"SELECT count(*) FROM maesn.{system}").fetchone()[0] > 0, system  # type: ignore[index]
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from sources.demo_erp.charts import chart_accounts, pad_account
 
+from .config import SystemConfig
+
 _DEMO_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "https://erpload.invalid/maesn/demo")
 
 
@@ -41,3 +43,14 @@ def demo_config() -> dict[str, dict[str, Any]]:
         "sevdesk": {"company_codes": ["1000"]},
         "xero": {"company_codes": ["2000"], "bank_account_id": str(uuid.uuid5(_DEMO_IDS, "xero/bank"))},
     }
+
+
+def demo_systems() -> list[SystemConfig]:
+    """`demo_config()` as the transform reads it, without going through dlt's configuration."""
+    systems = []
+    for system, keys in demo_config().items():
+        systems.append(SystemConfig(
+            system, company_codes=tuple(keys["company_codes"]), ledger_name_invoice=keys.get("ledger_name_invoice"),
+            ledger_name_bill=keys.get("ledger_name_bill"), folder_management=keys.get("folder_management"),
+            account_ids=keys.get("account_ids", {}), bank_account_id=keys.get("bank_account_id")))
+    return systems
