@@ -23,7 +23,10 @@ the record rules) and checks a whole table at once; the models check one record,
 both verdicts agree on every payload.
 
 Where erpload decides what the page leaves open:
-- A proposal has at least one line and exactly one receipt file (the issue: "each with its receipt").
+- A proposal has at least one line and at most one receipt file, its own. DATEV Unternehmen Online
+  needs it (a proposal there files a receipt with its booking data; `id` "only used when uploading
+  files"): a document without one is rejected. The other systems book without it, and get it when
+  the ERP has one (the demo ERP stores at most 5,000 receipt PDFs, so big demos have documents without).
 - Only the fields a system's notes name are sent (plus number, dates, currency, totals, notes and the
   line description, which every system has), so Maesn has no cause for "Field not used by target system".
 - Credit notes: only sevdesk documents a form for them (`debitCreditIndicator` CREDIT). For the other
@@ -306,12 +309,13 @@ class Proposal(Strict):
 
     booking_type: BookingType
     booking_proposal: BookingProposal
-    files: list[ReceiptFile] = Field(min_length=1, max_length=1)
+    files: list[ReceiptFile] | None = Field(default=None, min_length=1, max_length=1)
     folder_management: FolderManagement | None = None
 
 
 class DatevUoProposal(Proposal):
     booking_proposal: DatevUoBookingProposal
+    files: list[ReceiptFile] = Field(min_length=1, max_length=1)
 
 
 class ExactProposal(Proposal):
@@ -353,6 +357,11 @@ LABELS = {"datev_uo": "DATEV Unternehmen Online", "exact": "Exact", "lexware_off
 def booking_types(system: str) -> tuple[str, ...]:
     """The booking types `system` takes, from its model: ('INVOICE', 'BILL'), ('BILL',), ..."""
     return typing.get_args(PROPOSALS[system].model_fields["booking_type"].annotation)
+
+
+def needs_receipt(system: str) -> bool:
+    """Whether `system`'s proposals must carry the receipt file (DATEV Unternehmen Online)."""
+    return PROPOSALS[system].model_fields["files"].is_required()
 
 
 def header_model(system: str) -> type[BookingProposal]:

@@ -86,14 +86,14 @@ def address_checks(label: str) -> list[Check]:
                          prefix="contact_role || ' ' || contact_no || ': '")
 
 
-def receipt_checks(label: str) -> list[Check]:
-    """The receipt file: there is one, and its name is one Maesn takes."""
+def receipt_checks(label: str, required: bool) -> list[Check]:
+    """The receipt file: there is one (where `required`), and its name is one Maesn takes."""
     there = Check("files", "file_sha256 IS NULL",
                   "'the ' || CASE booking_type WHEN 'INVOICE' THEN 'invoice' ELSE 'bill' END || ' ' || number || "
-                  "' has no receipt file; the booking proposal carries it'",
+                  f"' has no receipt file; {label} files the proposal with it'",
                   "attach the receipt (PDF) to the document in the ERP", "document_sha256")
     names = nested_checks(ReceiptFile, "files", label, {"name": "file_name"})
-    return [there, *names]
+    return [there, *names] if required else names
 
 
 def has_lines() -> Check:

@@ -10,8 +10,9 @@ without `_` columns and null members) is
      "files": [{"name": "RE-2026-0001.pdf", "sha256": "...", "mime_type": "application/pdf"}],
      "folder_management": {"category": ..., "folder": ..., "register": ...}}
 
-`folder_management` is a column only where configured (DATEV Unternehmen Online); `companyId` is the
-destination's. A document of a type the system does not take (a sales invoice for Exact, a credit note
+`folder_management` is a column only where configured (DATEV Unternehmen Online); `files` is null
+where the ERP has no receipt (DATEV Unternehmen Online rejects such a document instead); `companyId`
+is the destination's. A document of a type the system does not take (a sales invoice for Exact, a credit note
 for all but sevdesk) is outside that system's scope: not a reject, counted in a note of the run.
 
 Every proposal is checked against its system's models (`models`, compiled to SQL by `rules`); a
@@ -35,7 +36,7 @@ from erpload.validation import Check, create_findings, find_failures, move_to_re
 
 from .config import SystemConfig, load_systems
 from .documents import documents_sql, lines_sql
-from .models import PROPOSALS, SYSTEMS, booking_types, header_model, line_model
+from .models import PROPOSALS, SYSTEMS, booking_types, header_model, line_model, needs_receipt
 from .rules import address_checks, find_iban_failures, has_lines, model_checks, receipt_checks
 from .systems import Mapping, mapping
 
@@ -178,7 +179,7 @@ def _transform_system(con: duckdb.DuckDBPyConnection, config: SystemConfig, run:
 def _header_checks(config: SystemConfig, m: Mapping, work: str) -> list[Check]:
     model = header_model(config.system)
     checks = [*model_checks(model, config.label, set(m.header), m.missing), *m.checks, has_lines(),
-              *receipt_checks(config.label),
+              *receipt_checks(config.label, needs_receipt(config.system)),
               Check("_key", f"_key IN (SELECT _key FROM {work} GROUP BY _key HAVING count(*) > 1)",
                     "'the document number ''' || _key || ''' occurs more than once'",
                     "make the document number unique in the ERP", "_key")]
@@ -216,7 +217,8 @@ def _build_out(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: Mapping)
         elif name == "lineItems":
             members.append("'lineItems': l.lineItems")
     columns = ["h._key", "h._company_code", "h.booking_type", "{" + ", ".join(members) + "} AS booking_proposal",
-               "[{'name': h.file_name, 'sha256': h.file_sha256, 'mime_type': h.file_mime_type}] AS files"]
+               "CASE WHEN h.file_sha256 IS NOT NULL "
+               "THEN [{'name': h.file_name, 'sha256': h.file_sha256, 'mime_type': h.file_mime_type}] END AS files"]
     if config.folder_management:
         parts = ", ".join(f"{sql_literal(k)}: {sql_literal(config.folder_management.get(k))}::VARCHAR"
                           for k in ("category", "folder", "register"))
