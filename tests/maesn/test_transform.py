@@ -24,7 +24,7 @@ from erpload.errors import ConfigError
 from erpload.push.pusher import payload_sql
 from erpload.runs import Run
 from tests.utils import Workspace, shared_workspace
-from transforms.maesn.demo import demo_config
+from transforms.maesn.demo import demo_config, demo_environment
 from transforms.maesn.expressions import NAMESPACE
 from transforms.maesn.models import PROPOSALS, SYSTEMS, DatevUoBookingProposal, booking_types
 from transforms.maesn.transform import run_transform
@@ -45,10 +45,8 @@ def _configure(mp: pytest.MonkeyPatch, config: dict[str, dict[str, Any]]) -> Non
         for key in ("company_codes", "ledger_name_invoice", "ledger_name_bill", "folder_management", "account_ids",
                     "account_codes", "payment_term_ids", "bank_account_id"):
             mp.delenv(f"DESTINATION__MAESN__{system.upper()}__{key.upper()}", raising=False)
-    for system, keys in config.items():
-        for key, value in keys.items():
-            text = value if isinstance(value, str) else json.dumps(value)
-            mp.setenv(f"DESTINATION__MAESN__{system.upper()}__{key.upper()}", text)
+    for name, value in demo_environment(config).items():
+        mp.setenv(name, value)
 
 
 def _transform(staging: Path) -> Run:

@@ -11,6 +11,7 @@ ERP has no Maesn contact id for (about 7 in 10, on purpose: the fix a reject sho
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -54,3 +55,14 @@ def demo_systems() -> list[SystemConfig]:
             ledger_name_bill=keys.get("ledger_name_bill"), folder_management=keys.get("folder_management"),
             account_ids=keys.get("account_ids", {}), bank_account_id=keys.get("bank_account_id")))
     return systems
+
+
+def demo_environment(config: dict[str, dict[str, Any]] | None = None) -> dict[str, str]:
+    """`config` (default: `demo_config()`) as dlt environment variables, maps and lists as JSON text:
+    DESTINATION__MAESN__XERO__BANK_ACCOUNT_ID=..., DESTINATION__MAESN__EXACT__ACCOUNT_IDS={"4400": ...}."""
+    found = {}
+    for system, keys in (demo_config() if config is None else config).items():
+        for key, value in keys.items():
+            found[f"DESTINATION__MAESN__{system.upper()}__{key.upper()}"] = (
+                value if isinstance(value, str) else json.dumps(value, sort_keys=True))
+    return found
