@@ -93,6 +93,12 @@ def is_configured(system: str) -> bool:
     return any(dlt.secrets.get(_key(system, k)) is not None for k in _DESTINATION_SECRETS)
 
 
+def configured() -> list[str]:
+    """The systems with a `[destination.maesn.<system>]` section, in Maesn's order (`erpload run` can skip the
+    transform when there are none, instead of failing as `erpload transform maesn` does)."""
+    return [s for s in SYSTEMS if is_configured(s)]
+
+
 def _mapping(system: str, name: str) -> dict[str, str]:
     value: Any = dlt.config.get(_key(system, name))
     if value is None or value == "":
@@ -173,8 +179,8 @@ def load_system(system: str) -> SystemConfig:
 
 def load_systems() -> list[SystemConfig]:
     """Every configured system, in Maesn's order; a ConfigError when none is."""
-    configured = [load_system(s) for s in SYSTEMS if is_configured(s)]
-    if not configured:
+    systems = [load_system(s) for s in configured()]
+    if not systems:
         raise ConfigError(
             "no Maesn accounting system is configured: " + ", ".join(f"[{SECTION}.{s}]" for s in SYSTEMS)
             + " are all absent",
@@ -182,4 +188,4 @@ def load_systems() -> list[SystemConfig]:
                  "ledger_name_invoice and ledger_name_bill, exact and lexware_office account_ids, xero "
                  "bank_account_id, sevdesk nothing (any key, e.g. company_codes = [\"1000\"], configures it); "
                  "see transforms/maesn/config.py")
-    return configured
+    return systems
