@@ -9,6 +9,7 @@ unconfigured system gets no table, and a re-run loads nothing.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import uuid
@@ -41,10 +42,8 @@ IN_SCOPE = {
 
 def _configure(mp: pytest.MonkeyPatch, config: dict[str, dict[str, Any]]) -> None:
     """`[destination.maesn.<system>]` as environment variables (maps and lists as JSON text)."""
-    for system in SYSTEMS:
-        for key in ("company_codes", "ledger_name_invoice", "ledger_name_bill", "folder_management", "account_ids",
-                    "account_codes", "payment_term_ids", "bank_account_id"):
-            mp.delenv(f"DESTINATION__MAESN__{system.upper()}__{key.upper()}", raising=False)
+    for name in [n for n in os.environ if n.startswith("DESTINATION__MAESN__")]:
+        mp.delenv(name)
     for name, value in demo_environment(config).items():
         mp.setenv(name, value)
 
@@ -258,6 +257,7 @@ def faulty(mapped: Workspace, tmp_path_factory: pytest.TempPathFactory) -> tuple
         config = demo_config()
         # one G/L account of Lexware Office's company left out of its map
         config["lexware_office"]["account_ids"].pop("84000000")
+        config["exact"]["tax_codes"].pop("V19")  # and Exact's VAT code for 19 % input tax
         config["datev_uo"]["company_codes"] = config["sevdesk"]["company_codes"] = ["1000"]
         _configure(mp, config)
         run = _transform(staging)
@@ -307,6 +307,10 @@ def test_each_rule_rejects_its_fault_with_the_field_and_the_fix(faulty: tuple[Pa
     assert all(re.fullmatch(r"line \d+: G/L account 84000000 has no Lexware Office posting category id in "
                             r"\[destination\.maesn\.lexware_office\] account_ids", r[2]) for r in lexware)
     assert all("to account_ids under [destination.maesn.lexware_office]" in r[3] for r in lexware)
+    exact = [r for rs in _rejects_all(staging, run, "exact") for r in rs if r[0] == "lineItems.taxCode"]
+    assert exact
+    assert {(r[1], r[2].split(": ", 1)[1]) for r in exact} == {
+        ("V19", "tax code 'V19' has no Exact tax code in [destination.maesn.exact] tax_codes")}
 
 
 def _customer(staging: Path, number: str) -> str:

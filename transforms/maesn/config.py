@@ -15,6 +15,8 @@ its own keys from the same sections (company_id, the account_key secret); the tr
     [destination.maesn.exact]       # bills
     account_ids = {"4930" = "<Exact G/L account id>"}   # required: G/L account number -> Exact's id
     payment_term_ids = {"NT30" = "30"}                  # optional: ERP payment term -> Exact's code (default: as is)
+    tax_codes = {"V19" = "2"}       # optional: ERP tax code -> Exact VAT code (an exclusive one); a line whose
+                                    # code is not in it is rejected. Without it Exact takes each account's default
 
     [destination.maesn.lexware_office]                  # invoices and bills
     account_ids = {"8400" = "<posting category id>"}    # required: G/L account number -> posting category
@@ -53,7 +55,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "xero": ("bank_account_id",),
 }
 _TRANSFORM_KEYS = ("company_codes", "ledger_name_invoice", "ledger_name_bill", "folder_management", "account_ids",
-                   "payment_term_ids", "bank_account_id", "account_codes")
+                   "payment_term_ids", "tax_codes", "bank_account_id", "account_codes")
 #: the destination's keys: any of them set also makes a system configured
 _DESTINATION_KEYS = ("company_id",)
 _DESTINATION_SECRETS = ("account_key",)
@@ -72,6 +74,7 @@ class SystemConfig:
     account_ids: Mapping[str, str] = field(default_factory=dict)
     account_codes: Mapping[str, str] = field(default_factory=dict)
     payment_term_ids: Mapping[str, str] = field(default_factory=dict)
+    tax_codes: Mapping[str, str] = field(default_factory=dict)
     bank_account_id: str | None = None
 
     @property
@@ -166,6 +169,7 @@ def load_system(system: str) -> SystemConfig:
         account_ids=_mapping(system, "account_ids"),
         account_codes=_mapping(system, "account_codes"),
         payment_term_ids=_mapping(system, "payment_term_ids"),
+        tax_codes=_mapping(system, "tax_codes"),
         bank_account_id=_text(system, "bank_account_id"),
     )
     missing = [k for k in REQUIRED[system] if not getattr(config, k)]

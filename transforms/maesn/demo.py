@@ -39,7 +39,9 @@ def demo_config() -> dict[str, dict[str, Any]]:
             "ledger_name_bill": "Rechnungseingang",
             "folder_management": {"category": "Buchhaltung", "folder": "Belege", "register": "erpload"},
         },
-        "exact": {"company_codes": ["2000"], "account_ids": _ids("exact", _accounts("SKR04", 6))},
+        "exact": {"company_codes": ["2000"], "account_ids": _ids("exact", _accounts("SKR04", 6)),
+                  # Exact VAT codes for company 2000's input tax codes (made up; exclusive ones)
+                  "tax_codes": {"V19": "2", "V7": "1", "IGE19": "6", "RC19": "5", "RC7": "4", "EX0": "0"}},
         "lexware_office": {"company_codes": ["4000"], "account_ids": _ids("lexware_office", _accounts("SKR03", 8))},
         "sevdesk": {"company_codes": ["1000"]},
         "xero": {"company_codes": ["2000"], "bank_account_id": str(uuid.uuid5(_DEMO_IDS, "xero/bank"))},
@@ -53,7 +55,8 @@ def demo_systems() -> list[SystemConfig]:
         systems.append(SystemConfig(
             system, company_codes=tuple(keys["company_codes"]), ledger_name_invoice=keys.get("ledger_name_invoice"),
             ledger_name_bill=keys.get("ledger_name_bill"), folder_management=keys.get("folder_management"),
-            account_ids=keys.get("account_ids", {}), bank_account_id=keys.get("bank_account_id")))
+            account_ids=keys.get("account_ids", {}), tax_codes=keys.get("tax_codes", {}),
+            bank_account_id=keys.get("bank_account_id")))
     return systems
 
 

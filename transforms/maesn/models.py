@@ -11,7 +11,9 @@ Per system (the seed's notes; `Proposal` subclasses say which booking types each
   characters, `ledgerName` of type ACCOUNT_RECEIVABLE for an INVOICE and ACCOUNT_PAYABLE for a BILL,
   `contactAccountNumber` the customer's or vendor's personal account, `dimension1`/`dimension2` = KOST1/KOST2.
 - Exact: BILL; `contactId` the supplier, `accountId` per line (the G/L account's id at Exact),
-  `dimension1`/`dimension2` cost center / cost unit, `paymentTermsId` the payment term's code.
+  `dimension1`/`dimension2` cost center / cost unit, `taxCode` (else the account's default; an
+  INCLUSIVE code makes `totalNetAmount` a gross amount, so map ERP codes to exclusive ones),
+  `paymentTermsId` the payment term's code.
 - Lexware Office: BILL and INVOICE; `contactId`, `accountId` per line = the posting category's id.
 - sevdesk: INVOICE; `contactId` and/or `contactName`, `debitCreditIndicator` DEBIT or CREDIT, line
   `accountNumber` and a net or a gross amount.
@@ -159,6 +161,8 @@ class ExactLineItem(Strict):
     description: Annotated[str, _text("line description", _LINE_TEXT)]
     dimension1: str | None = None
     dimension2: str | None = None
+    #: Exact's VAT code; without it Exact takes the account's default (seed)
+    taxCode: str | None = None
     totalNetAmount: Annotated[str, _amount("line net amount", _NET)]
 
 

@@ -29,6 +29,7 @@ class Mapping:
     missing: dict[str, tuple[str, str]] = field(default_factory=dict)
     line_missing: dict[str, tuple[str, str]] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    line_checks: list[Check] = field(default_factory=list)
 
 
 def _common_header() -> dict[str, str]:
@@ -61,6 +62,15 @@ def _two_primary_accounts() -> Check:
                  "CAST(primary_accounts AS VARCHAR)")
 
 
+def _tax_code_unmapped(config: SystemConfig, key: str) -> Check:
+    """A line's tax code the system's map does not know (only where a map is configured)."""
+    return Check("taxCode", '"taxCode" IS NULL AND tax_code IS NOT NULL',
+                 f"'tax code ''' || tax_code || ''' has no {config.label} tax code in "
+                 f"[destination.maesn.{config.system}] {key}'",
+                 f'add "<ERP tax code>" = "<{config.label} tax code>" to {key} under '
+                 f"[destination.maesn.{config.system}] in .dlt/config.toml", "tax_code")
+
+
 def mapping(config: SystemConfig) -> Mapping:
     """The SQL mapping of one configured system."""
     gross, net = amount_text("gross_amount"), amount_text("net_amount")
@@ -86,9 +96,11 @@ def mapping(config: SystemConfig) -> Mapping:
             {**_common_header(), "contactId": "maesn_contact_id",
              "paymentTermsId": lookup(config.payment_term_ids, "payment_term_code", "payment_term_code")},
             {"accountId": lookup(config.account_ids, "account_no"), "description": "description",
-             "dimension1": "cost_center_code", "dimension2": "cost_unit_code", "totalNetAmount": net},
+             "dimension1": "cost_center_code", "dimension2": "cost_unit_code",
+             "taxCode": lookup(config.tax_codes, "tax_code"), "totalNetAmount": net},
             missing={"contactId": _CONTACT_MISSING},
             line_missing={"accountId": _account_missing(config, "account_ids", "account id")},
+            line_checks=[_tax_code_unmapped(config, "tax_codes")] if config.tax_codes else [],
         )
     if config.system == "lexware_office":
         return Mapping(

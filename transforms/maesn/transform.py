@@ -161,7 +161,7 @@ def _transform_system(con: duckdb.DuckDBPyConnection, config: SystemConfig, run:
                     WHERE {_in_scope(config)}""")
     line_fields = ", ".join(f"{sql} AS {quote_ident(f)}" for f, sql in m.line.items())
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {lines} AS
-                    SELECT _key, line_no, account_no, {line_fields} FROM {_LINES}
+                    SELECT _key, line_no, account_no, tax_code, {line_fields} FROM {_LINES}
                     WHERE _key IN (SELECT _key FROM {work})""")
     records_in = scalar_int(con, f"SELECT count(*) FROM {work}")
     create_findings(con)
@@ -192,7 +192,7 @@ def _check_lines(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: Mappin
     """Check every line; a failing line becomes a finding of its document, field `lineItems.<field>`."""
     lines = _work_lines(config.system)
     create_findings(con, _LINE_FINDINGS)
-    checks = model_checks(line_model(config.system), config.label, set(m.line), m.line_missing)
+    checks = [*model_checks(line_model(config.system), config.label, set(m.line), m.line_missing), *m.line_checks]
     find_failures(con, lines, checks, "r._key", findings=_LINE_FINDINGS)
     con.execute(f"""INSERT INTO _findings
                     SELECT h.rowid, f.record_key, 'lineItems.' || f.field, f.value,
