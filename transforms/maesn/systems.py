@@ -1,6 +1,6 @@
 """Each accounting system's mapping: which Maesn field is which column of `documents`, per header and line.
 
-A `Mapping` is built from the system's configuration (`config.SystemConfig`): the ledger names, account
+A `SystemMapping` is built from the system's configuration (`config.SystemConfig`): the ledger names, account
 maps and bank account id become SQL. Its `header` and `line` dicts are ordered like the system's models;
 their keys are Maesn's field names, their values SQL over a row of `documents.documents_sql()` or
 `documents.lines_sql()`. Rule columns that are not sent (the contact's number, the account number, the
@@ -19,7 +19,7 @@ from .expressions import amount_text, date_text, lookup, proposal_id, rate_text
 
 
 @dataclass(frozen=True)
-class Mapping:
+class SystemMapping:
     """One system's fields as SQL, and the checks beyond its models' own."""
 
     system: str
@@ -71,14 +71,14 @@ def _tax_code_unmapped(config: SystemConfig, key: str) -> Check:
                  f"[destination.maesn.{config.system}] in .dlt/config.toml", "tax_code")
 
 
-def mapping(config: SystemConfig) -> Mapping:
+def mapping(config: SystemConfig) -> SystemMapping:
     """The SQL mapping of one configured system."""
     gross, net = amount_text("gross_amount"), amount_text("net_amount")
     rate = rate_text("rate_percent")
     if config.system == "datev_uo":
         ledger = (f"CASE booking_type WHEN 'INVOICE' THEN {sql_literal(config.ledger_name_invoice)} "
                   f"ELSE {sql_literal(config.ledger_name_bill)} END")
-        return Mapping(
+        return SystemMapping(
             config.system,
             {**_common_header(), "id": proposal_id("_key"), "contactAccountNumber": "contact_no",
              "contactName": "contact_name", "deliveryDate": date_text("service_date"), "iban": "iban",
@@ -91,7 +91,7 @@ def mapping(config: SystemConfig) -> Mapping:
             checks=[_two_primary_accounts()],
         )
     if config.system == "exact":
-        return Mapping(
+        return SystemMapping(
             config.system,
             {**_common_header(), "contactId": "maesn_contact_id",
              "paymentTermsId": lookup(config.payment_term_ids, "payment_term_code", "payment_term_code")},
@@ -103,7 +103,7 @@ def mapping(config: SystemConfig) -> Mapping:
             line_checks=[_tax_code_unmapped(config, "tax_codes")] if config.tax_codes else [],
         )
     if config.system == "lexware_office":
-        return Mapping(
+        return SystemMapping(
             config.system,
             {**_common_header(), "contactId": "maesn_contact_id"},
             {"accountId": lookup(config.account_ids, "account_no"), "description": "description",
@@ -112,7 +112,7 @@ def mapping(config: SystemConfig) -> Mapping:
             line_missing={"accountId": _account_missing(config, "account_ids", "posting category id")},
         )
     if config.system == "sevdesk":
-        return Mapping(
+        return SystemMapping(
             config.system,
             {**_common_header(), "contactId": "maesn_contact_id", "contactName": "contact_name",
              "debitCreditIndicator": "CASE WHEN is_credit_note THEN 'CREDIT' ELSE 'DEBIT' END"},
@@ -120,7 +120,7 @@ def mapping(config: SystemConfig) -> Mapping:
              "totalGrossAmount": gross, "totalNetAmount": net},
         )
     if config.system == "xero":
-        return Mapping(
+        return SystemMapping(
             config.system,
             {**_common_header(), "bankAccountId": sql_literal(config.bank_account_id), "contactId": "maesn_contact_id"},
             {"accountCode": lookup(config.account_codes, "account_no", "account_no"), "description": "description",

@@ -38,7 +38,7 @@ from .config import SystemConfig, load_systems
 from .documents import documents_sql, lines_sql
 from .models import PROPOSALS, SYSTEMS, booking_types, header_model, line_model, needs_receipt
 from .rules import address_checks, find_iban_failures, has_lines, model_checks, receipt_checks
-from .systems import Mapping, mapping
+from .systems import SystemMapping, mapping
 
 TARGET = "maesn"
 SCHEMA = "maesn"
@@ -176,7 +176,7 @@ def _transform_system(con: duckdb.DuckDBPyConnection, config: SystemConfig, run:
                        rejected=records_in - records_out)
 
 
-def _header_checks(config: SystemConfig, m: Mapping, work: str) -> list[Check]:
+def _header_checks(config: SystemConfig, m: SystemMapping, work: str) -> list[Check]:
     model = header_model(config.system)
     checks = [*model_checks(model, config.label, set(m.header), m.missing), *m.checks, has_lines(),
               *receipt_checks(config.label, needs_receipt(config.system)),
@@ -188,7 +188,7 @@ def _header_checks(config: SystemConfig, m: Mapping, work: str) -> list[Check]:
     return checks
 
 
-def _check_lines(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: Mapping) -> None:
+def _check_lines(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: SystemMapping) -> None:
     """Check every line; a failing line becomes a finding of its document, field `lineItems.<field>`."""
     lines = _work_lines(config.system)
     create_findings(con, _LINE_FINDINGS)
@@ -201,7 +201,7 @@ def _check_lines(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: Mappin
                     JOIN {_work(config.system)} h ON h._key = l._key""")
 
 
-def _build_out(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: Mapping) -> None:
+def _build_out(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: SystemMapping) -> None:
     """The proposals as the push sends them: one STRUCT or LIST column per multipart part."""
     system = config.system
     line_struct = "{" + ", ".join(f"{sql_literal(f)}: l.{quote_ident(f)}" for f in m.line) + "}"
