@@ -54,7 +54,7 @@ def test_model_markdown_has_a_table_per_entity(workspace: Workspace) -> None:
     assert "| `status` | varchar | required | `draft` \\| `posted` \\| `cancelled` |" in result.stdout
 
 
-@pytest.mark.parametrize("target", ["datev", "dvelop"])
+@pytest.mark.parametrize("target", ["datev", "dvelop", "maesn"])
 def test_model_for_a_target_lists_exactly_what_it_reads(workspace: Workspace, target: str) -> None:
     result = workspace.cli("model", "--target", target, "--format", "json")
     assert result.exit_code == 0, result.output
@@ -83,7 +83,7 @@ def _declared_in_source(target: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("target", ["datev", "dvelop"])
+@pytest.mark.parametrize("target", ["datev", "dvelop", "maesn"])
 def test_every_erp_table_a_target_names_is_in_its_contract(target: str) -> None:
     named = _declared_in_source(target)
     assert named, "the test must find the target's SQL"
@@ -130,6 +130,16 @@ def test_dvelop_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: P
     con = _narrowed(mapped_demo, tmp_path / "narrow.duckdb", contracts()["dvelop"])
     transform(con, Run("transform dvelop", None))
     assert con.execute("SELECT count(*) FROM dvelop.vendors").fetchone()[0] > 0  # type: ignore[index]
+
+
+def test_maesn_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Path) -> None:
+    from transforms.maesn.demo import demo_systems
+    from transforms.maesn.transform import transform
+
+    con = _narrowed(mapped_demo, tmp_path / "narrow.duckdb", contracts()["maesn"])
+    transform(con, Run("transform maesn", None), demo_systems())
+    for system in ("datev_uo", "exact", "lexware_office", "sevdesk", "xero"):
+        assert con.execute(f"SELECT count(*) FROM maesn.{system}").fetchone()[0] > 0, system  # type: ignore[index]
 
 
 # --- map and transform against the contracts ---------------------------------------------------------------------

@@ -4,4 +4,5 @@ contract (`CONTRACT`, an `erpload.targets.TargetContract`: what it reads from th
 TARGETS = {
     "datev": "transforms.datev.contract",
     "dvelop": "transforms.dvelop.contract",
+    "maesn": "transforms.maesn.contract",
 }

@@ -126,7 +126,7 @@ def test_run_feeds_only_the_configured_targets_and_a_second_run_books_nothing_tw
     files = sorted(p.name for p in (exported.root / "out").glob("EXTF_*.csv"))
     result = exported.cli("run", profile=PROFILE)
     assert result.finished, result.output
-    assert "dvelop skipped: not in [erpload] targets" in " ".join(result.output.split())
+    assert "dvelop, maesn skipped: not in [erpload] targets" in " ".join(result.output.split())
     assert sorted(p.name for p in (exported.root / "out").glob("EXTF_*.csv")) == files
 
 
