@@ -24,6 +24,8 @@ from pydantic import ValidationError
 from erpload.errors import ConfigError
 from erpload.push.pusher import payload_sql
 from erpload.runs import Run
+from fakes.maesn.models import SYSTEMS as FAKE_SYSTEMS
+from fakes.maesn.models import BookingProposal, model_problems
 from tests.utils import Workspace, shared_workspace
 from transforms.maesn.demo import demo_config, demo_environment
 from transforms.maesn.expressions import NAMESPACE
@@ -139,6 +141,22 @@ def test_every_payload_is_a_valid_proposal_of_its_system(built: tuple[Workspace,
         assert len(payload.get("files", [])) == 1 or system != "datev_uo"  # DATEV UO: never without its receipt
     assert all(("folder_management" in p) == (system == "datev_uo") for _, _, p in payloads)
     assert sum("files" in p for _, _, p in payloads) >= len(payloads) - 1  # the demo ERP has one invoice without
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_the_maesn_fake_takes_every_payload_without_a_problem_or_an_unused_field(
+        built: tuple[Workspace, Run], system: str) -> None:
+    """The fake's reading of the contract (written apart from the transform, from the same seed) finds nothing to
+    refuse and no field the system would ignore in what the transform built."""
+    ws, _ = built
+    target = FAKE_SYSTEMS[system]
+    for key, _company, payload in _payloads(ws, system):
+        assert payload["booking_type"] in target.booking_types, key
+        proposal, problems = model_problems(BookingProposal, payload["booking_proposal"], "bookingProposal")
+        assert not problems, (key, problems)
+        assert isinstance(proposal, BookingProposal)
+        assert not target.problems(proposal), (key, target.problems(proposal))
+        assert not target.unused_fields(payload["booking_proposal"], "folder_management" in payload), key
 
 
 def test_a_proposal_carries_the_invoice_as_the_erp_has_it(built: tuple[Workspace, Run]) -> None:
