@@ -1,6 +1,6 @@
 """Benchmark: pushing 100k vendors with their bank accounts to the d.velop fake.
 
-    python -m bench.push [--vendors 100000] [--put-sample 1000] [--rounds 3] [--pin]
+    python -m bench.push [--vendors 100000] [--put-sample 1000] [--rounds 3] [--pin] [--latency 0.02]
 
 Measures, in one run, against the fake served by its own process on loopback:
   1. bare HTTP: the payloads read from staging with the same SQL, then posted in batches of the same
@@ -101,9 +101,20 @@ def _stolen_s() -> float:
         return 0.0
 
 
+#: seconds the fake waits before answering each call (`--latency`); a reset clears the knob, `_reset` sets it again
+_latency = 0.0
+
+
+def _reset(base_url: str) -> None:
+    """A fresh fake for a round, answering every call after `_latency` seconds as a remote vendor would."""
+    httpx.post(f"{base_url}/_fake/reset").raise_for_status()
+    if _latency:
+        httpx.put(f"{base_url}/_fake/faults", json={"latency": _latency}).raise_for_status()
+
+
 def _bare_round(base_url: str, staging: Path, batch_size: int) -> tuple[float, float, float, float]:
     """(seconds reading, seconds of HTTP, seconds waiting for answers, CPU seconds stolen meanwhile)."""
-    httpx.post(f"{base_url}/_fake/reset").raise_for_status()
+    _reset(base_url)
     stolen = _stolen_s()
     read_s, bare_s, answer_s, _ = _bare_http(base_url, staging, batch_size)
     return read_s, bare_s, answer_s, _stolen_s() - stolen
@@ -166,7 +177,7 @@ def _push_round(template: Path, work: Path, env: dict[str, str], records: int, b
     staging = work / f"round{round_no}" / "erpload.duckdb"
     staging.parent.mkdir()
     shutil.copyfile(template, staging)
-    httpx.post(f"{base_url}/_fake/reset").raise_for_status()
+    _reset(base_url)
     output = staging.parent / "push.out"
     _, peak = run_erpload(["push", "dvelop", "--quiet", "--staging", str(staging)], env, staging.parent, output)
     _, push_s = last_run(staging, "push dvelop")
@@ -189,7 +200,11 @@ def main() -> None:
                         help="bare HTTP and erpload push alternate this many times; medians are compared")
     parser.add_argument("--pin", action="store_true",
                         help="the fake on the last core, the client (bench, bare loop, push) on the others")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds the fake waits before answering each call (a remote vendor: about 0.02)")
     args = parser.parse_args()
+    global _latency
+    _latency = args.latency
 
     from tests.support.dvelop_records import write_vendors
 
@@ -215,7 +230,8 @@ def main() -> None:
                    "DESTINATION__DVELOP__POLL_INTERVAL_S": "0.01"}
             os.environ.update(env)
             print(f"{args.vendors:,} vendors + {args.vendors:,} bank accounts = {records:,} records, "
-                  f"batches of {args.batch_size:,}; {args.rounds} alternating rounds", flush=True)
+                  f"batches of {args.batch_size:,}; {args.rounds} alternating rounds; the fake answers after "
+                  f"{args.latency * 1000:.0f} ms", flush=True)
 
             # the fake's speed drifts by ±20% between minutes on a shared machine: alternate, compare medians
             reads, bares, pushes, peaks, quiet = [], [], [], [], []
