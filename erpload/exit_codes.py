@@ -1,7 +1,8 @@
 """The exit codes of every `erpload` command: one table, the same meaning everywhere.
 
-Scripts can branch on them: 0 and 5 mean the run finished (5: with records set aside, listed in
-erpload.rejects); the others mean it did not, and the message says what to fix.
+Scripts can branch on them: 0, 5 and 7 mean the run finished (5: with records set aside, listed in
+erpload.rejects; 7: with records a person must settle, listed by `erpload ledger --state unknown`); the
+others mean it did not, and the message says what to fix.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ class ExitCode(IntEnum):
     DATA = 5
     #: a vendor refused the credentials, kept failing, or failed records
     VENDOR = 6
+    #: the push finished, but records wait for a decision: a create-only vendor may or may not have them
+    #: (a dropped connection, a crash mid-request); `erpload ledger --state unknown` lists them and
+    #: `erpload ledger resolve` settles each
+    UNDECIDED = 7
     #: stopped by Ctrl-C (SIGINT) at a safe point; the run is recorded
     INTERRUPTED = 130
     #: stopped by SIGTERM at a safe point; the run is recorded
@@ -38,6 +43,7 @@ TABLE: tuple[tuple[int, str], ...] = (
     (ExitCode.STAGING, "staging file unusable (e.g. open in another process)"),
     (ExitCode.DATA, "finished, with records set aside in erpload.rejects"),
     (ExitCode.VENDOR, "a vendor refused or failed"),
+    (ExitCode.UNDECIDED, "records wait for a decision: `erpload ledger --state unknown`"),
     (ExitCode.INTERRUPTED, "interrupted (Ctrl-C)"),
     (ExitCode.TERMINATED, "terminated (SIGTERM)"),
 )

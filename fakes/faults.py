@@ -64,6 +64,11 @@ class Faults(BaseModel):
     job_queued_polls: int = Field(
         1, ge=0, description="Polls of a job answered `queued` before its final status (0: final at once)."
     )
+    stuck_jobs: list[int] = Field(
+        default_factory=list,
+        description="Async jobs (1-based, in creation order) that stay `queued` however often they are polled, "
+        "until the knobs are replaced (PUT /_fake/faults) or the fake is reset; then they end as they would have.",
+    )
     job_queued_seconds: float | None = Field(
         None,
         ge=0,
@@ -134,6 +139,15 @@ class FaultController:
         if n in f.error_on_calls:
             return Verdict(call=n, latency=f.latency, status=f.error_status)
         return Verdict(call=n, latency=f.latency, drop=n in f.drop_on_calls)
+
+    def next_job(self) -> tuple[bool, bool]:
+        """Count one new async job: (whether it is to end failed, whether it is stuck `queued`)."""
+        with self._lock:
+            self._jobs += 1
+            n = self._jobs
+            f = self._faults
+        spread = math.floor(n * f.fail_job_fraction) > math.floor((n - 1) * f.fail_job_fraction)
+        return n in f.fail_jobs or spread, n in f.stuck_jobs
 
     def next_job_fails(self) -> bool:
         """Count one new async job and say whether it is to end failed."""

@@ -30,13 +30,14 @@ class DvelopClient(VendorClient):
     def _bucket(self, entity: str) -> str:
         return f"{API}/buckets/{self.settings.bucket_id}/{entity}"
 
-    def post_batch(self, entity: str, records_json: list[str]) -> str:
+    def post_batch(self, entity: str, records_json: list[str], *, safe: bool = True) -> str:
         """Start one import job for `records_json` (each a JSON object); returns the job id.
 
-        Safe to repeat: d.velop upserts by id, so a batch sent twice leaves the same data.
+        Safe to repeat: d.velop upserts by id, so a batch sent twice leaves the same data. (`safe=False` treats
+        it as a create: a lost answer raises `OutcomeUnknown` instead of sending it again.)
         """
         body = ('{"' + entity + '":[' + ",".join(records_json) + "]}").encode()
-        response = self.request("POST", f"{self._bucket(entity)}/batch", safe=True, content=body,
+        response = self.request("POST", f"{self._bucket(entity)}/batch", safe=safe, content=body,
                                 headers={"Content-Type": "application/json"})
         jobs = response.json().get("jobs") or []
         if len(jobs) != 1 or not jobs[0].get("job_id"):
@@ -48,17 +49,13 @@ class DvelopClient(VendorClient):
         return str(self.request("GET", f"{API}/masterdata/import_jobs/{job_id}", safe=True).json()["status"])
 
     def wait_for_job(self, job_id: str) -> str:
-        """Poll until the job is no longer queued; returns `successful` or `failed`."""
+        """Poll until the job is no longer queued, for at most `job_timeout_s`; returns `successful`, `failed`,
+        or `queued` when it is still queued then (the push goes on; a later one asks again)."""
         deadline = time.monotonic() + self.settings.job_timeout_s
         while True:
             status = self.job_status(job_id)
-            if status != JOB_QUEUED:
+            if status != JOB_QUEUED or time.monotonic() > deadline:
                 return status
-            if time.monotonic() > deadline:
-                raise VendorUnavailable(f"d.velop import job {job_id} is still queued after "
-                                        f"{self.settings.job_timeout_s:.0f} s",
-                                        hint="run the push again later: erpload asks for the job's outcome "
-                                             "before sending its records again")
             try:
                 self._sleep(self.settings.poll_interval_s)
             except Interrupted:

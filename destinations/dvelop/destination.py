@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from destinations.dvelop.client import JOB_SUCCESSFUL, DvelopClient
+import duckdb
+
+from destinations.dvelop.client import JOB_QUEUED, JOB_SUCCESSFUL, DvelopClient
 from destinations.dvelop.config import DvelopSettings
 from erpload.push.http import VendorRefused
 from erpload.push.pusher import Batch, Outgoing, Refusal
@@ -34,10 +36,21 @@ def refusals(exc: VendorRefused, records: list[Outgoing]) -> list[Refusal]:
 class DvelopSender:
     target = "dvelop"
     entities: tuple[str, ...] = ENTITIES
+    #: d.velop upserts by id: a batch that arrives twice leaves the same data
+    create_only = False
+    #: one import job at a time: d.velop documents no limit on parallel jobs, and one is fast enough (bench/)
+    concurrency = 1
 
     def __init__(self, settings: DvelopSettings) -> None:
+        self.settings = settings
         self.client = DvelopClient(settings)
         self.batch_size = settings.batch_size
+
+    def scope(self, entity: str) -> str:
+        return f"{self.settings.base_url} bucket={self.settings.bucket_id}"
+
+    def start(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Nothing to read from staging: the payload is the record."""
 
     def close(self) -> None:
         self.client.close()
@@ -51,7 +64,7 @@ class DvelopSender:
     def send(self, entity: str, batch: Batch) -> None:
         while batch.records:
             try:
-                job_id = self.client.post_batch(entity, [r.payload for r in batch.records])
+                job_id = self.client.post_batch(entity, [r.payload for r in batch.records], safe=not self.create_only)
             except VendorRefused as exc:
                 refused = refusals(exc, batch.records)
                 if not refused:
@@ -63,15 +76,21 @@ class DvelopSender:
             status = self.client.wait_for_job(job_id)
             if status == JOB_SUCCESSFUL:
                 batch.acknowledged(f"import job {job_id} successful")
+            elif status == JOB_QUEUED:
+                batch.unconfirmed(f"import job {job_id} still queued after {self.settings.job_timeout_s:g} s "
+                                  "(destination.dvelop.job_timeout_s)")
             else:
                 batch.failed(f"import job {job_id} {status}")
             return
 
     def resolve(self, vendor_ref: str) -> bool | None:
         try:
-            return self.client.wait_for_job(vendor_ref) == JOB_SUCCESSFUL
-        except VendorRefused:  # 404: d.velop no longer knows the job; its records are sent again
+            status = self.client.job_status(vendor_ref)
+        except VendorRefused:  # 404: d.velop no longer knows the job: failed, so its records are sent again
+            return False
+        if status == JOB_QUEUED:
             return None
+        return status == JOB_SUCCESSFUL
 
     def send_one(self, entity: str, record: Outgoing) -> str:
         answer = self.client.put(entity, record.payload)

@@ -1,7 +1,8 @@
 """The `erpload` command line. Every command prints a summary and exits with a code scripts can trust
 (`erpload.exit_codes`): 0 success · 1 the run failed · 2 bad configuration or profile, or a step to run first ·
 3 ERP database unreachable · 4 staging file unusable · 5 finished, with records set aside in erpload.rejects ·
-6 a vendor refused or failed · 130 interrupted (Ctrl-C) · 143 terminated (SIGTERM).
+6 a vendor refused or failed · 7 records wait for a decision (`erpload ledger --state unknown`) ·
+130 interrupted (Ctrl-C) · 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -713,8 +714,10 @@ def _push_dvelop(settings: Settings, entity: str | None, company: str | None, si
     from erpload.push.pusher import PushOptions, push_one, run_push
 
     dvelop = load_dvelop_settings()
+    waiting = 0
 
     def body(run: Run) -> None:
+        nonlocal waiting
         sender = DvelopSender(dvelop)
         try:
             if single:
@@ -723,6 +726,7 @@ def _push_dvelop(settings: Settings, entity: str | None, company: str | None, si
                 return
             plan = run_push(settings.staging_path, settings.pipelines_dir, sender, run,
                             PushOptions(entity=entity, company=company, dry_run=dry_run, progress=not quiet))
+            waiting = plan["waiting"]
         finally:
             sender.close()
         if dry_run:
@@ -738,6 +742,10 @@ def _push_dvelop(settings: Settings, entity: str | None, company: str | None, si
                   "import jobs failed)\n  fix: run the push again; it sends only what d.velop has not "
                   "acknowledged", highlight=False)
         raise typer.Exit(EXIT_VENDOR)
+    if waiting:
+        err.print(f"exit {int(ExitCode.UNDECIDED)}: {waiting:,} record(s) wait for a decision: "
+                  "`erpload ledger --state unknown`", highlight=False)
+        raise typer.Exit(ExitCode.UNDECIDED)
 
 
 @push_app.command("dvelop")

@@ -1,14 +1,17 @@
 """The push framework: a target's dataset → the vendor's API through a dlt destination, guarded by the ledger.
 
-    reconcile   batches an earlier push left `sent` are settled by asking the vendor (no resend)
-    select      per entity, the records whose (key, payload hash) the vendor has not acknowledged
-    deliver     a dlt pipeline feeds them to a `@dlt.destination` in batches of the vendor's atomic
-                unit; every record is queued in the ledger as pending, each batch is then marked
-                sent / acknowledged / failed as the vendor answers (these writes go behind the sends,
-                in order: see erpload.push.ledger_writer)
+    reconcile   batches an earlier push left `sent` (or `unknown` with a vendor reference) are asked about
+                once each, without waiting: settled, or left `sent` and not sent again meanwhile
+    select      per entity, the records not settled in this destination's scope (see erpload.push.ledger)
+    deliver     a dlt pipeline feeds them to a `@dlt.destination` in batches of the vendor's atomic unit;
+                every record is committed to the ledger as pending before the first request, then each
+                batch's reports (sent / acknowledged / failed / refused / unknown / unconfirmed) are
+                committed before the sender goes on (see erpload.push.ledger_writer)
 
 dlt delivers at least once (after a failure it resumes at the failed batch); the ledger makes that
-exactly once per acknowledged batch: every batch is checked against it just before it is sent.
+exactly once per acknowledged batch. A create-only API (`Sender.create_only`) gets more: a `sending`
+event is committed before each request, so a push that dies mid-request leaves its records `unknown`,
+held until the vendor or a person says whether they arrived (`erpload ledger resolve`).
 A vendor sender (`Sender`) knows only its API: it sends one `Batch` and reports what happened.
 """
 
@@ -17,7 +20,8 @@ from __future__ import annotations
 import bisect
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,10 +31,11 @@ import duckdb
 
 from erpload import interrupts
 from erpload.errors import ConfigError, ErploadError
-from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id
+from erpload.push.http import OutcomeUnknown, VendorAuthError, VendorRefused
+from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id, scope_label
 from erpload.push.ledger_writer import LedgerWriter, Write
 from erpload.push.outbox import OUTBOX, SCRATCH, OutboxStream
-from erpload.push.send_thread import SendThread
+from erpload.push.send_thread import SendPool
 from erpload.runs import Run, TableResult
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
@@ -68,20 +73,32 @@ class EntityTally:
     sent: int = 0
     refused: int = 0
     failed: int = 0
+    unknown: int = 0  # records whose request may or may not have arrived
+    unconfirmed: int = 0  # records of batches whose job did not finish in time (still `sent`)
+    unconfirmed_batches: int = 0
+    warned: int = 0  # records acknowledged with warnings
 
 
 class Sender(Protocol):
     """What a vendor destination implements (see destinations/<vendor>/destination.py)."""
 
     target: str
-    batch_size: int
+    batch_size: int  # records per vendor request
+    concurrency: int  # vendor requests in flight at once
+    create_only: bool  # True: a record must never reach the vendor twice; False: the vendor upserts
     entities: tuple[str, ...]  # in the order they are pushed (referenced records first)
 
+    def scope(self, entity: str) -> str:
+        """Where this entity's records go (base URL and bucket, account or company), never a secret."""
+
+    def start(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Called once before the first send, with a staging cursor the sender may read (e.g. receipt files)."""
+
     def send(self, entity: str, batch: Batch) -> None:
-        """Send `batch.records`, reporting through `batch.sent/refused/acknowledged/failed`."""
+        """Send `batch.records`, reporting through `batch.sent/acknowledged/failed/refused/unknown/unconfirmed`."""
 
     def resolve(self, vendor_ref: str) -> bool | None:
-        """The outcome of an earlier request by its reference: True acknowledged, False failed, None unknown."""
+        """Ask once, without waiting: True acknowledged, False failed, None still running or unknown."""
 
     def send_one(self, entity: str, record: Outgoing) -> str:
         """Send one record synchronously; returns the vendor's answer in a few words."""
@@ -96,16 +113,20 @@ class Sender(Protocol):
 
 
 class Batch:
-    """One batch on its way. The sender reports; the ledger, rejects and tallies follow here."""
+    """One batch on its way. The sender reports; the ledger, rejects and tallies follow here. Each report is
+    committed to the staging file before it returns."""
 
     def __init__(self, push: Pusher, entity: str, records: list[Outgoing], batch_id: str) -> None:
         self.push = push
         self.entity = entity
         self.records = records
         self.batch_id = batch_id
+        self.state: str | None = None  # the last report: sent, acknowledged, failed, unknown
 
     def sent(self, vendor_ref: str) -> None:
-        self.push.write(BatchEvent.sent(self.batch_id, self.entity, vendor_ref))
+        """The vendor took the batch and gave a reference (a job or task id) to ask for its outcome."""
+        self.push.commit(BatchEvent.sent(self.batch_id, self.entity, vendor_ref))
+        self.state = "sent"
 
     def refused(self, refusals: list[Refusal]) -> None:
         """Take refused records out of the batch (the sender then sends the rest again)."""
@@ -114,18 +135,42 @@ class Batch:
         batch_id, entity = self.batch_id, self.entity
         keys = [(k, payloads[k].hash) for k in by_key]
         response = "refused: " + "; ".join(f"{r.field or '-'}: {r.reason}" for r in refusals)[:500]
-        self.push.write(lambda ledger: ledger.refused(batch_id, entity, keys, response))
-        self.push.reject(self.entity, [(r, payloads[r.key]) for r in refusals])
+        rejects = self.push.reject_sql(self.entity, [(r, payloads[r.key]) for r in refusals])
+
+        def write(ledger: Ledger) -> None:
+            ledger.refused(batch_id, entity, keys, response)
+            ledger.execute(rejects)
+
+        self.push.commit(write)
         self.records = [r for r in self.records if r.key not in by_key]
         self.push.tally(self.entity, refused=len(by_key))
 
-    def acknowledged(self, response: str) -> None:
-        self.push.write(BatchEvent.acknowledged(self.batch_id, self.entity, response))
-        self.push.tally(self.entity, sent=len(self.records))
+    def acknowledged(self, response: str, warnings: Sequence[str] = ()) -> None:
+        """The vendor confirmed the batch; `warnings` it gave are kept with the response."""
+        if warnings:
+            response += "; warnings: " + "; ".join(warnings)
+        self.push.commit(BatchEvent.acknowledged(self.batch_id, self.entity, response[:2000]))
+        self.state = "acknowledged"
+        self.push.tally(self.entity, sent=len(self.records), warned=len(self.records) if warnings else 0)
 
     def failed(self, response: str) -> None:
-        self.push.write(BatchEvent.failed(self.batch_id, self.entity, response))
+        """The vendor says the batch failed: sent again by a later push, unless the API is create-only."""
+        self.push.commit(BatchEvent.failed(self.batch_id, self.entity, response,
+                                           retry=not self.push.sender.create_only))
+        self.state = "failed"
         self.push.tally(self.entity, failed=len(self.records))
+
+    def unknown(self, reason: str) -> None:
+        """The request may have arrived (dropped connection, timeout, 5xx on a write): a create-only API's
+        records are held for a decision; an upsert API's are sent again by the next push."""
+        self.push.commit(BatchEvent.unknown(self.batch_id, self.entity, reason))
+        self.state = "unknown"
+        self.push.tally(self.entity, unknown=len(self.records))
+
+    def unconfirmed(self, reason: str) -> None:
+        """Sent, but its job or task did not finish in time: it stays `sent`, the next push asks again."""
+        self.push.commit(BatchEvent.unconfirmed(self.batch_id, self.entity, reason))
+        self.push.tally(self.entity, unconfirmed=len(self.records), unconfirmed_batches=1)
 
 
 def payload_sql(con: duckdb.DuckDBPyConnection, dataset: str, entity: str, where: str = "true") -> str:
@@ -184,18 +229,27 @@ class Pusher:
         self.company = company
         self.tallies: dict[str, EntityTally] = {}
         self._lock = threading.Lock()
-        self.main_ledger = Ledger(con, sender.target, run.run_id)
+        self.scopes = {e: sender.scope(e) for e in sender.entities}
+        self.main_ledger = self._ledger(con)
         self.planned: dict[str, tuple[int, int]] = {}  # entity → (records, to send)
-        self.writer = LedgerWriter(con, sender.target, run.run_id)
+        self.writer = LedgerWriter(self._ledger(con.cursor()))
+        self._queued: Future[None] | None = None  # the outbox's pending rows: committed before the first request
         self._delivered: set[int] = set()  # outbox seq of every record sent in this push: dlt may deliver twice
-        self._sending: SendThread[Batch] | None = None  # started by the first deliver (see erpload.push.send_thread)
+        self._sending: SendPool[Batch] | None = None  # started by the first deliver (see erpload.push.send_thread)
+        self._last_entity: str | None = None  # of the last batch handed to the pool
+        self._sender_cursor: duckdb.DuckDBPyConnection | None = None  # what `sender.start` got
         self._outbox: OutboxStream | None = None  # dlt's load thread reads the outbox with it
+        self.unresolved_left = 0  # batches the reconcile found still running
         self.progress: Callable[[str, int], None] = lambda entity, records: None  # deliver_all shows it
 
-    # --- the ledger: read on the main connection, written behind the sends (see erpload.push.ledger_writer) ---
+    def _ledger(self, con: duckdb.DuckDBPyConnection) -> Ledger:
+        return Ledger(con, self.sender.target, self.run.run_id, self.scopes, create_only=self.sender.create_only)
 
-    def write(self, change: Write) -> None:
-        self.writer.submit(change)
+    # --- the ledger: read on the main connection, written by the writer thread (see erpload.push.ledger_writer) ---
+
+    def commit(self, change: Write) -> None:
+        """Write `change` to the ledger and return once it is committed."""
+        self.writer.commit(change)
 
     def tally(self, entity: str, **counts: int) -> None:
         with self._lock:
@@ -203,12 +257,12 @@ class Pusher:
             for name, n in counts.items():
                 setattr(t, name, getattr(t, name) + n)
 
-    def reject(self, entity: str, refused: list[tuple[Refusal, Outgoing]]) -> None:
+    def reject_sql(self, entity: str, refused: list[tuple[Refusal, Outgoing]]) -> str:
         rows = ", ".join(
             f"({sql_literal(self.run.run_id)}, {sql_literal(self.sender.target)}, {sql_literal(entity)}, "
             f"{sql_literal(r.key)}, {sql_literal(r.field)}, NULL, {sql_literal(r.reason)}, "
             f"{sql_literal(_REFUSED_HINT)}, {sql_literal(o.payload)}, now()::TIMESTAMP)" for r, o in refused)
-        self.write(lambda ledger: ledger.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES {rows}"))
+        return f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES {rows}"
 
     # --- the steps ---
 
@@ -235,10 +289,13 @@ class Pusher:
         return payload_sql(self.con, self.sender.target, entity, where)
 
     def reconcile(self) -> int:
-        """Settle batches an interrupted push left `sent`; returns how many were settled."""
+        """Ask the vendor once about each batch an earlier push left `sent` (or `unknown` with a reference),
+        without waiting; returns how many were settled. Those still running stay `sent`: their records are
+        not sent again (`unresolved_left` counts them for the summary)."""
         settled = 0
         ledger = self.main_ledger
         for open_batch in ledger.unresolved():
+            interrupts.raise_if_requested()
             outcome = self.sender.resolve(open_batch.vendor_ref)
             if outcome is True:
                 ledger.acknowledged(open_batch.batch_id, open_batch.entity,
@@ -247,9 +304,21 @@ class Pusher:
                 ledger.failed(open_batch.batch_id, open_batch.entity,
                               f"failed ({open_batch.vendor_ref}), seen on a later run")
             else:
+                self.unresolved_left += 1
                 continue
             settled += 1
         return settled
+
+    def new_scopes(self) -> None:
+        """Say when this push goes to a destination with nothing on record while others of the target have some:
+        everything is sent there too (a changed bucket, base URL or account is a new destination)."""
+        others = self.main_ledger.other_scopes()
+        if not others:
+            return
+        here = sorted({self.scopes[e] for e in self.scopes})
+        where = "; ".join(f"{n:,} at {scope_label(s)}" for s, n in others.items())
+        self.run.note(f"first push to {', '.join(here)}: the records acknowledged at other destinations "
+                      f"({where}) are sent here too")
 
     def fill_outbox(self, entities: list[str]) -> dict[str, tuple[int, int]]:
         """Build the outbox (payloads computed once, in one pass per entity); entity → (records, to send).
@@ -257,16 +326,18 @@ class Pusher:
         Batches are cut here: consecutive runs of `batch_size` records, split where the entity changes,
         which is how dlt will hand them to the destination (one file, `batch_size` rows per call).
         """
-        parts = [f"SELECT {rank} AS rank, {sql_literal(e)} AS entity, _key, _hash, payload "
-                 f"FROM ({self.main_ledger.not_settled_sql(e, self.selected(e))})" for rank, e in enumerate(entities)]
-        numbered = (f"SELECT row_number() OVER (ORDER BY rank, _key) AS seq, rank, entity, _key, _hash, payload "
-                    f"FROM ({' UNION ALL '.join(parts)})")
+        parts = [f"SELECT {rank} AS rank, {sql_literal(e)} AS entity, {sql_literal(self.scopes[e])} AS scope, "
+                 f"_key, _hash, payload FROM ({self.main_ledger.not_settled_sql(e, self.selected(e))})"
+                 for rank, e in enumerate(entities)]
+        numbered = (f"SELECT row_number() OVER (ORDER BY rank, _key) AS seq, rank, entity, scope, _key, _hash, "
+                    f"payload FROM ({' UNION ALL '.join(parts)})")
         cut = f"(seq - 1) // {int(self.sender.batch_size)}"
         batch_no = f"{cut} * {len(entities)} + rank"
         batch = f"printf('%s-%d-%d', {sql_literal(self.run.run_id)}, {cut}, rank)"
         self.con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
         self.con.execute(f"""CREATE OR REPLACE TABLE {OUTBOX} AS
-                             SELECT seq, {batch_no} AS batch_no, entity, _key, _hash, payload, {batch} AS batch_id
+                             SELECT seq, {batch_no} AS batch_no, entity, scope, _key, _hash, payload,
+                                    {batch} AS batch_id
                              FROM ({numbered}) ORDER BY seq""")
         to_send = dict(self.con.execute(f"SELECT entity, count(*) FROM {OUTBOX} GROUP BY ALL").fetchall())
         company = "" if self.company is None else f" WHERE _company_code = {sql_literal(self.company)}"
@@ -274,8 +345,8 @@ class Pusher:
                     int(to_send.get(e, 0))) for e in entities}
 
     def mark_outbox_pending(self) -> None:
-        """Queue the outbox in the ledger, behind the sends like the batch events (it is written before them)."""
-        self.write(lambda ledger: ledger.queue(OUTBOX))
+        """Queue the outbox in the ledger while dlt starts; the first request waits until it is committed."""
+        self._queued = self.writer.submit(lambda ledger: ledger.queue(OUTBOX))
 
     @property
     def to_send(self) -> int:
@@ -288,7 +359,7 @@ class Pusher:
 
         dlt carries only the numbers: the payloads are most of the outbox's bytes, and writing them through
         dlt's extract and normalize cost ~1 s per 200k records. `deliver` reads a batch's records from the
-        outbox while the send thread waits for the vendor's answer to the batch before.
+        outbox while the senders wait for the vendor's answers to the batches before.
 
         A list's iterator, not a generator: `dlt.resource` looks up a generator's module by scanning every
         loaded module's path (~0.17 s here, before the first request). The numbers are 8 bytes a record.
@@ -306,7 +377,7 @@ class Pusher:
         keys, hashes, payloads = (rows[c].to_pylist() for c in ("_key", "_hash", "payload"))
         start = 0
         while start < len(seqs):
-            interrupts.raise_if_requested()  # a signal: no further batch (the sender finishes the one in hand)
+            interrupts.raise_if_requested()  # a signal: no further batch (the senders finish the ones in hand)
             batch_no = batch_nos[start]
             entity, batch_id, batch_records = self._outbox.batches[batch_no]
             end = bisect.bisect_right(batch_nos, batch_no, lo=start)  # batch numbers ascend with seq
@@ -321,26 +392,63 @@ class Pusher:
                 # dlt cut the batch elsewhere, or delivers part of it again: this part gets its own id
                 batch_id = new_batch_id()
                 queued = [(r.key, r.hash) for r in records]
-                self.write(partial(Ledger.queue_batch, entity=entity, keys_and_hashes=queued, batch_id=batch_id))
+                self.commit(partial(Ledger.queue_batch, entity=entity, keys_and_hashes=queued, batch_id=batch_id))
             if records:
-                if self._sending is None:
-                    self._sending = SendThread(self._send)
-                self._sending.put(Batch(self, entity, records, batch_id))
+                self._hand_over(Batch(self, entity, records, batch_id))
                 self._delivered.update(fresh)
             self.progress(entity, end - start)
             start = end
 
+    def _hand_over(self, batch: Batch) -> None:
+        """To the send pool; at an entity change the batches in flight are answered first (referenced records)."""
+        if self._sending is None:
+            self._sending = SendPool(self._send, workers=max(1, int(self.sender.concurrency)))
+        elif batch.entity != self._last_entity and self._sending.workers > 1:
+            self._sending.drain()  # (one worker sends in order anyway)
+        self._last_entity = batch.entity
+        self._sending.put(batch)
+
+    def start_sender(self) -> None:
+        """Once, before the first request: the sender gets a staging cursor of its own."""
+        if self._sender_cursor is None:
+            self._sender_cursor = self.con.cursor()
+            self.sender.start(self._sender_cursor)
+
     def _send(self, batch: Batch) -> None:
-        self.sender.send(batch.entity, batch)
+        """One batch, on a pool worker. The outbox's pending rows are committed before the first request; a
+        create-only batch is `sending` in the ledger before its request; an error that leaves its outcome open
+        is recorded before it stops the push."""
+        if self._queued is not None:
+            self._queued.result()
+        if self.sender.create_only:
+            self.commit(BatchEvent.sending(batch.batch_id, batch.entity))
+        try:
+            self.sender.send(batch.entity, batch)
+        except OutcomeUnknown as exc:  # the push goes on: these records are held (create-only) or sent again
+            if batch.state in (None, "sent"):
+                batch.unknown(exc.message)
+            else:
+                raise
+        except (VendorAuthError, VendorRefused) as exc:
+            if self.sender.create_only and batch.state is None:  # refused before anything was created
+                self.commit(BatchEvent.failed(batch.batch_id, batch.entity, f"not taken: {exc.message}"[:2000]))
+            raise
+        except BaseException as exc:
+            if self.sender.create_only and batch.state is None:
+                batch.unknown(f"the push failed while sending it: {exc}"[:2000])
+            raise
 
     def finish_delivery(self, *, raise_error: bool = True) -> None:
-        """Wait for the batch still with the vendor and close the outbox stream; raise the error that stopped
+        """Wait for the batches still with the vendor and close the outbox stream; raise the error that stopped
         the sending, if any."""
         if self._sending is not None:
             self._sending.close(raise_error=raise_error)
         if self._outbox is not None:
             self._outbox.close()
             self._outbox = None
+        if self._sender_cursor is not None:
+            self._sender_cursor.close()
+            self._sender_cursor = None
 
     def check_delivered(self) -> None:
         """Raise unless dlt handed over every outbox record: a load that ends early without an error must not
@@ -351,17 +459,34 @@ class Pusher:
                                hint="run the push again: it sends what the vendor has not acknowledged; if this "
                                     "repeats, report it with the run id")
 
+    def waiting(self) -> int:
+        """Records that wait for a decision: `unknown` at a create-only API (an upsert API gets them again)."""
+        return self.main_ledger.waiting() if self.sender.create_only else 0
+
     def results(self) -> None:
-        """The tallies and the vendor's traffic into the run."""
+        """The tallies, what waits, and the vendor's traffic into the run."""
+        target = self.sender.target
         if (traffic := self.sender.traffic()) is not None:
             self.run.note(traffic)
-        if unresolved := self.main_ledger.unresolved():  # a push stopped while the vendor was still at work
-            self.run.note(f"{len(unresolved)} batch(es) sent but not yet confirmed by {self.sender.target} "
-                          f"({', '.join(u.vendor_ref for u in unresolved[:3])}): the next push asks for their "
-                          "outcome before it sends their records again")
+        tallies = list(self.tallies.values())
+        batches = sum(t.unconfirmed_batches for t in tallies) + self.unresolved_left
+        if batches:
+            self.run.note(f"{batches} batch(es) await confirmation by {target} (sent; the job or task did not finish "
+                          "in time): the next push asks for their outcome; their records are not sent again "
+                          "meanwhile")
+        if unknown := sum(t.unknown for t in tallies):
+            self.run.note(f"{unknown:,} record(s) sent to {target} without an answer (the connection broke or the "
+                          "vendor failed after the request)" + (
+                              "" if self.sender.create_only else ": the next push sends them again"))
+        if waiting := self.waiting():
+            self.run.note(f"{waiting:,} record(s) wait for a decision: {target} may or may not have them and cannot "
+                          "be asked; see `erpload ledger --state unknown`, then `erpload ledger resolve "
+                          f"{target} <key> --sent` (it has it) or `--not-sent` (the next push sends it)")
+        if warned := sum(t.warned for t in tallies):
+            self.run.note(f"{warned:,} record(s) acknowledged by {target} with warnings (in erpload.ledger, response)")
         for entity, (total, to_send) in self.planned.items():
             t = self.tallies.get(entity, EntityTally())
-            self.run.add(TableResult(table=f"{self.sender.target}.{entity}", unchanged=total - to_send,
+            self.run.add(TableResult(table=f"{target}.{entity}", unchanged=total - to_send,
                                      sent=t.sent, rejected=t.refused, failed=t.failed))
 
 
@@ -379,19 +504,22 @@ class PushOptions:
 
 
 def run_push(staging: Path, pipelines_dir: Path, sender: Sender, run: Run, options: PushOptions) -> dict[str, Any]:
-    """Push one target; fills `run`. Returns the plan (per entity: records, to send; a dry run: sample keys)."""
+    """Push one target; fills `run`. Returns the plan (per entity: records, to send; a dry run: sample keys) and
+    `waiting`: records held for a decision (see `Pusher.waiting`)."""
     from erpload.push.dlt_load import warm_up
 
     warming = None if options.dry_run else warm_up()
     with connect(staging) as con:
         pusher = Pusher(con, sender, run, company=options.company)
         try:
-            return _push(pusher, con, pipelines_dir, options, warming)
+            plan = _push(pusher, con, pipelines_dir, options, warming)
         finally:
             pusher.finish_delivery(raise_error=False)
             pusher.writer.close()
             con.execute(f"DROP TABLE IF EXISTS {OUTBOX}")
             pusher.results()
+        plan["waiting"] = 0 if options.dry_run else pusher.waiting()
+        return plan
 
 
 def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, options: PushOptions,
@@ -403,9 +531,12 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
         settled = pusher.reconcile()
         if settled:
             pusher.run.note(f"{settled} batch(es) an earlier push left unconfirmed were settled with the vendor")
+    pusher.new_scopes()
     pusher.planned = planned = pusher.fill_outbox(entities)
     if not options.dry_run and options.company is None:
         _report_gone(pusher, entities)
+    if not options.dry_run and pusher.sender.create_only:
+        _report_changed(pusher, entities)
     if options.dry_run:
         samples = {e: [str(r[0]) for r in con.execute(
             f"SELECT _key FROM {OUTBOX} WHERE entity = {sql_literal(e)} ORDER BY seq "
@@ -416,6 +547,7 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
         if warming is not None:
             warming.join()
         if pusher.to_send:
+            pusher.start_sender()
             deliver_all(pusher, pipelines_dir, planned, show_progress=options.progress)
     return {"planned": planned}
 
@@ -434,6 +566,35 @@ def _report_gone(pusher: Pusher, entities: list[str]) -> None:
                         + f"); {target} keeps them, erpload sends no deletes: each is in erpload.rejects once")
 
 
+def _report_changed(pusher: Pusher, entities: list[str]) -> None:
+    """A create-only API holds records that changed in the ERP since: each changed version is rejected once."""
+    target = pusher.sender.target
+    reason = f"changed in the ERP after {target} received it; {target} cannot change it"
+    hint = ("correct it in the accounting system; to send this version as a new record on purpose, "
+            f"`erpload ledger resend {target} --key <key> --yes-duplicate`")
+    changed = {}
+    for entity in entities:
+        records = pusher.main_ledger.changed_after_sent_sql(entity, pusher.selected(entity))
+        new = f"""SELECT c.* FROM ({records}) c WHERE NOT EXISTS (
+                      SELECT 1 FROM {FRAMEWORK_SCHEMA}.rejects x WHERE x.target = {sql_literal(target)}
+                          AND x.entity = {sql_literal(entity)} AND x.record_key = c._key
+                          AND x.reason = {sql_literal(reason)} AND md5(x.record::VARCHAR) = c._hash)"""
+        n = scalar_int(pusher.con, f"SELECT count(*) FROM ({new})")
+        if n:
+            run_id = pusher.run.run_id
+            pusher.con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
+                                   SELECT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(entity)}, _key,
+                                          NULL, NULL, {sql_literal(reason)}, {sql_literal(hint)}, payload,
+                                          now()::TIMESTAMP FROM ({new})""")
+            pusher.tally(entity, refused=n)
+            changed[entity] = n
+    if changed:
+        pusher.run.note(f"{sum(changed.values()):,} record(s) changed in the ERP after {target} received them ("
+                        + ", ".join(f"{e} {n:,}" for e, n in changed.items())
+                        + f"); {target} cannot change them: each is in erpload.rejects once, correct them in the "
+                          "accounting system")
+
+
 def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, dry_run: bool = False) -> str:
     """Send one record synchronously (the vendor's single-record call); returns what happened, in words."""
     with connect(staging) as con:
@@ -441,13 +602,12 @@ def push_one(staging: Path, sender: Sender, run: Run, entity: str, key: str, *, 
         try:
             return _push_one(pusher, entity, key, dry_run=dry_run)
         finally:
+            pusher.finish_delivery(raise_error=False)
             pusher.writer.close()
             pusher.results()
 
 
 def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:
-    from erpload.push.http import VendorRefused
-
     con, sender, run = pusher.con, pusher.sender, pusher.run
     result = TableResult(table=f"{sender.target}.{entity}")
     pusher.entities(entity)
@@ -466,9 +626,12 @@ def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:
     if dry_run:
         return f"would send {entity} {key}: {record.payload}"
     batch_id = new_batch_id()
-    pusher.write(lambda ledger: ledger.queue_batch(entity, [(record.key, record.hash)], batch_id))
+    pusher.commit(lambda ledger: ledger.queue_batch(entity, [(record.key, record.hash)], batch_id))
     batch = Batch(pusher, entity, [record], batch_id)
+    pusher.start_sender()
     with interrupts.deferred():  # a first signal waits for the vendor's answer and its entry in the ledger
+        if sender.create_only:
+            pusher.commit(BatchEvent.sending(batch_id, entity))
         try:
             answer = sender.send_one(entity, record)
         except VendorRefused as exc:
@@ -479,9 +642,15 @@ def _push_one(pusher: Pusher, entity: str, key: str, *, dry_run: bool) -> str:
             batch.refused(refused)
             result.rejected = 1
             return f"refused: {'; '.join(f'{r.field}: {r.reason}' for r in refused)} (see erpload.rejects)"
+        except OutcomeUnknown as exc:
+            batch.unknown(exc.message)
+            return f"unknown: {exc.message}"
         except ErploadError as exc:
-            batch.failed(exc.message)
-            result.failed = 1
+            if sender.create_only and not isinstance(exc, VendorAuthError):
+                batch.unknown(exc.message)
+            else:
+                batch.failed(exc.message)
+                result.failed = 1
             raise
         batch.acknowledged(answer)
         result.sent = 1

@@ -19,8 +19,9 @@ whole with 422 listing every bad record, and no job is created: the page does no
 treats one bad record in a batch, and it documents no per-record errors on jobs. [UNVERIFIED]
 
 Inspection (fake only, no auth): `GET /_fake/state/{bucket_id}/{entity}` (the records held, and
-`applied`: key → how many times a batch or PUT applied it) and `GET /_fake/jobs`, beside the
-common ones (`fakes.app`).
+`applied`: key → how many times a batch or PUT applied it) and `GET /_fake/jobs` (each job with the
+keys of its records and the last status a poll saw), beside the common ones (`fakes.app`). The
+`stuck_jobs` knob keeps jobs `queued` until the knobs are replaced.
 """
 
 from __future__ import annotations
@@ -103,6 +104,11 @@ class DvelopFake(FakeVendor):
         self.store = MasterDataStore()
         self._put_times: collections.deque[float] = collections.deque()
         super().__init__(faults)
+
+    def set_faults(self, faults: Faults) -> None:
+        """New knobs; jobs the old ones kept stuck end as they would have."""
+        super().set_faults(faults)
+        self.store.release_stuck()
 
     def reset_state(self) -> None:
         self.store.clear()
@@ -214,7 +220,7 @@ class DvelopFake(FakeVendor):
                     f"{failed} of {len(records)} {entity} records are invalid; nothing was imported",
                     errors=errors,
                 )
-            fails = self.controller.next_job_fails()
+            fails, stuck = self.controller.next_job()
             job = self.store.add_job(
                 bucket_id=bucket_id,
                 entity=spec,
@@ -222,6 +228,8 @@ class DvelopFake(FakeVendor):
                 body_sha256=payload_sha256(body),
                 fails=fails,
                 faults=self.faults,
+                keys=["/".join("" if v is None else str(v) for v in record_key(spec, r)) for r in records],
+                stuck=stuck,
             )
             if not fails:
                 self.store.upsert(bucket_id, spec, records)

@@ -41,6 +41,8 @@ class ImportJob:
     reason: str | None
     queued_polls: int
     queued_seconds: float | None
+    keys: list[str] = field(default_factory=list)  # the records' keys, joined with '/' (as in `applied`)
+    stuck: bool = False  # `queued` until released (the stuck_jobs knob)
     created: float = field(default_factory=time.monotonic)
     polls: int = 0
     last_status: JobStatus | None = None
@@ -49,7 +51,9 @@ class ImportJob:
         """Count a poll and return the status it sees: `queued` for the first `queued_polls` polls
         (or until `queued_seconds` after creation, when set), the outcome from then on."""
         self.polls += 1
-        if self.queued_seconds is not None:
+        if self.stuck:
+            done = False
+        elif self.queued_seconds is not None:
             done = time.monotonic() - self.created >= self.queued_seconds
         else:
             done = self.polls > self.queued_polls
@@ -62,6 +66,7 @@ class ImportJob:
             "bucket_id": self.bucket_id,
             "entity": self.entity,
             "records": self.records,
+            "keys": self.keys,
             "body_sha256": self.body_sha256,
             "outcome": self.outcome,
             "reason": self.reason,
@@ -117,8 +122,11 @@ class MasterDataStore:
         body_sha256: str,
         fails: bool,
         faults: Faults,
+        keys: list[str] | None = None,
+        stuck: bool = False,
     ) -> ImportJob:
-        """Create a job with the pacing knobs in force now; `fails` fixes its outcome."""
+        """Create a job with the pacing knobs in force now; `fails` fixes its outcome, `stuck` keeps it queued
+        until `release_stuck`."""
         job = ImportJob(
             job_id=str(uuid.uuid4()),
             bucket_id=bucket_id,
@@ -129,6 +137,8 @@ class MasterDataStore:
             reason="failed by the fake's fault knobs (fail_jobs / fail_job_fraction)" if fails else None,
             queued_polls=faults.job_queued_polls,
             queued_seconds=faults.job_queued_seconds,
+            keys=keys or [],
+            stuck=stuck,
         )
         with self._lock:
             self._jobs[job.job_id] = job
@@ -141,6 +151,14 @@ class MasterDataStore:
             if job is not None:
                 job.poll()
             return job
+
+    def release_stuck(self) -> None:
+        """Stuck jobs end as they would have (from their next poll on)."""
+        with self._lock:
+            for job in self._jobs.values():
+                if job.stuck:
+                    job.stuck = False
+                    job.queued_polls = min(job.queued_polls, job.polls)
 
     def jobs(self) -> list[ImportJob]:
         """All jobs, oldest first (polls are not counted)."""

@@ -13,6 +13,9 @@ from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger
 from erpload.push.ledger_writer import LedgerWriter
 
 
+SCOPES = {"vendors": "s1"}
+
+
 def _states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, bool, int]]:
     rows = con.execute("SELECT record_key, state, retry, attempts FROM ledger ORDER BY 1").fetchall()
     return {str(k): (str(s), bool(r), int(a)) for k, s, r, a in rows}
@@ -21,9 +24,9 @@ def _states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, bool, int]]:
 def test_a_record_moves_through_its_states_and_the_newest_attempt_wins(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "s.duckdb"))
     ensure_ledger(con)
-    con.execute("CREATE TEMP TABLE outbox AS SELECT * FROM (VALUES ('vendors', 'a', 'h1', 'b1'), "
+    con.execute("CREATE TEMP TABLE outbox AS SELECT 's1' AS scope, * FROM (VALUES ('vendors', 'a', 'h1', 'b1'), "
                 "('vendors', 'b', 'h1', 'b1'), ('vendors', 'c', 'h1', 'b2')) v(entity, _key, _hash, batch_id)")
-    first = Ledger(con, "dvelop", "run1")
+    first = Ledger(con, "dvelop", "run1", SCOPES)
     first.queue("outbox")
     assert {k: s for k, (s, _, _) in _states(con).items()} == {"a": "pending", "b": "pending", "c": "pending"}
     first.sent("b1", "vendors", "job-1")
@@ -34,28 +37,30 @@ def test_a_record_moves_through_its_states_and_the_newest_attempt_wins(tmp_path:
     assert [u.batch_id for u in first.unresolved()] == []
 
     # a later run sends c again: its newest attempt decides
-    second = Ledger(con, "dvelop", "run2")
+    second = Ledger(con, "dvelop", "run2", SCOPES)
     second.queue_batch("vendors", [("c", "h1")], "b3")
     second.sent("b3", "vendors", "job-3")
     assert _states(con)["c"] == ("sent", True, 2)
     assert [(u.batch_id, u.vendor_ref) for u in second.unresolved()] == [("b3", "job-3")]
-    # what is settled is not sent again; what failed and may be retried is
+    # what is settled is not sent again (c: its job is still running); what failed and may be retried is
     pending = second.not_settled_sql("vendors", "SELECT * FROM (VALUES ('a', 'h1'), ('b', 'h1'), ('b', 'h2'), "
                                                 "('c', 'h1')) r(_key, _hash)")
+    assert sorted(con.execute(f"SELECT _key, _hash FROM ({pending})").fetchall()) == [("b", "h2")]
+    second.failed("b3", "vendors", "job failed")
     assert sorted(con.execute(f"SELECT _key, _hash FROM ({pending})").fetchall()) == [("b", "h2"), ("c", "h1")]
 
 
 def test_the_writer_applies_in_order_and_reports_a_failed_write(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "s.duckdb"))
     ensure_ledger(con)
-    writer = LedgerWriter(con, "dvelop", "run1")
+    writer = LedgerWriter(Ledger(con.cursor(), "dvelop", "run1", SCOPES))
     writer.submit(lambda ledger: ledger.queue_batch("vendors", [("a", "h")], "b1"))
     writer.submit(lambda ledger: ledger.sent("b1", "vendors", "job"))
     writer.submit(lambda ledger: ledger.acknowledged("b1", "vendors", "ok"))
     writer.close()
     assert _states(con) == {"a": ("acknowledged", True, 1)}
 
-    failing = LedgerWriter(con, "dvelop", "run2")
+    failing = LedgerWriter(Ledger(con.cursor(), "dvelop", "run2", SCOPES))
     failing.submit(lambda ledger: ledger.execute("INSERT INTO no_such_table VALUES (1)"))
     with pytest.raises(StagingError, match=r"writing erpload\.ledger failed"):
         failing.close()
@@ -65,7 +70,7 @@ def _busy_writer(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, LedgerWrite
     """A writer held inside its first transaction (record a queued in batch b1) until the event is set."""
     con = duckdb.connect(str(tmp_path / "s.duckdb"))
     ensure_ledger(con)
-    writer = LedgerWriter(con, "dvelop", "run1")
+    writer = LedgerWriter(Ledger(con.cursor(), "dvelop", "run1", SCOPES))
     started, release = threading.Event(), threading.Event()
 
     def queue_then_wait(ledger: Ledger) -> None:
