@@ -31,6 +31,7 @@ from rich.table import Table
 from erpload import interrupts
 from erpload.cli.datev import datev_app
 from erpload.cli.fakes import fakes_app
+from erpload.cli.ledger import ledger_app
 from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.exit_codes import ExitCode
 from erpload.interrupts import Interrupted
@@ -61,6 +62,7 @@ app.add_typer(transform_app, name="transform")
 export_app = typer.Typer(help="A target's dataset → files (DATEV EXTF).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(fakes_app, name="fakes")
+app.add_typer(ledger_app, name="ledger")
 
 redact_warnings()  # a library's warning may quote a URL
 

@@ -12,7 +12,6 @@ from erpload.errors import StagingError
 from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger
 from erpload.push.ledger_writer import LedgerWriter
 
-
 SCOPES = {"vendors": "s1"}
 
 

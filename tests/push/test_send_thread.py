@@ -120,9 +120,13 @@ def test_after_a_failure_the_batches_in_flight_finish_and_no_new_one_starts() ->
     sending.put(2)
     time.sleep(0.1)  # 0 failed, 1 and 2 are with the vendor
     release.set()
-    with pytest.raises(RuntimeError, match="vendor down"):
+
+    def keep_sending() -> None:
         for item in range(3, 50):
             sending.put(item)
+
+    with pytest.raises(RuntimeError, match="vendor down"):
+        keep_sending()
     sending.close(raise_error=False)
     assert sorted(finished) == [1, 2]  # the ones in flight were answered
     assert sorted(started) == [0, 1, 2]  # nothing started after the failure

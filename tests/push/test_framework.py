@@ -1,0 +1,255 @@
+"""The push framework beyond one vendor: ledger scope, jobs that never finish, create-only senders (exactly once,
+unknown outcomes held for a decision), `erpload ledger` and sending again on purpose.
+
+Real HTTP against the d.velop fake, the real CLI, real DuckDB. A create-only sender is the d.velop sender with
+`create_only = True` (its batch POST then counts as a create: a lost answer is not retried).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import destinations.dvelop.destination as dvelop_destination
+from destinations.dvelop.destination import DvelopSender
+from erpload.exit_codes import ExitCode
+from erpload.push.ledger import BATCHES, RECORDS, ensure_ledger
+from fakes.dvelop.models import ENTITIES
+from tests.push.conftest import BUCKET, DvelopCase
+from tests.utils import Workspace
+
+
+class CreateOnlyDvelop(DvelopSender):
+    """d.velop's API treated as create-only: what a booking-proposal API needs from the framework."""
+
+    create_only = True
+
+
+@pytest.fixture
+def create_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`erpload push dvelop` (and `erpload ledger`) use the create-only sender."""
+    monkeypatch.setattr(dvelop_destination, "DvelopSender", CreateOnlyDvelop)
+
+
+def _states(ws: Workspace, where: str = "true") -> dict[str, int]:
+    rows = ws.query(f"select state, count(*) from ledger where target = 'dvelop' and {where} group by all")
+    return {str(s): int(n) for s, n in rows}  # type: ignore[call-overload]
+
+
+def _applied(case: DvelopCase, entity: str, bucket: str = BUCKET) -> dict[str, int]:
+    """Record key → how often the fake applied it."""
+    return case.fake.store.applied(bucket, ENTITIES[entity])
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_a_new_destination_gets_everything_once_and_the_old_one_keeps_its_ledger(
+        vendors_workspace: Workspace, dvelop: DvelopCase, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = vendors_workspace
+    assert ws.cli("push", "dvelop", "--quiet").exit_code == 0
+    monkeypatch.setenv("DESTINATION__DVELOP__BUCKET_ID", "bucket-two")
+    result = ws.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0, result.output
+    text = _one_line(result.output)
+    assert f"first push to {dvelop.base_url} bucket=bucket-two" in text
+    assert f"60 at {dvelop.base_url} bucket={BUCKET}" in text
+    for entity in ("vendors", "vendor_bank_accounts"):
+        assert set(_applied(dvelop, entity, "bucket-two").values()) == {1}
+        assert len(_applied(dvelop, entity, "bucket-two")) == 30
+        assert set(_applied(dvelop, entity).values()) == {1}  # the first bucket got nothing again
+    scopes = dict(ws.query("select scope, count(*) from ledger where state = 'acknowledged' group by all"))
+    assert scopes == {f"{dvelop.base_url} bucket={BUCKET}": 60, f"{dvelop.base_url} bucket=bucket-two": 60}
+
+    # each destination is settled on its own: neither gets anything again
+    before = len(dvelop.batches())
+    assert "first push" not in ws.cli("push", "dvelop", "--quiet").output
+    monkeypatch.setenv("DESTINATION__DVELOP__BUCKET_ID", BUCKET)
+    assert ws.cli("push", "dvelop", "--quiet").exit_code == 0
+    assert len(dvelop.batches()) == before
+
+
+def test_rows_from_before_scopes_count_as_another_destination(vendors_workspace: Workspace,
+                                                              dvelop: DvelopCase) -> None:
+    ws = vendors_workspace
+    with duckdb.connect(str(ws.staging)) as con:  # the ledger tables as they were before scopes
+        con.execute("CREATE SEQUENCE ledger_seq")
+        con.execute("""CREATE TABLE ledger_records (target VARCHAR NOT NULL, entity VARCHAR NOT NULL,
+                       record_key VARCHAR NOT NULL, payload_hash VARCHAR NOT NULL, batch_id VARCHAR NOT NULL,
+                       run_id VARCHAR NOT NULL, seq BIGINT NOT NULL, logged_at TIMESTAMP NOT NULL)""")
+        con.execute("""CREATE TABLE ledger_batches (batch_id VARCHAR NOT NULL, target VARCHAR NOT NULL,
+                       entity VARCHAR NOT NULL, state VARCHAR NOT NULL, retry BOOLEAN NOT NULL, vendor_ref VARCHAR,
+                       response VARCHAR, run_id VARCHAR NOT NULL, seq BIGINT NOT NULL, logged_at TIMESTAMP NOT NULL)""")
+        con.execute("""INSERT INTO ledger_records SELECT 'dvelop', 'vendors', _key, 'old-hash', 'old-batch', 'old-run',
+                       nextval('ledger_seq'), now()::TIMESTAMP FROM dvelop.vendors""")
+        con.execute("""INSERT INTO ledger_batches VALUES ('old-batch', 'dvelop', 'vendors', 'acknowledged', true, NULL,
+                       'ok', 'old-run', nextval('ledger_seq'), now()::TIMESTAMP)""")
+    result = ws.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "30 at an earlier destination (recorded before erpload kept scopes)" in _one_line(result.output)
+    assert len(_applied(dvelop, "vendors")) == 30
+    assert ws.query("select count(*) from ledger where scope is null and state = 'acknowledged'") == [(30,)]
+
+
+def test_a_job_that_stays_queued_blocks_nothing_and_a_later_push_settles_it(
+        vendors_workspace: Workspace, dvelop: DvelopCase, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = vendors_workspace
+    monkeypatch.setenv("DESTINATION__DVELOP__JOB_TIMEOUT_S", "0.3")
+    dvelop.set_faults(stuck_jobs=[1])  # the first batch of vendors: 8 records
+    result = ws.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "1 batch(es) await confirmation by dvelop" in _one_line(result.output)
+    assert _states(ws) == {"acknowledged": 52, "sent": 8}
+    assert _states(ws, "entity = 'vendor_bank_accounts'") == {"acknowledged": 30}  # the next entity went on
+
+    # still queued: asked once, not waited for, its records not sent again
+    before = len(dvelop.batches())
+    result = ws.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "1 batch(es) await confirmation" in _one_line(result.output)
+    assert len(dvelop.batches()) == before
+    assert _states(ws) == {"acknowledged": 52, "sent": 8}
+
+    dvelop.set_faults()  # the job finishes
+    result = ws.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "1 batch(es) an earlier push left unconfirmed were settled" in _one_line(result.output)
+    assert len(dvelop.batches()) == before
+    assert _states(ws) == {"acknowledged": 60}
+    assert set(_applied(dvelop, "vendors").values()) == {1}
+
+
+@pytest.mark.usefixtures("create_only")
+def test_a_dropped_connection_leaves_create_only_records_unknown_until_someone_decides(
+        vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    ws = vendors_workspace
+    dvelop.set_faults(match_method="POST", drop_on_calls=[2])  # the vendor applies the 2nd batch, the answer is lost
+    result = ws.cli("push", "dvelop", "--quiet", "--entity", "vendors")
+    assert result.exit_code == ExitCode.UNDECIDED, result.output
+    assert "8 record(s) wait for a decision" in _one_line(result.output)
+    assert _states(ws) == {"acknowledged": 22, "unknown": 8}
+    unknown = sorted(str(k) for (k,) in ws.query("select record_key from ledger where state = 'unknown'"))
+    assert all(_applied(dvelop, "vendors")[k] == 1 for k in unknown)  # they did arrive
+
+    # never sent again blindly
+    dvelop.set_faults()
+    before = len(dvelop.batches())
+    result = ws.cli("push", "dvelop", "--quiet", "--entity", "vendors")
+    assert result.exit_code == ExitCode.UNDECIDED
+    assert len(dvelop.batches()) == before
+
+    listed = ws.cli("ledger", "--staging", str(ws.staging), "--state", "unknown", "--limit", "100")
+    assert listed.exit_code == 0, listed.output
+    assert all(k in listed.stdout for k in unknown)
+    assert "the connection broke" in listed.stdout
+
+    # a person looked them up: the first 7 arrived; the last one, say, did not
+    for key in unknown[:-1]:
+        decided = ws.cli("ledger", "resolve", "dvelop", key, "--sent", "--staging", str(ws.staging))
+        assert decided.exit_code == 0, decided.output
+        assert "counts as acknowledged" in decided.stdout
+    assert ws.cli("ledger", "resolve", "dvelop", unknown[-1], "--not-sent", "--staging",
+                  str(ws.staging)).exit_code == 0
+    again = ws.cli("ledger", "resolve", "dvelop", unknown[0], "--sent", "--staging", str(ws.staging))
+    assert again.exit_code == ExitCode.CONFIG
+    assert "waits for a decision (vendors: acknowledged)" in _one_line(again.output)
+    result = ws.cli("push", "dvelop", "--quiet", "--entity", "vendors")
+    assert result.exit_code == 0, result.output
+    assert len(dvelop.batches()) == before + 1  # the one decided "not sent", alone
+    assert _applied(dvelop, "vendors")[unknown[-1]] == 2
+    assert _states(ws) == {"acknowledged": 30}
+    who = ws.query("select distinct decided_by from ledger_decisions")
+    assert len(who) == 1
+    assert "@" in str(who[0][0])
+
+
+@pytest.mark.usefixtures("create_only")
+def test_create_only_records_changed_after_they_arrived_are_rejected_once(vendors_workspace: Workspace,
+                                                                         dvelop: DvelopCase) -> None:
+    ws = vendors_workspace
+    assert ws.cli("push", "dvelop", "--quiet").exit_code == 0
+    with duckdb.connect(str(ws.staging)) as con:
+        con.execute("update dvelop.vendors set city = 'Tønder' where _key = '2000/70001'")
+    before = len(dvelop.batches())
+    result = ws.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == ExitCode.DATA, result.output
+    assert len(dvelop.batches()) == before  # the vendor cannot change it: nothing sent
+    rejects = ws.query("select record_key, reason, hint from rejects where target = 'dvelop'")
+    assert len(rejects) == 1
+    assert rejects[0][0] == "2000/70001"
+    assert "changed in the ERP after dvelop received it" in str(rejects[0][1])
+    assert "correct it in the accounting system" in str(rejects[0][2])
+    assert ws.cli("push", "dvelop", "--quiet").exit_code == 0  # reported once
+    assert ws.query("select count(*) from rejects") == [(1,)]
+
+
+def test_resend_sends_again_once_and_is_recorded(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+    ws = vendors_workspace
+    assert ws.cli("push", "dvelop", "--quiet").exit_code == 0
+    marked = ws.cli("ledger", "resend", "dvelop", "--entity", "vendors", "--staging", str(ws.staging))
+    assert marked.exit_code == 0, marked.output
+    assert f"marked 30 dvelop record(s) at {dvelop.base_url} bucket={BUCKET}" in _one_line(marked.stdout)
+    assert _states(ws, "entity = 'vendors'") == {"pending": 30}
+    shown = ws.cli("ledger", "--staging", str(ws.staging), "--state", "pending")
+    assert "to be sent again on purpose" in _one_line(shown.stdout)
+
+    assert ws.cli("push", "dvelop", "--quiet").exit_code == 0
+    assert set(_applied(dvelop, "vendors").values()) == {2}
+    assert set(_applied(dvelop, "vendor_bank_accounts").values()) == {1}
+    assert ws.cli("push", "dvelop", "--quiet").exit_code == 0  # once
+    assert set(_applied(dvelop, "vendors").values()) == {2}
+    assert ws.query("select count(*), count(distinct decided_by) from ledger_decisions "
+                    "where decision = 'resend'") == [(30, 1)]
+
+
+@pytest.mark.usefixtures("create_only")
+def test_resend_to_a_create_only_target_asks_for_the_duplicate_on_purpose(vendors_workspace: Workspace,
+                                                                          dvelop: DvelopCase) -> None:
+    ws = vendors_workspace
+    assert ws.cli("push", "dvelop", "--quiet", "--entity", "vendors").exit_code == 0
+    refused = ws.cli("ledger", "resend", "dvelop", "--key", "1000/70000", "--staging", str(ws.staging))
+    assert refused.exit_code == ExitCode.CONFIG
+    assert "--yes-duplicate" in refused.output
+    marked = ws.cli("ledger", "resend", "dvelop", "--key", "1000/70000", "--yes-duplicate", "--staging",
+                    str(ws.staging))
+    assert marked.exit_code == 0, marked.output
+    assert "duplicate" in marked.stdout
+    assert ws.cli("push", "dvelop", "--quiet", "--entity", "vendors").exit_code == 0
+    assert _applied(dvelop, "vendors")["1000/70000"] == 2
+
+
+def test_the_ledger_command_counts_per_destination_and_state(vendors_workspace: Workspace,
+                                                             dvelop: DvelopCase) -> None:
+    ws = vendors_workspace
+    dvelop.set_faults(fail_jobs=[1])
+    ws.cli("push", "dvelop", "--quiet")
+    result = ws.cli("ledger", "--staging", str(ws.staging), "--target", "dvelop")
+    assert result.exit_code == 0, result.output
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert any("vendors" in line and "failed" in line and line.endswith("8 │") for line in lines), result.stdout
+    assert any("vendor_bank_accounts" in line and "acknowledged" in line and line.endswith("30 │") for line in lines)
+    assert f"bucket={BUCKET}" in result.stdout
+    empty = ws.cli("ledger", "--staging", str(ws.staging), "--target", "nothing-here")
+    assert "no records that match" in empty.stdout
+
+
+def test_create_only_pushes_write_sending_before_each_request(vendors_workspace: Workspace, dvelop: DvelopCase,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dvelop_destination, "DvelopSender", CreateOnlyDvelop)
+    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
+    with duckdb.connect(str(vendors_workspace.staging), read_only=True) as con:
+        order = con.execute(f"""SELECT batch_id, list(state ORDER BY seq) FROM {BATCHES} GROUP BY ALL""").fetchall()
+        queued_first = con.execute(f"""SELECT max(r.seq) < min(b.seq) FROM {RECORDS} r, {BATCHES} b""").fetchone()
+    assert {tuple(states) for _, states in order} == {("sending", "sent", "acknowledged")}
+    assert queued_first == (True,)  # every pending row was committed before the first batch event
+
+
+def test_ensure_ledger_migrates_twice_without_harm(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    ensure_ledger(con)
+    ensure_ledger(con)
+    columns = [str(r[0]) for r in con.execute(f"DESCRIBE {RECORDS}").fetchall()]
+    assert columns.count("scope") == 1
