@@ -7,7 +7,14 @@ Real HTTP against the d.velop fake, the real CLI, real DuckDB. A create-only sen
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -18,6 +25,7 @@ from erpload.exit_codes import ExitCode
 from erpload.push.ledger import BATCHES, RECORDS, ensure_ledger
 from fakes.dvelop.models import ENTITIES
 from tests.push.conftest import BUCKET, DvelopCase
+from tests.support.dvelop_records import write_vendors
 from tests.utils import Workspace
 
 
@@ -253,3 +261,60 @@ def test_ensure_ledger_migrates_twice_without_harm(tmp_path: Path) -> None:
     ensure_ledger(con)
     columns = [str(r[0]) for r in con.execute(f"DESCRIBE {RECORDS}").fetchall()]
     assert columns.count("scope") == 1
+
+
+def _push_process(ws: Workspace, case: DvelopCase) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **case.env, "RUNTIME__LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, "-m", "erpload.cli", "push", "dvelop", "--quiet", "--staging",
+                             str(ws.staging)], env=env, cwd=ws.root, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _acknowledged_jobs(case: DvelopCase) -> list[dict[str, Any]]:
+    """Jobs the fake has answered `successful` to a poll: the vendor acknowledged them to the client."""
+    return [j.summary() for j in case.fake.store.jobs() if j.last_status == "successful"]
+
+
+def _kill_right_after_acknowledgements(tmp_path: Path, case: DvelopCase, kills: int, seed: int) -> None:
+    """Per round: a fresh staging file, a push in a subprocess killed (SIGKILL) right after the vendor
+    acknowledged its n-th batch (n at random), then the push run again to the end. No batch the vendor
+    acknowledged may arrive again; every record arrives."""
+    rng = random.Random(seed)
+    for round_no in range(kills):
+        root = tmp_path / f"round{round_no}"
+        root.mkdir()
+        ws = Workspace(root=root, erp_path=root / "unused.sqlite")
+        with duckdb.connect(str(ws.staging)) as con:
+            write_vendors(con, 30)  # 4 batches of vendors, 4 of bank accounts
+        case.fake.reset()
+        case.set_faults(latency=0.01)
+        kill_after = rng.randint(1, 7)
+        proc = _push_process(ws, case)
+        deadline = time.monotonic() + 60
+        while len(_acknowledged_jobs(case)) < kill_after and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(rng.uniform(0, 0.02))  # somewhere between the answer and the next request
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        acknowledged = _acknowledged_jobs(case)
+        assert len(acknowledged) >= kill_after, f"round {round_no}: the push ended before the kill"
+        before = {(j["entity"], k): _applied(case, j["entity"])[k] for j in acknowledged for k in j["keys"]}
+
+        result = ws.cli("push", "dvelop", "--quiet")
+        assert result.exit_code == 0, result.output
+        after = {(e, k): _applied(case, e)[k] for e, k in before}
+        assert after == before, f"round {round_no} (killed after {kill_after} acknowledged): sent again"
+        for entity in ("vendors", "vendor_bank_accounts"):
+            assert len(_applied(case, entity)) == 30, f"round {round_no}: {entity} missing"
+        assert _states(ws) == {"acknowledged": 60}
+
+
+def test_a_push_killed_right_after_an_acknowledgement_never_sends_that_batch_again(
+        tmp_path: Path, dvelop: DvelopCase) -> None:
+    _kill_right_after_acknowledgements(tmp_path, dvelop, kills=2, seed=15)
+
+
+@pytest.mark.slow
+def test_ten_pushes_killed_right_after_an_acknowledgement_never_send_a_batch_again(
+        tmp_path: Path, dvelop: DvelopCase) -> None:
+    _kill_right_after_acknowledgements(tmp_path, dvelop, kills=10, seed=20261207)
