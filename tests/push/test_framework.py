@@ -318,3 +318,25 @@ def test_a_push_killed_right_after_an_acknowledgement_never_sends_that_batch_aga
 def test_ten_pushes_killed_right_after_an_acknowledgement_never_send_a_batch_again(
         tmp_path: Path, dvelop: DvelopCase) -> None:
     _kill_right_after_acknowledgements(tmp_path, dvelop, kills=10, seed=20261207)
+
+
+class ConcurrentDvelop(DvelopSender):
+    """The d.velop sender with four import jobs in flight at once."""
+
+    concurrency = 4
+
+
+def test_concurrent_batches_are_in_flight_together_and_an_entity_waits_for_the_one_before(
+        vendors_workspace: Workspace, dvelop: DvelopCase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dvelop_destination, "DvelopSender", ConcurrentDvelop)
+    dvelop.set_faults(latency=0.05)
+    result = vendors_workspace.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert _states(vendors_workspace) == {"acknowledged": 60}
+    events = vendors_workspace.query(f"SELECT entity, state FROM {BATCHES} ORDER BY seq")
+    vendors = [s for e, s in events if e == "vendors"]
+    assert vendors.index("acknowledged") >= 2  # a second batch went out before the first was answered
+    last_vendor_event = max(i for i, (e, _) in enumerate(events) if e == "vendors")
+    first_bank_event = min(i for i, (e, _) in enumerate(events) if e == "vendor_bank_accounts")
+    assert last_vendor_event < first_bank_event  # the referenced vendors were all answered first
+    assert set(_applied(dvelop, "vendors").values()) == {1}
