@@ -74,8 +74,6 @@ class EntityTally:
     refused: int = 0
     failed: int = 0
     unknown: int = 0  # records whose request may or may not have arrived
-    unconfirmed: int = 0  # records of batches whose job did not finish in time (still `sent`)
-    unconfirmed_batches: int = 0
     warned: int = 0  # records acknowledged with warnings
 
 
@@ -170,7 +168,6 @@ class Batch:
     def unconfirmed(self, reason: str) -> None:
         """Sent, but its job or task did not finish in time: it stays `sent`, the next push asks again."""
         self.push.commit(BatchEvent.unconfirmed(self.batch_id, self.entity, reason))
-        self.push.tally(self.entity, unconfirmed=len(self.records), unconfirmed_batches=1)
 
 
 def payload_sql(con: duckdb.DuckDBPyConnection, dataset: str, entity: str, where: str = "true") -> str:
@@ -239,7 +236,6 @@ class Pusher:
         self._last_entity: str | None = None  # of the last batch handed to the pool
         self._sender_cursor: duckdb.DuckDBPyConnection | None = None  # what `sender.start` got
         self._outbox: OutboxStream | None = None  # dlt's load thread reads the outbox with it
-        self.unresolved_left = 0  # batches the reconcile found still running
         self.progress: Callable[[str, int], None] = lambda entity, records: None  # deliver_all shows it
 
     def _ledger(self, con: duckdb.DuckDBPyConnection) -> Ledger:
@@ -291,7 +287,7 @@ class Pusher:
     def reconcile(self) -> int:
         """Ask the vendor once about each batch an earlier push left `sent` (or `unknown` with a reference),
         without waiting; returns how many were settled. Those still running stay `sent`: their records are
-        not sent again (`unresolved_left` counts them for the summary)."""
+        not sent again (the summary counts them)."""
         settled = 0
         ledger = self.main_ledger
         for open_batch in ledger.unresolved():
@@ -304,7 +300,6 @@ class Pusher:
                 ledger.failed(open_batch.batch_id, open_batch.entity,
                               f"failed ({open_batch.vendor_ref}), seen on a later run")
             else:
-                self.unresolved_left += 1
                 continue
             settled += 1
         return settled
@@ -469,11 +464,11 @@ class Pusher:
         if (traffic := self.sender.traffic()) is not None:
             self.run.note(traffic)
         tallies = list(self.tallies.values())
-        batches = sum(t.unconfirmed_batches for t in tallies) + self.unresolved_left
-        if batches:
-            self.run.note(f"{batches} batch(es) await confirmation by {target} (sent; the job or task did not finish "
-                          "in time): the next push asks for their outcome; their records are not sent again "
-                          "meanwhile")
+        if unresolved := self.main_ledger.unresolved():  # stopped or timed out while the vendor was at work
+            refs = ", ".join(u.vendor_ref for u in unresolved[:3]) + (", ..." if len(unresolved) > 3 else "")
+            self.run.note(f"{len(unresolved)} batch(es) sent but not yet confirmed by {target} ({refs}): they await "
+                          "confirmation; the next push asks for their outcome, and their records are not sent "
+                          "again meanwhile")
         if unknown := sum(t.unknown for t in tallies):
             self.run.note(f"{unknown:,} record(s) sent to {target} without an answer (the connection broke or the "
                           "vendor failed after the request)" + (

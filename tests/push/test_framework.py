@@ -109,7 +109,7 @@ def test_a_job_that_stays_queued_blocks_nothing_and_a_later_push_settles_it(
     dvelop.set_faults(stuck_jobs=[1])  # the first batch of vendors: 8 records
     result = ws.cli("push", "dvelop", "--quiet")
     assert result.exit_code == 0, result.output
-    assert "1 batch(es) await confirmation by dvelop" in _one_line(result.output)
+    assert "1 batch(es) sent but not yet confirmed by dvelop" in _one_line(result.output)
     assert _states(ws) == {"acknowledged": 52, "sent": 8}
     assert _states(ws, "entity = 'vendor_bank_accounts'") == {"acknowledged": 30}  # the next entity went on
 
@@ -117,7 +117,7 @@ def test_a_job_that_stays_queued_blocks_nothing_and_a_later_push_settles_it(
     before = len(dvelop.batches())
     result = ws.cli("push", "dvelop", "--quiet")
     assert result.exit_code == 0, result.output
-    assert "1 batch(es) await confirmation" in _one_line(result.output)
+    assert "1 batch(es) sent but not yet confirmed" in _one_line(result.output)
     assert len(dvelop.batches()) == before
     assert _states(ws) == {"acknowledged": 52, "sent": 8}
 
