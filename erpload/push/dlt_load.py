@@ -125,8 +125,8 @@ def _dlt_quiet() -> Iterator[None]:
 
 @contextmanager
 def one_duckdb_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB's work from here on (the ledger's writes) runs behind the sends: it gets one thread and leaves
-    the CPU to the critical path (dlt's start, then the send thread and the vendor on loopback).
+    """DuckDB's work from here on (the ledger's writes: small inserts, each committed before the sender goes
+    on) gets one thread and leaves the CPU to dlt's start, the send workers and the vendor on loopback.
 
     Enter before the first ledger write is queued: `SET threads` waits for the statements running on
     other cursors, and the outbox's queueing takes ~0.2 s.
