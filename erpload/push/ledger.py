@@ -298,10 +298,10 @@ class Ledger:
                                     ORDER BY seq""").fetchall()
         return [Unresolved(str(e), str(b), str(r), str(s)) for e, b, r, s in rows]
 
-    def other_scopes(self) -> dict[str | None, int]:
-        """Other destinations of this target and how many records were acknowledged there, for the entities
-        whose scope has no ledger rows yet (a push to a new destination sends them all again)."""
-        fresh = [e for e in self.scopes if not self.con.execute(
+    def other_scopes(self, entities: Sequence[str]) -> dict[str | None, int]:
+        """Other destinations of this target and how many records of `entities` were acknowledged there, for the
+        entities whose scope has no ledger rows yet (a push to a new destination sends them all again)."""
+        fresh = [e for e in entities if not self.con.execute(
             f"SELECT 1 FROM {RECORDS} WHERE {self._where(e)} LIMIT 1").fetchone()]
         if not fresh:
             return {}

@@ -304,13 +304,13 @@ class Pusher:
             settled += 1
         return settled
 
-    def new_scopes(self) -> None:
+    def new_scopes(self, entities: list[str]) -> None:
         """Say when this push goes to a destination with nothing on record while others of the target have some:
         everything is sent there too (a changed bucket, base URL or account is a new destination)."""
-        others = self.main_ledger.other_scopes()
+        others = self.main_ledger.other_scopes(entities)
         if not others:
             return
-        here = sorted({self.scopes[e] for e in self.scopes})
+        here = sorted({self.scopes[e] for e in entities})
         where = "; ".join(f"{n:,} at {scope_label(s)}" for s, n in others.items())
         self.run.note(f"first push to {', '.join(here)}: the records acknowledged at other destinations "
                       f"({where}) are sent here too")
@@ -526,7 +526,7 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
         settled = pusher.reconcile()
         if settled:
             pusher.run.note(f"{settled} batch(es) an earlier push left unconfirmed were settled with the vendor")
-    pusher.new_scopes()
+    pusher.new_scopes(entities)
     pusher.planned = planned = pusher.fill_outbox(entities)
     if not options.dry_run and options.company is None:
         _report_gone(pusher, entities)
