@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from erpload.errors import StagingError
+from erpload.errors import ConfigError, StagingError
 from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger
 from erpload.push.ledger_writer import LedgerWriter
 
@@ -107,3 +107,47 @@ def test_batch_events_that_gather_are_written_in_the_order_submitted(tmp_path: P
     events = con.execute("SELECT batch_id, state, vendor_ref FROM ledger_batches ORDER BY seq").fetchall()
     assert events == [("b1", "sent", "job-1"), ("b1", "acknowledged", None), ("b2", "sent", "job-2"),
                       ("b2", "failed", None)]
+
+
+def test_create_only_settles_a_key_whatever_its_hash_and_a_crash_while_sending_reads_unknown(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    ensure_ledger(con)
+    ledger = Ledger(con, "maesn", "run1", SCOPES, create_only=True)
+    ledger.queue_batch("vendors", [("a", "h1")], "b1")
+    ledger.record([BatchEvent.sending("b1", "vendors")])  # and then the process died
+    ledger.queue_batch("vendors", [("b", "h1")], "b2")
+    ledger.record([BatchEvent.sending("b2", "vendors"), BatchEvent.sent("b2", "vendors", "task-2"),
+                   BatchEvent.acknowledged("b2", "vendors", "SUCCESS")])
+    ledger.queue_batch("vendors", [("c", "h1")], "b3")  # queued, never sent
+    states = con.execute("SELECT record_key, state, response FROM ledger ORDER BY 1").fetchall()
+    assert [(k, s) for k, s, _ in states] == [("a", "unknown"), ("b", "acknowledged"), ("c", "pending")]
+    assert "may or may not have arrived" in str(states[0][2])
+    records = "SELECT * FROM (VALUES ('a', 'h2'), ('b', 'h2'), ('c', 'h1')) r(_key, _hash)"
+    # a and b are held or at the vendor whatever their hash; c was never sent
+    assert con.execute(f"SELECT _key FROM ({ledger.not_settled_sql('vendors', records)})").fetchall() == [("c",)]
+    assert ledger.waiting() == 1
+    # another destination starts with nothing settled
+    elsewhere = Ledger(con, "maesn", "run2", {"vendors": "s2"}, create_only=True)
+    assert sorted(con.execute(f"SELECT _key FROM ({elsewhere.not_settled_sql('vendors', records)})").fetchall()) \
+        == [("a",), ("b",), ("c",)]
+
+
+def test_a_decision_holds_until_the_next_event_of_the_record(tmp_path: Path) -> None:
+    from erpload.push.decisions import resolve
+
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    ensure_ledger(con)
+    ledger = Ledger(con, "maesn", "run1", SCOPES, create_only=True)
+    ledger.queue_batch("vendors", [("a", "h1")], "b1")
+    ledger.record([BatchEvent.sending("b1", "vendors"), BatchEvent.unknown("b1", "vendors", "connection dropped")])
+    decided = resolve(con, "maesn", "a", sent=False, by="tester@host")
+    assert (decided.entity, decided.scope, decided.records) == ("vendors", "s1", 1)
+    assert con.execute("SELECT state, response FROM ledger").fetchall() == [
+        ("pending", "decided by tester@host: maesn does not have it, the next push sends it "
+                    "(erpload ledger resolve --not-sent)")]
+    with pytest.raises(ConfigError, match="no record 'a' of maesn waits for a decision"):
+        resolve(con, "maesn", "a", sent=True)
+    # the next push sends it again: its new attempt decides
+    ledger.queue_batch("vendors", [("a", "h1")], "b2")
+    ledger.record([BatchEvent.sending("b2", "vendors"), BatchEvent.sent("b2", "vendors", "task-9")])
+    assert con.execute("SELECT state, vendor_ref, attempts FROM ledger").fetchall() == [("sent", "task-9", 2)]
