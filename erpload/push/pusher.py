@@ -311,9 +311,9 @@ class Pusher:
         if not others:
             return
         here = sorted({self.scopes[e] for e in entities})
-        where = "; ".join(f"{n:,} at {scope_label(s)}" for s, n in others.items())
-        self.run.note(f"first push to {', '.join(here)}: the records acknowledged at other destinations "
-                      f"({where}) are sent here too")
+        where = [f"{n:,} at {scope_label(s)}" for s, n in others.items()]
+        self.run.note(f"first push to {', '.join(here)}: {where[0].replace(' at ', ' records acknowledged at ', 1)}"
+                      + "".join(f"; {w}" for w in where[1:]) + " are sent here too")
 
     def fill_outbox(self, entities: list[str]) -> dict[str, tuple[int, int]]:
         """Build the outbox (payloads computed once, in one pass per entity); entity → (records, to send).

@@ -64,7 +64,7 @@ def test_a_new_destination_gets_everything_once_and_the_old_one_keeps_its_ledger
     assert result.exit_code == 0, result.output
     text = _one_line(result.output)
     assert f"first push to {dvelop.base_url} bucket=bucket-two" in text
-    assert f"60 at {dvelop.base_url} bucket={BUCKET}" in text
+    assert f"60 records acknowledged at {dvelop.base_url} bucket={BUCKET} are sent here too" in text
     for entity in ("vendors", "vendor_bank_accounts"):
         assert set(_applied(dvelop, entity, "bucket-two").values()) == {1}
         assert len(_applied(dvelop, entity, "bucket-two")) == 30
@@ -97,7 +97,8 @@ def test_rows_from_before_scopes_count_as_another_destination(vendors_workspace:
                        'ok', 'old-run', nextval('ledger_seq'), now()::TIMESTAMP)""")
     result = ws.cli("push", "dvelop", "--quiet")
     assert result.exit_code == 0, result.output
-    assert "30 at an earlier destination (recorded before erpload kept scopes)" in _one_line(result.output)
+    said = "30 records acknowledged at an earlier destination (recorded before erpload kept scopes)"
+    assert said in _one_line(result.output)
     assert len(_applied(dvelop, "vendors")) == 30
     assert ws.query("select count(*) from ledger where scope is null and state = 'acknowledged'") == [(30,)]
 
