@@ -226,7 +226,7 @@ class Pusher:
         self.company = company
         self.tallies: dict[str, EntityTally] = {}
         self._lock = threading.Lock()
-        self.scopes = {e: sender.scope(e) for e in sender.entities}
+        self.scopes = _scopes(sender)
         self.main_ledger = self._ledger(con)
         self.planned: dict[str, tuple[int, int]] = {}  # entity → (records, to send)
         self.writer = LedgerWriter(self._ledger(con.cursor()))
@@ -483,6 +483,20 @@ class Pusher:
             t = self.tallies.get(entity, EntityTally())
             self.run.add(TableResult(table=f"{target}.{entity}", unchanged=total - to_send,
                                      sent=t.sent, rejected=t.refused, failed=t.failed))
+
+
+def _scopes(sender: Sender) -> dict[str, str]:
+    """Entity → where its records go. A scope is written to the ledger and shown: one that holds a secret (a
+    password in a base URL, a registered key) stops the push rather than being stored or masked."""
+    from erpload.redact import redact
+
+    scopes = {e: sender.scope(e) for e in sender.entities}
+    for entity, scope in scopes.items():
+        if redact(scope) != scope:
+            raise ConfigError(f"the destination of {sender.target} {entity} holds a secret: {redact(scope)}",
+                              hint=f"keep credentials out of {sender.target}'s base_url: put them in "
+                                   ".dlt/secrets.toml")
+    return scopes
 
 
 _REFUSED_HINT = ("the vendor refused this record as sent; fix the field named in the ERP (or the profile's "

@@ -399,3 +399,15 @@ def test_create_only_pushes_killed_anywhere_leave_each_record_exactly_once_after
             assert len(applied) == 30, f"round {round_no}: {entity} missing"
             assert set(applied.values()) == {1}, f"round {round_no} (killed after POST {kill_after}): a duplicate"
         assert _states(ws) == {"acknowledged": 60}
+
+
+def test_a_destination_that_would_show_a_secret_stops_the_push(vendors_workspace: Workspace, dvelop: DvelopCase,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    host = dvelop.base_url.removeprefix("http://")
+    monkeypatch.setenv("DESTINATION__DVELOP__BASE_URL", f"http://admin:Pa55-w0rd-x@{host}")
+    result = vendors_workspace.cli("push", "dvelop", "--quiet")
+    assert result.exit_code == ExitCode.CONFIG, result.output
+    assert "holds a secret" in result.output
+    assert "Pa55-w0rd-x" not in result.output
+    assert dvelop.requests() == []
+    assert vendors_workspace.query("select count(*) from ledger") == [(0,)]
