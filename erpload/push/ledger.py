@@ -296,6 +296,12 @@ class Ledger:
                                         FROM {BATCHES} WHERE {self._where()} GROUP BY ALL)
                                     WHERE state IN ('sent', 'unknown') AND vendor_ref IS NOT NULL
                                     ORDER BY seq""").fetchall()
+        if rows:  # (rare) leave out batches whose records were since decided or sent again
+            ids = ", ".join(sql_literal(str(b)) for _, b, _, _ in rows)
+            open_ids = {str(b) for (b,) in self.con.execute(
+                f"SELECT DISTINCT batch_id FROM {LEDGER} WHERE target = {sql_literal(self.target)} "
+                f"AND batch_id IN ({ids}) AND state IN ('sent', 'unknown')").fetchall()}
+            rows = [r for r in rows if str(r[1]) in open_ids]
         return [Unresolved(str(e), str(b), str(r), str(s)) for e, b, r, s in rows]
 
     def other_scopes(self, entities: Sequence[str]) -> dict[str | None, int]:

@@ -151,3 +151,17 @@ def test_a_decision_holds_until_the_next_event_of_the_record(tmp_path: Path) -> 
     ledger.queue_batch("vendors", [("a", "h1")], "b2")
     ledger.record([BatchEvent.sending("b2", "vendors"), BatchEvent.sent("b2", "vendors", "task-9")])
     assert con.execute("SELECT state, vendor_ref, attempts FROM ledger").fetchall() == [("sent", "task-9", 2)]
+
+
+def test_a_batch_whose_records_were_decided_is_not_asked_about_again(tmp_path: Path) -> None:
+    from erpload.push.decisions import resolve
+
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    ensure_ledger(con)
+    ledger = Ledger(con, "dvelop", "run1", SCOPES)
+    ledger.queue_batch("vendors", [("a", "h1")], "b1")
+    ledger.sent("b1", "vendors", "job-1")  # the job never finishes
+    assert [u.vendor_ref for u in ledger.unresolved()] == ["job-1"]
+    resolve(con, "dvelop", "a", sent=True, by="tester@host")
+    assert ledger.unresolved() == []
+    assert con.execute("SELECT state FROM ledger").fetchall() == [("acknowledged",)]
