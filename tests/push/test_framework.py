@@ -411,3 +411,41 @@ def test_a_destination_that_would_show_a_secret_stops_the_push(vendors_workspace
     assert "Pa55-w0rd-x" not in result.output
     assert dvelop.requests() == []
     assert vendors_workspace.query("select count(*) from ledger") == [(0,)]
+
+
+#: `erpload push dvelop` with four import jobs in flight at once, in a process of its own
+_CONCURRENT_PUSH = _CREATE_ONLY_PUSH.replace("CreateOnlyDvelop", "ConcurrentDvelop").replace(
+    "create_only = True", "concurrency = 4")
+
+
+def test_ctrl_c_lets_the_batches_in_flight_finish_and_records_them(vendors_workspace: Workspace,
+                                                                   dvelop: DvelopCase) -> None:
+    ws = vendors_workspace
+    dvelop.set_faults(latency=0.1, job_queued_polls=3)  # each batch is with the vendor for ~0.5 s
+    env = {**os.environ, **dvelop.env, "RUNTIME__LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-c", _CONCURRENT_PUSH, "push", "dvelop", "--quiet", "--staging",
+                             str(ws.staging)], env=env, cwd=ws.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while len(dvelop.batches()) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == ExitCode.INTERRUPTED, stderr
+    posted = len(dvelop.batches())
+    assert 2 <= posted <= 4, "the push went on after Ctrl-C"  # (vendors: 4 batches, the first entity)
+    # every batch that reached the vendor is on record with its job (acknowledged, or `sent` when the job was still
+    # queued at the last look); nothing else went out
+    reached = {k for j in dvelop.fake.store.jobs() for k in j.keys}
+    states = dict(ws.query("select record_key, state from ledger where entity = 'vendors'"))
+    assert {k for k, s in states.items() if s in ("sent", "acknowledged")} == reached
+    assert _states(ws, "entity = 'vendor_bank_accounts'") == {"pending": 30}
+    dvelop.set_faults()
+    for _ in range(4):  # a push asks for a job left queued once, without waiting
+        assert ws.cli("push", "dvelop", "--quiet").exit_code == 0
+        if "sent" not in _states(ws):
+            break
+    assert _states(ws) == {"acknowledged": 60}
+    for entity in ("vendors", "vendor_bank_accounts"):
+        assert set(_applied(dvelop, entity).values()) == {1}
+        assert len(_applied(dvelop, entity)) == 30
