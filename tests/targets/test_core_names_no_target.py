@@ -38,6 +38,11 @@ def _docstrings(tree: ast.AST) -> set[int]:
 CANONICAL_COLUMNS = {c.name for e in canonical.ENTITIES for c in e.columns}
 
 
+def _is_code(text: str) -> bool:
+    """A name, a settings key or a module path: no spaces, and not a canonical column."""
+    return not re.search(r"\s", text) and text not in CANONICAL_COLUMNS
+
+
 def naming(source: str, words: set[str]) -> Iterator[str]:
     """Where `source` names a target in code: an import of a target's package, an identifier, or a string that
     is code (no spaces: a name, a key, a module path) rather than prose or a canonical column."""
@@ -67,7 +72,7 @@ def naming(source: str, words: set[str]) -> Iterator[str]:
             if pattern.search(name.replace("_", " ")):
                 yield f"line {node.lineno}: the name {name}"
         if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-                and not re.search(r"\s", node.value) and node.value not in CANONICAL_COLUMNS and pattern.search(node.value.replace("_", " "))):
+                and _is_code(node.value) and pattern.search(node.value.replace("_", " "))):
             yield f"line {node.lineno}: the string {node.value!r}"
 
 

@@ -3,6 +3,10 @@ values), its fake; and the declarations themselves."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -10,6 +14,7 @@ from erpload.cli.main import app
 from erpload.targets import Setting, Target, TargetContract, targets
 
 KEY = "dvelop-key-not-to-be-shown-93f1"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _targets_output() -> str:
@@ -77,3 +82,27 @@ def test_every_declared_reference_can_be_loaded() -> None:
                 target.missing_settings, target.fake.factory if target.fake else None]
         for ref in filter(None, refs):
             assert load(ref) is not None, ref
+
+
+def test_help_lists_every_target_under_its_commands() -> None:
+    runner = CliRunner()
+    listed = {group: runner.invoke(app, [group, "--help"]).stdout for group in ("transform", "export", "push")}
+    for target in targets().values():
+        assert target.name in listed["transform"]
+        assert (target.name in listed["export"]) == (target.export is not None)
+        assert (target.name in listed["push"]) == target.pushes
+
+
+def test_the_commands_start_without_any_target_implementation_or_web_library() -> None:
+    """`erpload --help` builds every target's commands from the declarations alone."""
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom erpload.cli.main import app\n"
+            "assert CliRunner().invoke(app, ['push', 'dvelop', '--help']).exit_code == 0\n"
+            "print(' '.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                cwd=REPO).stdout.split())
+    heavy = {m for m in loaded if m.split(".")[0] in ("fastapi", "uvicorn", "httpx", "pyarrow", "sqlalchemy")}
+    implementations = {m for m in loaded if m.split(".")[0] in ("transforms", "destinations", "fakes")
+                       and m.rsplit(".", 1)[-1] in ("transform", "destination", "client", "app", "export")}
+    assert heavy == set()
+    assert implementations == set()
+    assert "transforms.dvelop.target" in loaded  # the declarations are what it read
