@@ -33,12 +33,6 @@ from erpload.runs import Run
 from erpload.settings import Settings
 from erpload.targets import Call, CliOption, Target, load, targets
 
-transform_app = typer.Typer(help="canonical erp → one target's dataset, validated; bad records to rejects.",
-                            no_args_is_help=True)
-export_app = typer.Typer(help="A files target's dataset → files.", no_args_is_help=True)
-push_app = typer.Typer(help="A target's dataset → the vendor's API; the ledger makes sure nothing is sent twice.",
-                       no_args_is_help=True)
-
 
 def say(line: str) -> None:
     """One line for the user, printed as it is (no markup)."""
@@ -182,7 +176,7 @@ _STAGING = _parameter("staging", StagingOpt, None)
 _DRY_RUN = "--dry-run"
 
 
-def _add_transform(target: Target) -> None:
+def _add_transform(transform_app: typer.Typer, target: Target) -> None:
     def run(staging: Path | None) -> None:
         settings = command_settings(staging=staging)
         guard(lambda: transform_target(settings, target))
@@ -192,7 +186,7 @@ def _add_transform(target: Target) -> None:
     transform_app.command(target.name)(_command(run, [_STAGING], (), doc))
 
 
-def _add_export(target: Target) -> None:
+def _add_export(export_app: typer.Typer, target: Target) -> None:
     common = {"staging", "dry_run"}
 
     def run(staging: Path | None, dry_run: bool, **options: Any) -> None:
@@ -206,7 +200,7 @@ def _add_export(target: Target) -> None:
     export_app.command(target.name)(_command(run, [_STAGING, dry], target.export_options, doc))
 
 
-def _add_push(target: Target) -> None:
+def _add_push(push_app: typer.Typer, target: Target) -> None:
     word = target.entity_option
 
     def run(staging: Path | None, company: str | None, dry_run: bool, quiet: bool,
@@ -237,14 +231,20 @@ def _add_push(target: Target) -> None:
     push_app.command(target.name)(_command(run, fixed, target.push_options, doc))
 
 
-def add_target_commands(app: typer.Typer) -> None:
-    """Every declared target's transform, export or push command, and its own command group."""
-    for target in targets().values():
-        _add_transform(target)
+def add_target_commands(app: typer.Typer, declared: Mapping[str, Target] | None = None) -> None:
+    """Every declared target's transform, export or push command, and its own command group (`declared`: the
+    registered targets unless given)."""
+    transform_app = typer.Typer(help="canonical erp → one target's dataset, validated; bad records to rejects.",
+                                no_args_is_help=True)
+    export_app = typer.Typer(help="A files target's dataset → files.", no_args_is_help=True)
+    push_app = typer.Typer(help="A target's dataset → the vendor's API; the ledger makes sure nothing is sent "
+                           "twice.", no_args_is_help=True)
+    for target in (targets() if declared is None else declared).values():
+        _add_transform(transform_app, target)
         if target.export is not None:
-            _add_export(target)
+            _add_export(export_app, target)
         if target.pushes:
-            _add_push(target)
+            _add_push(push_app, target)
         if target.cli is not None:
             app.add_typer(load(target.cli), name=target.name, help=target.cli_help or None)
     app.add_typer(transform_app, name="transform")
