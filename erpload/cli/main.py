@@ -45,7 +45,8 @@ from erpload.targets import Target, load, targets
 
 app = typer.Typer(
     help="Move ERP data into DATEV files and accounting APIs, staged in DuckDB. "
-    "Start with `erpload demo`.",
+    "Start with `erpload demo`.\n\nTargets: " + ", ".join(f"{t.name} ({t.kind}: {t.title})" for t in targets().values())
+    + "; `erpload targets` says what each needs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -87,7 +87,9 @@ def test_every_declared_reference_can_be_loaded() -> None:
 def test_help_lists_every_target_under_its_commands() -> None:
     runner = CliRunner()
     listed = {group: runner.invoke(app, [group, "--help"]).stdout for group in ("transform", "export", "push")}
+    top = " ".join(runner.invoke(app, ["--help"]).stdout.split())
     for target in targets().values():
+        assert f"{target.name} ({target.kind}: {target.title})" in top
         assert target.name in listed["transform"]
         assert (target.name in listed["export"]) == (target.export is not None)
         assert (target.name in listed["push"]) == target.pushes
