@@ -81,7 +81,7 @@ def push_target(settings: Settings, target: Target, *, entity: str | None = None
                 single: tuple[str, str] | None = None, dry_run: bool = False, quiet: bool = False,
                 options: Mapping[str, Any] | None = None) -> None:
     """The target's dataset → its vendor. A dry run sends nothing, so it needs no secret; without the settings
-    that say where records go it compares against the ledger as it stands, and says so."""
+    that say where records go it cannot know that destination's ledger, and says so."""
     from erpload.push.pusher import PushOptions, push_one, run_push
 
     assert target.sender is not None
@@ -95,8 +95,8 @@ def push_target(settings: Settings, target: Target, *, entity: str | None = None
     def body(run: Run) -> None:
         if missing:
             run.note(f"{', '.join(missing)} not set, so this dry run cannot tell which {target.title} it would "
-                     f"send to: it compares against every record the ledger holds as acknowledged by "
-                     f"{target.name}, wherever that was")
+                     f"send to: it counts against the ledger's records for {target.name} as they are keyed without "
+                     "them; set them to see what that destination still needs")
         try:
             if single:
                 say(push_one(settings.staging_path, sender, run, single[0], single[1], dry_run=dry_run))
