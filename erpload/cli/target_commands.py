@@ -88,9 +88,10 @@ def push_target(settings: Settings, target: Target, *, entity: str | None = None
     missing = target.missing(dry_run=dry_run)
     if missing and not dry_run:
         raise not_configured(target, missing)
+    require_staging(settings)  # before the run: a failed run is recorded in the file it would create
     sender_of: Callable[[Call], Any] = load(target.sender)
     call = Call(settings.staging_path, settings.pipelines_dir, dry_run, dict(options or {}), say)
-    sender = sender_of(call)  # reads and checks its settings before the run starts
+    sender = sender_of(call)  # reads and checks its settings before the run starts; the run's body closes it
 
     def body(run: Run) -> None:
         if missing:
@@ -110,7 +111,6 @@ def push_target(settings: Settings, target: Target, *, entity: str | None = None
                 sample = ", ".join(plan["samples"][name])
                 say(f"would send {to_send:,} of {total:,} {name}" + (f" (e.g. {sample})" if sample else ""))
 
-    require_staging(settings)  # before the run: a failed run is recorded in the file it would create
     run = execute(f"push {target.name}" + (" (dry run)" if dry_run else ""), settings, None, body)
     if run.totals.failed:
         err.print(f"[bold red]erpload push {target.name}:[/] {run.totals.failed:,} record(s) failed at "
