@@ -3,6 +3,8 @@ its own options reach the sender factory, each system's missing settings are nam
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -41,10 +43,13 @@ def test_each_systems_missing_settings_are_named(cli: typer.Typer, monkeypatch: 
     assert several_systems.calls == []  # stopped before the sender was made
 
 
-def test_a_dry_run_gets_the_targets_own_options_without_any_key(cli: typer.Typer,
+def test_a_dry_run_gets_the_targets_own_options_without_any_key(cli: typer.Typer, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DESTINATION__SEVERAL__ALPHA__COMPANY_ID", "c-1")
-    result = CliRunner().invoke(cli, ["push", "several", "--dry-run", "--month", "2026-03", "--force"])
+    staging = tmp_path / "erpload.duckdb"
+    staging.touch()  # the push looks for it before it makes the sender
+    result = CliRunner().invoke(cli, ["push", "several", "--dry-run", "--month", "2026-03", "--force",
+                                      "--staging", str(staging)])
     assert "the factory saw the call" in " ".join(result.stderr.split())
     [call] = several_systems.calls
     assert call.dry_run
