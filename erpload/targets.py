@@ -159,6 +159,9 @@ class Target:
     settings: tuple[Setting, ...] = ()
     #: "module:function(dry_run: bool) -> list[str]": the keys missing, where `settings` cannot say (per system)
     missing_settings: str | None = None
+    #: its transform reads its settings (which systems, their mappings): `run` and `demo` leave out a target
+    #: whose settings are missing, with a note, rather than fail
+    transform_needs_settings: bool = False
     fake: Fake | None = None
     #: "module:function(fake_url: str | None) -> dict[str, str]": settings `erpload demo` adds (beside the fake's)
     demo: str | None = None

@@ -113,6 +113,12 @@ def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> Non
     if skipped and last >= STAGES.index("transform"):
         err.print(f"note: {', '.join(skipped)} skipped: not in [erpload] targets "
                   f"({', '.join(t.name for t in chosen)})", markup=False)
+    unconfigured = {t.name: missing for t in chosen
+                    if t.transform_needs_settings and (missing := t.missing(dry_run=True))}
+    for name, missing in unconfigured.items():
+        err.print(f"note: {name} skipped: {', '.join(missing)} not set (`erpload targets` lists what each target "
+                  "needs)", markup=False)
+    chosen = [t for t in chosen if t.name not in unconfigured]
     with held_open(settings.staging_path):
         _extract(settings, quiet)
         if last >= STAGES.index("map"):
@@ -158,19 +164,21 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 
 @contextmanager
 def _demo_fakes() -> Iterator[None]:
-    """Every declared fake on loopback, and each target pointed at its fake by its demo configuration."""
+    """The fake of every target with a demo configuration on loopback, each target pointed at its fake by that
+    configuration (a target without one is not in the demo)."""
     from fakes.serving import serve_in_thread
 
     with ExitStack() as stack:
         settings: dict[str, str] = {}
         for target in targets().values():
+            if target.demo is None:
+                continue
             url = None
             if target.fake is not None:
                 server = load(target.fake.factory)()
                 url = stack.enter_context(serve_in_thread(server.app))
                 settings.update(server.env(url))
-            if target.demo is not None:
-                settings.update(load(target.demo)(url))
+            settings.update(load(target.demo)(url))
         stack.enter_context(_environment(settings))
         yield
 

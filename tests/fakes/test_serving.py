@@ -66,7 +66,7 @@ def _fakes_cli(*args: str, key: str | None = SECRET) -> subprocess.Popen[str]:
 
 def test_fakes_serve_prints_the_url_serves_until_sigterm_and_never_the_key() -> None:
     port = _free_port()
-    process = _fakes_cli("serve", "--dvelop-port", str(port))
+    process = _fakes_cli("serve", "--dvelop-port", str(port), "--maesn-port", str(_free_port()))
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -88,7 +88,7 @@ def test_fakes_serve_prints_the_url_serves_until_sigterm_and_never_the_key() -> 
 
 def test_fakes_serve_prints_settings_that_point_erpload_at_the_fake() -> None:
     port = _free_port()
-    process = _fakes_cli("serve", "--dvelop-port", str(port), key=None)
+    process = _fakes_cli("serve", "--dvelop-port", str(port), "--maesn-port", str(_free_port()), key=None)
     try:
         assert process.stdout is not None
         lines = []
@@ -115,7 +115,7 @@ def test_fakes_serve_prints_settings_that_point_erpload_at_the_fake() -> None:
 
 
 def test_fakes_serve_on_a_busy_port_says_so(busy_port: int) -> None:
-    process = _fakes_cli("serve", "--dvelop-port", str(busy_port), key=None)
+    process = _fakes_cli("serve", "--dvelop-port", str(busy_port), "--maesn-port", str(_free_port()), key=None)
     output, _ = process.communicate(timeout=30)
 
     assert process.returncode == 2

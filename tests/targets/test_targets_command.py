@@ -47,7 +47,8 @@ def test_a_configured_target_says_so_and_never_shows_its_secret(monkeypatch: pyt
 
     text = _targets_output()
 
-    assert "missing" not in text
+    assert "destination.dvelop" not in text  # nothing of it missing
+    assert "│ yes │" in text
     assert KEY not in text
 
 
