@@ -61,7 +61,7 @@ def _readable_chars(chars: str) -> str:
     return " ".join("blank" if p == " " else p.replace("\\", "") for p in parts)
 
 
-def field_checks(model: type[BaseModel], *, target: str = "DATEV") -> list[Check]:
+def field_checks(model: type[BaseModel], *, target: str) -> list[Check]:
     """The checks a model's field constraints imply, one per constraint, in field order.
 
     `target` names who needs a rule in the reasons ("... is empty; DATEV needs it"). Field extras
@@ -94,7 +94,7 @@ def field_checks(model: type[BaseModel], *, target: str = "DATEV") -> list[Check
 
 
 def _constraint_checks(name: str, col: str, text: str, label: str, hint: str, meta: Any,
-                       extra: dict[str, Any], target: str = "DATEV") -> list[Check]:
+                       extra: dict[str, Any], target: str) -> list[Check]:
     shown = sql_literal(label)
     if isinstance(meta, at.MaxLen) and not extra.get("free_text"):
         n = meta.max_length

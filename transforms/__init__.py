@@ -1,8 +1,9 @@
-"""One package per target. A target is registered here by one line: its name and the module that declares its
-contract (`CONTRACT`, an `erpload.targets.TargetContract`: what it reads from the canonical model)."""
+"""One package per target. A target is registered here by one line: its name and the module that declares it
+(`TARGET`, an `erpload.targets.Target`: what it reads from the canonical model, its transform, its exporter or
+sender, its settings, its fake and its demo configuration)."""
 
 TARGETS = {
-    "datev": "transforms.datev.contract",
-    "dvelop": "transforms.dvelop.contract",
-    "maesn": "transforms.maesn.contract",
+    "datev": "transforms.datev.target",
+    "dvelop": "transforms.dvelop.target",
+    "maesn": "transforms.maesn.target",
 }

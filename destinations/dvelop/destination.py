@@ -6,13 +6,11 @@ import duckdb
 
 from destinations.dvelop.client import JOB_QUEUED, JOB_SUCCESSFUL, DvelopClient
 from destinations.dvelop.config import DvelopSettings
+from destinations.dvelop.entities import PUSH_ORDER
 from erpload.push.http import VendorRefused
 from erpload.push.pusher import Batch, Outgoing, Refusal
 
-#: push order: what other records refer to goes first (companies, then their lookups, then vendors)
-ENTITIES: tuple[str, ...] = ("companies", "currencies", "payment_terms", "tax_codes", "document_types", "gl_accounts",
-            "cost_centers", "cost_units", "other_dimensions", "custom_entities", "surcharge_types", "vendors",
-            "vendor_bank_accounts", "purchase_orders", "goods_receipts")
+ENTITIES = PUSH_ORDER
 
 
 def refusals(exc: VendorRefused, records: list[Outgoing]) -> list[Refusal]:

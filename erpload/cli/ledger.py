@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -34,9 +33,9 @@ _RESPONSE_CHARS = 100
 
 
 def _staging(staging: Path | None) -> Path:
-    from erpload.cli.main import _settings
+    from erpload.cli.running import command_settings
 
-    path = _settings(staging=staging).staging_path
+    path = command_settings(staging=staging).staging_path
     if not path.exists():
         raise ConfigError(f"there is no staging file at {path}", hint="run `erpload push <target>` first, or give "
                                                                        "--staging")
@@ -44,9 +43,9 @@ def _staging(staging: Path | None) -> Path:
 
 
 def _run(fn: Callable[[], None]) -> None:
-    from erpload.cli.main import _guard
+    from erpload.cli.running import guard
 
-    _guard(fn)
+    guard(fn)
 
 
 @ledger_app.callback()
@@ -63,7 +62,7 @@ def show(
     """Records per target, destination (scope), entity and state; with --state, the records themselves."""
     if ctx.invoked_subcommand is not None:
         return
-    from erpload.cli.main import out
+    from erpload.cli.running import out
 
     def body() -> None:
         where = " AND ".join(f"{column} = {sql_literal(value)}" for column, value in
@@ -117,7 +116,7 @@ def resolve_cmd(
 ) -> None:
     """Record a decision for a record whose outcome is unknown (or whose job never finished); kept with who and
     when."""
-    from erpload.cli.main import out
+    from erpload.cli.running import out
     from erpload.push.decisions import resolve
 
     def body() -> None:
@@ -134,15 +133,13 @@ def resolve_cmd(
 
 
 def _create_only(con: duckdb.DuckDBPyConnection, target: str) -> bool:
-    """Whether `target`'s sender is create-only: its class says so (destinations/<target>/destination.py), else
-    the ledger does (create-only pushes record `sending` events)."""
-    try:
-        module = importlib.import_module(f"destinations.{target}.destination")
-    except ImportError:
-        module = None
-    for value in vars(module).values() if module else ():
-        if isinstance(value, type) and getattr(value, "target", None) == target and hasattr(value, "create_only"):
-            return bool(value.create_only)
+    """Whether `target` is create-only: its declaration says so, or the ledger does (create-only pushes record
+    `sending` events; a sender may be create-only for a destination its declaration does not know)."""
+    from erpload.targets import targets
+
+    declared = targets().get(target)
+    if declared is not None and declared.create_only:
+        return True
     row = con.execute(f"SELECT count(*) FROM {BATCHES} WHERE target = {sql_literal(target)} "
                       "AND state = 'sending'").fetchone()
     return bool(row and row[0])
@@ -161,7 +158,7 @@ def resend_cmd(
 ) -> None:
     """Send acknowledged records again on purpose: the next push sends them; the decision is kept with who and
     when."""
-    from erpload.cli.main import out
+    from erpload.cli.running import out
     from erpload.push.decisions import latest_scope, resend
 
     def body() -> None:

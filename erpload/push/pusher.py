@@ -269,8 +269,10 @@ class Pusher:
                 raise ConfigError(f"{self.sender.target} has no entity '{only}'",
                                   hint="use one of: " + ", ".join(self.sender.entities))
             if only not in present:
-                raise ConfigError(f"{self.sender.target}.{only} does not exist yet",
-                                   hint=f"run `erpload transform {self.sender.target}` first")
+                done = f"the last `erpload transform {self.sender.target}` wrote no table {self.sender.target}.{only}"
+                raise ConfigError(f"{self.sender.target}.{only} does not exist yet" if not present else done,
+                                  hint=f"run `erpload transform {self.sender.target}`"
+                                       + (" first" if not present else " again; it writes every entity it can"))
             return [only]
         if not present:
             raise ConfigError(f"the dataset {self.sender.target} is empty",

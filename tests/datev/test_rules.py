@@ -79,7 +79,7 @@ def _sql_verdicts(records: list[dict[str, Any]]) -> list[set[str]]:
     con.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(_COLUMNS))})",
                     [[r[k] for k in _COLUMNS] for r in records])
     create_findings(con)
-    find_failures(con, "t", field_checks(Booking), "CAST(r.rid AS VARCHAR)")
+    find_failures(con, "t", field_checks(Booking, target="DATEV"), "CAST(r.rid AS VARCHAR)")
     verdicts: list[set[str]] = [set() for _ in records]
     for rid, field in con.execute("SELECT rid, field FROM _findings").fetchall():
         verdicts[rid].add(field)
@@ -102,7 +102,7 @@ def test_reasons_name_the_value_and_the_rule() -> None:
     con.execute("CREATE TABLE t (" + ", ".join(f"{k} {v}" for k, v in _COLUMNS.items()) + ")")
     con.execute(f"INSERT INTO t VALUES ({', '.join('?' * len(_COLUMNS))})", [record[k] for k in _COLUMNS])
     create_findings(con)
-    find_failures(con, "t", field_checks(Booking), "'k'")
+    find_failures(con, "t", field_checks(Booking, target="DATEV"), "'k'")
     reasons = dict(con.execute("SELECT field, reason FROM _findings").fetchall())
     assert reasons == {
         "amount": "Umsatz (ohne Soll/Haben-Kz) is 0.00; it must be above 0",
@@ -138,7 +138,7 @@ def _rejects_of(records: list[dict[str, Any]], *, suspects: str | None, late_fin
     create_findings(con)
     # a finding made before the checks (as the encoding policy makes them) and, optionally, one after
     con.execute("INSERT INTO _findings VALUES (0, 'early', 'booking_text', NULL, 'early', NULL)")
-    find_failures(con, "t", field_checks(Booking), "CAST(r.rid AS VARCHAR)")
+    find_failures(con, "t", field_checks(Booking, target="DATEV"), "CAST(r.rid AS VARCHAR)")
     if late_finding:
         con.execute(f"INSERT INTO _findings VALUES ({len(records) - 1}, 'late', 'x', NULL, 'late', NULL)")
     move_to_rejects(con, "t", run_id="r", target="datev", entity="bookings", rejects="rejects", suspects=suspects)

@@ -66,7 +66,7 @@ def _fakes_cli(*args: str, key: str | None = SECRET) -> subprocess.Popen[str]:
 
 def test_fakes_serve_prints_the_url_serves_until_sigterm_and_never_the_key() -> None:
     port = _free_port()
-    process = _fakes_cli("serve", "--dvelop-port", str(port))
+    process = _fakes_cli("serve", "--dvelop-port", str(port), "--maesn-port", str(_free_port()))
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -82,10 +82,40 @@ def test_fakes_serve_prints_the_url_serves_until_sigterm_and_never_the_key() -> 
     assert process.returncode == 0
     assert "stopped" in rest
     assert SECRET not in first + rest
+    # the key the user chose is named where it is, never printed
+    assert "export DESTINATION__DVELOP__API_KEY=$ERPLOAD_FAKE_DVELOP_API_KEY" in rest
+
+
+def test_fakes_serve_prints_settings_that_point_erpload_at_the_fake() -> None:
+    port = _free_port()
+    process = _fakes_cli("serve", "--dvelop-port", str(port), "--maesn-port", str(_free_port()), key=None)
+    try:
+        assert process.stdout is not None
+        lines = []
+        while not (line := process.stdout.readline()).startswith("Press Ctrl-C"):
+            assert line, "fakes serve ended early"
+            lines.append(line.strip())
+        exported = dict(line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export "))
+        assert exported["DESTINATION__DVELOP__BASE_URL"] == f"http://127.0.0.1:{port}"
+        # the demo key is the fake's own, made up: printed, and said to be no secret
+        assert exported["DESTINATION__DVELOP__API_KEY"] == "erpload-demo-dvelop-key"
+        assert any("demo key, not a secret" in line for line in lines)
+        assert '[destination.dvelop]' in lines
+        assert f'base_url = "http://127.0.0.1:{port}"' in lines
+        # what it printed is what the fake accepts
+        vendors = f"{exported['DESTINATION__DVELOP__BASE_URL']}{API}/buckets/" \
+                  f"{exported['DESTINATION__DVELOP__BUCKET_ID']}/vendors"
+        answer = httpx.put(vendors, json=EXAMPLES["vendors"],
+                           headers={"Authorization": f"Bearer {exported['DESTINATION__DVELOP__API_KEY']}"})
+        assert answer.status_code == 201
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
 
 
 def test_fakes_serve_on_a_busy_port_says_so(busy_port: int) -> None:
-    process = _fakes_cli("serve", "--dvelop-port", str(busy_port), key=None)
+    process = _fakes_cli("serve", "--dvelop-port", str(busy_port), "--maesn-port", str(_free_port()), key=None)
     output, _ = process.communicate(timeout=30)
 
     assert process.returncode == 2

@@ -69,3 +69,11 @@ def demo_environment(config: dict[str, dict[str, Any]] | None = None) -> dict[st
             found[f"DESTINATION__MAESN__{system.upper()}__{key.upper()}"] = (
                 value if isinstance(value, str) else json.dumps(value, sort_keys=True))
     return found
+
+
+def demo_settings(fake_url: str | None) -> dict[str, str]:
+    """What `erpload demo` sets for Maesn beside its fake's settings (the target's `demo`): the systems' mappings
+    for the demo ERP, and a fake's quick tasks."""
+    from destinations.maesn.config import demo_settings as push_settings
+
+    return {**demo_environment(), **push_settings(fake_url)}
