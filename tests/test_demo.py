@@ -12,7 +12,8 @@ def test_demo_runs_every_stage_and_pushes_to_its_fake(workspace: Workspace) -> N
     result = workspace.cli("demo", "--quiet")
     assert result.exit_code == 0, result.output
     commands = {str(r[0]) for r in workspace.query("select distinct command from runs where status = 'ok'")}
-    assert {"extract", "map", "transform datev", "transform dvelop", "export datev", "push dvelop"} <= commands
+    assert {"extract", "map", "transform datev", "transform dvelop", "transform maesn", "export datev", "push dvelop",
+            "push maesn"} <= commands
     # everything the transform kept was acknowledged by the fake; nothing is left pending or failed
     states = dict(workspace.query("select state, count(*) from ledger where target = 'dvelop' group by all"))
     assert set(states) == {"acknowledged"}
@@ -20,6 +21,13 @@ def test_demo_runs_every_stage_and_pushes_to_its_fake(workspace: Workspace) -> N
     kept = sum(int(workspace.scalar(f"select count(*) from dvelop.{t}")) for t in tables)  # type: ignore[call-overload]
     assert states["acknowledged"] == kept
     assert workspace.query("select count(*) from exports")[0][0] > 0
+    # every booking proposal of the five accounting systems reached the Maesn fake and was acknowledged
+    proposals = {str(r[0]) for r in workspace.query("select distinct entity from ledger where target = 'maesn'")}
+    assert proposals == {"datev_uo", "exact", "lexware_office", "sevdesk", "xero"}
+    assert workspace.query("select distinct state from ledger where target = 'maesn'") == [("acknowledged",)]
+    for system in proposals:
+        assert workspace.scalar(f"select count(*) from ledger where target = 'maesn' and entity = '{system}'") == \
+            workspace.scalar(f"select count(*) from maesn.{system}")
     _assert_payment_terms_written_and_checked(workspace)
     # the demo's fake and its settings are gone with the run
     assert "DESTINATION__DVELOP__BASE_URL" not in os.environ

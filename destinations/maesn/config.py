@@ -188,4 +188,4 @@ def make_sender(call: Any) -> MaesnSender:
 
 def demo_settings(fake_url: str | None) -> dict[str, str]:
     """What `erpload demo` sets beside the fake's own settings: the fake's tasks finish after a poll or two."""
-    return {"DESTINATION__MAESN__POLL_INTERVAL_S": "0.05", "DESTINATION__MAESN__RATE_LIMIT_PER_S": "50"}
+    return {"DESTINATION__MAESN__POLL_INTERVAL_S": "0.01", "DESTINATION__MAESN__RATE_LIMIT_PER_S": "1000"}
