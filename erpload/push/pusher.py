@@ -568,13 +568,17 @@ def _report_gone(pusher: Pusher, entities: list[str]) -> None:
     from erpload.push.vendor_gone import report_gone
 
     target = pusher.sender.target
-    gone = {e: n for e in entities if (n := report_gone(pusher.con, target, e, pusher.run.run_id))}
+    create_only = pusher.sender.create_only
+    gone = {e: n for e in entities
+            if (n := report_gone(pusher.con, target, e, pusher.run.run_id, create_only=create_only))}
     for entity, n in gone.items():
         pusher.tally(entity, refused=n)
     if gone:
         pusher.run.note(f"{sum(gone.values()):,} records {target} holds are gone from the ERP ("
                         + ", ".join(f"{e} {n:,}" for e, n in gone.items())
-                        + f"); {target} keeps them, erpload sends no deletes: each is in erpload.rejects once")
+                        + (f"); {target} cannot withdraw them" if create_only else
+                           f"); {target} keeps them, erpload sends no deletes")
+                        + ": each is in erpload.rejects once, with what to do")
 
 
 def _report_changed(pusher: Pusher, entities: list[str]) -> None:

@@ -18,9 +18,11 @@ from erpload.validation import quote_ident
 REASON = "gone from the ERP's data for this target since it was sent"
 
 
-def report_gone(con: duckdb.DuckDBPyConnection, target: str, entity: str, run_id: str) -> int:
+def report_gone(con: duckdb.DuckDBPyConnection, target: str, entity: str, run_id: str, *,
+                create_only: bool = False) -> int:
     """Reject rows for the `entity` records `target` acknowledged that are no longer in its dataset; returns how many
-    were reported now."""
+    were reported now. For a create-only API (booking proposals) the record is not master data to deactivate but
+    something that may be booked: the fix says to delete it there before it is booked, or to book its reversal."""
     tgt, ent = sql_literal(target), sql_literal(entity)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _gone AS
                     WITH acked AS (SELECT record_key, max(updated_at) AS at FROM {LEDGER}
@@ -34,9 +36,15 @@ def report_gone(con: duckdb.DuckDBPyConnection, target: str, entity: str, run_id
                                         AND starts_with(r.reason, {sql_literal(REASON)}) AND r.created_at >= a.at)""")
     gone = scalar_int(con, "SELECT count(*) FROM _gone")
     if gone:
-        reason = f"{REASON} (deleted, marked deleted or blocked, or set aside now); {target} keeps it: " \
-                 "erpload sends no deletes"
-        hint = f"if the record is gone for good, deactivate or delete it in {target} by hand"
+        if create_only:
+            reason = f"{REASON} (cancelled, deleted or set aside in the ERP now); {target} cannot withdraw what it " \
+                     "received"
+            hint = "it is in the accounting system as sent: delete it there before it is booked, or book its " \
+                   "reversal there if it was booked already"
+        else:
+            reason = f"{REASON} (deleted, marked deleted or blocked, or set aside now); {target} keeps it: " \
+                     "erpload sends no deletes"
+            hint = f"if the record is gone for good, deactivate or delete it in {target} by hand"
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run_id)}, {tgt}, {ent}, record_key, NULL, NULL, {sql_literal(reason)},
                                {sql_literal(hint)}, NULL, now()::TIMESTAMP FROM _gone""")

@@ -101,3 +101,24 @@ def test_a_dropped_connection_holds_its_proposal_for_a_decision(maesn: Maesn, st
     plan, _ = _push(maesn, staging)
     assert plan["waiting"] == 1  # held: never sent again blindly
     assert sum(c["arrivals"] for c in maesn.fake.counts().values()) == arrivals
+
+
+def test_a_proposal_whose_document_left_the_dataset_is_reported_once_as_not_withdrawable(
+        maesn: Maesn, staging: Path) -> None:
+    """A document cancelled after its proposal was acknowledged leaves the dataset (the transform proposes posted
+    documents only): Maesn cannot withdraw a proposal, so the bookkeeper is told to delete it in the system."""
+    _push(maesn, staging)
+    with duckdb.connect(str(staging)) as con:
+        con.execute("DELETE FROM maesn.sevdesk WHERE _key = '1000/INVOICE/SEVDESK-0003'")
+    _, run = _push(maesn, staging)
+    assert any("maesn cannot withdraw them" in note for note in run.notes)
+    with duckdb.connect(str(staging), read_only=True) as con:
+        rejects = con.execute("SELECT entity, record_key, reason, hint FROM rejects").fetchall()
+    assert len(rejects) == 1
+    entity, key, reason, hint = rejects[0]
+    assert (entity, key) == ("sevdesk", "1000/INVOICE/SEVDESK-0003")
+    assert "cannot withdraw" in reason
+    assert "delete it there before it is booked" in hint
+    _, run = _push(maesn, staging)  # reported once
+    assert not any("withdraw" in note for note in run.notes)
+    assert sum(c["arrivals"] for c in maesn.fake.counts().values()) == 2 * PER_SYSTEM
