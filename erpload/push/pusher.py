@@ -277,7 +277,18 @@ class Pusher:
         if not present:
             raise ConfigError(f"the dataset {self.sender.target} is empty",
                                hint=f"run `erpload transform {self.sender.target}` first")
+        self._note_left_out([t for t in present if t not in self.sender.entities])
         return [e for e in self.sender.entities if e in present]
+
+    def _note_left_out(self, tables: list[str]) -> None:
+        """Tables the transform wrote that this sender has no destination for (e.g. an accounting system whose
+        mappings are configured but not its account key): said, never skipped quietly."""
+        target = self.sender.target
+        for table in tables:
+            rows = scalar_int(self.con, f"SELECT count(*) FROM {target}.{quote_ident(table)}")
+            if rows:
+                self.run.note(f"{target}.{table}: {rows:,} records not sent: no {target} destination is configured "
+                              f"for {table} (`erpload targets` names the missing settings)")
 
     def selected(self, entity: str, key: str | None = None) -> str:
         """SQL: the entity's records this push covers (or the one with `key`), with payload and hash."""

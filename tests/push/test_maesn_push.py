@@ -122,3 +122,12 @@ def test_a_proposal_whose_document_left_the_dataset_is_reported_once_as_not_with
     _, run = _push(maesn, staging)  # reported once
     assert not any("withdraw" in note for note in run.notes)
     assert sum(c["arrivals"] for c in maesn.fake.counts().values()) == 2 * PER_SYSTEM
+
+
+def test_a_system_with_proposals_but_no_connection_is_named_not_skipped_quietly(maesn: Maesn, staging: Path) -> None:
+    with duckdb.connect(str(staging)) as con:
+        con.execute("CREATE TABLE maesn.xero AS SELECT * FROM maesn.exact")
+    _, run = _push(maesn, staging)
+    assert run.totals.sent == 2 * PER_SYSTEM
+    assert any(note.startswith(f"maesn.xero: {PER_SYSTEM} records not sent: no maesn destination is configured")
+               for note in run.notes)
