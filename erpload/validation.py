@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
 import annotated_types as at
 import duckdb
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.fields import FieldInfo
 
 from .staging import FRAMEWORK_SCHEMA, scalar_int
@@ -33,6 +34,52 @@ class Check:
     reason: str
     hint: str
     value: str = "NULL"
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """A rule between fields of one record, said twice: as SQL over the record's columns (for a table)
+    and in Python over the record (for one model). `field` is where a reject points."""
+
+    field: str
+    #: SQL selecting the records that break the rule
+    bad: str
+    #: SQL for the reason, worded for a bookkeeper
+    reason: str
+    hint: str
+    #: the same rule in Python: True when `record` breaks it
+    broken: Callable[[Mapping[str, Any]], bool]
+
+
+class StrictRecord(BaseModel):
+    """A target's request object: strict JSON types, no unknown fields, its record rules applied."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    record_rules: ClassVar[tuple[RecordRule, ...]] = ()
+
+    @model_validator(mode="after")
+    def _apply_record_rules(self) -> Self:
+        for rule in self.record_rules:
+            if rule.broken(self.__dict__):
+                raise ValueError(f"{rule.field}: {rule.hint}")
+        return self
+
+
+def count_changed(con: duckdb.DuckDBPyConnection, new: str, schema: str, table: str,
+                  count_sql: str = "count(*)") -> int | None:
+    """How many rows (or `count_sql` over them) of the temp table `new` are not in `schema.table`, what the last
+    transform wrote; None when there is no such table or its columns changed shape (then everything is new)."""
+    same_shape = con.execute(
+        "SELECT (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
+        f"        WHERE schema_name = {sql_literal(schema)} AND table_name = {sql_literal(table)} "
+        "         AND database_name <> 'temp') = "
+        "       (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
+        f"        WHERE table_name = {sql_literal(new)} AND database_name = 'temp')").fetchone()
+    if not same_shape or not same_shape[0]:
+        return None
+    return scalar_int(con, f"SELECT {count_sql} FROM (SELECT * FROM {new} EXCEPT ALL "
+                           f"SELECT * FROM {quote_ident(schema)}.{quote_ident(table)})")
 
 
 def quote_ident(name: str) -> str:

@@ -27,6 +27,7 @@ from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
 from erpload.validation import (
     Check,
+    count_changed,
     create_findings,
     field_checks,
     find_failures,
@@ -161,15 +162,8 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
 
 def _changed_records(con: duckdb.DuckDBPyConnection, work: str, table: _Table, records: int) -> int:
     """Records (documents for bookings) new or different since the last transform; all `records` the first time."""
-    target = f"{SCHEMA}.{table.name}"
-    same_shape = con.execute(
-        "SELECT (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
-        f"        WHERE schema_name = {sql_literal(SCHEMA)} AND table_name = {sql_literal(table.name)}) = "
-        "       (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
-        f"        WHERE table_name = {sql_literal(work)} AND database_name = 'temp')").fetchone()
-    if not same_shape or not same_shape[0]:
-        return records
-    return scalar_int(con, f"SELECT {table.count_sql} FROM (SELECT * FROM {work} EXCEPT ALL SELECT * FROM {target})")
+    changed = count_changed(con, work, SCHEMA, table.name, table.count_sql)
+    return records if changed is None else changed
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:

@@ -27,12 +27,13 @@ Where erpload decides what the page leaves open:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field
+
+from erpload.validation import RecordRule, StrictRecord
 
 from .identifiers import Identifier, validator
 
@@ -74,34 +75,8 @@ def _identifier(kind: Identifier, label: str, hint: str) -> Any:
 Number = float  # strict: a JSON integer or decimal, never a string or a boolean
 
 
-@dataclass(frozen=True)
-class RecordRule:
-    """A rule between fields of one record, said twice: as SQL over the record's columns (for a table)
-    and in Python over the record (for one model). `field` is where a reject points."""
-
-    field: str
-    #: SQL selecting the records that break the rule
-    bad: str
-    #: SQL for the reason, worded for a bookkeeper
-    reason: str
-    hint: str
-    #: the same rule in Python: True when `record` breaks it
-    broken: Callable[[Mapping[str, Any]], bool]
-
-
-class Request(BaseModel):
+class Request(StrictRecord):
     """A d.velop request object: strict JSON types, no unknown fields, the record rules applied."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    record_rules: ClassVar[tuple[RecordRule, ...]] = ()
-
-    @model_validator(mode="after")
-    def _apply_record_rules(self) -> Request:
-        for rule in self.record_rules:
-            if rule.broken(self.__dict__):
-                raise ValueError(f"{rule.field}: {rule.hint}")
-        return self
 
 
 class Company(Request):

@@ -7,9 +7,9 @@ holds an order whose vendor, account or tax code it does not know.
 
 from __future__ import annotations
 
-from erpload.validation import Check
+from erpload.validation import Check, RecordRule
 
-from .models import RecordRule, Request
+from .models import Request
 
 VENDOR_RULES = [
     Check("payment_terms_id", "NOT payment_term_known",

@@ -28,10 +28,17 @@ from erpload.staging import (
     connect,
     ensure_framework_tables,
     scalar_int,
-    sql_literal,
     table_exists,
 )
-from erpload.validation import Check, create_findings, field_checks, find_failures, move_to_rejects, quote_ident
+from erpload.validation import (
+    Check,
+    count_changed,
+    create_findings,
+    field_checks,
+    find_failures,
+    move_to_rejects,
+    quote_ident,
+)
 
 from .entities import Entity, Lines, entities
 from .identifiers import find_identifier_failures
@@ -172,14 +179,5 @@ def _check_lines(con: duckdb.DuckDBPyConnection, entity: Entity, lines: Lines) -
 
 def _changed_records(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
     """Records new or different since the last transform; all of them the first time (or after a change of shape)."""
-    out = _out(entity)
-    same_shape = con.execute(
-        "SELECT (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
-        f"        WHERE schema_name = {sql_literal(SCHEMA)} AND table_name = {sql_literal(entity.name)} "
-        "         AND database_name <> 'temp') = "
-        "       (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
-        f"        WHERE table_name = {sql_literal(out)} AND database_name = 'temp')").fetchone()
-    if not same_shape or not same_shape[0]:
-        return scalar_int(con, f"SELECT count(*) FROM {out}")
-    return scalar_int(con, f"SELECT count(*) FROM (SELECT * FROM {out} EXCEPT ALL "
-                           f"SELECT * FROM {SCHEMA}.{entity.name})")
+    changed = count_changed(con, _out(entity), SCHEMA, entity.name)
+    return scalar_int(con, f"SELECT count(*) FROM {_out(entity)}") if changed is None else changed

@@ -39,12 +39,13 @@ Where erpload decides what the page leaves open:
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field
 from stdnum import iban as stdnum_iban
+
+from erpload.validation import RecordRule, StrictRecord
 
 from .currencies import CURRENCIES
 
@@ -95,34 +96,8 @@ def _valid_iban(value: str | None) -> str | None:
     return value
 
 
-@dataclass(frozen=True)
-class RecordRule:
-    """A rule between fields of one record, said twice: as SQL over the record's columns (for a table)
-    and in Python over the record (for one model). `field` is where a reject points."""
-
-    field: str
-    #: SQL selecting the records that break the rule
-    bad: str
-    #: SQL for the reason, worded for a bookkeeper
-    reason: str
-    hint: str
-    #: the same rule in Python: True when `record` breaks it
-    broken: Callable[[Mapping[str, Any]], bool]
-
-
-class Strict(BaseModel):
+class Strict(StrictRecord):
     """A Maesn JSON object: strict JSON types, no unknown fields, the record rules applied."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    record_rules: ClassVar[tuple[RecordRule, ...]] = ()
-
-    @model_validator(mode="after")
-    def _apply_record_rules(self) -> Strict:
-        for rule in self.record_rules:
-            if rule.broken(self.__dict__):
-                raise ValueError(f"{rule.field}: {rule.hint}")
-        return self
 
 
 _LINE_TEXT = "describe the invoice line in the ERP"

@@ -32,7 +32,7 @@ import duckdb
 from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, scalar_int, sql_literal, table_exists
-from erpload.validation import Check, create_findings, find_failures, move_to_rejects, quote_ident
+from erpload.validation import Check, count_changed, create_findings, find_failures, move_to_rejects, quote_ident
 
 from .config import SystemConfig, load_systems
 from .documents import documents_sql, lines_sql
@@ -233,13 +233,5 @@ def _build_out(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: SystemMa
 
 def _changed_records(con: duckdb.DuckDBPyConnection, system: str) -> int:
     """Records new or different since the last transform; all of them the first time (or after a change of shape)."""
-    out = _out(system)
-    same_shape = con.execute(
-        "SELECT (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
-        f"        WHERE schema_name = {sql_literal(SCHEMA)} AND table_name = {sql_literal(system)} "
-        "         AND database_name <> 'temp') = "
-        "       (SELECT list(column_name || data_type ORDER BY column_index) FROM duckdb_columns() "
-        f"        WHERE table_name = {sql_literal(out)} AND database_name = 'temp')").fetchone()
-    if not same_shape or not same_shape[0]:
-        return scalar_int(con, f"SELECT count(*) FROM {out}")
-    return scalar_int(con, f"SELECT count(*) FROM (SELECT * FROM {out} EXCEPT ALL SELECT * FROM {SCHEMA}.{system})")
+    changed = count_changed(con, _out(system), SCHEMA, system)
+    return scalar_int(con, f"SELECT count(*) FROM {_out(system)}") if changed is None else changed
