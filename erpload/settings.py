@@ -129,3 +129,15 @@ def _tolerance(value: Any) -> float:
                           hint=f"set it to e.g. {DEFAULT_CURSOR_TOLERANCE_HOURS:g} in .dlt/config.toml "
                                "or SOURCES__ERP__CURSOR_TOLERANCE_HOURS")
     return hours
+
+
+def positive_number(section: str, key: str, value: object, default: float) -> float:
+    """`value` of `[section] key` as a positive number, `default` when unset; a ConfigError saying where to fix it."""
+    try:
+        number = float(value) if value is not None else default  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = -1
+    if number <= 0:
+        raise ConfigError(f"{section}.{key} is {value!r}, not a positive number",
+                          hint=f"set it in .dlt/config.toml under [{section}], e.g. {key} = {default:g}")
+    return number

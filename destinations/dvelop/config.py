@@ -10,6 +10,7 @@ import dlt
 
 from erpload.errors import ConfigError
 from erpload.redact import register_secret
+from erpload.settings import positive_number
 
 if TYPE_CHECKING:
     from destinations.dvelop.destination import DvelopSender
@@ -33,14 +34,7 @@ class DvelopSettings:
 
 
 def _positive(key: str, value: object, default: float) -> float:
-    try:
-        number = float(value) if value is not None else default  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = -1
-    if number <= 0:
-        raise ConfigError(f"destination.dvelop.{key} is {value!r}, not a positive number",
-                          hint=f"set it in .dlt/config.toml under [destination.dvelop], e.g. {key} = {default:g}")
-    return number
+    return positive_number("destination.dvelop", key, value, default)
 
 
 def load_dvelop_settings(*, dry_run: bool = False) -> DvelopSettings:

@@ -31,6 +31,7 @@ import dlt
 
 from erpload.errors import ConfigError
 from erpload.redact import register_secret
+from erpload.settings import positive_number
 
 if TYPE_CHECKING:
     from destinations.maesn.destination import MaesnSender
@@ -102,15 +103,7 @@ def _setting(key: str) -> str | None:
 
 
 def _positive(key: str, default: float) -> float:
-    value: object = dlt.config.get(f"{_SECTION}.{key}")
-    try:
-        number = float(value) if value is not None else default  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = -1
-    if number <= 0:
-        raise ConfigError(f"{_SECTION}.{key} is {value!r}, not a positive number",
-                          hint=f"set it in .dlt/config.toml under [{_SECTION}], e.g. {key} = {default:g}")
-    return number
+    return positive_number(_SECTION, key, dlt.config.get(f"{_SECTION}.{key}"), default)
 
 
 def configured_systems() -> list[str]:
