@@ -42,6 +42,11 @@ class Faults(BaseModel):
     retry_after: int | None = Field(
         1, ge=0, description="Seconds sent in the Retry-After header of a throttled call; None: no header."
     )
+    retry_after_date: bool = Field(
+        False,
+        description="Send Retry-After as an HTTP date, retry_after seconds from now, instead of a number of seconds; "
+        "with retry_after 0 the date has passed by the time the client reads it (dates have whole seconds).",
+    )
     error_on_calls: list[int] = Field(
         default_factory=list, description="Calls (1-based) answered with error_status; the vendor never sees them."
     )
@@ -85,6 +90,7 @@ class Verdict:
     latency: float = 0.0
     status: int | None = None  # answer this instead of letting the vendor see the request
     retry_after: int | None = None
+    retry_after_date: bool = False
     drop: bool = False
 
     @property
@@ -135,7 +141,8 @@ class FaultController:
         if f.throttle_after is not None and n > f.throttle_after and (
             f.throttle_count is None or n <= f.throttle_after + f.throttle_count
         ):
-            return Verdict(call=n, latency=f.latency, status=429, retry_after=f.retry_after)
+            return Verdict(call=n, latency=f.latency, status=429, retry_after=f.retry_after,
+                           retry_after_date=f.retry_after_date)
         if n in f.error_on_calls:
             return Verdict(call=n, latency=f.latency, status=f.error_status)
         return Verdict(call=n, latency=f.latency, drop=n in f.drop_on_calls)

@@ -8,8 +8,10 @@ knob needs to send a response start and part of a body and then stop, which only
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import logging
+import time
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -123,9 +125,16 @@ async def _answer_fault(send: Send, verdict: Verdict) -> None:
     content = json.dumps(payload).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
     if status == 429 and verdict.retry_after is not None:
-        headers.append((b"retry-after", str(verdict.retry_after).encode()))
+        headers.append((b"retry-after", _retry_after(verdict).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content, "more_body": False})
+
+
+def _retry_after(verdict: Verdict) -> str:
+    seconds = verdict.retry_after or 0
+    if verdict.retry_after_date:
+        return email.utils.formatdate(time.time() + seconds, usegmt=True)
+    return str(seconds)
 
 
 async def _process_then_drop(

@@ -12,6 +12,7 @@ from erpload import interrupts
 from erpload.interrupts import Interrupted
 from erpload.push.http import RetryPolicy, VendorClient, VendorUnavailable
 
+SECTION = "destination.dvelop"
 API = "/smartinvoice/api/v1"
 #: the job states d.velop documents; `queued` is the only one that is not final
 JOB_QUEUED, JOB_SUCCESSFUL, JOB_FAILED = "queued", "successful", "failed"
@@ -22,7 +23,7 @@ class DvelopClient(VendorClient):
                  sleep: Callable[[float], None] = interrupts.sleep) -> None:
         super().__init__("d.velop", settings.base_url,
                          {"Authorization": f"Bearer {settings.api_key}", "Accept": "application/json"},
-                         policy=policy, sleep=sleep,
+                         policy=policy or settings.retry, sleep=sleep, section=SECTION,
                          auth_hint="check destination.dvelop.api_key (.dlt/secrets.toml or "
                                    "DESTINATION__DVELOP__API_KEY): a d.velop API key with rights on the bucket")
         self.settings = settings
@@ -41,23 +42,31 @@ class DvelopClient(VendorClient):
                                 headers={"Content-Type": "application/json"})
         jobs = response.json().get("jobs") or []
         if len(jobs) != 1 or not jobs[0].get("job_id"):
-            raise VendorUnavailable(f"d.velop answered a batch of {entity} without one job id: {jobs!r}",
+            raise VendorUnavailable(f"{self.who} answered a batch of {entity} without one job id: {jobs!r}",
                                     hint="the API changed or the base_url points elsewhere")
         return str(jobs[0]["job_id"])
 
-    def job_status(self, job_id: str) -> str:
-        return str(self.request("GET", f"{API}/masterdata/import_jobs/{job_id}", safe=True).json()["status"])
+    def job_status(self, job_id: str, *, max_wait_s: float | None = None) -> str:
+        """The job's status now (one status poll, retried under the policy within `max_wait_s`)."""
+        self.count_poll()
+        response = self.request("GET", f"{API}/masterdata/import_jobs/{job_id}", safe=True, max_wait_s=max_wait_s)
+        return str(response.json()["status"])
 
-    def wait_for_job(self, job_id: str) -> str:
-        """Poll until the job is no longer queued, for at most `job_timeout_s`; returns `successful`, `failed`,
-        or `queued` when it is still queued then (the push goes on; a later one asks again)."""
-        deadline = time.monotonic() + self.settings.job_timeout_s
+    def wait_for_job(self, job_id: str, timeout_s: float | None = None) -> str:
+        """Poll every `poll_interval_s` until the job is no longer queued; returns `successful`, `failed`, or
+        `queued` when it is still queued at the deadline (the push goes on; a later one asks again).
+
+        Bounded by `timeout_s` (default `job_timeout_s`), the polls' own retries included: the last poll is made
+        at the deadline."""
+        timeout = self.settings.job_timeout_s if timeout_s is None else timeout_s
+        started = time.monotonic()
         while True:
-            status = self.job_status(job_id)
-            if status != JOB_QUEUED or time.monotonic() > deadline:
+            status = self.job_status(job_id, max_wait_s=max(timeout - (time.monotonic() - started), 0.0))
+            left = timeout - (time.monotonic() - started)
+            if status != JOB_QUEUED or left <= 0:
                 return status
             try:
-                self._sleep(self.settings.poll_interval_s)
+                self.pause_between_polls(min(self.settings.poll_interval_s, left))
             except Interrupted:
                 # stop waiting, after one last look; a job still queued stays `sent` in the ledger and the next
                 # push asks for it before it sends its records again

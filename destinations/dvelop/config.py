@@ -3,12 +3,13 @@ such as DESTINATION__DVELOP__API_KEY), resolved the dlt way."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import dlt
 
 from erpload.errors import ConfigError
+from erpload.push.http import RetryPolicy, load_retry_policy
 from erpload.redact import register_secret
 from erpload.settings import positive_number
 
@@ -28,6 +29,7 @@ class DvelopSettings:
     batch_size: int = DEFAULT_BATCH_SIZE
     poll_interval_s: float = 0.5
     job_timeout_s: float = 600.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __repr__(self) -> str:  # never show the key, not even in a traceback's locals
         return f"DvelopSettings(base_url={self.base_url!r}, bucket_id={self.bucket_id!r}, api_key='***')"
@@ -60,6 +62,7 @@ def load_dvelop_settings(*, dry_run: bool = False) -> DvelopSettings:
         batch_size=int(_positive("batch_size", dlt.config.get("destination.dvelop.batch_size"), DEFAULT_BATCH_SIZE)),
         poll_interval_s=_positive("poll_interval_s", dlt.config.get("destination.dvelop.poll_interval_s"), 0.5),
         job_timeout_s=_positive("job_timeout_s", dlt.config.get("destination.dvelop.job_timeout_s"), 600.0),
+        retry=load_retry_policy("destination.dvelop"),
     )
 
 

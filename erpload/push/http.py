@@ -1,29 +1,35 @@
-"""One HTTP client policy for every vendor: retries, throttling and errors that say what to fix.
+"""One HTTP client policy for every vendor: retries, throttling, bounded waits and errors that say what to fix.
 
-- 429: wait as long as `Retry-After` says (seconds or an HTTP date); without it, back off
-  exponentially with jitter. Throttling is never an error unless it outlasts `max_wait_s`.
+- 429: wait as long as `Retry-After` says (seconds or an HTTP date). Without it, or when it says 0 or a
+  date already past, back off from `min_backoff_s`, doubling with jitter: never a hot loop.
 - 5xx and a dropped connection: retried only when the request is safe to repeat (`safe=True`:
   reads, and writes the vendor applies as upserts). An unsafe request whose answer was lost raises
   `OutcomeUnknown`: the caller must find out what happened before sending again.
 - 401/403: `VendorAuthError` at once; 4xx: `VendorRefused` with the vendor's answer.
+- Every wait is bounded: one request, its answers and back-offs included, takes at most `max_wait_s`;
+  a `Retry-After` beyond what is left fails at once and says what the vendor asked for.
 
-Secrets never reach a message: every text goes through `erpload.redact`, and the API key is
-registered with it when a client is built.
+Every message names the vendor and its host (`d.velop (tenant.d-velop.cloud)`): with several systems side
+by side, which one failed is the first question. Secrets never reach a message: every text goes through
+`erpload.redact`, and the API key is registered with it when a client is built.
 """
 
 from __future__ import annotations
 
 import email.utils
 import random
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from typing import Any
 
+import dlt
 import httpx
 
 from erpload import interrupts
-from erpload.errors import ErploadError
+from erpload.errors import ConfigError, ErploadError
 from erpload.redact import redact
 
 
@@ -54,21 +60,63 @@ class VendorRefused(VendorError):
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How long a client keeps trying; `load_retry_policy` reads it from a destination's config section."""
+
     attempts: int = 6              # tries per request for 5xx and dropped connections (safe requests only)
-    backoff_s: float = 0.5         # first wait without Retry-After; doubles each time, with jitter
-    max_backoff_s: float = 30.0
-    max_wait_s: float = 300.0      # total time a request may spend waiting on 429s and retries
+    min_backoff_s: float = 1.0     # first wait without a usable Retry-After; doubles each time, with jitter
+    max_backoff_s: float = 30.0    # the longest single back-off erpload chooses itself
+    max_wait_s: float = 300.0      # the most one request may take: its answers, 429 waits and retries
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.min_backoff_s <= 0 or self.max_wait_s <= 0:
+            raise ValueError(f"{self} never sends or never waits")
+        if self.max_backoff_s < self.min_backoff_s:
+            raise ValueError(f"{self}: max_backoff_s is below min_backoff_s")
 
     def backoff(self, attempt: int) -> float:
-        """Full jitter: spreads the retries of parallel clients instead of synchronising them."""
-        return random.uniform(0, min(self.max_backoff_s, self.backoff_s * 2 ** attempt))
+        """The wait before retry number `attempt` (1, 2, ...): `min_backoff_s` doubling, plus up to half again
+        as jitter (spreading parallel clients instead of synchronising them), capped at `max_backoff_s`.
+
+        >>> RetryPolicy(min_backoff_s=1.0).backoff(1) >= 1.0
+        True
+        >>> RetryPolicy(min_backoff_s=1.0, max_backoff_s=5.0).backoff(10)
+        5.0
+        """
+        base = self.min_backoff_s * 2.0 ** min(max(attempt, 1) - 1, 30)
+        return min(self.max_backoff_s, base * random.uniform(1.0, 1.5))
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """`Retry-After` as seconds: a number, or an HTTP date. None when absent or unreadable.
+def load_retry_policy(section: str) -> RetryPolicy:
+    """The policy under `[<section>]` in .dlt/config.toml (`attempts`, `min_backoff_s`, `max_backoff_s`,
+    `max_wait_s`; any left out keeps its default)."""
+    values: dict[str, Any] = {}
+    for field in fields(RetryPolicy):
+        raw: object = dlt.config.get(f"{section}.{field.name}")
+        if raw is None:
+            continue
+        try:
+            number = int(raw) if field.name == "attempts" else float(raw)  # type: ignore[call-overload,arg-type]
+        except (TypeError, ValueError):
+            number = 0
+        if number <= 0:
+            raise ConfigError(f"{section}.{field.name} is {raw!r}, not a positive number",
+                              hint=f"set it in .dlt/config.toml under [{section}], e.g. "
+                                   f"{field.name} = {field.default}")
+        values[field.name] = number
+    try:
+        return RetryPolicy(**values)
+    except ValueError as exc:
+        raise ConfigError(f"the retry settings under [{section}] do not fit together: {exc}",
+                          hint="max_backoff_s must be at least min_backoff_s") from exc
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """`Retry-After` as seconds: a number, or an HTTP date (0 when it is past). None when absent or unreadable.
 
     >>> retry_after_seconds("3")
     3.0
+    >>> retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT")
+    0.0
     >>> retry_after_seconds(None) is None
     True
     """
@@ -82,7 +130,7 @@ def retry_after_seconds(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def _body(response: httpx.Response) -> Any:
@@ -92,35 +140,55 @@ def _body(response: httpx.Response) -> Any:
         return response.text[:500]
 
 
+def host_of(base_url: str) -> str:
+    """The host (and a port other than the scheme's default) of a base URL, for messages.
+
+    >>> host_of("https://tenant.d-velop.cloud/smartinvoice")
+    'tenant.d-velop.cloud'
+    >>> host_of("http://127.0.0.1:8123")
+    '127.0.0.1:8123'
+    """
+    url = httpx.URL(base_url)
+    return f"{url.host}:{url.port}" if url.port else url.host
+
+
 class VendorClient:
-    """An httpx client with the policy above; vendor clients build their calls on `request`."""
+    """An httpx client with the policy above; vendor clients build their calls on `request`.
+
+    Thread-safe: senders with `concurrency > 1` share one client (httpx's pool is thread-safe, the counters
+    are kept under a lock).
+
+    Args:
+        vendor: the vendor's name in messages (`d.velop`); `who` adds the host.
+        section: the config section holding the retry settings, named in hints (`destination.dvelop`).
+    """
 
     def __init__(self, vendor: str, base_url: str, headers: dict[str, str], *, policy: RetryPolicy | None = None,
                  timeout_s: float = 60.0, sleep: Callable[[float], None] = interrupts.sleep,
-                 auth_hint: str = "check the API key") -> None:
+                 auth_hint: str = "check the API key", section: str | None = None) -> None:
         self.vendor = vendor
+        self.who = f"{vendor} ({host_of(base_url)})"
         self.policy = policy or RetryPolicy()
         self.auth_hint = auth_hint
+        self.section = section
         self._sleep = sleep
-        # for the run summary: requests sent, seconds spent waiting for their answers, 429 answers ridden
-        # out, requests sent again after a 5xx or a dropped connection
+        self._lock = threading.Lock()
+        # for the run summary: requests sent (polls among them), seconds waiting for their answers, backing off
+        # after 429/5xx, and pausing between polls; 429 answers ridden out; requests sent again after a 5xx or a
+        # dropped connection; the most requests in flight at once (waits are summed over them)
         self.requests = 0
+        self.polls = 0
         self.answer_s = 0.0
+        self.backoff_s = 0.0
+        self.poll_pause_s = 0.0
         self.throttled = 0
         self.retried = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=timeout_s)
 
     def close(self) -> None:
         self._http.close()
-
-    def traffic(self) -> str:
-        """The requests so far, in a line for the run summary."""
-        line = f"{self.vendor}: {self.requests:,} request(s), {self.answer_s:.1f} s waiting for answers"
-        if self.throttled:
-            line += f"; {self.throttled:,} answered 429 Too Many Requests and were sent again after the wait"
-        if self.retried:
-            line += f"; {self.retried:,} sent again after a 5xx answer or a dropped connection"
-        return line
 
     def __enter__(self) -> VendorClient:
         return self
@@ -128,68 +196,153 @@ class VendorClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(self, method: str, path: str, *, safe: bool, json: Any = None,
-                content: bytes | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
-        """Send one request under the policy; returns a 2xx response or raises a `VendorError`."""
-        waited = 0.0
+    @property
+    def waiting_s(self) -> float:
+        """Every second spent waiting on the vendor: for answers, backing off, and between polls."""
+        with self._lock:
+            return self.answer_s + self.backoff_s + self.poll_pause_s
+
+    def traffic(self) -> str:
+        """The requests so far, in a line for the run summary."""
+        with self._lock:
+            line = (f"{self.who}: {self.requests:,} request(s)"
+                    + (f" ({self.polls:,} of them status polls)" if self.polls else "")
+                    + f", {self.answer_s:.1f} s waiting for answers, {self.backoff_s:.1f} s backing off"
+                    + (f", {self.poll_pause_s:.1f} s between polls" if self.polls else "")
+                    + f" ({self.answer_s + self.backoff_s + self.poll_pause_s:.1f} s waiting in all"
+                    + (f", summed over up to {self.peak_in_flight} requests in flight" if self.peak_in_flight > 1
+                       else "") + ")")
+            if self.throttled:
+                line += f"; {self.throttled:,} answered 429 Too Many Requests and were sent again after the wait"
+            if self.retried:
+                line += f"; {self.retried:,} sent again after a 5xx answer or a dropped connection"
+        return line
+
+    def _count(self, **add: float) -> None:
+        with self._lock:
+            for name, value in add.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    @contextmanager
+    def _sending(self) -> Iterator[None]:
+        with self._lock:
+            self.requests += 1
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            with self._lock:
+                self.in_flight -= 1
+                self.answer_s += elapsed
+
+    def _wait(self, seconds: float, counter: str) -> None:
+        """Sleep (a signal cuts it short) and count the time actually spent."""
+        started = time.perf_counter()
+        try:
+            self._sleep(seconds)
+        finally:
+            self._count(**{counter: time.perf_counter() - started})
+
+    def pause_between_polls(self, seconds: float) -> None:
+        """Wait before the next status poll of a job or task; counted as waiting in the summary."""
+        self._wait(seconds, "poll_pause_s")
+
+    def count_poll(self) -> None:
+        """Count the request about to be sent as a status poll (shown in the summary)."""
+        self._count(polls=1)
+
+    def _limit_hint(self) -> str:
+        where = f"[{self.section}]" if self.section else "the destination's section"
+        return f"run the push again later, or raise max_wait_s under {where} in .dlt/config.toml"
+
+    def request(self, method: str, path: str, *, safe: bool, json: Any = None, content: bytes | None = None,
+                headers: dict[str, str] | None = None, params: dict[str, str] | None = None,
+                data: dict[str, Any] | None = None, files: Any = None,
+                max_wait_s: float | None = None) -> httpx.Response:
+        """Send one request under the policy; returns a 2xx response or raises a `VendorError`.
+
+        `max_wait_s` lowers the policy's bound for this request (e.g. what is left of a job's timeout)."""
+        limit = self.policy.max_wait_s if max_wait_s is None else min(max_wait_s, self.policy.max_wait_s)
+        what = f"{method} {path}"
+        spent = 0.0  # this request's answers and back-offs (the back-offs as planned, so a test's sleep counts)
         failures = throttles = 0
         while True:
-            self.requests += 1
             started = time.perf_counter()
             try:
-                response = self._http.request(method, path, json=json, content=content, headers=headers)
+                with self._sending():
+                    response = self._http.request(method, path, json=json, content=content, headers=headers,
+                                                  params=params, data=data, files=files)
             except httpx.TransportError as exc:
-                self.answer_s += time.perf_counter() - started
+                spent += time.perf_counter() - started
                 if not safe:
                     raise OutcomeUnknown(
-                        f"{self.vendor}: the connection broke during {method} {path} ({type(exc).__name__}); "
+                        f"{self.who}: the connection broke during {what} ({type(exc).__name__}); "
                         "the vendor may or may not have received it",
                         hint="run the push again: erpload asks the vendor before it sends anything twice") from exc
                 failures += 1
                 reason = f"{type(exc).__name__}: {exc}"
             else:
-                self.answer_s += time.perf_counter() - started
+                spent += time.perf_counter() - started
                 if response.is_success:
                     return response
                 if response.status_code == 429:
-                    self.throttled += 1
                     throttles += 1
-                    delay = retry_after_seconds(response.headers.get("retry-after"))
-                    delay = self.policy.backoff(min(throttles, 8)) if delay is None else delay
-                    if waited + delay > self.policy.max_wait_s:
-                        raise VendorUnavailable(
-                            f"{self.vendor} kept answering 429 Too Many Requests for {waited:.0f} s on "
-                            f"{method} {path}", hint="run the push again later, or lower the batch rate")
-                    self._sleep(delay)
-                    waited += delay
+                    spent += self._throttle(response, what, throttles, spent, limit)
                     continue
-                if response.status_code in (401, 403):
-                    raise VendorAuthError(f"{self.vendor} refused the credentials ({response.status_code} on "
-                                          f"{method} {path})", hint=self.auth_hint)
-                if response.status_code < 500:
-                    raise VendorRefused(
-                        f"{self.vendor} refused {method} {path} with {response.status_code}: "
-                        f"{redact(str(_body(response)))[:300]}",
-                        status=response.status_code, body=_body(response),
-                        hint="the request does not fit the vendor's contract; see the answer above")
-                if not safe:
-                    raise OutcomeUnknown(
-                        f"{self.vendor} answered {response.status_code} to {method} {path}; it may have "
-                        "applied it anyway", hint="run the push again: erpload asks the vendor first")
+                self._raise_refusal(response, what, safe)
                 failures += 1
                 reason = f"{response.status_code} {response.reason_phrase}"
             if failures >= self.policy.attempts:
-                raise VendorUnavailable(f"{self.vendor} failed {failures} times on {method} {path}: {reason}",
+                raise VendorUnavailable(f"{self.who} failed {failures} times on {what}: {reason}",
                                         hint="check that the vendor's API is up (base_url), then run the push "
                                              "again; nothing acknowledged is sent twice")
             delay = self.policy.backoff(failures)
-            if waited + delay > self.policy.max_wait_s:
-                raise VendorUnavailable(f"{self.vendor} did not answer {method} {path} within "
-                                        f"{self.policy.max_wait_s:.0f} s: {reason}",
-                                        hint="run the push again later")
-            self.retried += 1
-            self._sleep(delay)
-            waited += delay
+            if spent + delay > limit:
+                raise VendorUnavailable(
+                    f"{self.who} failed {failures} time(s) on {what} ({reason}); the next try, {delay:.1f} s "
+                    f"later, would pass the limit of {limit:g} s per request ({spent:.1f} s spent)",
+                    hint=self._limit_hint())
+            self._count(retried=1)
+            self._wait(delay, "backoff_s")
+            spent += delay
+
+    def _throttle(self, response: httpx.Response, what: str, throttles: int, spent: float, limit: float) -> float:
+        """Wait out a 429 as the vendor asks (never less than the policy's first back-off) and return the wait,
+        or raise when the wait would pass `limit`."""
+        self._count(throttled=1)
+        asked = retry_after_seconds(response.headers.get("retry-after"))
+        # 0 or a date already past would be a hot loop (720,000 requests in 10 minutes, issue 15): back off
+        usable = asked is not None and asked >= self.policy.min_backoff_s
+        delay = asked if usable and asked is not None else self.policy.backoff(throttles)
+        if spent + delay <= limit:
+            self._wait(delay, "backoff_s")
+            return delay
+        if usable:
+            raise VendorUnavailable(
+                f"{self.who} answered 429 Too Many Requests to {what} and asked to wait {asked:.0f} s "
+                f"(Retry-After: {response.headers.get('retry-after')}); erpload waits at most {limit:g} s per "
+                f"request and {spent:.1f} s of them are spent", hint=self._limit_hint())
+        raise VendorUnavailable(
+            f"{self.who} answered 429 Too Many Requests to {what} {throttles} time(s) in {spent:.1f} s; the next "
+            f"try, {delay:.1f} s later, would pass the limit of {limit:g} s per request",
+            hint=self._limit_hint())
+
+    def _raise_refusal(self, response: httpx.Response, what: str, safe: bool) -> None:
+        """Raise what a non-2xx, non-429 answer means; return when it is a 5xx worth retrying."""
+        status = response.status_code
+        if status in (401, 403):
+            raise VendorAuthError(f"{self.who} refused the credentials ({status} on {what})", hint=self.auth_hint)
+        if status < 500:
+            raise VendorRefused(
+                f"{self.who} refused {what} with {status}: {redact(str(_body(response)))[:300]}",
+                status=status, body=_body(response),
+                hint="the request does not fit the vendor's contract; see the answer above")
+        if not safe:
+            raise OutcomeUnknown(f"{self.who} answered {status} to {what}; it may have applied it anyway",
+                                 hint="run the push again: erpload asks the vendor first")
 
 
 def unwrap_vendor_error(exc: BaseException) -> ErploadError | None:

@@ -57,6 +57,8 @@ def dvelop(monkeypatch: pytest.MonkeyPatch) -> Iterator[DvelopCase]:
             "DESTINATION__DVELOP__API_KEY": API_KEY,
             "DESTINATION__DVELOP__BATCH_SIZE": "8",
             "DESTINATION__DVELOP__POLL_INTERVAL_S": "0.01",
+            # back-offs of 20 ms, not the default 1 s: the tests count them, they need not sit through them
+            "DESTINATION__DVELOP__MIN_BACKOFF_S": "0.02",
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -128,7 +129,10 @@ def test_a_429_storm_is_ridden_out(vendors_workspace: Workspace, dvelop: DvelopC
     dvelop.set_faults(throttle_after=1, throttle_count=3, retry_after=0)
     result = vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendors")
     assert result.exit_code == 0, result.output
-    assert "3 answered 429 Too Many Requests" in result.output  # the summary says so
+    assert "3 answered 429 Too Many Requests" in result.output  # the summary says so, and counts the back-offs
+    backing_off = re.search(r"([\d.]+) s backing off", result.output)
+    assert backing_off
+    assert float(backing_off.group(1)) >= 0.1
     dvelop.set_faults(throttle_after=0, throttle_count=3, retry_after=None)
     result = vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendor_bank_accounts")
     assert result.exit_code == 0, result.output
