@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sources.demo_erp import create_demo_erp
-from tests.utils import Workspace
+from tests.utils import Prepared, Workspace
 
 # Small enough for a fast suite, big enough that every table and every named fault is present.
 TEST_SCALE = 0.3
@@ -31,3 +31,10 @@ def workspace(tmp_path: Path, demo_erp_template: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("ERPLOAD__DEMO_ERP", str(erp_path))
     monkeypatch.delenv("SOURCES__ERP__CREDENTIALS", raising=False)
     return Workspace(root=tmp_path, erp_path=erp_path)
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory, demo_erp_template: Path) -> Prepared:
+    """Demo projects after a sequence of commands (extract, map, transform), built once per session and worker;
+    `prepared.into(workspace, ...)` gives a test its own copy instead of running the commands again."""
+    return Prepared(tmp_path_factory, demo_erp_template)

@@ -15,7 +15,7 @@ import pytest
 
 from erpload.exit_codes import ExitCode
 from erpload.load_packages import data_files
-from tests.utils import Workspace
+from tests.utils import Prepared, Workspace
 
 BIN = Path(sys.executable).parent
 PIPELINES = Path(".erpload/erpload.duckdb/pipelines")
@@ -161,9 +161,9 @@ def test_an_extract_killed_while_loading_leaves_a_package_the_next_extract_drops
 
 
 @pytest.fixture
-def exported(workspace: Workspace) -> Workspace:
-    for args in (("extract",), ("map",), ("transform", "datev"), ("export", "datev", "--out", "out")):
-        _ok(workspace, *args)
+def exported(workspace: Workspace, prepared: Prepared) -> Workspace:
+    prepared.into(workspace, ("extract",), ("map",), ("transform", "datev"))
+    _ok(workspace, "export", "datev", "--out", "out")
     return workspace
 
 

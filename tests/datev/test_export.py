@@ -10,15 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils import Workspace
+from tests.utils import Prepared, Workspace
 from transforms.datev.reader import read_extf
 from transforms.datev.spec import BOOKINGS
 
 OUT = "out/datev"
 
 
+BUILD = (("extract",), ("map",), ("transform", "datev"))
+
+
 def _build(ws: Workspace) -> None:
-    for args in (("extract",), ("map",), ("transform", "datev")):
+    for args in BUILD:
         result = ws.cli(*args)
         assert result.finished, result.output
 
@@ -38,9 +41,8 @@ def _exported_docs(ws: Workspace) -> int:
 
 
 @pytest.fixture
-def built(workspace: Workspace) -> Workspace:
-    _build(workspace)
-    return workspace
+def built(workspace: Workspace, prepared: Prepared) -> Workspace:
+    return prepared.into(workspace, *BUILD)
 
 
 def test_records_in_equal_records_out_plus_rejected(built: Workspace) -> None:

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.datev.test_export import OUT, _build, _export, _exported_sales_invoice, _files, _now
-from tests.utils import Workspace
+from tests.datev.test_export import BUILD, OUT, _build, _export, _exported_sales_invoice, _files, _now
+from tests.utils import Prepared, Workspace
 
 
 @pytest.fixture
-def exported(workspace: Workspace) -> Workspace:
-    _build(workspace)
+def exported(workspace: Workspace, prepared: Prepared) -> Workspace:
+    prepared.into(workspace, *BUILD)
     _export(workspace)
     return workspace
 
@@ -85,8 +85,8 @@ def test_corrections_lists_what_was_reversed_and_rebooked(exported: Workspace) -
     assert (ws.root / reversed_in).exists()
 
 
-def test_reconcile_before_any_export_says_what_to_do(workspace: Workspace) -> None:
-    _build(workspace)
+def test_reconcile_before_any_export_says_what_to_do(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *BUILD)
     result = workspace.cli("datev", "reconcile")
     assert result.exit_code == 2
     assert "erpload export datev" in result.output
