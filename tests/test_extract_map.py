@@ -11,9 +11,13 @@ from typer.testing import CliRunner
 from erpload import canonical
 from erpload.cli.main import app
 from erpload.profiles import load_profile
-from tests.utils import Workspace, table_fingerprint
+from tests.utils import Prepared, Workspace, table_fingerprint
 
 DEMO = load_profile("demo")
+
+
+#: the state most tests start from, copied from a session template (`prepared`): their subject is what follows
+EXTRACT_MAP = (("extract",), ("map",))
 
 
 def _extract_and_map(ws: Workspace) -> None:
@@ -21,8 +25,8 @@ def _extract_and_map(ws: Workspace) -> None:
     assert ws.cli("map").finished
 
 
-def test_first_run_stages_every_erp_row(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_first_run_stages_every_erp_row(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     for spec in DEMO.tables:
         in_erp = workspace.erp(f"select count(*) from {spec.name}")[0][0]
         assert workspace.scalar(f'select count(*) from erp_raw."{spec.name}"') == in_erp, spec.name
@@ -30,8 +34,8 @@ def test_first_run_stages_every_erp_row(workspace: Workspace) -> None:
     assert extract["erp_raw.journal_line"][0] == workspace.erp("select count(*) from journal_line")[0][0]
 
 
-def test_counts_in_equal_counts_out_per_entity(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_counts_in_equal_counts_out_per_entity(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     results = workspace.run_results("map")
     assert {f"erp.{e}" for e in DEMO.entity_sql} == set(results)
     for entity, sql in DEMO.entity_sql.items():
@@ -48,8 +52,8 @@ def test_counts_in_equal_counts_out_per_entity(workspace: Workspace) -> None:
     assert kept + set_aside == workspace.erp("select count(*) from journal_line")[0][0]
 
 
-def test_canonical_tables_have_the_model_types(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_canonical_tables_have_the_model_types(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     for ent in canonical.ENTITIES:
         cols = dict(workspace.query(
             "select column_name, data_type from information_schema.columns "
@@ -57,8 +61,8 @@ def test_canonical_tables_have_the_model_types(workspace: Workspace) -> None:
         assert {c.name: c.type for c in ent.columns} == {k: v for k, v in cols.items() if not k.startswith("_")}
 
 
-def test_amounts_survive_exactly(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_amounts_survive_exactly(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     erp_sum = workspace.erp("select sum(cast(round(debit_lc * 100) as integer)) from journal_line")[0][0]
     # lines map sets aside (unknown accounts) carry their amount in the reject's record
     staged = workspace.scalar("select sum(debit_lc * 100)::BIGINT from erp.journal_lines")
@@ -67,8 +71,8 @@ def test_amounts_survive_exactly(workspace: Workspace) -> None:
     assert staged == erp_sum
 
 
-def test_rerun_without_changes_loads_and_changes_nothing(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_rerun_without_changes_loads_and_changes_nothing(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     before = {e: table_fingerprint(workspace, f"erp.{e}") for e in DEMO.entity_sql}
     raw_before = {t.name: table_fingerprint(workspace, f"erp_raw.{t.name}") for t in DEMO.tables}
     _extract_and_map(workspace)
@@ -78,8 +82,8 @@ def test_rerun_without_changes_loads_and_changes_nothing(workspace: Workspace) -
     assert raw_before == {t.name: table_fingerprint(workspace, f"erp_raw.{t.name}") for t in DEMO.tables}
 
 
-def test_a_deleted_staging_file_is_extracted_anew(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_a_deleted_staging_file_is_extracted_anew(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     first = {t: r[0] for t, r in workspace.run_results("extract").items()}
     # the user deletes the staging file and keeps .erpload/ (dlt's cursors) by accident
     workspace.staging.unlink()
@@ -88,8 +92,8 @@ def test_a_deleted_staging_file_is_extracted_anew(workspace: Workspace) -> None:
     assert {t: r[0] for t, r in workspace.run_results("extract").items()} == first
 
 
-def test_lost_local_state_is_restored_from_staging_without_duplicates(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_lost_local_state_is_restored_from_staging_without_duplicates(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     workspace.erp("update customer set city = 'Husum', updated_at = '2026-11-20 09:00:00.000001' "
                   "where customer_id = (select min(customer_id) from customer)")
     _extract_and_map(workspace)
@@ -117,8 +121,8 @@ def _erp_content(ws: Workspace, table: str) -> tuple[object, ...]:
     return ws.query(f"select count(*), sum(hash({', '.join(columns)})) from erp_raw.{table}")[0]
 
 
-def test_three_changed_rows_move_by_merge(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_three_changed_rows_move_by_merge(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     ids = [str(r[0]) for r in workspace.erp(
         "select customer_id from customer where is_deleted = 0 order by customer_id limit 3")]
     workspace.erp(f"update customer set city = 'Flensburg', updated_at = '2026-11-20 09:00:00.000001' "
@@ -142,8 +146,8 @@ def test_three_changed_rows_move_by_merge(workspace: Workspace) -> None:
         "select city from erp.customers where erp_id in (?, ?, ?)", ids)} == {"Flensburg"}
 
 
-def test_the_newest_row_changed_again_is_extracted(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_the_newest_row_changed_again_is_extracted(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     # the one row at the cursor's last value moves past it: no other row changes, no row count changes
     newest = workspace.erp("select customer_id, updated_at from customer order by updated_at desc limit 2")
     assert newest[0][1] != newest[1][1]
@@ -154,8 +158,8 @@ def test_the_newest_row_changed_again_is_extracted(workspace: Workspace) -> None
     assert workspace.scalar("select city from erp.customers where erp_id = ?", [str(newest[0][0])]) == "Husum"
 
 
-def test_insert_and_soft_delete_are_carried_through(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_insert_and_soft_delete_are_carried_through(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     vendor_id = workspace.erp("select vendor_id from vendor where is_deleted = 0 limit 1")[0][0]
     workspace.erp("update vendor set is_deleted = 1, updated_at = '2026-11-21 08:00:00.000000' where vendor_id = ?",
                   [vendor_id])
@@ -188,8 +192,8 @@ def test_sqlite_text_timestamps_in_any_format_are_not_missed(workspace: Workspac
     assert workspace.scalar("select count(*) from erp.cost_centers where name = 'Nachzügler'") == 1
 
 
-def test_status_shows_last_runs(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_status_shows_last_runs(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     result = workspace.cli("status")  # one line per run (tests/test_status.py), the tables with --detail
     assert result.finished
     assert "erp.journal_lines" not in result.stdout
@@ -199,9 +203,9 @@ def test_status_shows_last_runs(workspace: Workspace) -> None:
     assert "erp.journal_lines" in result.stdout
 
 
-def test_incremental_map_agrees_with_a_full_recompute(workspace: Workspace) -> None:
+def test_incremental_map_agrees_with_a_full_recompute(workspace: Workspace, prepared: Prepared) -> None:
     """A change in a joined lookup table reaches every canonical row that joins it."""
-    _extract_and_map(workspace)
+    prepared.into(workspace, *EXTRACT_MAP)
     term_id, term_code = workspace.erp("select payment_term_id, term_code from payment_term "
                                        "where payment_term_id in (select payment_term_id from customer) limit 1")[0]
     workspace.erp("update payment_term set term_code = 'NEU' || term_code, updated_at = '2026-11-22 11:00:00.000000' "
@@ -225,8 +229,8 @@ def test_incremental_map_agrees_with_a_full_recompute(workspace: Workspace) -> N
     assert all(r[0] == 0 and r[3] == 0 for r in full.values()), full
 
 
-def test_full_map_finds_rows_gone_from_the_erp(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_full_map_finds_rows_gone_from_the_erp(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     workspace.erp("delete from goods_receipt_line where receipt_line_id = (select min(receipt_line_id) "
                   "from goods_receipt_line)")
     # a physical delete is invisible to cursor-based extraction; a full reload of the table shows it
@@ -237,9 +241,9 @@ def test_full_map_finds_rows_gone_from_the_erp(workspace: Workspace) -> None:
     assert workspace.run_results("map")["erp.goods_receipt_lines"][3] == 1
 
 
-def test_new_row_at_exactly_the_last_cursor_value_is_not_missed(workspace: Workspace) -> None:
+def test_new_row_at_exactly_the_last_cursor_value_is_not_missed(workspace: Workspace, prepared: Prepared) -> None:
     """Unchanged tables are skipped before reading; a new row sharing the last cursor value must not be."""
-    _extract_and_map(workspace)
+    prepared.into(workspace, *EXTRACT_MAP)
     last = workspace.erp("select max(updated_at) from cost_unit")[0][0]
     company_id = workspace.erp("select company_id from cost_unit limit 1")[0][0]
     workspace.erp("insert into cost_unit (cost_unit_id, company_id, code, description, updated_at, is_deleted) "
@@ -249,8 +253,8 @@ def test_new_row_at_exactly_the_last_cursor_value_is_not_missed(workspace: Works
     assert workspace.scalar("select name from erp.cost_units where erp_id = '777777'") == "Neues Projekt"
 
 
-def test_runs_record_the_dlt_load_of_each_extracted_table(workspace: Workspace) -> None:
-    _extract_and_map(workspace)
+def test_runs_record_the_dlt_load_of_each_extracted_table(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, *EXTRACT_MAP)
     load_ids = {r[0] for r in workspace.query("select load_id from runs where command = 'extract'")}
     assert load_ids == {r[0] for r in workspace.query("select load_id from erp_raw._dlt_loads")}
 
@@ -265,9 +269,9 @@ def test_two_staging_files_in_one_directory_keep_their_own_cursors(workspace: Wo
             workspace.erp("select count(*) from journal_line")[0][0],)
 
 
-def test_a_table_staged_by_an_older_model_is_mapped_anew(workspace: Workspace) -> None:
+def test_a_table_staged_by_an_older_model_is_mapped_anew(workspace: Workspace, prepared: Prepared) -> None:
     """A staging file from before a canonical column was added: map rebuilds that table, it does not fail."""
-    _extract_and_map(workspace)
+    prepared.into(workspace, *EXTRACT_MAP)
     content = "select count(*), sum(hash(t)) from (select * exclude (_run_id) from erp.payment_terms) t"
     expected = workspace.query(content)
     with duckdb.connect(str(workspace.staging)) as con:

@@ -128,12 +128,7 @@ class Prepared:
         """`ws` as if `commands` had run in it: the staging file and dlt's state copied from the template."""
         unsafe = [c for c in commands if c[0] not in self.SAFE]
         assert not unsafe, f"{unsafe}: not copyable (see Prepared)"
-        template = self._built.get(commands)
-        if template is None:
-            template = self._factory.mktemp("prepared")
-            with shared_workspace(template, self._erp_template, *commands):
-                pass
-            self._built[commands] = template
+        template = self._built.get(commands) or self._build(commands)
         for item in template.iterdir():
             if item.name == ws.erp_path.name:
                 continue  # the test's own ERP copy stays (the commands read the ERP, they never change it)
@@ -142,3 +137,14 @@ class Prepared:
             else:
                 shutil.copy2(item, ws.root / item.name)
         return ws
+
+    def _build(self, commands: Commands) -> Path:
+        """Run `commands` in a new template, starting from the longest sequence built before that they extend."""
+        start = max((done for done in self._built if commands[:len(done)] == done), key=len, default=())
+        template = self._factory.mktemp("prepared")
+        if start:
+            shutil.copytree(self._built[start], template, dirs_exist_ok=True)
+        with shared_workspace(template, self._erp_template, *commands[len(start):]):
+            pass
+        self._built[commands] = template
+        return template
