@@ -273,11 +273,15 @@ class Bookkeeping(RuleBasedStateMachine):
         assert not doubled, doubled
 
 
-@pytest.mark.parametrize("mode", ["reverse", "report"])
-def test_random_erp_changes_keep_the_books_reconciled(workspace: Workspace, small_erp: Path, mode: str,
+@pytest.mark.parametrize(("mode", "examples"), [
+    ("reverse", 2), ("report", 1),
+    # the soak: the same machine, longer (about 10 s an example); `pytest -m slow`
+    pytest.param("reverse", 10, marks=pytest.mark.slow), pytest.param("report", 5, marks=pytest.mark.slow),
+])
+def test_random_erp_changes_keep_the_books_reconciled(workspace: Workspace, small_erp: Path, mode: str, examples: int,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ERPLOAD__DATEV__CORRECTIONS", mode)
     Bookkeeping.ws, Bookkeeping.template, Bookkeeping.mode = workspace, small_erp, mode
     run_state_machine_as_test(Bookkeeping, settings=settings(
-        max_examples=4 if mode == "reverse" else 2, stateful_step_count=12, deadline=None, derandomize=True,
+        max_examples=examples, stateful_step_count=12, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
