@@ -11,7 +11,7 @@ import pytest
 
 from erpload.exit_codes import ExitCode
 from erpload.profiles import PROFILES_DIR
-from tests.utils import Workspace, table_fingerprint
+from tests.utils import Prepared, Workspace, table_fingerprint
 
 DEMO_TEXT = (PROFILES_DIR / "demo.toml").read_text(encoding="utf-8")
 
@@ -51,10 +51,9 @@ def test_unknown_cursor_column_is_named(workspace: Workspace) -> None:
     assert "column 'modified_on'" in result.stderr
 
 
-def test_failing_entity_sql_names_entity_and_leaves_staging_unchanged(workspace: Workspace) -> None:
-    assert workspace.cli("extract").finished
-    assert workspace.cli("map").finished
-    before = _staged_state(workspace)
+def test_failing_entity_sql_names_entity_and_leaves_staging_unchanged(workspace: Workspace,
+                                                                      prepared: Prepared) -> None:
+    prepared.into(workspace, ("extract",), ("map",))
     profile = _profile(workspace, DEMO_TEXT.replace("from erp_raw.employee m", "from erp_raw.employe m"))
     workspace.erp("update customer set city = 'Kiel', updated_at = '2026-11-22 10:00:00.000000' "
                   "where customer_id = (select min(customer_id) from customer)")
@@ -86,9 +85,9 @@ def test_failing_entity_sql_names_entity_and_leaves_staging_unchanged(workspace:
     ids=["missing", "extra", "wrong-type", "lossy"],
 )
 def test_profile_output_disagreeing_with_model_names_the_column(
-    workspace: Workspace, old: str, new: str, expected: str
+    workspace: Workspace, prepared: Prepared, old: str, new: str, expected: str
 ) -> None:
-    assert workspace.cli("extract").finished
+    prepared.into(workspace, ("extract",))
     profile = _profile(workspace, DEMO_TEXT.replace(old, new, 1))
     result = workspace.cli("map", profile=profile)
     assert result.exit_code == 2
@@ -120,8 +119,8 @@ def test_unknown_profile_lists_the_available_ones(workspace: Workspace) -> None:
     assert "demo" in result.stderr
 
 
-def test_staging_locked_by_another_process(workspace: Workspace) -> None:
-    assert workspace.cli("extract").finished
+def test_staging_locked_by_another_process(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, ("extract",))
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import duckdb, sys, time
@@ -142,8 +141,8 @@ def test_staging_locked_by_another_process(workspace: Workspace) -> None:
         holder.communicate("")
 
 
-def test_rows_with_empty_or_duplicate_keys_become_rejects(workspace: Workspace) -> None:
-    assert workspace.cli("extract").finished
+def test_rows_with_empty_or_duplicate_keys_become_rejects(workspace: Workspace, prepared: Prepared) -> None:
+    prepared.into(workspace, ("extract",))
     # a profile whose join duplicates some cost centers and blanks the key of others
     text = DEMO_TEXT.replace(
         "select c.company_code, k.code as cost_center_code, k.description as name",

@@ -139,12 +139,13 @@ class Prepared:
         return ws
 
     def _build(self, commands: Commands) -> Path:
-        """Run `commands` in a new template, starting from the longest sequence built before that they extend."""
-        start = max((done for done in self._built if commands[:len(done)] == done), key=len, default=())
+        """Run `commands` in a new template: the last one on a copy of the template of those before it (so
+        `extract` and `extract, map` share the extract)."""
         template = self._factory.mktemp("prepared")
-        if start:
-            shutil.copytree(self._built[start], template, dirs_exist_ok=True)
-        with shared_workspace(template, self._erp_template, *commands[len(start):]):
+        if len(commands) > 1:
+            shutil.copytree(self._built.get(commands[:-1]) or self._build(commands[:-1]), template,
+                            dirs_exist_ok=True)
+        with shared_workspace(template, self._erp_template, *commands[-1:]):
             pass
         self._built[commands] = template
         return template
