@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from erpload.exit_codes import ExitCode
 from tests.push.conftest import BUCKET, DvelopCase
-from tests.utils import Workspace
+from tests.utils import Prepared, Workspace
 
 
 def _run(ws: Workspace, *args: str) -> int:
@@ -13,11 +13,10 @@ def _run(ws: Workspace, *args: str) -> int:
     return result.exit_code
 
 
-def test_a_vendor_deleted_in_the_erp_stays_at_dvelop_and_is_reported_once(workspace: Workspace,
+def test_a_vendor_deleted_in_the_erp_stays_at_dvelop_and_is_reported_once(workspace: Workspace, prepared: Prepared,
                                                                            dvelop: DvelopCase) -> None:
-    ws = workspace
-    for args in (("extract",), ("map",), ("transform", "dvelop"), ("push", "dvelop")):
-        _run(ws, *args)
+    ws = prepared.into(workspace, ("extract",), ("map",), ("transform", "dvelop"))
+    _run(ws, "push", "dvelop")
     vendor_id, company, vendor_no = ws.erp(
         """select v.vendor_id, c.company_code, v.vendor_no from vendor v join company c using (company_id)
            where not exists (select 1 from purchase_invoice i where i.vendor_id = v.vendor_id)
