@@ -86,7 +86,7 @@ class MaesnClient(VendorClient):
     def __init__(self, settings: MaesnSettings, *, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = interrupts.sleep, limiter: RateLimiter | None = None) -> None:
         self.host = urlsplit(settings.base_url).netloc or settings.base_url
-        super().__init__(f"Maesn at {self.host}", settings.base_url,
+        super().__init__("Maesn", settings.base_url,
                          {"X-API-KEY": settings.api_key, "Accept": "application/json"},
                          policy=policy, sleep=sleep,
                          auth_hint="403: check destination.maesn.api_key; 401: a system's account key is wrong "
@@ -137,13 +137,14 @@ class MaesnClient(VendorClient):
             task_id = None
         if not isinstance(task_id, str) or not task_id:
             # the proposal may well exist now: without its task id nothing tells, so it is not sent again
-            raise OutcomeUnknown(f"{self.vendor} answered {response.status_code} to POST {path} without a taskId",
+            raise OutcomeUnknown(f"{self.who} answered {response.status_code} to POST {path} without a taskId",
                                  hint="check the proposal in the accounting system, then settle it with "
                                       "`erpload ledger resolve maesn <key> --sent|--not-sent`")
         return TaskStarted(task_id, _strings((answer.get("meta") or {}).get("warnings")))
 
     def get_async_task(self, connection: SystemConnection, task_id: str) -> TaskState:
-        """Read a task once (GET is safe: retried on 5xx and dropped connections)."""
+        """Read a task once (GET is safe: retried on 5xx and dropped connections); a status poll in the summary."""
+        self.count_poll()
         try:
             response = self.request("GET", f"{ACCOUNTING}/asyncTask/{task_id}{self._query(connection)}", safe=True,
                                     headers=self._headers(connection))
@@ -152,7 +153,7 @@ class MaesnClient(VendorClient):
         answer = response.json()
         data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("status"), str):
-            raise VendorUnavailable(f"{self.vendor} answered task {task_id} without a status: {str(answer)[:200]}",
+            raise VendorUnavailable(f"{self.who} answered task {task_id} without a status: {str(answer)[:200]}",
                                     hint="the API changed or base_url points elsewhere")
         information = data.get("information")
         messages = tuple(str(i.get("message")) for i in information or [] if isinstance(i, dict) and i.get("message"))
@@ -164,7 +165,7 @@ class MaesnClient(VendorClient):
         deadline = time.monotonic() + self.settings.task_timeout_s
         while True:
             try:
-                self._sleep(min(self.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
+                self.pause_between_polls(min(self.settings.poll_interval_s, max(0.0, deadline - time.monotonic())))
             except Interrupted:
                 # stop waiting after one last look; a task still pending stays `sent`, the next push asks for it
                 if (state := self.get_async_task(connection, task_id)).finished:
