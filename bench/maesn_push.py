@@ -2,20 +2,23 @@
 
     python -m bench.maesn_push [--proposals 10000] [--sequential 500] [--concurrency 16] [--rate-limit 400]
                                [--latency 0.05] [--pending-polls 0] [--poll-interval 0.05] [--receipt-kb 4]
+                               [--bound-proposals 500] [--bound-limit 40]
 
 One run, against the fake served by its own process on loopback, answering every request after `--latency`
 seconds and enforcing `--rate-limit` requests in any one second (429 beyond it):
   1. `erpload push maesn --dry-run` on the sample's staging file: the command's fixed cost (Python, dlt,
      outbox), nothing sent;
   2. `erpload push maesn` with `concurrency = 1` over `--sequential` proposals (the baseline);
-  3. `erpload push maesn` with `concurrency = --concurrency` over `--proposals` proposals.
-Both pushes are the real command in a subprocess (framework, ledger, a `sending`, `sent` and `acknowledged`
-commit per proposal) with the same rate limit configured as the fake's. Each proposal has its own generated
-PDF receipt in `erp.documents`. Reports proposals per second and their ratio (goal: at least 8x), the most
-requests that arrived at the fake within any one second (must not exceed the limit) with its 429s, the
-proposals that arrived more than once (must be 0), every proposal `acknowledged` in the ledger, and where the
-time goes: the client's and the fake's CPU per proposal and the per-proposal time beyond the fake's latency
-and the polling interval.
+  3. `erpload push maesn` with `concurrency = --concurrency` over `--proposals` proposals;
+  4. the same over `--bound-proposals` under `--bound-limit`, a rate limit below what that concurrency reaches:
+     the limit is then what holds the push back, and the fake's busiest second must stay within it.
+Each push is the real command in a subprocess (framework, ledger, a `sending`, `sent` and `acknowledged`
+commit per proposal) with the same rate limit configured as the fake's (a fake per limit). Each proposal has
+its own generated PDF receipt in `erp.documents`. Reports proposals per second and their ratio (goal: at least
+8x), the most requests that arrived at the fake within any one second (must not exceed the limit) with its
+429s, the proposals that arrived more than once (must be 0), every proposal `acknowledged` in the ledger, and
+where the time goes: the client's and the fake's CPU per proposal and the per-proposal time beyond the fake's
+latency and the polling interval.
 
 The rate limit is chosen above what the concurrency can reach (printed as two ceilings), so what is measured
 is the concurrency, not the limit. Proposals go to sevdesk (the plain endpoint: POST, then the task polled).
@@ -112,6 +115,7 @@ class Push:
     label: str
     proposals: int
     concurrency: int
+    rate_limit: int
     command_s: float = 0.0     # from erpload.runs: the push's start to its finish
     wall_s: float = 0.0        # the subprocess, Python start-up included
     cpu_s: float = 0.0         # the subprocess's user + system CPU
@@ -131,33 +135,51 @@ class Push:
         return counts.get("arrivals", 0) - counts.get("proposals", 0)
 
 
-class Bench:
-    def __init__(self, base_url: str, fake_pid: int, args: argparse.Namespace, work: Path) -> None:
-        self.base_url, self.fake_pid, self.args, self.work = base_url, fake_pid, args, work
+class Fake:
+    """The Maesn fake in a process of its own, enforcing `rate_limit` requests in any one second."""
 
-    def env(self, concurrency: int) -> dict[str, str]:
+    def __init__(self, rate_limit: int) -> None:
+        self.rate_limit = rate_limit
+        self.process = subprocess.Popen([sys.executable, "-c", SERVE, API_KEY, ACCOUNT_KEY, str(rate_limit)],
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url:
+            raise SystemExit("the Maesn fake did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    def env(self, fake: Fake, concurrency: int) -> dict[str, str]:
         a = self.args
-        return {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING", "DESTINATION__MAESN__BASE_URL": self.base_url,
+        return {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING", "DESTINATION__MAESN__BASE_URL": fake.url,
                 "DESTINATION__MAESN__API_KEY": API_KEY,
                 f"DESTINATION__MAESN__{SYSTEM.upper()}__ACCOUNT_KEY": ACCOUNT_KEY,
                 "DESTINATION__MAESN__CONCURRENCY": str(concurrency),
-                "DESTINATION__MAESN__RATE_LIMIT_PER_S": str(a.rate_limit),
+                "DESTINATION__MAESN__RATE_LIMIT_PER_S": str(fake.rate_limit),
                 "DESTINATION__MAESN__POLL_INTERVAL_S": str(a.poll_interval),
                 "DESTINATION__MAESN__TASK_TIMEOUT_S": "60"}
 
-    def reset_fake(self) -> None:
+    def reset_fake(self, fake: Fake) -> None:
         """A fresh fake (no proposals, no arrivals); a reset clears the knobs, so latency and polls are set again."""
-        httpx.post(f"{self.base_url}/_fake/reset").raise_for_status()
-        httpx.put(f"{self.base_url}/_fake/faults", json={
+        httpx.post(f"{fake.url}/_fake/reset").raise_for_status()
+        httpx.put(f"{fake.url}/_fake/faults", json={
             "latency": self.args.latency, "job_queued_polls": self.args.pending_polls}).raise_for_status()
 
-    def erpload(self, args: list[str], concurrency: int, staging: Path) -> tuple[float, float, str]:
+    def erpload(self, args: list[str], fake: Fake, concurrency: int, staging: Path) -> tuple[float, float, str]:
         """Run `erpload <args>` on `staging`: (wall seconds, CPU seconds, its output)."""
         output = staging.parent / f"{args[-1].lstrip('-')}-{concurrency}.out"
         started = time.perf_counter()
         with open(output, "w") as out:
             proc = subprocess.Popen([sys.executable, "-m", "erpload.cli", *args, "--staging", str(staging)],
-                                    env=self.env(concurrency), cwd=staging.parent, stdout=out, stderr=subprocess.STDOUT)
+                                    env=self.env(fake, concurrency), cwd=staging.parent, stdout=out,
+                                    stderr=subprocess.STDOUT)
             _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         text = output.read_text()
@@ -165,24 +187,25 @@ class Bench:
             raise SystemExit(f"erpload {' '.join(args)} exited {os.waitstatus_to_exitcode(status)}:\n{text}")
         return wall, usage.ru_utime + usage.ru_stime, text
 
-    def push(self, label: str, staging: Path, proposals: int, concurrency: int) -> Push:
-        self.reset_fake()
-        result = Push(label, proposals, concurrency)
-        fake_cpu = _cpu_s(self.fake_pid)
-        result.wall_s, result.cpu_s, output = self.erpload(["push", "maesn", "--quiet"], concurrency, staging)
-        result.fake_cpu_s = _cpu_s(self.fake_pid) - fake_cpu
+    def push(self, label: str, fake: Fake, staging: Path, proposals: int, concurrency: int) -> Push:
+        self.reset_fake(fake)
+        result = Push(label, proposals, concurrency, fake.rate_limit)
+        fake_cpu = _cpu_s(fake.process.pid)
+        result.wall_s, result.cpu_s, output = self.erpload(["push", "maesn", "--quiet"], fake, concurrency, staging)
+        result.fake_cpu_s = _cpu_s(fake.process.pid) - fake_cpu
         _, result.command_s = last_run(staging, "push maesn")
         with duckdb.connect(str(staging), read_only=True) as con:
             result.ledger = dict(con.execute("SELECT state, count(*) FROM ledger GROUP BY ALL").fetchall())
-        result.arrivals = httpx.get(f"{self.base_url}/_fake/arrivals").json()
-        result.counts = httpx.get(f"{self.base_url}/_fake/proposals", params={"system": SYSTEM}, timeout=60
+        result.arrivals = httpx.get(f"{fake.url}/_fake/arrivals").json()
+        result.counts = httpx.get(f"{fake.url}/_fake/proposals", params={"system": SYSTEM}, timeout=60
                                   ).json()["counts"].get(SYSTEM, {})
         traffic = re.search(r"Maesn at .*", output)
         result.traffic = traffic.group(0) if traffic else "(no traffic line)"
         return result
 
 
-def _report(push: Push, limit: int) -> list[str]:
+def _report(push: Push) -> list[str]:
+    limit = push.rate_limit
     arrivals, counts = push.arrivals or {}, push.counts or {}
     acked = (push.ledger or {}).get("acknowledged", 0)
     problems = []
@@ -211,6 +234,9 @@ def main() -> None:
     parser.add_argument("--pending-polls", type=int, default=0, help="polls a task answers OPEN before SUCCESS")
     parser.add_argument("--poll-interval", type=float, default=0.05, help="erpload's wait before each poll")
     parser.add_argument("--receipt-kb", type=int, default=4)
+    parser.add_argument("--bound-proposals", type=int, default=500,
+                        help="pushed at --concurrency under --bound-limit, which holds them back (0: skip)")
+    parser.add_argument("--bound-limit", type=int, default=40, help="a rate limit below what the concurrency reaches")
     args = parser.parse_args()
 
     requests_per = 2 + args.pending_polls  # POST, then one poll per pending answer and the final one
@@ -223,32 +249,36 @@ def main() -> None:
           f"caps at {args.rate_limit / requests_per:.0f} proposals/s, concurrency at "
           f"{args.concurrency / ideal_s:.0f}/s; load average {load[0]:.1f} {load[1]:.1f}", flush=True)
 
+    runs = [("one", args.sequential, 1, args.rate_limit), ("many", args.proposals, args.concurrency, args.rate_limit)]
+    if args.bound_proposals:
+        runs.append(("bound", args.bound_proposals, args.concurrency, args.bound_limit))
+    bench = Bench(args)
+    pushes: dict[str, Push] = {}
+    problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="erpload-bench-maesn-") as tmp:
-        work = Path(tmp)
         staged = {}
-        for label, count, prefix in (("one", args.sequential, "ONE"), ("many", args.proposals, "MANY")):
-            (work / label).mkdir()
+        for name, count, _, _ in runs:
+            (Path(tmp) / name).mkdir()
             started = time.perf_counter()
-            size = build_staging(work / label / "erpload.duckdb", count, prefix, args.receipt_kb)
-            staged[label] = work / label / "erpload.duckdb"
-            print(f"  staging '{label}': {count:,} proposals, {size / 2**20:.1f} MiB of receipts, "
+            staged[name] = Path(tmp) / name / "erpload.duckdb"
+            size = build_staging(staged[name], count, name.upper(), args.receipt_kb)
+            print(f"  staging '{name}': {count:,} proposals, {size / 2**20:.1f} MiB of receipts, "
                   f"{time.perf_counter() - started:.1f} s", flush=True)
-        fake = subprocess.Popen([sys.executable, "-c", SERVE, API_KEY, ACCOUNT_KEY, str(args.rate_limit)],
-                                stdout=subprocess.PIPE, text=True)
+        fakes = {limit: Fake(limit) for limit in sorted({r[3] for r in runs})}
         try:
-            assert fake.stdout is not None
-            bench = Bench(fake.stdout.readline().strip(), fake.pid, args, work)
-            dry_wall, dry_cpu, _ = bench.erpload(["push", "maesn", "--dry-run"], 1, staged["one"])
+            dry_wall, dry_cpu, _ = bench.erpload(["push", "maesn", "--dry-run"], fakes[args.rate_limit], 1,
+                                                 staged["one"])
             print(f"  fixed cost, `push maesn --dry-run` of the sample: {dry_wall:.1f} s, {dry_cpu:.1f} CPU s",
                   flush=True)
-            one = bench.push("concurrency 1", staged["one"], args.sequential, 1)
-            problems = _report(one, args.rate_limit)
-            many = bench.push(f"concurrency {args.concurrency}", staged["many"], args.proposals, args.concurrency)
-            problems += _report(many, args.rate_limit)
+            for name, count, concurrency, limit in runs:
+                label = f"concurrency {concurrency}" + (f", rate limit {limit}/s" if name == "bound" else "")
+                pushes[name] = bench.push(label, fakes[limit], staged[name], count, concurrency)
+                problems += _report(pushes[name])
         finally:
-            fake.terminate()
-            fake.wait(timeout=10)
+            for fake in fakes.values():
+                fake.stop()
 
+    one, many = pushes["one"], pushes["many"]
     per_one_ms = one.command_s / one.proposals * 1000
     print("\nresults")
     print(f"  speed-up {many.rate / one.rate:.1f}x (goal >= 8x): {many.rate:.1f} against {one.rate:.1f} proposals/s")
@@ -260,6 +290,9 @@ def main() -> None:
         print(f"  {push.label}: CPU per proposal: push {client:.1f} ms (beyond the dry run's fixed cost), fake "
               f"{push.fake_cpu_s / push.proposals * 1000:.1f} ms; both together use "
               f"{(push.cpu_s - dry_cpu + push.fake_cpu_s) / push.command_s:.2f} of the 2 cores")
+    if bound := pushes.get("bound"):
+        print(f"  {bound.label}: {bound.rate:.1f} proposals/s = {bound.rate * requests_per:.1f} requests/s against the "
+              f"limit's {args.bound_limit}; busiest second at the fake {(bound.arrivals or {}).get('busiest')}")
     load = os.getloadavg()
     print(f"  load average at the end {load[0]:.1f} {load[1]:.1f}")
     if problems:
