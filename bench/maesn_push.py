@@ -199,7 +199,7 @@ class Bench:
         result.arrivals = httpx.get(f"{fake.url}/_fake/arrivals").json()
         result.counts = httpx.get(f"{fake.url}/_fake/proposals", params={"system": SYSTEM}, timeout=60
                                   ).json()["counts"].get(SYSTEM, {})
-        traffic = re.search(r"Maesn at .*", output)
+        traffic = re.search(r"Maesn[ (].*request.*", output)
         result.traffic = traffic.group(0) if traffic else "(no traffic line)"
         return result
 
@@ -210,11 +210,12 @@ def _report(push: Push) -> list[str]:
     acked = (push.ledger or {}).get("acknowledged", 0)
     problems = []
     if acked != push.proposals or set(push.ledger or {}) != {"acknowledged"}:
-        problems.append(f"{push.label}: ledger {push.ledger}, not {push.proposals:,} acknowledged")
+        problems.append(f"{push.label}: the ledger holds {push.ledger}, not {push.proposals:,} acknowledged")
     if push.duplicates or counts.get("proposals") != push.proposals:
-        problems.append(f"{push.label}: the fake holds {counts}")
+        problems.append(f"{push.label}: the fake holds {counts}: a proposal missing or arrived twice")
     if arrivals.get("busiest", 0) > limit or arrivals.get("throttled"):
-        problems.append(f"{push.label}: busiest second {arrivals.get('busiest')} > {limit} or 429s")
+        problems.append(f"{push.label}: the rate limit was exceeded at the fake: {arrivals.get('busiest')} requests "
+                        f"in its busiest second (limit {limit}), {arrivals.get('throttled')} answered 429")
     print(f"  {push.label}: {push.proposals:,} proposals in {push.command_s:.1f} s (command; {push.wall_s:.1f} s "
           f"with Python's start) = {push.rate:.1f}/s; ledger {push.ledger}; at the fake: {counts.get('proposals')} "
           f"proposals, {counts.get('arrivals')} arrivals, {push.duplicates} duplicates, {arrivals.get('requests')} "
@@ -296,7 +297,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"  load average at the end {load[0]:.1f} {load[1]:.1f}")
     if problems:
-        raise SystemExit("the run is void:\n  " + "\n  ".join(problems))
+        raise SystemExit("goals missed:\n  " + "\n  ".join(problems))
 
 
 if __name__ == "__main__":

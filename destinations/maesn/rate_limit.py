@@ -6,7 +6,9 @@ window after the n-th request before it, so any window holds at most `n` starts.
 slot under a lock and then sleeps outside it, so waiting threads are served in order without a stampede.
 
 The window is padded by `margin_s`: the vendor counts arrivals, which network and scheduling jitter can
-bring closer together than the moments we sent them.
+bring closer together than the moments we sent them. 50 ms was not enough on a loaded 2-core machine against
+the fake on loopback (bench.maesn_push at a binding 40/s: up to 49 arrivals in one second, 17 answered 429);
+150 ms held (40 at most, no 429), for about 8 % less throughput at the limit.
 
 The wait is a plain sleep, not one a signal cuts short: it is bounded (a few windows at most, with as many
 threads as a sender runs), and a request that waited for its slot is then sent and answered, so Ctrl-C stops a
@@ -31,7 +33,7 @@ from collections.abc import Callable
 class RateLimiter:
     """At most `per_second` request starts in any one-second window, across all threads."""
 
-    def __init__(self, per_second: float, *, margin_s: float = 0.05, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, per_second: float, *, margin_s: float = 0.15, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
