@@ -1,0 +1,58 @@
+"""The contract suite's harness: the demo ERP transformed once per session, a small copy of it per test, and the
+vendor case's fake served on loopback with the environment pointing erpload at it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.contract.cases import CASES, MaesnCase, VendorCase, make_case
+from tests.utils import Workspace
+from transforms.maesn.demo import demo_environment
+
+
+@pytest.fixture(scope="session")
+def transformed_staging(tmp_path_factory: pytest.TempPathFactory, demo_erp_template: Path) -> Path:
+    """extract → map → transform dvelop → transform maesn (the demo's five systems) on the demo ERP, once."""
+    root = tmp_path_factory.mktemp("contract")
+    erp_path = root / "demo_erp.sqlite"
+    shutil.copyfile(demo_erp_template, erp_path)
+    ws = Workspace(root=root, erp_path=erp_path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("ERPLOAD__DEMO_ERP", str(erp_path))
+        mp.delenv("SOURCES__ERP__CREDENTIALS", raising=False)
+        for name, value in demo_environment().items():
+            mp.setenv(name, value)
+        for command in (("extract",), ("map",), ("transform", "dvelop"), ("transform", "maesn")):
+            result = ws.cli(*command)
+            assert result.finished, result.output
+    return ws.staging
+
+
+@pytest.fixture(params=CASES)
+def vendor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[VendorCase]:
+    """The case's fake, served; the environment points erpload at it."""
+    case = make_case(request.param)
+    with case.served():
+        for name, value in case.env.items():
+            monkeypatch.setenv(name, value)
+        yield case
+
+
+@pytest.fixture
+def ws(vendor: VendorCase, transformed_staging: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A project of the test's own holding a few of the case's transformed records."""
+    monkeypatch.chdir(tmp_path)
+    workspace = Workspace(root=tmp_path, erp_path=tmp_path / "unused.sqlite")
+    shutil.copyfile(transformed_staging, workspace.staging)
+    with duckdb.connect(str(workspace.staging)) as con:
+        vendor.prune(con)
+        con.execute("DELETE FROM erpload.rejects")  # the transforms' own: each test counts the push's
+    if isinstance(vendor, MaesnCase):
+        vendor.remember(workspace)
+    return workspace
