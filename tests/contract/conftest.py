@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from tests.contract.cases import CASES, MaesnCase, VendorCase, make_case
+from tests.push.conftest import dvelop, vendors_workspace  # noqa: F401 (the d.velop-only tests' fixtures)
 from tests.utils import Workspace
 from transforms.maesn.demo import demo_environment
 

@@ -1,7 +1,8 @@
-"""The destination contract, written once: every vendor destination must pass it against its fake.
+"""d.velop beyond the contract (`test_contract.py`): batches of the configured size, the single PUT, a killed
+upsert push, the demo ERP's master data whole.
 
-Real HTTP against the fake on an ephemeral port, the real CLI, a real DuckDB staging file. A later
-vendor joins by adding its case to `CASES` (a fixture building the same `DvelopCase`-like object).
+Real HTTP against the fake on an ephemeral port, the real CLI, a real DuckDB staging file (the d.velop fixtures of
+`tests/push/conftest.py`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -17,10 +17,8 @@ import time
 from typing import Any
 
 import duckdb
-import pytest
 
-from erpload.exit_codes import ExitCode
-from tests.push.conftest import API_KEY, DvelopCase
+from tests.push.conftest import DvelopCase
 from tests.utils import Workspace
 
 ENTITIES = ("vendors", "vendor_bank_accounts")
@@ -55,7 +53,8 @@ def _totals(ws: Workspace) -> dict[str, int]:
     return dict(zip(("sent", "unchanged", "rejected", "failed"), (int(v or 0) for v in row), strict=True))  # type: ignore[call-overload]
 
 
-def test_happy_path_the_vendor_holds_exactly_our_records(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
+def test_batches_have_the_configured_size_and_each_job_is_polled_to_its_end(
+        vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
     result = vendors_workspace.cli("push", "dvelop", "--quiet")
     assert result.exit_code == 0, result.output
     for entity in ENTITIES:
@@ -68,130 +67,6 @@ def test_happy_path_the_vendor_holds_exactly_our_records(vendors_workspace: Work
     assert max(j["records"] for j in jobs) == 8
     assert len(dvelop.batches()) == len(jobs) <= 60 // 8 + 2
     assert {j["last_status"] for j in jobs} == {"successful"}
-
-
-def test_unchanged_rerun_sends_nothing(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
-    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
-    before = len(dvelop.requests())
-    result = vendors_workspace.cli("push", "dvelop", "--quiet")
-    assert result.exit_code == 0
-    assert len(dvelop.requests()) == before
-    assert _totals(vendors_workspace) == {"sent": 0, "unchanged": 60, "rejected": 0, "failed": 0}
-
-
-def test_one_changed_record_is_sent_once(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
-    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
-    with duckdb.connect(str(vendors_workspace.staging)) as con:
-        con.execute("update dvelop.vendors set city = 'Tønder' where _key = '2000/70001'")
-    before = len(dvelop.batches())
-    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
-    assert len(dvelop.batches()) == before + 1
-    assert _held(dvelop, "vendors")["2000/70001"]["city"] == "Tønder"
-    applied = dvelop.state("vendors")["applied"]
-    assert applied["2000/70001"] == 2
-    assert sum(applied.values()) == 31
-    assert _totals(vendors_workspace) == {"sent": 1, "unchanged": 59, "rejected": 0, "failed": 0}
-    # the next push sends nothing again
-    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
-    assert len(dvelop.batches()) == before + 1
-
-
-def test_a_record_the_vendor_refuses_becomes_a_reject(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
-    with duckdb.connect(str(vendors_workspace.staging)) as con:
-        con.execute("update dvelop.vendors set country = 'Deutschland' where _key = '1000/70004'")
-    result = vendors_workspace.cli("push", "dvelop", "--quiet")
-    assert result.exit_code == ExitCode.DATA, result.output  # finished, with a record set aside
-    rejects = vendors_workspace.query("select entity, record_key, field, reason, record from rejects "
-                                      "where target = 'dvelop'")
-    assert len(rejects) == 1
-    entity, key, field, reason, record = rejects[0]
-    assert (entity, key, field) == ("vendors", "1000/70004", "country")
-    assert reason
-    assert json.loads(str(record))["country"] == "Deutschland"
-    # everything else arrived; the refused record did not
-    held = _held(dvelop, "vendors")
-    assert "1000/70004" not in held
-    assert len(held) == 29
-    assert _totals(vendors_workspace) == {"sent": 59, "unchanged": 0, "rejected": 1, "failed": 0}
-    # unchanged, it is not sent again; fixed, it is sent once
-    before = len(dvelop.batches())
-    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
-    assert len(dvelop.batches()) == before
-    with duckdb.connect(str(vendors_workspace.staging)) as con:
-        con.execute("update dvelop.vendors set country = 'DE' where _key = '1000/70004'")
-    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
-    assert _held(dvelop, "vendors")["1000/70004"]["country"] == "DE"
-    assert len(dvelop.batches()) == before + 1
-
-
-def test_a_429_storm_is_ridden_out(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
-    # after the first call, 6 answers of 429: half with Retry-After: 0, half without (jittered back-off)
-    dvelop.set_faults(throttle_after=1, throttle_count=3, retry_after=0)
-    result = vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendors")
-    assert result.exit_code == 0, result.output
-    assert "3 answered 429 Too Many Requests" in result.output  # the summary says so, and counts the back-offs
-    backing_off = re.search(r"([\d.]+) s backing off", result.output)
-    assert backing_off
-    assert float(backing_off.group(1)) >= 0.1
-    dvelop.set_faults(throttle_after=0, throttle_count=3, retry_after=None)
-    result = vendors_workspace.cli("push", "dvelop", "--quiet", "--entity", "vendor_bank_accounts")
-    assert result.exit_code == 0, result.output
-    assert sum(1 for r in dvelop.requests() if r["status"] == 429) == 6
-    for entity in ENTITIES:
-        assert _held(dvelop, entity) == _expected(vendors_workspace, entity)
-    assert _ledger(vendors_workspace) == {"acknowledged": 60}
-
-
-def test_a_failing_job_marks_its_records_failed_and_a_rerun_sends_only_those(
-        vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
-    dvelop.set_faults(fail_jobs=[2])  # the second batch of vendors: 8 records
-    result = vendors_workspace.cli("push", "dvelop", "--quiet")
-    assert result.exit_code == ExitCode.VENDOR
-    assert "8 record(s) failed" in result.stderr
-    assert _ledger(vendors_workspace) == {"acknowledged": 52, "failed": 8}
-    failed = {str(r[0]) for r in vendors_workspace.query(
-        "select record_key from ledger where state = 'failed'")}
-    assert _totals(vendors_workspace)["failed"] == 8
-
-    dvelop.set_faults()
-    before = len(dvelop.batches())
-    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
-    new = dvelop.batches()[before:]
-    assert len(new) == 1
-    assert _ledger(vendors_workspace) == {"acknowledged": 60}
-    applied = dvelop.state("vendors")["applied"]
-    assert {k for k, n in applied.items() if n == 1} == set(_expected(vendors_workspace, "vendors"))
-    assert failed <= set(applied)
-
-
-def test_bad_credentials_end_with_one_clear_message_and_no_secret(
-        vendors_workspace: Workspace, dvelop: DvelopCase, monkeypatch: pytest.MonkeyPatch) -> None:
-    wrong = "wrong-key-Zx81kq"
-    monkeypatch.setenv("DESTINATION__DVELOP__API_KEY", wrong)
-    result = vendors_workspace.cli("push", "dvelop", "--quiet")
-    assert result.exit_code != 0
-    assert "refused the credentials" in result.output
-    assert "api_key" in result.output  # the fix names the setting
-    assert wrong not in result.output
-    assert API_KEY not in result.output
-    assert result.output.count("refused the credentials") == 1
-    assert _ledger(vendors_workspace, "state = 'acknowledged'") == {}
-    stored = vendors_workspace.query("select message from runs where command = 'push dvelop'")
-    assert stored
-    assert all(wrong not in str(m) for (m,) in stored)
-
-
-def test_dry_run_sends_and_marks_nothing(vendors_workspace: Workspace, dvelop: DvelopCase) -> None:
-    result = vendors_workspace.cli("push", "dvelop", "--dry-run")
-    assert result.exit_code == 0
-    assert "would send 30 of 30 vendors" in result.stdout
-    assert "would send 30 of 30 vendor_bank_accounts" in result.stdout
-    assert dvelop.requests() == []
-    assert vendors_workspace.query("select count(*) from ledger")[0][0] == 0
-    # after a real push, the dry run sees nothing left to send
-    assert vendors_workspace.cli("push", "dvelop", "--quiet").exit_code == 0
-    result = vendors_workspace.cli("push", "dvelop", "--dry-run")
-    assert "would send 0 of 30 vendors" in result.stdout
 
 
 def test_single_put_sends_one_record_and_rides_out_the_rate_limit(
