@@ -57,3 +57,20 @@ def ws(vendor: VendorCase, transformed_staging: Path, tmp_path: Path, monkeypatc
     if isinstance(vendor, MaesnCase):
         vendor.remember(workspace)
     return workspace
+
+
+#: run for every case by default: where the systems differ (payloads, refusals). The rest runs by default for
+#: d.velop and two Maesn systems (DATEV UO: the async endpoint; Exact: the plain one), for the others under `slow`
+#: (the suite's share of the default run stays near a minute on a 2-core machine)
+EVERY_CASE = ("test_happy_path_the_vendor_holds_exactly_our_records_each_once",
+              "test_a_record_the_vendor_refuses_becomes_a_reject_naming_the_field")
+DEFAULT_CASES = ("dvelop", "maesn-datev_uo", "maesn-exact")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        case = callspec.params.get("vendor") if callspec else None
+        if case and case not in DEFAULT_CASES and getattr(item, "originalname", "") not in EVERY_CASE:
+            item.add_marker(pytest.mark.slow)
