@@ -4,76 +4,30 @@ API), and at the end each proposal is in the fake exactly once, none missing, no
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from erpload.exit_codes import ExitCode
-from erpload.push.pusher import payload_sql
 from fakes.faults import Faults
 from fakes.maesn import MaesnFake
-from fakes.serving import serve_in_thread
-from tests.contract.cases import MAESN_ACCOUNTS, MAESN_COMPANIES, MAESN_KEY, MAESN_SYSTEMS, canonical
-from tests.utils import Workspace
-
-PER_SYSTEM = 6
+from tests.contract.cases import MAESN_SYSTEMS
+from tests.contract.maesn_systems import PER_SYSTEM, arrivals, workspace
 
 
-@pytest.fixture
-def maesn(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MaesnFake, dict[str, str]]]:
-    """The Maesn fake with all five systems connected, and the environment pointing erpload at it."""
-    fake = MaesnFake(MAESN_KEY, account_keys=MAESN_ACCOUNTS, companies={s: {c} for s, c in MAESN_COMPANIES.items()})
-    with serve_in_thread(fake.app) as url:
-        env = {"DESTINATION__MAESN__BASE_URL": url, "DESTINATION__MAESN__API_KEY": MAESN_KEY,
-               "DESTINATION__MAESN__POLL_INTERVAL_S": "0.01", "DESTINATION__MAESN__RATE_LIMIT_PER_S": "1000",
-               "RUNTIME__LOG_LEVEL": "WARNING"}
-        for system in MAESN_SYSTEMS:
-            env[f"DESTINATION__MAESN__{system.upper()}__ACCOUNT_KEY"] = MAESN_ACCOUNTS[system]
-            if system in MAESN_COMPANIES:
-                env[f"DESTINATION__MAESN__{system.upper()}__COMPANY_ID"] = MAESN_COMPANIES[system]
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        yield fake, env
-
-
-def _workspace(root: Path, transformed: Path) -> tuple[Workspace, dict[str, tuple[str, str]]]:
-    """A project with `PER_SYSTEM` proposals of each system; canonical bookingProposal → (system, key)."""
-    root.mkdir()
-    ws = Workspace(root=root, erp_path=root / "unused.sqlite")
-    shutil.copyfile(transformed, ws.staging)
-    ours = {}
-    with duckdb.connect(str(ws.staging)) as con:
-        for system in MAESN_SYSTEMS:
-            con.execute(f"""DELETE FROM maesn.{system} WHERE _key NOT IN (
-                                SELECT _key FROM maesn.{system} ORDER BY _key LIMIT {PER_SYSTEM})""")
-            for key, payload in con.execute(f"SELECT _key, payload FROM ({payload_sql(con, 'maesn', system)})"
-                                            ).fetchall():
-                ours[canonical(json.loads(payload)["booking_proposal"])] = (system, str(key))
-    return ws, ours
-
-
-def _arrivals(fake: MaesnFake, ours: dict[str, tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """(system, key) → how often the proposal arrived, by what the fake's inspection lists."""
-    return {ours[canonical(p["bookingProposal"])]: p["arrivals"] for p in fake.proposals()}
-
-
-def _kill_and_settle(tmp_path: Path, transformed: Path, maesn: tuple[MaesnFake, dict[str, str]], *, rounds: int,
+def _kill_and_settle(tmp_path: Path, transformed: Path, five_systems: tuple[MaesnFake, dict[str, str]], *, rounds: int,
                      seed: int) -> None:
-    fake, env = maesn
+    fake, env = five_systems
     rng = random.Random(seed)
     total = PER_SYSTEM * len(MAESN_SYSTEMS)
     for round_no in range(rounds):
-        ws, ours = _workspace(tmp_path / f"round{round_no}", transformed)
+        ws, ours = workspace(tmp_path / f"round{round_no}", transformed)
         assert len(ours) == total
         fake.reset()
         fake.set_faults(Faults(latency=0.02))  # a kill lands among requests in flight, 8 at once
@@ -88,7 +42,7 @@ def _kill_and_settle(tmp_path: Path, transformed: Path, maesn: tuple[MaesnFake, 
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         fake.set_faults(Faults())
-        arrived = sum(_arrivals(fake, ours).values())
+        arrived = sum(arrivals(fake, ours).values())
         assert arrived >= kill_after, f"round {round_no}: the push ended before the kill"
 
         first = ws.cli("push", "maesn", "--quiet")
@@ -98,13 +52,13 @@ def _kill_and_settle(tmp_path: Path, transformed: Path, maesn: tuple[MaesnFake, 
             listed = ws.cli("ledger", "--staging", str(ws.staging), "--state", "unknown", "--limit", "100")
             assert all(str(k) in listed.stdout for _, k in unknown), listed.stdout
         for entity, key in unknown:  # a person looks in the accounting system
-            there = (str(entity), str(key)) in _arrivals(fake, ours)
+            there = (str(entity), str(key)) in arrivals(fake, ours)
             decided = ws.cli("ledger", "resolve", "maesn", str(key), "--entity", str(entity),
                              "--sent" if there else "--not-sent", "--staging", str(ws.staging))
             assert decided.exit_code == 0, decided.output
         last = ws.cli("push", "maesn", "--quiet")
         assert last.exit_code == ExitCode.OK, f"round {round_no}: {last.output}"
-        held = _arrivals(fake, ours)
+        held = arrivals(fake, ours)
         assert set(held) == set(ours.values()), f"round {round_no} (killed after {kill_after}): missing"
         assert set(held.values()) == {1}, f"round {round_no} (killed after {kill_after}): a duplicate"
         assert ws.query("SELECT state, count(*) FROM ledger WHERE target = 'maesn' GROUP BY ALL") == [
@@ -112,11 +66,11 @@ def _kill_and_settle(tmp_path: Path, transformed: Path, maesn: tuple[MaesnFake, 
 
 
 def test_maesn_pushes_killed_at_random_leave_each_proposal_exactly_once(
-        tmp_path: Path, transformed_staging: Path, maesn: tuple[MaesnFake, dict[str, str]]) -> None:
-    _kill_and_settle(tmp_path, transformed_staging, maesn, rounds=3, seed=1507)
+        tmp_path: Path, transformed_staging: Path, five_systems: tuple[MaesnFake, dict[str, str]]) -> None:
+    _kill_and_settle(tmp_path, transformed_staging, five_systems, rounds=3, seed=1507)
 
 
 @pytest.mark.slow
 def test_twenty_maesn_pushes_killed_at_random_leave_each_proposal_exactly_once(
-        tmp_path: Path, transformed_staging: Path, maesn: tuple[MaesnFake, dict[str, str]]) -> None:
-    _kill_and_settle(tmp_path, transformed_staging, maesn, rounds=20, seed=20261207)
+        tmp_path: Path, transformed_staging: Path, five_systems: tuple[MaesnFake, dict[str, str]]) -> None:
+    _kill_and_settle(tmp_path, transformed_staging, five_systems, rounds=20, seed=20261207)
