@@ -10,9 +10,9 @@ scopes were kept have none (NULL): they count as another destination. States:
 - sent: the vendor took the batch and gave a reference (an import job or task id) that is asked later
   (see `Ledger.unresolved`); not sent again meanwhile.
 - acknowledged: the vendor confirmed it (or a person decided it arrived: `erpload ledger resolve`).
-- failed: the vendor says it failed. `retry` says whether a re-run sends it again (a failed job of an
-  upsert API: yes; a record the vendor refused as invalid, also in erpload.rejects, or a failed record of
-  a create-only API: only once it changes).
+- failed: the vendor says it failed. `retry` says whether a re-run sends it again (a failed job or task:
+  yes, for a create-only API too, as the vendor says it holds none of it; a record the vendor refused as
+  invalid, also in erpload.rejects: only once it changes).
 - unknown: the request may or may not have arrived (a dropped connection, a 5xx on a write, or a
   create-only push that died while sending: its `sending` event is shown as unknown). Upsert APIs get
   it again with the next push; a create-only record is held until the vendor (by its reference) or a
@@ -276,7 +276,8 @@ class Ledger:
         self.record([BatchEvent.acknowledged(batch_id, entity, response)])
 
     def failed(self, batch_id: str, entity: str, response: str) -> None:
-        self.record([BatchEvent.failed(batch_id, entity, response, retry=not self.create_only)])
+        # the vendor's own answer that it holds none of the batch: sending again duplicates nothing, create-only or not
+        self.record([BatchEvent.failed(batch_id, entity, response)])
 
     def refused(self, batch_id: str, entity: str, keys_and_hashes: list[tuple[str, str]], response: str) -> None:
         """The vendor refused these records of the batch as invalid: failed, not retried unchanged."""

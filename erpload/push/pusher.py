@@ -152,9 +152,9 @@ class Batch:
         self.push.tally(self.entity, sent=len(self.records), warned=len(self.records) if warnings else 0)
 
     def failed(self, response: str) -> None:
-        """The vendor says the batch failed: sent again by a later push, unless the API is create-only."""
-        self.push.commit(BatchEvent.failed(self.batch_id, self.entity, response,
-                                           retry=not self.push.sender.create_only))
+        """The vendor says the batch failed, so it holds none of it: sent again by a later push (a create-only API
+        too: nothing was created, so nothing is duplicated)."""
+        self.push.commit(BatchEvent.failed(self.batch_id, self.entity, response))
         self.state = "failed"
         self.push.tally(self.entity, failed=len(self.records))
 

@@ -88,6 +88,10 @@ class VendorCase(ABC):
     def held(self, ws: Workspace) -> dict[str, int]:
         """<entity>:<key> → how often it arrived at the vendor."""
 
+    def created(self, ws: Workspace) -> dict[str, int]:
+        """<entity>:<key> → how many records the vendor holds of it (an upsert: one per arrival that applied)."""
+        return self.held(ws)
+
     @abstractmethod
     def held_payloads(self, ws: Workspace) -> dict[str, dict[str, Any]]:
         """<entity>:<key> → the record as the vendor holds it (in our payload's shape)."""
@@ -215,6 +219,10 @@ class MaesnCase(VendorCase):
 
     def held(self, ws: Workspace) -> dict[str, int]:
         return {self._name(p): int(p["arrivals"]) for p in self._proposals()}
+
+    def created(self, ws: Workspace) -> dict[str, int]:
+        # an arrival whose task FAILED created nothing
+        return {self._name(p): int(p["created"]) for p in self._proposals()}
 
     def held_payloads(self, ws: Workspace) -> dict[str, dict[str, Any]]:
         held = {}
