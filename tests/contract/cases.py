@@ -45,6 +45,7 @@ class Change:
 
     record: str  # <entity>:<key>
     field: str
+    was: str  # the value before the edit
 
 
 @dataclass
@@ -121,6 +122,10 @@ class VendorCase(ABC):
         """Make one staged record one the vendor refuses; which, and the field it names."""
 
     @abstractmethod
+    def mend(self, ws: Workspace, change: Change) -> None:
+        """Undo `spoil`: the record as the transform made it."""
+
+    @abstractmethod
     @contextmanager
     def served(self) -> Iterator[VendorCase]:
         """Serve the fake; `url` and `env` are set inside."""
@@ -170,9 +175,15 @@ class DvelopCase(VendorCase):
 
     def spoil(self, ws: Workspace) -> Change:
         key = self._first(ws)
+        was = str(ws.scalar("SELECT country FROM dvelop.vendors WHERE _key = ?", [key]))
         with duckdb.connect(str(ws.staging)) as con:
             con.execute("UPDATE dvelop.vendors SET country = 'Deutschland' WHERE _key = ?", [key])
-        return Change(f"vendors:{key}", "country")
+        return Change(f"vendors:{key}", "country", was)
+
+    def mend(self, ws: Workspace, change: Change) -> None:
+        with duckdb.connect(str(ws.staging)) as con:
+            con.execute("UPDATE dvelop.vendors SET country = ? WHERE _key = ?",
+                        [change.was, change.record.partition(":")[2]])
 
     @contextmanager
     def served(self) -> Iterator[VendorCase]:
@@ -241,18 +252,25 @@ class MaesnCase(VendorCase):
         con.execute(f"""DELETE FROM maesn.{self.system} WHERE _key NOT IN (
                             SELECT _key FROM maesn.{self.system} ORDER BY _key LIMIT {MAESN_PROPOSALS})""")
 
-    def _edit(self, ws: Workspace, member: str, value: str) -> str:
+    def _edit(self, ws: Workspace, member: str, value: str, key: str | None = None) -> tuple[str, str]:
+        """Set booking_proposal.<member> of `key` (default: the first record); its <entity>:<key> and old value."""
         with duckdb.connect(str(ws.staging)) as con:
-            key = str(con.execute(f"SELECT min(_key) FROM maesn.{self.system}").fetchone()[0])  # type: ignore[index]
+            key = key or str(con.execute(f"SELECT min(_key) FROM maesn.{self.system}").fetchone()[0])  # type: ignore[index]
+            was = con.execute(f"SELECT booking_proposal.{member} FROM maesn.{self.system} WHERE _key = ?",
+                              [key]).fetchone()
             con.execute(f"UPDATE maesn.{self.system} SET booking_proposal = "
                         f"struct_update(booking_proposal, {member} := ?) WHERE _key = ?", [value, key])
-        return f"{self.system}:{key}"
+        return f"{self.system}:{key}", str(was[0]) if was else ""
 
     def change(self, ws: Workspace) -> str:
-        return self._edit(ws, "notes", "Bitte bis Monatsende zahlen.")
+        return self._edit(ws, "notes", "Bitte bis Monatsende zahlen.")[0]
 
     def spoil(self, ws: Workspace) -> Change:
-        return Change(self._edit(ws, "currency", "EURO"), "bookingProposal.currency")
+        record, was = self._edit(ws, "currency", "EURO")
+        return Change(record, "bookingProposal.currency", was)
+
+    def mend(self, ws: Workspace, change: Change) -> None:
+        self._edit(ws, "currency", change.was, change.record.partition(":")[2])
 
     @contextmanager
     def served(self) -> Iterator[VendorCase]:

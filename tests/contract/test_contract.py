@@ -96,10 +96,16 @@ def test_a_record_the_vendor_refuses_becomes_a_reject_naming_the_field(ws: Works
     held = vendor.held(ws)
     assert spoiled.record not in held
     assert held == {k: 1 for k in vendor.expected(ws) if k != spoiled.record}
-    # unchanged, it is not sent again
+    # unchanged, it is not sent again; corrected, it is sent once
     before = vendor.writes()
     assert _push(ws, vendor)[0] == ExitCode.OK
     assert vendor.writes() == before
+    vendor.mend(ws, spoiled)
+    code, output = _push(ws, vendor)
+    assert code == ExitCode.OK, output
+    assert vendor.writes() == before + 1
+    assert vendor.held(ws) == dict.fromkeys(vendor.expected(ws), 1)
+    assert vendor.held_payloads(ws) == vendor.expected(ws)
 
 
 def test_a_429_storm_with_retry_after_is_ridden_out(ws: Workspace, vendor: VendorCase) -> None:
