@@ -8,6 +8,7 @@ share every test; where the rule differs the test says which applies.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -113,7 +114,10 @@ def test_a_429_storm_with_retry_after_is_ridden_out(ws: Workspace, vendor: Vendo
     vendor.set_faults(throttle_after=1, throttle_count=4, retry_after=0)
     code, output = _push(ws, vendor)
     assert code == ExitCode.OK, output
-    assert "429" in output  # the summary says the vendor throttled
+    assert "4 answered 429 Too Many Requests" in output  # the summary says so, and counts the back-offs
+    backing_off = re.search(r"([\d.]+) s backing off", output)
+    assert backing_off, output
+    assert float(backing_off.group(1)) >= 0.1
     assert vendor.answered(429) == 4
     _everything_once(ws, vendor)
 

@@ -136,7 +136,7 @@ def test_killed_push_rerun_delivers_everything_and_resends_no_acknowledged_batch
 
     dvelop.set_faults()
     # a job left queued is asked about once per push, without waiting: the push after settles what it leaves
-    for _ in range(2):
+    for _ in range(4):
         result = subprocess.run([sys.executable, "-m", "erpload.cli", "push", "dvelop", "--quiet", "--staging",
                                  str(vendors_workspace.staging)], env={**os.environ, **dvelop.env},
                                 cwd=vendors_workspace.root, capture_output=True, text=True, timeout=300)

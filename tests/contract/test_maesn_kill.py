@@ -67,7 +67,7 @@ def _kill_and_settle(tmp_path: Path, transformed: Path, five_systems: tuple[Maes
 
 def test_maesn_pushes_killed_at_random_leave_each_proposal_exactly_once(
         tmp_path: Path, transformed_staging: Path, five_systems: tuple[MaesnFake, dict[str, str]]) -> None:
-    _kill_and_settle(tmp_path, transformed_staging, five_systems, rounds=3, seed=1507)
+    _kill_and_settle(tmp_path, transformed_staging, five_systems, rounds=2, seed=1507)
 
 
 @pytest.mark.slow
