@@ -193,7 +193,7 @@ class DvelopCase(VendorCase):
             self.env = {"DESTINATION__DVELOP__BASE_URL": url, "DESTINATION__DVELOP__BUCKET_ID": BUCKET,
                         "DESTINATION__DVELOP__API_KEY": DVELOP_KEY, "DESTINATION__DVELOP__BATCH_SIZE": "8",
                         "DESTINATION__DVELOP__POLL_INTERVAL_S": "0.01",
-                        # back-offs from 50 ms, not the default 1 s: the tests count them, they need not sit through them
+                        # back-offs from 50 ms, not the default 1 s: the tests count them, not sit through them
                         "DESTINATION__DVELOP__MIN_BACKOFF_S": "0.05"}
             self.secret_setting = "DESTINATION__DVELOP__API_KEY"
             self.failure_message = "import job"  # d.velop's job status has no reason: the job id is what there is
