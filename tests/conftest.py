@@ -3,11 +3,15 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from sources.demo_erp import create_demo_erp
 from tests.utils import Prepared, Workspace
+
+if TYPE_CHECKING:
+    from tests.maesn.support import Maesn
 
 # Small enough for a fast suite, big enough that every table and every named fault is present.
 TEST_SCALE = 0.3
@@ -38,3 +42,18 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, demo_erp_template: Path) 
     """Demo projects after a sequence of commands (extract, map, transform), built once per session and worker;
     `prepared.into(workspace, ...)` gives a test its own copy instead of running the commands again."""
     return Prepared(tmp_path_factory, demo_erp_template)
+
+
+@pytest.fixture(scope="module")
+def maesn_served() -> Iterator[Maesn]:
+    """The Maesn fake on loopback, once per test module (its tests reset it through `maesn`)."""
+    from tests.maesn.support import maesn_fake, serve_maesn
+
+    with serve_maesn(maesn_fake()) as served:
+        yield served
+
+
+@pytest.fixture
+def maesn(maesn_served: Maesn) -> Maesn:
+    maesn_served.fake.reset()
+    return maesn_served

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,18 +13,6 @@ import pytest
 from fakes.faults import Faults
 from fakes.maesn import ACCOUNTING, SYSTEMS, TaskPlan, TaskRule
 from tests.maesn.support import ACCOUNT_KEYS, API_KEY, EXAMPLES, PDF, Maesn, example, maesn_fake, serve_maesn
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Maesn]:
-    with serve_maesn(maesn_fake()) as maesn:
-        yield maesn
-
-
-@pytest.fixture
-def maesn(served: Maesn) -> Maesn:
-    served.fake.reset()
-    return served
 
 
 def errors(response: httpx.Response, status: int = 400) -> list[str]:

@@ -24,18 +24,6 @@ from fakes.maesn.multipart import parse_form_data
 from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn, maesn_fake, serve_maesn
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[Maesn]:
-    with serve_maesn(maesn_fake()) as maesn:
-        yield maesn
-
-
-@pytest.fixture
-def maesn(served: Maesn) -> Maesn:
-    served.fake.reset()
-    return served
-
-
 def settings_for(maesn: Maesn, **changes: object) -> MaesnSettings:
     connections = {s: SystemConnection(s, key, COMPANY_IDS.get(s)) for s, key in ACCOUNT_KEYS.items()}
     settings = MaesnSettings(base_url=maesn.url, api_key=API_KEY, connections=connections, rate_limit_per_s=1000,

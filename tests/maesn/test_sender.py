@@ -24,7 +24,7 @@ from fakes.maesn import TaskPlan, TaskRule
 from fakes.maesn.served import API_KEY_ENV
 from fakes.maesn.served import serve as serve_fake
 from fakes.serving import serve_in_thread
-from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn, maesn_fake, serve_maesn
+from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn
 
 RECEIPT_SHA = hashlib.sha256(PDF).hexdigest()
 FOLDER = {"category": "Rechnungsausgang", "folder": "2026", "register": "01"}
@@ -58,18 +58,6 @@ class RecordingBatch:
     @property
     def kinds(self) -> list[str]:
         return [e[0] for e in self.events]
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Maesn]:
-    with serve_maesn(maesn_fake()) as maesn:
-        yield maesn
-
-
-@pytest.fixture
-def maesn(served: Maesn) -> Maesn:
-    served.fake.reset()
-    return served
 
 
 @pytest.fixture
