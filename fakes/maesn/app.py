@@ -217,6 +217,10 @@ class MaesnFake(FakeVendor):
             # `stuck_jobs` is a shared knob newer than some Faults models: absent means none
             return self._tasks_since_knobs in getattr(self.faults, "stuck_jobs", ())
 
+    def _admitted(self, request: Request) -> tuple[TargetSystem, str] | JSONResponse:
+        """The caller's connection, or the answer that turns it away: 429 while throttled, else 403/401."""
+        return self._throttled(request) or self._connection(request)
+
     def _connection(self, request: Request) -> tuple[TargetSystem, str] | JSONResponse:
         """The target system and account-key hash of an authenticated request, or the 403/401 answer."""
         api_key = request.headers.get("x-api-key", "")
@@ -275,10 +279,7 @@ class MaesnFake(FakeVendor):
         return files, problems
 
     async def _create(self, request: Request, *, via_async: bool) -> JSONResponse:
-        refused = self._throttled(request)
-        if refused:
-            return refused
-        connection = self._connection(request)
+        connection = self._admitted(request)
         if isinstance(connection, JSONResponse):
             return connection
         system, account = connection
@@ -349,10 +350,7 @@ class MaesnFake(FakeVendor):
 
         @router.get("/asyncTask/{task_id}")
         async def get_async_task(task_id: str, request: Request) -> JSONResponse:
-            refused = self._throttled(request)
-            if refused:
-                return refused
-            connection = self._connection(request)
+            connection = self._admitted(request)
             if isinstance(connection, JSONResponse):
                 return connection
             _, account = connection
