@@ -72,6 +72,9 @@ def test_fakes_serve_prints_the_url_serves_until_sigterm_and_never_the_key() -> 
         first = process.stdout.readline()
         url = f"http://127.0.0.1:{port}"
         assert url in first
+        while not (line := process.stdout.readline()).startswith("Press Ctrl-C"):  # all it prints when ready
+            assert line, "fakes serve ended early"
+            first += line
         vendors = f"{url}{API}/buckets/b/vendors"
         good = httpx.put(vendors, json=EXAMPLES["vendors"], headers={"Authorization": f"Bearer {SECRET}"})
         bad = httpx.put(vendors, json=EXAMPLES["vendors"], headers={"Authorization": "Bearer erpload-demo-dvelop-key"})
@@ -83,7 +86,7 @@ def test_fakes_serve_prints_the_url_serves_until_sigterm_and_never_the_key() -> 
     assert "stopped" in rest
     assert SECRET not in first + rest
     # the key the user chose is named where it is, never printed
-    assert "export DESTINATION__DVELOP__API_KEY=$ERPLOAD_FAKE_DVELOP_API_KEY" in rest
+    assert "export DESTINATION__DVELOP__API_KEY=$ERPLOAD_FAKE_DVELOP_API_KEY" in first
 
 
 def test_fakes_serve_prints_settings_that_point_erpload_at_the_fake() -> None:
