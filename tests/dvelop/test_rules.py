@@ -8,7 +8,6 @@ name the same fields.
 
 from __future__ import annotations
 
-import json
 import types
 import typing
 from datetime import date
@@ -18,9 +17,9 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from erpload.validation import create_findings, field_checks, find_failures, quote_ident
+from tests.support.model_verdict import model_verdict
 from transforms.dvelop import models
 from transforms.dvelop.identifiers import find_identifier_failures
 from transforms.dvelop.models import TARGET, Request
@@ -84,20 +83,7 @@ def _records(model: type[Request]) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 
 def _model_verdict(model: type[Request], record: dict[str, Any]) -> tuple[set[str], set[str]]:
-    """(fields failing their own constraints, fields whose record rule fails) as the model sees them."""
-    payload = json.dumps({k: v for k, v in record.items() if v is not None})
-    try:
-        model.model_validate_json(payload)
-    except ValidationError as exc:
-        errors = exc.errors()
-    else:
-        return set(), set()
-    fields = {str(e["loc"][0]) for e in errors if e["loc"]}
-    if fields:
-        return fields, set()
-    rules = {r.field for r in model.record_rules if r.broken(record)}
-    assert rules, errors  # a record-level error must come from a record rule
-    return set(), rules
+    return model_verdict(model, {k: v for k, v in record.items() if v is not None}, record)
 
 
 def _sql_verdicts(model: type[Request], records: list[dict[str, Any]]) -> list[tuple[set[str], set[str]]]:

@@ -8,7 +8,6 @@ records in a DuckDB table, and both must name the same fields.
 
 from __future__ import annotations
 
-import json
 import typing
 import uuid
 from typing import Any
@@ -17,9 +16,10 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from erpload.validation import create_findings, find_failures, quote_ident
+from tests.support.model_verdict import model_verdict
 from transforms.maesn.expressions import NAMESPACE
 from transforms.maesn.models import (
     AMOUNT,
@@ -87,19 +87,7 @@ def _context(model: type[Strict], system: str) -> dict[str, Any]:
 
 
 def _model_verdict(model: type[Strict], system: str, record: dict[str, Any]) -> tuple[set[str], set[str]]:
-    payload = json.dumps({k: v for k, v in record.items() if v is not None} | _context(model, system))
-    try:
-        model.model_validate_json(payload)
-    except ValidationError as exc:
-        errors = exc.errors()
-    else:
-        return set(), set()
-    fields = {str(e["loc"][0]) for e in errors if e["loc"]}
-    if fields:
-        return fields, set()
-    rules = {r.field for r in model.record_rules if r.broken(record)}
-    assert rules, errors
-    return set(), rules
+    return model_verdict(model, {k: v for k, v in record.items() if v is not None} | _context(model, system), record)
 
 
 def _sql_verdicts(model: type[Strict], system: str, records: list[dict[str, Any]]) -> list[tuple[set[str], set[str]]]:
