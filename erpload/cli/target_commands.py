@@ -234,6 +234,9 @@ def _add_push(push_app: typer.Typer, target: Target) -> None:
                  "erpload shows it).")], None))
     doc = (f"dataset {target.name} → {target.doc}. One ledger row per record: unchanged records "
            "are not sent again; a record the vendor refuses goes to erpload.rejects.")
+    if target.create_only:
+        doc += (f" {target.title} creates a record per request: each is sent once; one whose outcome a push could "
+                "not learn waits for `erpload ledger resolve` (exit 7) and is never sent again blindly.")
     needs = ", ".join(s.key for s in target.settings if s.required)
     if needs:
         doc += f"\n\nSettings: {needs} (`erpload targets` says which are missing)."
