@@ -91,6 +91,8 @@ class TelecomXFake(FakeVendor):
 
     # -- in-process API -------------------------------------------------------------------------
     def reset_state(self) -> None:
+        for timer in getattr(self, "_timers", []):
+            timer.cancel()  # an export still running belongs to the state being forgotten
         self.store = ExportStore()
         self._plan = self._initial_plan
         self.resellers = {r.id: r.model_copy(deep=True) for r in self._seed_resellers}
@@ -185,12 +187,12 @@ class TelecomXFake(FakeVendor):
             self._accepted += 1
             fails = self._accepted in self._plan.fail_exports
         if self._plan.export_seconds:
-            timer = threading.Timer(self._plan.export_seconds, self._run_export, (call, fails))
+            timer = threading.Timer(self._plan.export_seconds, _run_export, (self.store, call, fails))
             timer.daemon = True
             self._timers.append(timer)
             timer.start()
         else:
-            self._run_export(call, fails)
+            _run_export(self.store, call, fails)
         return answer
 
     def _refusal(self, user: User, token: str, body: dict[str, Any], call_number: int) -> JSONResponse | ExportCall:
@@ -231,23 +233,6 @@ class TelecomXFake(FakeVendor):
             reseller=reseller.id, month=month, invoice_date=str(invoice_date), omitted=omitted,
             to_export=[i.id for i in chosen], total=len(invoices), duplicate=duplicate,
             username=user.username, token_sha256=token_sha256(token))
-
-    def _run_export(self, call: ExportCall, fails: bool) -> None:
-        """The part of an export that goes on after the answer; a failing one deletes what it wrote."""
-        if not fails:
-            self.store.write(call, call.to_export)
-            with self.store.lock:
-                call.outcome = "completed"
-                call.event("completed", invoices=call.to_export)
-            return
-        written = call.to_export[: max(1, len(call.to_export) // 2)] if call.to_export else []
-        self.store.write(call, written)
-        with self.store.lock:
-            call.event("failed", written=written)
-        self.store.delete(call, written)
-        with self.store.lock:
-            call.outcome = "rolled_back"
-            call.event("rolled_back", deleted=written)
 
     def vendor_routes(self) -> APIRouter:
         router = APIRouter()
@@ -301,6 +286,24 @@ class TelecomXFake(FakeVendor):
             return {"expired": self.expire_tokens()}
 
         return router
+
+
+def _run_export(store: ExportStore, call: ExportCall, fails: bool) -> None:
+    """The part of an export that goes on after the answer; a failing one deletes what it wrote."""
+    if not fails:
+        store.write(call, call.to_export)
+        with store.lock:
+            call.outcome = "completed"
+            call.event("completed", invoices=call.to_export)
+        return
+    written = call.to_export[: max(1, len(call.to_export) // 2)] if call.to_export else []
+    store.write(call, written)
+    with store.lock:
+        call.event("failed", written=written)
+    store.delete(call, written)
+    with store.lock:
+        call.outcome = "rolled_back"
+        call.event("rolled_back", deleted=written)
 
 
 def _problems(reseller: Reseller, invoices: list[Invoice]) -> list[dict[str, str]]:
