@@ -121,6 +121,13 @@ def test_missing_unknown_and_expired_tokens_are_401_and_a_new_login_works(tx: Te
     assert len(tx.fake.calls()) == 2  # refused calls export nothing
 
 
+def test_only_the_documented_query_token_is_accepted(tx: TelecomX) -> None:
+    token = tx.token()
+    answer = tx.client.post(EXPORT, headers={"Authorization": f"Bearer {token}"}, json={"reseller": FJORDTEL})
+    assert (answer.status_code, answer.json()["error"]) == (401, "invalid_token")
+    assert tx.fake.calls() == []
+
+
 def test_access_rules_and_not_found_answers(tx: TelecomX) -> None:
     def error(response: httpx.Response) -> tuple[int, str]:
         return response.status_code, response.json()["error"]
