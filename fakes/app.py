@@ -28,8 +28,12 @@ class FakeVendor:
 
     def __init__(self, faults: Faults | None = None) -> None:
         self.controller = FaultController(faults)
-        self.log = RequestLog()
+        self.log = self.make_log()
         self.app = self._build_app()
+
+    def make_log(self) -> RequestLog:
+        """The request log (a vendor whose credentials travel in the URL hashes them here)."""
+        return RequestLog()
 
     @property
     def faults(self) -> Faults:

@@ -40,7 +40,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from fakes.app import FakeVendor
-from fakes.faults import FaultController, Faults
+from fakes.faults import Faults
 from fakes.journal import RequestLog, RequestRecord
 from fakes.telecomx.models import (
     RESELLER_LEVELS,
@@ -84,10 +84,10 @@ class TelecomXFake(FakeVendor):
         self._seed_users = demo_users() if users is None else users
         self._initial_plan = plan or ExportPlan()
         self.reset_state()
-        # FakeVendor.__init__, with the token-hashing log in place before the middleware takes it
-        self.controller = FaultController(faults)
-        self.log = _TokenHashingLog()
-        self.app = self._build_app()
+        super().__init__(faults)
+
+    def make_log(self) -> RequestLog:
+        return _TokenHashingLog()  # the token is in the query: never logged in clear
 
     # -- in-process API -------------------------------------------------------------------------
     def reset_state(self) -> None:
