@@ -35,10 +35,8 @@ def test_a_task_that_never_finishes_blocks_no_other_system_and_a_later_push_sett
     ws, ours = workspace(tmp_path / "p", transformed_staging)
     monkeypatch.setenv("DESTINATION__MAESN__TASK_TIMEOUT_S", "0.3")
     fake.set_faults(Faults(stuck_jobs=[1]))  # the push's first task (a DATEV UO proposal) stays IN_PROGRESS
-    started = time.monotonic()
     result = ws.cli("push", "maesn", "--quiet")
     assert result.exit_code == ExitCode.OK, result.output
-    assert time.monotonic() - started < 30  # nobody waited for the stuck task beyond task_timeout_s
     assert "1 batch(es) sent but not yet confirmed by maesn" in " ".join(result.output.split())
     assert _states(ws) == {"acknowledged": TOTAL - 1, "sent": 1}
     assert _states(ws, "entity <> 'datev_uo'") == {"acknowledged": TOTAL - PER_SYSTEM}  # the next systems went on

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from typing import Any
 
 import httpx
@@ -265,11 +264,10 @@ def test_throttle_knob_answers_429_with_retry_after_and_nothing_arrives(maesn: M
     assert maesn.post("sevdesk").status_code == 200
 
 
-def test_server_error_knob_and_latency(maesn: Maesn) -> None:
-    maesn.fake.set_faults(Faults(error_on_calls=[1], error_status=502, latency=0.2))
-    started = time.monotonic()
+def test_server_error_knob(maesn: Maesn) -> None:
+    # (the latency knob is timing: bench.maesn_push serves the fake at 50 ms and reports the answers' times)
+    maesn.fake.set_faults(Faults(error_on_calls=[1], error_status=502))
     assert maesn.post("sevdesk").status_code == 502
-    assert time.monotonic() - started >= 0.2
     assert maesn.fake.proposals() == []
 
 

@@ -6,12 +6,9 @@ policies are shortened so a test takes a second, not the production minutes.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import threading
-import time
-from datetime import datetime
 
 import pytest
 
@@ -29,6 +26,7 @@ from erpload.push.http import (
 )
 from tests.fakes.dvelop_examples import EXAMPLES
 from tests.push.conftest import API_KEY, BUCKET, DvelopCase
+from tests.support.waits import RecordedWaits
 
 VENDOR = json.dumps(EXAMPLES["vendors"])
 #: short waits: the first back-off 0.05 s, the longest 0.4 s, at most 1.5 s per request
@@ -36,10 +34,11 @@ QUICK = RetryPolicy(min_backoff_s=0.05, max_backoff_s=0.4, max_wait_s=1.5)
 
 
 def _client(case: DvelopCase, policy: RetryPolicy = QUICK, *, api_key: str = API_KEY,
-            poll_interval_s: float = 0.05, job_timeout_s: float = 5.0) -> DvelopClient:
+            poll_interval_s: float = 0.05, job_timeout_s: float = 5.0, waits: RecordedWaits | None = None
+            ) -> DvelopClient:
     settings = DvelopSettings(base_url=case.base_url, bucket_id=BUCKET, api_key=api_key,
                               poll_interval_s=poll_interval_s, job_timeout_s=job_timeout_s, retry=policy)
-    return DvelopClient(settings)
+    return DvelopClient(settings, sleep=waits or RecordedWaits())
 
 
 def _seconds(traffic: str, what: str) -> float:
@@ -50,16 +49,17 @@ def _seconds(traffic: str, what: str) -> float:
 
 def test_retry_after_zero_forever_backs_off_and_ends_within_the_bound(dvelop: DvelopCase) -> None:
     dvelop.set_faults(throttle_after=0, retry_after=0, match_method="PUT")
-    with _client(dvelop) as client:
-        started = time.monotonic()
+    waits = RecordedWaits()
+    with _client(dvelop, waits=waits) as client:
         with pytest.raises(VendorUnavailable) as raised:
             client.put("vendors", VENDOR)
-        elapsed = time.monotonic() - started
         traffic = client.traffic()
     # a hot loop sends thousands in 1.5 s; backing off from 0.05 s, doubling, to 0.4 s leaves room for about six
     sent = len(dvelop.requests(method="PUT"))
     assert 2 <= sent <= 8, sent
-    assert elapsed <= QUICK.max_wait_s + 0.5
+    assert waits.total <= QUICK.max_wait_s  # it never planned to wait past its bound
+    assert len(waits.asked) == sent - 1  # a pause before each retry
+    assert min(waits.asked) >= QUICK.min_backoff_s
     message = str(raised.value)
     assert f"d.velop ({host_of(dvelop.base_url)}) answered 429 Too Many Requests to PUT" in message
     assert f"{sent} time(s)" in message
@@ -70,27 +70,24 @@ def test_retry_after_zero_forever_backs_off_and_ends_within_the_bound(dvelop: Dv
 
 def test_a_retry_after_date_in_the_past_is_a_minimum_back_off(dvelop: DvelopCase) -> None:
     dvelop.set_faults(throttle_after=0, throttle_count=2, retry_after=0, retry_after_date=True, match_method="PUT")
-    with _client(dvelop) as client:
-        started = time.monotonic()
+    waits = RecordedWaits()
+    with _client(dvelop, waits=waits) as client:
         client.put("vendors", VENDOR)
-        elapsed = time.monotonic() - started
         assert client.throttled == 2
         assert client.backoff_s >= 0.05 + 0.1
     puts = dvelop.requests(method="PUT")
     assert [r["status"] for r in puts] == [429, 429, 201]
-    assert elapsed >= 0.15
-    gaps = [(datetime.fromisoformat(b["time"]) - datetime.fromisoformat(a["time"])).total_seconds()
-            for a, b in itertools.pairwise(puts)]
-    assert min(gaps) >= 0.045, gaps  # the fake saw the pause, not only our counter
+    assert len(waits.asked) == 2
+    assert waits.total >= 0.15  # a minimum back-off, growing: never Retry-After's 0
 
 
 def test_a_retry_after_beyond_the_limit_fails_at_once_and_says_what_was_asked(dvelop: DvelopCase) -> None:
     dvelop.set_faults(throttle_after=0, retry_after=3600, match_method="PUT")
-    with _client(dvelop, RetryPolicy()) as client:
-        started = time.monotonic()
+    waits = RecordedWaits()
+    with _client(dvelop, RetryPolicy(), waits=waits) as client:
         with pytest.raises(VendorUnavailable) as raised:
             client.put("vendors", VENDOR)
-        assert time.monotonic() - started < 1.0
+        assert waits.asked == []  # failed at once: no wait started that would pass the limit
         assert client.backoff_s == 0.0
     assert len(dvelop.requests(method="PUT")) == 1
     message = str(raised.value)
@@ -102,15 +99,16 @@ def test_a_retry_after_beyond_the_limit_fails_at_once_and_says_what_was_asked(dv
 
 def test_a_storm_without_retry_after_shows_its_back_offs_in_the_waiting_time(dvelop: DvelopCase) -> None:
     dvelop.set_faults(throttle_after=0, throttle_count=4, retry_after=None, match_method="PUT")
-    with _client(dvelop) as client:
-        started = time.monotonic()
+    waits = RecordedWaits()
+    with _client(dvelop, waits=waits) as client:
         client.put("vendors", VENDOR)
-        elapsed = time.monotonic() - started
         traffic = client.traffic()
     # back-offs of at least 0.05, 0.1, 0.2 and 0.4 s (the cap): the summary must not say "0.0 s waiting"
+    assert len(waits.asked) == 4
     backing_off = _seconds(traffic, "backing off")
+    assert backing_off >= round(waits.total, 1) - 0.05  # every back-off the client took is in the summary
     assert backing_off >= 0.75
-    assert _seconds(traffic, "waiting in all") >= 0.8 * elapsed  # the rest is our own time between requests
+    assert _seconds(traffic, "waiting in all") >= backing_off
     assert "5 request(s)" in traffic
     assert "4 answered 429 Too Many Requests" in traffic
 
@@ -124,11 +122,12 @@ def test_server_errors_are_retried_a_bounded_number_of_times_and_within_the_limi
     assert len(dvelop.requests(method="PUT")) == 3
 
     dvelop.set_faults(error_on_calls=list(range(1, 200)), error_status=503, match_method="PUT")
-    with _client(dvelop, RetryPolicy(attempts=100, min_backoff_s=0.05, max_backoff_s=0.1, max_wait_s=0.5)) as client:
-        started = time.monotonic()
+    waits = RecordedWaits()
+    with _client(dvelop, RetryPolicy(attempts=100, min_backoff_s=0.05, max_backoff_s=0.1, max_wait_s=0.5),
+                 waits=waits) as client:
         with pytest.raises(VendorUnavailable, match=r"would pass the limit of 0.5 s per request"):
             client.put("vendors", VENDOR)
-        assert time.monotonic() - started <= 0.5 + 0.7  # the limit, and at most the last answer past it
+        assert waits.total <= 0.5  # it stopped before a back-off would pass the limit
     assert 3 <= len(dvelop.requests(method="PUT")) <= 10
 
 
@@ -170,23 +169,22 @@ def test_every_vendor_error_names_the_host(dvelop: DvelopCase) -> None:
 
 def test_waiting_for_a_job_is_bounded_and_its_polls_are_counted(dvelop: DvelopCase) -> None:
     dvelop.set_faults(job_queued_seconds=60)
-    with _client(dvelop, poll_interval_s=0.1) as client:
+    waits = RecordedWaits()
+    with _client(dvelop, poll_interval_s=0.1, waits=waits) as client:
         job_id = client.post_batch("vendors", [VENDOR])
-        started = time.monotonic()
         assert client.wait_for_job(job_id, timeout_s=0.45) == JOB_QUEUED  # not an error: the push goes on
-        elapsed = time.monotonic() - started
         traffic = client.traffic()
         polls = client.polls
-    assert 0.45 <= elapsed < 1.5  # the timeout, and at most one poll's answer past it
+    # pauses of the poll interval, the last one cut to what is left: never planned past the timeout
+    assert waits.asked[:-1] == [0.1] * (len(waits.asked) - 1)  # the poll interval is honoured
+    assert 0 < waits.asked[-1] <= 0.1  # the last pause only until the deadline, where the last poll is made
+    assert waits.total <= 0.45
+    assert len(waits.asked) == polls - 1
     asked = dvelop.requests(path_prefix="/smartinvoice/api/v1/masterdata/import_jobs")
     # every 0.1 s from 0 and one at the deadline: 6 polls on an idle machine, fewer when answers are slow
     assert 3 <= len(asked) == polls <= 6
-    times = [datetime.fromisoformat(r["time"]) for r in asked]
-    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
-    assert min(gaps[:-1]) >= 0.09, gaps  # the poll interval is honoured; the last poll waits only until the deadline
-    assert (times[-1] - times[0]).total_seconds() >= 0.4  # the last poll is made at the deadline
     assert f"{polls + 1} request(s) ({polls} of them status polls)" in traffic
-    assert _seconds(traffic, "between polls") >= 0.4
+    assert _seconds(traffic, "between polls") >= round(waits.total, 1) - 0.05  # the pauses are in the summary
 
 
 def test_a_job_that_finishes_is_waited_for_until_it_does(dvelop: DvelopCase) -> None:
