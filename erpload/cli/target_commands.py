@@ -71,7 +71,8 @@ def export_target(settings: Settings, target: Target, options: Mapping[str, Any]
 def not_configured(target: Target, missing: list[str]) -> ConfigError:
     """What a push says when keys it needs are not set: their names and where they go, never a value."""
     secret = {s.key for s in target.settings if s.secret}
-    env = ", ".join(k.upper().replace(".", "__") for k in missing)
+    # an entry may say more than its key ("...account_key for at least one of ..."): its env name is the key's
+    env = ", ".join(k.split(" ", 1)[0].upper().replace(".", "__") for k in missing)
     places = ".dlt/config.toml" + (" and the secrets in .dlt/secrets.toml" if secret & set(missing) else "")
     return ConfigError(f"{target.title} is not configured: {', '.join(missing)} not set",
                        hint=f"set them in {places} (or as {env})"
