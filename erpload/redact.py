@@ -18,6 +18,7 @@ column of stored text in bulk with the very same rules.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import NamedTuple
 from urllib.parse import quote, unquote
@@ -174,3 +175,23 @@ def _segments(password: str) -> set[str]:
     if len(cuts) > _MAX_SEGMENT_DELIMITERS:
         return {password[a:b] for a, b in zip(starts, ends, strict=True)}
     return {password[a:b] for a in starts for b in ends if b - a >= MIN_SECRET_LENGTH}
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a log record's message: httpx logs every request's URL, a query token included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def redact_logs(*names: str) -> None:
+    """Put a `RedactingFilter` on each named logger (once): records logged to it are masked before any handler
+    sees them."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

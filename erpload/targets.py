@@ -147,12 +147,13 @@ class Target:
     #: files: "module:function(call: Call) -> Callable[[Run], None]"; it checks its settings before the run
     export: str | None = None
     export_options: tuple[CliOption, ...] = ()
-    #: record push and trigger: "module:function(call: Call) -> erpload.push.pusher.Sender"
+    #: record push: "module:function(call: Call) -> erpload.push.pusher.Sender"; trigger: "module:function(call:
+    #: Call) -> erpload.push.trigger.Trigger"
     sender: str | None = None
     #: what a push sends, in push order (referenced records first): one table each in the target's dataset
     entities: tuple[str, ...] = ()
-    #: the push option that picks one entity: `--entity`, or Maesn's `--system`
-    entity_option: str = "entity"
+    #: the push option that picks one entity: `--entity`, or Maesn's `--system`; None: no such option
+    entity_option: str | None = "entity"
     #: the vendor creates a new record at every request (no upsert): a record whose outcome is unknown is held
     #: for a decision, never sent again blindly; the sender says the same (`Sender.create_only`)
     create_only: bool = False

@@ -6,4 +6,5 @@ TARGETS = {
     "datev": "transforms.datev.target",
     "dvelop": "transforms.dvelop.target",
     "maesn": "transforms.maesn.target",
+    "uniconta": "transforms.uniconta.target",
 }

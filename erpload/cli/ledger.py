@@ -108,7 +108,9 @@ def resolve_cmd(
     target: Annotated[str, typer.Argument(help="The target, e.g. dvelop.")],
     key: Annotated[str, typer.Argument(help="The record's key as the ledger shows it.")],
     sent: Annotated[bool | None, typer.Option("--sent/--not-sent", help="--sent: the vendor has it (it counts as "
-                                              "acknowledged); --not-sent: it does not (the next push sends it).",
+                                              "acknowledged); --not-sent: it does not, also if the vendor once "
+                                              "acknowledged it (the next push sends it). Records sent in the same "
+                                              "request go with it.",
                                               show_default=False)] = None,
     entity: EntityOpt = None,
     scope: ScopeOpt = None,
@@ -126,8 +128,9 @@ def resolve_cmd(
         with connect(_staging(staging)) as con:
             decided = resolve(con, target, key, sent=sent, entity=entity, scope=scope)
         outcome = "counts as acknowledged: no push sends it again" if sent else "is pending: the next push sends it"
-        out.print(f"recorded: {target} {decided.entity} {key} at {scope_label(decided.scope)} {outcome}",
-                  highlight=False, markup=False)
+        out.print(f"recorded: {target} {decided.entity} {key} at {scope_label(decided.scope)} {outcome}"
+                  + (f"; so do the {decided.with_it:,} record(s) sent with it in the same request" if decided.with_it
+                     else ""), highlight=False, markup=False)
 
     _run(body)
 

@@ -234,6 +234,7 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
         from erpload.steps.demo_staging import refuse_foreign_staging
 
         refuse_foreign_staging(settings.staging_path)  # before anything opens (or creates) the file
+        _ensure_demo_erp(settings, quiet)  # a fake's demo world may come from it (Telecom X's invoices)
         with _demo_fakes():
             _all_stages(settings, quiet)
 

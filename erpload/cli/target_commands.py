@@ -87,6 +87,9 @@ def push_target(settings: Settings, target: Target, *, entity: str | None = None
     from erpload.push.pusher import PushOptions, push_one, run_push
 
     assert target.sender is not None
+    if target.kind == "trigger":
+        _trigger(settings, target, company=company, dry_run=dry_run, options=options or {})
+        return
     missing = target.missing(dry_run=dry_run)
     if missing and not dry_run:
         raise not_configured(target, missing)
@@ -124,6 +127,41 @@ def push_target(settings: Settings, target: Target, *, entity: str | None = None
                   f"sends only what {escape(target.title)} has not acknowledged", highlight=False)
         raise typer.Exit(EXIT_VENDOR)
     if waiting:
+        err.print(f"exit {int(ExitCode.UNDECIDED)}: {waiting:,} record(s) wait for a decision: "
+                  f"`erpload ledger --target {target.name} --state unknown`", highlight=False)
+        raise typer.Exit(ExitCode.UNDECIDED)
+
+
+def _trigger(settings: Settings, target: Target, *, company: str | None, dry_run: bool,
+             options: Mapping[str, Any]) -> None:
+    """A trigger target's calls (see erpload.push.trigger); `force` is the target's own option when it has one."""
+    from erpload.push.trigger import TriggerOptions, run_trigger
+
+    assert target.sender is not None
+    missing = target.missing(dry_run=dry_run)
+    if missing and not dry_run:
+        raise not_configured(target, missing)
+    require_staging(settings)
+    call = Call(settings.staging_path, settings.pipelines_dir, dry_run, dict(options), say)
+    trigger = load(target.sender)(call)
+    outcome: dict[str, Any] = {}
+
+    def body(run: Run) -> None:
+        try:
+            outcome.update(run_trigger(settings.staging_path, trigger, run,
+                                       TriggerOptions(company=company, dry_run=dry_run,
+                                                      force=bool(options.get("force"))), say))
+        finally:
+            trigger.close()
+
+    execute(f"push {target.name}" + (" (dry run)" if dry_run else ""), settings, None, body)
+    if outcome.get("failed"):
+        err.print(f"[bold red]erpload push {target.name}:[/] {int(outcome.get('failed', 0)):,} call(s) failed at "
+                  f"{escape(target.title)}; what it refused is in erpload.rejects\n  fix: correct what each names, "
+                  "then push again: a failed call is made again, leaving out what the vendor already holds",
+                  highlight=False)
+        raise typer.Exit(EXIT_VENDOR)
+    if waiting := int(outcome.get("waiting", 0)):
         err.print(f"exit {int(ExitCode.UNDECIDED)}: {waiting:,} record(s) wait for a decision: "
                   f"`erpload ledger --target {target.name} --state unknown`", highlight=False)
         raise typer.Exit(ExitCode.UNDECIDED)
@@ -215,15 +253,15 @@ def _add_push(push_app: typer.Typer, target: Target) -> None:
 
     def run(staging: Path | None, company: str | None, dry_run: bool, quiet: bool,
             single: tuple[str, str] | None = None, **options: Any) -> None:
-        entity = options.pop(word, None)
+        entity = options.pop(word, None) if word else None
         settings = command_settings(staging=staging)
         guard(lambda: push_target(settings, target, entity=entity, company=company, single=single,
                                   dry_run=dry_run, quiet=quiet, options=options))
 
-    entity = CliOption(word, f"Only this {word}.", choices=target.entities)
-    fixed = [
-        _STAGING,
-        _option(entity),
+    fixed = [_STAGING]
+    if word is not None:
+        fixed.append(_option(CliOption(word, f"Only this {word}.", choices=target.entities)))
+    fixed += [
         _parameter("company", Annotated[str | None, typer.Option(help="Only this company code.")], None),
         _parameter("dry_run", Annotated[bool, typer.Option(_DRY_RUN, help="Show what would be sent; send and "
                                                            "mark nothing. Needs no API key.")], False),
@@ -235,7 +273,10 @@ def _add_push(push_app: typer.Typer, target: Target) -> None:
                  "erpload shows it).")], None))
     doc = (f"dataset {target.name} → {target.doc}. One ledger row per record: unchanged records "
            "are not sent again; a record the vendor refuses goes to erpload.rejects.")
-    if target.create_only:
+    if target.kind == "trigger":
+        doc = (f"dataset {target.name} → {target.doc}. Each call is in the ledger before it is made and is made "
+               f"once; one whose answer never came waits for `erpload ledger resolve` (exit 7).")
+    elif target.create_only:
         doc += (f" {target.title} creates a record per request: each is sent once; one whose outcome a push could "
                 "not learn waits for `erpload ledger resolve` (exit 7) and is never sent again blindly.")
     needs = ", ".join(s.key for s in target.settings if s.required)

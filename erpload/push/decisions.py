@@ -1,7 +1,9 @@
 """What a person decides about ledger records: append-only rows in `ledger_decisions`, read by the ledger view.
 
 - resolve: a record whose outcome is unknown (or whose job never finished) did arrive (`sent`: it counts as
-  acknowledged) or did not (`not_sent`: the next push sends it).
+  acknowledged) or did not (`not_sent`: the next push sends it). `not_sent` also settles a record the vendor
+  acknowledged but does not hold after all (Telecom X rolls a failed export back after it answered). A decision
+  covers the records that went in the same request (its batch): they arrived, or did not, together.
 - resend: records the vendor acknowledged are sent again on purpose by the next push (`resend`).
 
 Each decision keeps who made it and when; the record's next ledger event (a push sending it, the vendor
@@ -29,6 +31,7 @@ class Decided:
     entity: str
     scope: str | None
     records: int  # versions (hashes) of the key the decision covers
+    with_it: int = 0  # records sent in the same request as the key, settled with it
 
 
 def who() -> str:
@@ -56,12 +59,14 @@ def resolve(con: duckdb.DuckDBPyConnection, target: str, key: str, *, sent: bool
     """Record that `key` of `target` did (`sent`) or did not arrive; raises ConfigError when no such record waits
     for a decision, or when it is ambiguous (several entities or destinations) without `entity` / `scope`."""
     ensure_ledger(con)
-    where = _filters(target, entity, scope, key) + f" AND state IN {UNDECIDED_STATES}"
+    settles: tuple[str, ...] = UNDECIDED_STATES if sent else (*UNDECIDED_STATES, "acknowledged")
+    states = "(" + ", ".join(map(sql_literal, settles)) + ")"
+    where = _filters(target, entity, scope, key) + f" AND state IN {states}"
     found = con.execute(f"SELECT DISTINCT entity, scope FROM {LEDGER} WHERE {where} ORDER BY ALL").fetchall()
     if not found:
-        states = con.execute(f"SELECT DISTINCT entity, state FROM {LEDGER} WHERE "
-                             f"{_filters(target, entity, scope, key)} ORDER BY ALL").fetchall()
-        seen = "; ".join(f"{e}: {s}" for e, s in states) or "no ledger row at all"
+        present = con.execute(f"SELECT DISTINCT entity, state FROM {LEDGER} WHERE "
+                              f"{_filters(target, entity, scope, key)} ORDER BY ALL").fetchall()
+        seen = "; ".join(f"{e}: {s}" for e, s in present) or "no ledger row at all"
         raise ConfigError(f"no record '{key}' of {target} waits for a decision ({seen})",
                           hint=f"`erpload ledger --target {target} --state unknown` lists the records that do")
     if len({e for e, _ in found}) > 1:
@@ -76,12 +81,17 @@ def resolve(con: duckdb.DuckDBPyConnection, target: str, key: str, *, sent: bool
         note = f"decided by {by}: {target} has it (erpload ledger resolve --sent)"
     else:
         note = f"decided by {by}: {target} does not have it, the next push sends it (erpload ledger resolve --not-sent)"
+    # the key's records and those sent with them in one request: one outcome for all
+    where = (f"target = {sql_literal(target)} AND state IN {states} AND scope IS NOT DISTINCT FROM "
+             f"{sql_literal(found_scope)} AND (({where}) OR batch_id IN (SELECT batch_id FROM {LEDGER} WHERE {where}))")
     n = _count(con, where)
+    with_it = _count(con, f"{where} AND NOT (entity = {sql_literal(found_entity)} "
+                          f"AND record_key = {sql_literal(key)})")
     con.execute(f"""INSERT INTO {DECISIONS} SELECT target, scope, entity, record_key, payload_hash,
                         {sql_literal("sent" if sent else "not_sent")}, {sql_literal(note)}, {sql_literal(by)},
                         nextval('{SEQ}'), now()::TIMESTAMP
                     FROM {LEDGER} WHERE {where}""")
-    return Decided(found_entity, found_scope, n)
+    return Decided(found_entity, found_scope, n - with_it, with_it)
 
 
 def _count(con: duckdb.DuckDBPyConnection, where: str) -> int:

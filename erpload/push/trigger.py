@@ -1,0 +1,299 @@
+"""Trigger targets: we ask a vendor to do something (export a month, push a company's data), once, and record
+what it did.
+
+A trigger's vendor call is not idempotent and often not observable afterwards (Telecom X documents no status
+endpoint and no idempotency), so the ledger guards each call as a create-only batch:
+
+    plan        the trigger lists the calls it would make (`PlannedCall`: ledger entity and key, scope,
+                payload, and the records the call delivers, e.g. the invoices a month's export carries)
+    gate        per call, the ledger at its scope: called before and answered (acknowledged) or taken (sent):
+                skipped unless forced; unknown (the answer never came): held until a person settles it
+                (`erpload ledger resolve`), forced or not, because a repeat could do it twice
+    call        the call and what it carries are queued and marked `sending` in one commit before the request;
+                the trigger reports the answer (`CallReport`), committed before the next call
+
+A first Ctrl-C waits for the call in flight and its entry in the ledger; no further call is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from erpload import interrupts
+from erpload.errors import ErploadError
+from erpload.push.http import OutcomeUnknown, VendorAuthError, VendorRefused
+from erpload.push.ledger import LEDGER, BatchEvent, Ledger, ensure_ledger, new_batch_id
+from erpload.runs import Run, TableResult
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal
+
+#: ledger states after which a call is not made again unless forced: the vendor did it, or took it
+DONE_STATES = ("acknowledged", "sent")
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One call a trigger would make."""
+
+    #: the call's ledger entity and key (e.g. "months", "2026-11"): at most one answered call per key and scope
+    entity: str
+    key: str
+    #: where it goes (base URL and account, reseller or integration), never a secret
+    scope: str
+    #: the request as sent (JSON text): its md5 is the call's ledger hash
+    payload: str
+    #: how messages name it, e.g. "Øresund Søfart (reseller 21e2…) 2026-11"
+    label: str
+    #: what a dry run says it would do, in a few words
+    summary: str = ""
+    company: str | None = None
+    #: records the call delivers, by ledger entity (e.g. {"invoices": ("7e1a…", ...)}): queued in its batch, so
+    #: they share its state (acknowledged, failed, unknown)
+    carries: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: anything the trigger wants back when it makes the call
+    context: Any = None
+
+
+@dataclass(frozen=True)
+class CallReject:
+    """Something the vendor refused in a call, for erpload.rejects."""
+
+    record_key: str
+    field: str | None
+    value: str | None
+    reason: str
+    hint: str
+
+
+@dataclass
+class CallTally:
+    planned: int = 0
+    done_before: int = 0
+    held: int = 0
+    called: int = 0
+    acknowledged: int = 0
+    failed: int = 0
+    unknown: int = 0
+    rejected: int = 0
+    carried: dict[str, int] = field(default_factory=dict)  # records delivered by acknowledged calls, per entity
+
+
+class CallReport:
+    """How a trigger reports one call's answer; each report is committed before it returns."""
+
+    def __init__(self, runner: TriggerRun, call: PlannedCall, batch_id: str) -> None:
+        self.runner = runner
+        self.call = call
+        self.batch_id = batch_id
+        self.state: str | None = None
+
+    def _event(self, event: BatchEvent, also: Sequence[str] = ()) -> None:
+        con = self.runner.con
+        con.begin()
+        try:
+            self.runner.ledger_for(self.call).record([event])
+            for sql in also:
+                con.execute(sql)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        self.state = event.state
+
+    def acknowledged(self, response: str, *, also: Sequence[str] = ()) -> None:
+        """The vendor did it (or took it and will); `also`: SQL committed with it (the trigger's staged rows)."""
+        self._event(BatchEvent.acknowledged(self.batch_id, self.call.entity, response[:2000]), also)
+        tally = self.runner.tally
+        tally.acknowledged += 1
+        for entity, keys in self.call.carries.items():
+            tally.carried[entity] = tally.carried.get(entity, 0) + len(keys)
+
+    def failed(self, response: str, *, rejects: Sequence[CallReject] = (), also: Sequence[str] = ()) -> None:
+        """The vendor says nothing was done (it refused, or rolled back): the next push plans the call again.
+        `rejects` go to erpload.rejects with it."""
+        rows = [self.runner.reject_sql(self.call, r) for r in rejects]
+        self._event(BatchEvent.failed(self.batch_id, self.call.entity, response[:2000]), [*rows, *also])
+        self.runner.tally.failed += 1
+        self.runner.tally.rejected += len(rejects)
+
+    def unknown(self, reason: str, *, also: Sequence[str] = ()) -> None:
+        """The answer never came: held until a person settles it."""
+        self._event(BatchEvent.unknown(self.batch_id, self.call.entity, reason[:2000]), also)
+        self.runner.tally.unknown += 1
+
+
+class Trigger(Protocol):
+    """What a trigger target implements (see destinations/uniconta/trigger.py)."""
+
+    target: str
+    title: str
+
+    def plan(self, con: duckdb.DuckDBPyConnection, run: Run, company: str | None) -> list[PlannedCall]:
+        """The calls this push would make, from the target's dataset; calls it will not make are noted in `run`."""
+
+    def call(self, planned: PlannedCall, report: CallReport) -> None:
+        """Make the call and report its answer; raise `OutcomeUnknown` when the answer was lost."""
+
+    def traffic(self) -> str | None:
+        """The requests sent, in a line for the summary; None when there were none."""
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class TriggerOptions:
+    company: str | None = None
+    dry_run: bool = False
+    #: make calls the ledger says were made and answered (never one whose outcome is unknown)
+    force: bool = False
+
+
+class TriggerRun:
+    """One push of a trigger target: plan, gate, call."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, trigger: Trigger, run: Run) -> None:
+        self.con = con
+        self.trigger = trigger
+        self.run = run
+        self.tally = CallTally()
+
+    def ledger_for(self, call: PlannedCall) -> Ledger:
+        scopes = {call.entity: call.scope, **{entity: call.scope for entity in call.carries}}
+        return Ledger(self.con, self.trigger.target, self.run.run_id, scopes, create_only=True)
+
+    def reject_sql(self, call: PlannedCall, reject: CallReject) -> str:
+        return (f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES ({sql_literal(self.run.run_id)}, "
+                f"{sql_literal(self.trigger.target)}, {sql_literal(call.entity)}, {sql_literal(reject.record_key)}, "
+                f"{sql_literal(reject.field)}, {sql_literal(reject.value)}, {sql_literal(reject.reason)}, "
+                f"{sql_literal(reject.hint)}, {sql_literal(call.payload)}, now()::TIMESTAMP)")
+
+    def state_of(self, call: PlannedCall) -> str | None:
+        """The call's state in the ledger at its scope: unknown if any version is, else done if any is."""
+        rows = {str(r[0]) for r in self.con.execute(
+            f"SELECT DISTINCT state FROM {LEDGER} WHERE target = {sql_literal(self.trigger.target)} "
+            f"AND scope = {sql_literal(call.scope)} AND entity = {sql_literal(call.entity)} "
+            f"AND record_key = {sql_literal(call.key)}").fetchall()}
+        if "unknown" in rows:
+            return "unknown"
+        return next((s for s in DONE_STATES if s in rows), None)
+
+    def gate(self, calls: list[PlannedCall], force: bool) -> list[PlannedCall]:
+        """The calls to make now; the others are noted (held ones with what to do)."""
+        chosen = []
+        target = self.trigger.target
+        for call in calls:
+            state = self.state_of(call)
+            if state == "unknown":
+                self.tally.held += 1
+                self.run.note(f"{target} {call.label}: not called: an earlier call got no answer, so it may have "
+                              f"been done; look at the vendor, then `erpload ledger resolve {target} {call.key} "
+                              "--sent` (it was done) or `--not-sent` (the next push calls again)")
+            elif state in DONE_STATES and not force:
+                self.tally.done_before += 1
+            else:
+                chosen.append(call)
+        if self.tally.done_before:
+            self.run.note(f"{target}: {self.tally.done_before} call(s) made and answered before were not made "
+                          "again (`--force` makes them again)")
+        return chosen
+
+    def make(self, call: PlannedCall) -> None:
+        """Queue the call and what it carries, mark it `sending`, call, and record the answer."""
+        batch_id = new_batch_id()
+        ledger = self.ledger_for(call)
+        self.con.begin()
+        try:
+            ledger.queue_batch(call.entity, [(call.key, md5(call.payload))], batch_id)
+            for entity, keys in call.carries.items():
+                if keys:
+                    ledger.queue_batch(entity, [(k, md5(k)) for k in keys], batch_id)
+            ledger.record([BatchEvent.sending(batch_id, call.entity)])
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+        report = CallReport(self, call, batch_id)
+        self.tally.called += 1
+        with interrupts.deferred():  # a first signal waits for the answer and its entry in the ledger
+            try:
+                self.trigger.call(call, report)
+            except OutcomeUnknown as exc:
+                if report.state is None:
+                    report.unknown(exc.message)
+                else:
+                    raise
+            except (VendorAuthError, VendorRefused) as exc:
+                if report.state is None:  # refused before anything was done
+                    report.failed(f"not taken: {exc.message}")
+                raise
+            except BaseException as exc:
+                if report.state is None:
+                    report.unknown(f"the push stopped while calling: {exc}")
+                raise
+        if report.state is None:
+            raise ErploadError(f"{self.trigger.title} {call.label}: the call ended without an outcome",
+                               hint="this is a bug in erpload; the ledger holds it as `sending` (unknown)")
+
+    def results(self, calls: list[PlannedCall]) -> None:
+        target = self.trigger.target
+        if (traffic := self.trigger.traffic()) is not None:
+            self.run.note(traffic)
+        if self.tally.unknown:
+            self.run.note(f"{self.tally.unknown} {target} call(s) got no answer: they may or may not have been done "
+                          f"and are not made again until settled: `erpload ledger --target {target} --state "
+                          f"unknown`, then `erpload ledger resolve {target} <key> --sent|--not-sent`")
+        entities = sorted({c.entity for c in calls}) or []
+        for entity in entities:
+            self.run.add(TableResult(table=f"{target}.{entity}", sent=self.tally.acknowledged,
+                                     unchanged=self.tally.done_before, failed=self.tally.failed + self.tally.unknown,
+                                     rejected=self.tally.rejected))
+        for entity, n in self.tally.carried.items():
+            self.run.add(TableResult(table=f"{target}.{entity}", sent=n))
+
+    def waiting(self, calls: list[PlannedCall]) -> int:
+        """Calls of these scopes whose outcome is unknown."""
+        scopes = sorted({c.scope for c in calls})
+        if not scopes:
+            return 0
+        row = self.con.execute(
+            f"SELECT count(*) FROM {LEDGER} WHERE target = {sql_literal(self.trigger.target)} AND state = 'unknown' "
+            f"AND entity IN ({', '.join(sql_literal(e) for e in sorted({c.entity for c in calls}))}) "
+            f"AND scope IN ({', '.join(sql_literal(s) for s in scopes)})").fetchone()
+        return int(row[0]) if row else 0
+
+
+def run_trigger(staging: Path, trigger: Trigger, run: Run, options: TriggerOptions,
+                say: Callable[[str], None]) -> dict[str, Any]:
+    """Push one trigger target; fills `run`. Returns `planned` (calls listed), `called` and `waiting` (calls
+    whose outcome is unknown: a person must settle them)."""
+    with connect(staging) as con:
+        ensure_framework_tables(con)
+        ensure_ledger(con)
+        push = TriggerRun(con, trigger, run)
+        calls = trigger.plan(con, run, options.company)
+        push.tally.planned = len(calls)
+        chosen = push.gate(calls, options.force)
+        if options.dry_run:
+            for call in chosen:
+                say(f"would call {trigger.title} for {call.label}" + (f": {call.summary}" if call.summary else ""))
+            if not chosen:
+                say(f"nothing to call: {trigger.title} has every planned call already"
+                    if calls else "nothing to call")
+            return {"planned": len(calls), "called": 0, "waiting": push.waiting(calls)}
+        try:
+            for call in chosen:
+                interrupts.raise_if_requested()
+                push.make(call)
+        finally:
+            push.results(calls)
+        return {"planned": len(calls), "called": push.tally.called, "waiting": push.waiting(calls),
+                "failed": push.tally.failed}

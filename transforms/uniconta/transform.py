@@ -1,0 +1,95 @@
+"""`erpload transform uniconta`: the canonical `erp` dataset -> the `uniconta` dataset, the plan of the exports.
+
+    uniconta.invoices   one row per Telecom X invoice the ERP knows: reseller, month, invoice, customer and its
+                        Uniconta account, and the verdict (export, omit, hold) with its reason and fix
+    uniconta.months     one row per reseller and month: the call `erpload push uniconta` makes (invoiceDate,
+                        invoicesToOmit), how many invoices it exports, and its state (ready, exported, unknown,
+                        held, empty)
+
+Both are a plan a user reads before anything is sent (see `plan` for the verdicts). Invoices left out for a
+reason a bookkeeper can act on (a draft, a cancellation, a customer without a Uniconta account ...) go to
+`erpload.rejects` (target 'uniconta', entity 'invoices', record_key = the Telecom X id); invoices left out
+because Uniconta already holds them do not: they were sent. The tables and their rejects are committed together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from erpload.errors import ConfigError
+from erpload.push.ledger import ensure_ledger
+from erpload.runs import Run, TableResult
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, scalar_int, sql_literal, table_exists
+from erpload.validation import record_json
+
+from .plan import CALLS, INVOICES, REJECTED_REASONS, TARGET, configured_base_url, invoices_sql, months_sql
+
+SCHEMA = TARGET
+_INVOICES = "_uniconta_invoices"
+
+
+def run_transform(staging: Path, run: Run) -> None:
+    """Rebuild the `uniconta` dataset from `erp` (and the ledger, at the configured Telecom X)."""
+    base_url = configured_base_url()
+    with connect(staging) as con:
+        if not table_exists(con, "erp", "companies"):
+            raise ConfigError("the canonical erp dataset is empty",
+                              hint="run `erpload run --until map` (extract and map) first")
+        ensure_framework_tables(con)
+        ensure_ledger(con)
+        transform(con, run, base_url)
+
+
+def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
+    """`run_transform` on an open connection."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_INVOICES} AS {invoices_sql(base_url)}")
+    resellers = scalar_int(con, "SELECT count(*) FROM erp.companies WHERE nullif(trim(telecomx_reseller_id), '') "
+                                "IS NOT NULL")
+    if not resellers:
+        run.note("uniconta: no company has a Telecom X reseller id (companies.telecomx_reseller_id), so there is "
+                 "nothing to export; map the reseller id in the profile for the companies Telecom X bills for")
+    rejected = ", ".join(sql_literal(r) for r in REJECTED_REASONS)
+    record = record_json(con, _INVOICES)
+    con.begin()
+    try:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{INVOICES} AS SELECT * FROM {_INVOICES} "
+                    "ORDER BY reseller, month, _key")
+        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{CALLS} AS {months_sql(base_url, _INVOICES)} "
+                    "ORDER BY reseller, month")
+        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
+                        SELECT {sql_literal(run.run_id)}, {sql_literal(TARGET)}, {sql_literal(INVOICES)}, r._key,
+                               CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN 'customer_no'
+                                    WHEN r.reason_code IN ('bad_id', 'duplicate_id') THEN 'telecomx_invoice_id'
+                                    ELSE 'status' END,
+                               CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN r.customer_no
+                                    WHEN r.reason_code IN ('bad_id', 'duplicate_id') THEN r._key
+                                    ELSE r.status END,
+                               r.reason, r.fix, {record}, now()::TIMESTAMP
+                        FROM {_INVOICES} r WHERE r.reason_code IN ({rejected})""")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    _results(con, run)
+
+
+def _results(con: duckdb.DuckDBPyConnection, run: Run) -> None:
+    rejected = ", ".join(sql_literal(r) for r in REJECTED_REASONS)
+    counts = con.execute(f"""SELECT count(*) FILTER (WHERE verdict = 'export'),
+                                    count(*) FILTER (WHERE reason_code IN ({rejected})),
+                                    count(*) FILTER (WHERE verdict <> 'export' AND reason_code NOT IN ({rejected}))
+                             FROM {SCHEMA}.{INVOICES}""").fetchone()
+    to_export, rejects, settled = (int(v) for v in counts) if counts else (0, 0, 0)
+    run.add(TableResult(table=f"{SCHEMA}.{INVOICES}", loaded=to_export, rejected=rejects, unchanged=settled))
+    states = dict(con.execute(f"SELECT state, count(*) FROM {SCHEMA}.{CALLS} GROUP BY ALL").fetchall())
+    run.add(TableResult(table=f"{SCHEMA}.{CALLS}", loaded=int(states.get("ready", 0)),
+                        unchanged=sum(int(n) for s, n in states.items() if s != "ready")))
+    if held := int(states.get("held", 0)):
+        run.note(f"uniconta: {held} month(s) held: an invoice in each has no valid Telecom X id, so erpload cannot "
+                 "leave it out (see erpload.rejects, field telecomx_invoice_id)")
+    if unknown := int(states.get("unknown", 0)):
+        run.note(f"uniconta: {unknown} month(s) wait for a decision: an export call got no answer "
+                 "(`erpload ledger --target uniconta --state unknown`)")
