@@ -58,6 +58,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fakes.app import FakeVendor
@@ -479,11 +480,15 @@ class PapershiftFake(FakeVendor):
         def get_integrations() -> dict[str, Any]:
             return {"integrations": self.integrations()}
 
-        @router.put("/integrations/{iid}")
-        def put_integration(iid: str, body: IntegrationEmployees) -> Integration:
-            integration = Integration(id=iid, name=body.name, employee_numbers=body.employee_numbers)
+        @router.put("/integrations/{iid}", response_model=None)
+        def put_integration(iid: str, body: IntegrationEmployees) -> dict[str, Any] | JSONResponse:
+            try:
+                integration = Integration(id=iid, name=body.name, employee_numbers=body.employee_numbers)
+            except ValidationError as invalid:
+                return JSONResponse({"detail": invalid.errors(include_url=False, include_context=False)},
+                                    status_code=422)
             self.put_integration(integration)
-            return integration
+            return integration.model_dump(mode="json")
 
         @router.post("/integrations/{iid}/scheduled_syncs", response_model=None)
         def scheduled_sync(iid: str) -> dict[str, Any] | JSONResponse:
