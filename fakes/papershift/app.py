@@ -280,7 +280,7 @@ class PapershiftFake(FakeVendor):
         return _document({
             "data": list(resources[(number - 1) * size: number * size]),
             "links": {"self": link(number), "first": link(1), "last": link(pages),
-                      "prev": link(number - 1) if 1 < number <= pages + 1 else None,
+                      "prev": link(number - 1) if number > 1 else None,
                       "next": link(number + 1) if number < pages else None},
             "meta": {"record_count": len(resources), "page_count": pages},
         })

@@ -249,6 +249,7 @@ def test_items_are_paged_with_links_next_until_there_is_none(pulse: Pulse) -> No
     sid = pulse.create_sync(BERGWERK, months=12).json()["data"]["id"]
     pulse.list_syncs(BERGWERK)
     page = pulse.items(sid, **{"page[size]": 20}).json()
+    assert page["links"]["prev"] is None
     ids: list[str] = []
     pages = 0
     while True:
@@ -259,6 +260,8 @@ def test_items_are_paged_with_links_next_until_there_is_none(pulse: Pulse) -> No
             break
         page = pulse.call("GET", page["links"]["next"]).json()
     assert (pages, len(ids), len(set(ids))) == (3, 48, 48)
+    assert page["links"]["prev"] is not None
+    assert page["links"]["self"] == page["links"]["last"]
     assert len(pulse.items(sid).json()["data"]) == 25  # the default page size
     assert error(pulse.items(sid, **{"page[size]": 101})) == (400, None)
     assert error(pulse.items(sid, **{"page[number]": 0})) == (400, None)
