@@ -141,6 +141,10 @@ class KomboFake(FakeVendor):
         """Replace the files and/or warnings pushes return (both None: back to the generated ones)."""
         self.store.put_file_knob(knob)
 
+    def in_flight(self, integration_id: str) -> int:
+        """Pushes for the integration that arrived and are not answered yet (held by the latency knob, say)."""
+        return self.store.in_flight(integration_id)
+
     def calls(self, integration_id: str | None = None) -> list[dict[str, Any]]:
         """Every accepted push, oldest first (a dropped answer included)."""
         return [i.as_json() for i in self.store.accepted()

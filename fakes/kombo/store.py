@@ -117,6 +117,10 @@ class KomboStore:
             self._in_flight[integration_id] = busy + 1
             return Slot(integration_id, limit, limit - busy - 1, admitted=True)
 
+    def in_flight(self, integration_id: str) -> int:
+        with self.lock:
+            return self._in_flight.get(integration_id, 0)
+
     def release_slot(self, slot: Slot) -> None:
         if not slot.admitted:
             return
