@@ -21,7 +21,8 @@ unknown `X-Integration-Id`: INTEGRATION_NOT_FOUND); the body. Push answers carry
 `Concurrency-Remaining` (the concurrency-limiting guide).
 
 The concurrency cap counts pushes in flight per `X-Integration-Id` from the moment they arrive, before the shared
-latency knob holds them, so `Faults(latency=...)` plus parallel calls reaches it. Kombo documents no idempotency:
+latency knob holds them, so `Faults(latency=...)` plus parallel calls reaches it; a push holds its slot whatever
+its answer, a refused one included (only one turned away by the cap takes none). Kombo documents no idempotency:
 every accepted push is answered and journaled (files with size and sha256 of their UTF-8 bytes, warnings), so a
 test can count pushes per integration and run. The shared `drop_on_calls` knob cuts the answer after the push was
 journaled, as a push that arrived but whose answer was lost. The shared `throttle_after` and `error_on_calls`

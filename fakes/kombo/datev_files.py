@@ -84,9 +84,12 @@ def _listed(integration: Integration) -> list[Employee]:
 
 
 def generated_warnings(integration: Integration) -> list[str]:
-    """What a push warns about by default: employees left out of the files, and why."""
+    """What a push warns about by default: employees left out of the files or changed in them, and why."""
     warnings = [f"Employee {e.personnel_no} is inactive and was not pushed to DATEV."
                 for e in integration.employees if not e.active]
+    warnings += [f"Employee {e.personnel_no}: characters outside Windows-1252 were replaced by '?'."
+                 for e in _listed(integration)
+                 if any(_cp1252(t) != t for t in (e.personnel_no, e.first_name, e.last_name))]
     if "extf" in integration.formats:
         warnings += [f"Employee {e.personnel_no} has no compensation; no salary posting was created."
                      for e in _listed(integration) if e.monthly_salary is None]

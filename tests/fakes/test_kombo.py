@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,9 +24,11 @@ from fakes.kombo import (
     DEMO_INTEGRATION_2,
     GENERAL,
     PAYROLL,
+    Employee,
     ErrorCode,
     FileKnob,
     InjectedError,
+    Integration,
     KomboFake,
     KomboFile,
     KomboPlan,
@@ -145,9 +148,22 @@ def test_an_integration_may_return_only_one_kind_of_file(kombo: Kombo) -> None:
                            json={"formats": ["lodas"], "employees": [
                                {"personnel_no": "77", "first_name": "Ida", "last_name": "Roth"}]})
     assert put.status_code == 200, put.text
-    files = kombo.files(kombo.push())
+    response = kombo.push()
+    files = kombo.files(response)
     assert list(files) == ["LODAS_Stammdaten.txt"]
     assert files["LODAS_Stammdaten.txt"].split("\r\n")[-2] == "1;77;Roth;Ida;"
+    assert response.json()["warnings"] == []  # no salary, but no EXTF file to miss it in
+
+
+def test_names_outside_windows_1252_are_replaced_with_a_warning(kombo: Kombo) -> None:
+    kombo.fake.put_integration(Integration(id=DEMO_INTEGRATION, employees=[
+        Employee(personnel_no="5", first_name="Zoë", last_name="Wałęsa", monthly_salary=Decimal("2000"))]))
+    response = kombo.push()
+    files = kombo.files(response)
+    assert "1;5;Wa??sa;Zoë;" in files["LODAS_Stammdaten.txt"]
+    assert '"Gehalt 5 Wa??sa, Zoë"' in files["EXTF_Stammdaten.csv"]
+    [warning] = [w["message"] for w in response.json()["warnings"]]
+    assert "Employee 5" in warning
 
 
 def test_payroll_push_needs_a_payroll_month_and_returns_that_months_movement_data(kombo: Kombo) -> None:
