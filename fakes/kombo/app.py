@@ -193,8 +193,9 @@ class KomboFake(FakeVendor):
     async def _push(self, request: Request, *, payroll: bool) -> JSONResponse:
         endpoint = "payroll" if payroll else "general"
         slot: Slot | None = getattr(request.state, _SLOT, None)
-        concurrency = {"Concurrency-Limit": str(slot.limit), "Concurrency-Remaining": str(slot.remaining)} \
-            if slot else {}
+        concurrency: dict[str, str] = {}
+        if slot is not None:
+            concurrency = {"Concurrency-Limit": str(slot.limit), "Concurrency-Remaining": str(slot.remaining)}
         key, refusal = self._admitted(request, endpoint)
         if refusal is not None:
             return refusal
