@@ -124,6 +124,11 @@ class Prepared:
         self._erp_template = erp_template
         self._built: dict[Commands, Path] = {}
 
+    @property
+    def erp_template(self) -> Path:
+        """The ERP the templates were built from (a test copies it for its own workspace)."""
+        return self._erp_template
+
     def into(self, ws: Workspace, *commands: tuple[str, ...]) -> Workspace:
         """`ws` as if `commands` had run in it: the staging file and dlt's state copied from the template."""
         unsafe = [c for c in commands if c[0] not in self.SAFE]

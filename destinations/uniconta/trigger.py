@@ -100,6 +100,7 @@ class UnicontaTrigger:
         empty: list[str] = []
         late: list[str] = []
         forced_out: list[str] = []
+        done: list[str] = []
         for reseller, month, invoice_date, company_code, name, state, known, to_export, omit, export in rows:
             label = f"{name or company_code} (reseller {reseller}) {month}"
             if state == "held":
@@ -110,7 +111,8 @@ class UnicontaTrigger:
                 continue
             if state == "exported":
                 if not to_export:
-                    continue  # exported before, nothing new: even --force has nothing to call for
+                    done.append(str(month))  # nothing new in it: even --force has nothing to call for
+                    continue
                 late.append(f"{month}: {to_export}")
                 if self.force and (unknown := self._unknown_to_erp(str(reseller), str(month), int(known))):
                     forced_out.append(f"{month} ({unknown})")
@@ -123,6 +125,9 @@ class UnicontaTrigger:
                 carries={INVOICES: tuple(export)},
                 context={"reseller": reseller, "month": month, "invoice_date": invoice_date, "known": int(known),
                          "omit": list(omit), "export": list(export), "company": company_code}))
+        if done:
+            run.note(f"{TARGET}: {len(done)} month(s) exported before with nothing new in them: not called again "
+                     f"({', '.join(done[:3])}{', ...' if len(done) > 3 else ''})")
         if forced_out:
             run.note(f"{TARGET}: --force does not call for {', '.join(forced_out)}: at its export Telecom X counted "
                      "that many invoices the ERP does not know; erpload cannot leave them out, so a second call would "

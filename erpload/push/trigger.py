@@ -85,6 +85,7 @@ class CallTally:
     unknown: int = 0
     rejected: int = 0
     carried: dict[str, int] = field(default_factory=dict)  # records delivered by acknowledged calls, per entity
+    unknown_why: list[str] = field(default_factory=list)  # per unknown call: its label and what happened
 
 
 class CallReport:
@@ -126,9 +127,10 @@ class CallReport:
         self.runner.tally.rejected += len(rejects)
 
     def unknown(self, reason: str, *, also: Sequence[str] = ()) -> None:
-        """The answer never came: held until a person settles it."""
+        """The answer never came (or said nothing about what was done): held until a person settles it."""
         self._event(BatchEvent.unknown(self.batch_id, self.call.entity, reason[:2000]), also)
         self.runner.tally.unknown += 1
+        self.runner.tally.unknown_why.append(f"{self.call.label}: {reason}")
 
 
 class Trigger(Protocol):
@@ -248,9 +250,10 @@ class TriggerRun:
         if (traffic := self.trigger.traffic()) is not None:
             self.run.note(traffic)
         if self.tally.unknown:
-            self.run.note(f"{self.tally.unknown} {target} call(s) got no answer: they may or may not have been done "
-                          f"and are not made again until settled: `erpload ledger --target {target} --state "
-                          f"unknown`, then `erpload ledger resolve {target} <key> --sent|--not-sent`")
+            self.run.note(f"{self.tally.unknown} {target} call(s) without an answer that says what was done ("
+                          + "; ".join(self.tally.unknown_why[:3]) + "): they may or may not have been done and are "
+                          f"not made again until settled: look at the vendor, then `erpload ledger resolve {target} "
+                          "<key> --sent|--not-sent`")
         entities = sorted({c.entity for c in calls}) or []
         for entity in entities:
             self.run.add(TableResult(table=f"{target}.{entity}", sent=self.tally.acknowledged,

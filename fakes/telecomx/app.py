@@ -33,6 +33,7 @@ from __future__ import annotations
 import hmac
 import re
 import threading
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -79,7 +80,10 @@ class TelecomXFake(FakeVendor):
     title = "Telecom X (fake)"
 
     def __init__(self, resellers: list[Reseller] | None = None, users: list[User] | None = None,
-                 faults: Faults | None = None, plan: ExportPlan | None = None) -> None:
+                 faults: Faults | None = None, plan: ExportPlan | None = None,
+                 new_token: Callable[[], str] | None = None) -> None:
+        # `new_token`: a test that greps erpload's output for the tokens chooses them
+        self._new_token = new_token
         self._seed_resellers = demo_resellers() if resellers is None else resellers
         self._seed_users = demo_users() if users is None else users
         self._initial_plan = plan or ExportPlan()
@@ -93,7 +97,7 @@ class TelecomXFake(FakeVendor):
     def reset_state(self) -> None:
         for timer in getattr(self, "_timers", []):
             timer.cancel()  # an export still running belongs to the state being forgotten
-        self.store = ExportStore()
+        self.store = ExportStore(self._new_token)
         self._plan = self._initial_plan
         self.resellers = {r.id: r.model_copy(deep=True) for r in self._seed_resellers}
         self.users = {u.username: u.model_copy() for u in self._seed_users}

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -54,15 +55,16 @@ class ExportCall:
 class ExportStore:
     """Thread-safe: the request thread answers while a running export may complete on a timer thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, new_token: Callable[[], str] | None = None) -> None:
         self.lock = threading.RLock()
+        self._new_token = new_token or (lambda: secrets.token_hex(20))
         self._sessions: dict[str, Session] = {}  # by token hash: the token itself is never kept
         self.calls: list[ExportCall] = []
         self.refused: list[dict[str, Any]] = []  # export calls answered with an error, after sign-in
         self._in_uniconta: dict[tuple[str, str], collections.Counter[str]] = {}
 
     def sign_in(self, user: User, lifetime: float | None) -> str:
-        token = secrets.token_hex(20)
+        token = self._new_token()
         expires = None if lifetime is None else time.monotonic() + lifetime
         with self.lock:
             self._sessions[token_sha256(token)] = Session(user, expires)
