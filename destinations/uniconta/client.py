@@ -123,7 +123,7 @@ class TelecomXClient:
             raise VendorAuthError(f"{self.who} refused the sign-in of {self.settings.username or '(no username)'}: "
                                   f"{response.status_code} {_error_code(answer) or response.reason_phrase}",
                                   hint=_CREDENTIALS_HINT + ("; the user signs in with a second factor: set "
-                                                            f"{SECTION}.authenticator_token" if
+                                                            f"{SECTION}.authenticator_token (or sms_key)" if
                                                             "two_factor" in _error_code(answer) else ""))
         token = answer.get("token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:

@@ -102,6 +102,7 @@ class TelecomXFake(FakeVendor):
         self.resellers = {r.id: r.model_copy(deep=True) for r in self._seed_resellers}
         self.users = {u.username: u.model_copy() for u in self._seed_users}
         self._export_calls = 0
+        self._export_requests = 0  # every request to the export path, signed in or not
         self._accepted = 0
         self._timers: list[threading.Timer] = []
 
@@ -113,6 +114,7 @@ class TelecomXFake(FakeVendor):
         with self.store.lock:
             self._plan = plan
             self._export_calls = 0
+            self._export_requests = 0
             self._accepted = 0
 
     def put_reseller(self, reseller: Reseller) -> None:
@@ -164,6 +166,10 @@ class TelecomXFake(FakeVendor):
                              "accessLevel": user.access_level.value})
 
     async def _export(self, request: Request) -> JSONResponse:
+        with self.store.lock:
+            self._export_requests += 1
+            if self._export_requests in self._plan.expire_tokens_at_exports:
+                self.store.expire_tokens()
         token = request.query_params.get("token")
         session = self.store.session(token) if token else None
         if token is None or session is None:

@@ -95,5 +95,8 @@ class ExportPlan(BaseModel):
     fail_exports: list[int] = Field(
         default_factory=list,
         description="Accepted exports (1-based) that fail midway: what they wrote to Uniconta is deleted again.")
+    expire_tokens_at_exports: list[int] = Field(
+        default_factory=list,
+        description="Export calls (1-based) before which every token issued so far expires: a mid-run expiry.")
     internal_error_exports: list[int] = Field(
         default_factory=list, description="Export calls (1-based, after auth) answered 500 internal_error, unapplied.")

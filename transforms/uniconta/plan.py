@@ -140,9 +140,9 @@ def months_sql(base_url: str, invoices: str) -> str:
     WITH m AS (
         SELECT month AS _key, _company_code, reseller, month, month || '-01' AS invoice_date,
                count(*) AS invoices, count(*) FILTER (WHERE verdict = 'export') AS to_export,
-               count(*) FILTER (WHERE verdict = 'omit') AS to_omit,
+               count(DISTINCT _key) FILTER (WHERE verdict = 'omit') AS to_omit,
                count(*) FILTER (WHERE verdict = 'hold') AS held,
-               coalesce(list(_key ORDER BY _key) FILTER (WHERE verdict = 'omit'), []) AS invoices_to_omit,
+               coalesce(list(DISTINCT _key ORDER BY _key) FILTER (WHERE verdict = 'omit'), []) AS invoices_to_omit,
                coalesce(list(_key ORDER BY _key) FILTER (WHERE verdict = 'export'), []) AS invoices_to_export
         FROM {invoices} GROUP BY ALL)
     SELECT m.*, l.state AS call_state, l.exported_at,
