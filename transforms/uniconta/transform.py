@@ -22,12 +22,13 @@ from erpload.errors import ConfigError
 from erpload.push.ledger import ensure_ledger
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, scalar_int, sql_literal, table_exists
-from erpload.validation import record_json
+from erpload.validation import count_changed, record_json
 
 from .plan import CALLS, INVOICES, REJECTED_REASONS, TARGET, configured_base_url, invoices_sql, months_sql
 
 SCHEMA = TARGET
 _INVOICES = "_uniconta_invoices"
+_MONTHS = "_uniconta_months"
 
 
 def run_transform(staging: Path, run: Run) -> None:
@@ -52,13 +53,16 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
                  "nothing to export; map the reseller id in the profile for the companies Telecom X bills for")
     rejected = ", ".join(sql_literal(r) for r in REJECTED_REASONS)
     record = record_json(con, _INVOICES)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_MONTHS} AS {months_sql(base_url, _INVOICES)}")
+    # what this plan changes against the last one (a second run with nothing new in the ERP changes nothing)
+    changed = {INVOICES: count_changed(con, _INVOICES, SCHEMA, INVOICES),
+               CALLS: count_changed(con, _MONTHS, SCHEMA, CALLS)}
     con.begin()
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{INVOICES} AS SELECT * FROM {_INVOICES} "
                     "ORDER BY reseller, month, _key")
-        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{CALLS} AS {months_sql(base_url, _INVOICES)} "
-                    "ORDER BY reseller, month")
+        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{CALLS} AS SELECT * FROM {_MONTHS} ORDER BY reseller, month")
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run.run_id)}, {sql_literal(TARGET)}, {sql_literal(INVOICES)}, r._key,
                                CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN 'customer_no'
@@ -73,20 +77,18 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
     except BaseException:
         con.rollback()
         raise
-    _results(con, run)
+    _results(con, run, changed)
 
 
-def _results(con: duckdb.DuckDBPyConnection, run: Run) -> None:
+def _results(con: duckdb.DuckDBPyConnection, run: Run, changed: dict[str, int | None]) -> None:
+    """Per table: rows changed since the last plan (loaded), the others (unchanged); invoices set aside."""
     rejected = ", ".join(sql_literal(r) for r in REJECTED_REASONS)
-    counts = con.execute(f"""SELECT count(*) FILTER (WHERE verdict = 'export'),
-                                    count(*) FILTER (WHERE reason_code IN ({rejected})),
-                                    count(*) FILTER (WHERE verdict <> 'export' AND reason_code NOT IN ({rejected}))
-                             FROM {SCHEMA}.{INVOICES}""").fetchone()
-    to_export, rejects, settled = (int(v) for v in counts) if counts else (0, 0, 0)
-    run.add(TableResult(table=f"{SCHEMA}.{INVOICES}", loaded=to_export, rejected=rejects, unchanged=settled))
+    rejects = scalar_int(con, f"SELECT count(*) FROM {SCHEMA}.{INVOICES} WHERE reason_code IN ({rejected})")
+    for table, set_aside in ((INVOICES, rejects), (CALLS, 0)):
+        rows = scalar_int(con, f"SELECT count(*) FROM {SCHEMA}.{table}")
+        new = rows if changed[table] is None else int(changed[table] or 0)
+        run.add(TableResult(table=f"{SCHEMA}.{table}", loaded=new, unchanged=rows - new, rejected=set_aside))
     states = dict(con.execute(f"SELECT state, count(*) FROM {SCHEMA}.{CALLS} GROUP BY ALL").fetchall())
-    run.add(TableResult(table=f"{SCHEMA}.{CALLS}", loaded=int(states.get("ready", 0)),
-                        unchanged=sum(int(n) for s, n in states.items() if s != "ready")))
     if held := int(states.get("held", 0)):
         run.note(f"uniconta: {held} month(s) held: an invoice in each has no valid Telecom X id, so erpload cannot "
                  "leave it out (see erpload.rejects, field telecomx_invoice_id)")
