@@ -228,6 +228,19 @@ class PapershiftTrigger:
         elif sync.status == "succeeded":
             self._note(f"{TARGET} {company.label}: the initial document sync succeeded ({types}; {len(items)} "
                        "employee month(s))")
+        unknown = sorted({i.employee_number for i in items if i.employee_number is not None}
+                         - self._erp_numbers(company))
+        if unknown:
+            self._note(f"{TARGET} {company.label}: Papershift syncs {len(unknown)} personnel number(s) the ERP does "
+                       f"not know for the company: {', '.join(map(str, unknown[:10]))}"
+                       + (", ..." if len(unknown) > 10 else "") + f" ({staged.SYNC_ITEMS}, employee_name "
+                       f"'{staged.NOT_IN_ERP}'); correct the personnel number in Papershift or the ERP")
+
+    def _erp_numbers(self, company: Company) -> set[int]:
+        """The company's personnel numbers in the ERP, as numbers."""
+        return {int(r[0]) for r in self._db.execute(
+            f"SELECT DISTINCT try_cast(trim(personnel_no) AS BIGINT) AS n FROM erp.employees "
+            f"WHERE company_code = {sql_literal(company.code)} AND n IS NOT NULL").fetchall()}
 
     def _rejects(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem]) -> int:
         """A reject per employee whose documents failed (a failed sync without items: one for the sync) and a
