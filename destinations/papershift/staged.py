@@ -17,15 +17,16 @@ from collections.abc import Sequence
 from datetime import date
 
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
-from transforms.papershift.transform import TARGET
+from transforms.papershift import tables
+from transforms.papershift.tables import TARGET
 
 from .models import DocumentSync, DocumentSyncItem
 
-SYNCS = f"{TARGET}.syncs"
-SYNC_ITEMS = f"{TARGET}.sync_items"
 #: the ledger entity of the calls (one per integration, key INITIAL) and the rejects' entity for failed items
-SYNCS_ENTITY = "syncs"
-ITEMS_ENTITY = "sync_items"
+SYNCS_ENTITY = tables.SYNCS
+ITEMS_ENTITY = tables.SYNC_ITEMS
+SYNCS = f"{TARGET}.{tables.SYNCS}"
+SYNC_ITEMS = f"{TARGET}.{tables.SYNC_ITEMS}"
 NOT_IN_ERP = "not in the ERP"
 
 DDL = (

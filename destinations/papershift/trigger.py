@@ -29,7 +29,7 @@ from erpload.push.ledger import LEDGER
 from erpload.push.trigger import DONE_STATES, CallReport, PlannedCall
 from erpload.runs import Run, TableResult
 from erpload.staging import sql_literal, table_exists
-from transforms.papershift.transform import INTEGRATIONS, TARGET
+from transforms.papershift.tables import INTEGRATIONS, TARGET
 
 from . import staged
 from .client import PulseClient

@@ -22,7 +22,7 @@ from rich.table import Table
 from erpload.cli.running import EXIT_VENDOR, StagingOpt, command_settings, err, guard, out, require_staging
 from erpload.errors import ConfigError
 from erpload.staging import connect, sql_literal, table_exists
-from transforms.papershift.transform import INTEGRATIONS, TARGET
+from transforms.papershift.tables import INTEGRATIONS, TARGET
 
 if TYPE_CHECKING:  # the client is imported when the command runs: `erpload --help` loads no vendor code
     from destinations.papershift.schedules import ScheduleCommands

@@ -21,8 +21,7 @@ from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal, table_exists
 
-TARGET = "papershift"
-INTEGRATIONS = "integrations"
+from .tables import INTEGRATIONS, TARGET
 
 _UUID = "'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'"
 
