@@ -3,7 +3,7 @@ with its personnel number, and a reject per employee whose documents a sync coul
 
     papershift.syncs        one row per sync erpload follows (the last look at it): company, integration, sync id,
                             status, document_types, notice, range_in_months, created_at, seen_at, items and
-                            failed items, the run that looked
+                            failed items, the run that looked and the API it asked (`base_url`)
     papershift.sync_items   one row per employee and month of a sync (replaced at each look): employee_number,
                             period, status, notice, and the ERP's employee (`personnel_no`, `employee_name`, or
                             'not in the ERP', `in_erp`)
@@ -35,7 +35,7 @@ DDL = (
         company_code VARCHAR NOT NULL, integration_id VARCHAR NOT NULL, sync_id VARCHAR NOT NULL,
         initial BOOLEAN NOT NULL, status VARCHAR NOT NULL, document_types VARCHAR[] NOT NULL, notice VARCHAR,
         range_in_months INTEGER, created_at TIMESTAMPTZ, seen_at TIMESTAMP NOT NULL, items INTEGER,
-        failed_items INTEGER, run_id VARCHAR NOT NULL)""",
+        failed_items INTEGER, run_id VARCHAR NOT NULL, base_url VARCHAR NOT NULL)""",
     f"""CREATE TABLE IF NOT EXISTS {SYNC_ITEMS} (
         company_code VARCHAR NOT NULL, integration_id VARCHAR NOT NULL, sync_id VARCHAR NOT NULL,
         item_id VARCHAR NOT NULL, employee_number BIGINT, period DATE, status VARCHAR NOT NULL, notice VARCHAR,
@@ -51,7 +51,7 @@ def _period(text: str | None) -> date | None:
         return None
 
 
-def sync_sql(run_id: str, company: str, integration_id: str, sync: DocumentSync, *, initial: bool,
+def sync_sql(run_id: str, base_url: str, company: str, integration_id: str, sync: DocumentSync, *, initial: bool,
              items: Sequence[DocumentSyncItem] | None = None) -> list[str]:
     """The statements replacing the sync's row (and, with `items`, its items) by this look at it."""
     types = "[" + ", ".join(sql_literal(t) for t in sync.document_types) + "]::VARCHAR[]"
@@ -62,7 +62,7 @@ def sync_sql(run_id: str, company: str, integration_id: str, sync: DocumentSync,
             {sql_literal(initial)}, {sql_literal(sync.status)}, {types}, {sql_literal(sync.notice)},
             {sql_literal(sync.range_in_months)}, try_cast({sql_literal(sync.created_at)} AS TIMESTAMPTZ),
             now()::TIMESTAMP, {sql_literal(None if items is None else len(items))}, {sql_literal(failed)},
-            {sql_literal(run_id)})""",
+            {sql_literal(run_id)}, {sql_literal(base_url)})""",
     ]
     if items is not None:
         statements += items_sql(run_id, company, integration_id, sync.id, items)

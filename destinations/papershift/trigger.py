@@ -104,7 +104,8 @@ class PapershiftTrigger:
             self._nothing(con, run, company)
         payload = json.dumps({"data": {"type": SYNC_TYPE, "attributes": {
             "range_in_months": self.settings.range_in_months}}}, separators=(",", ":"))
-        calls, follow = [], []
+        calls: list[PlannedCall] = []
+        follow: list[tuple[Company, str | None]] = []
         for code, name, integration_id in rows:
             found = Company(str(code), str(name or code), str(integration_id))
             call = PlannedCall(entity=staged.SYNCS_ENTITY, key=INITIAL, scope=scope(self.settings.base_url,
@@ -113,13 +114,14 @@ class PapershiftTrigger:
                                summary=f"create the initial DATEV document sync over "
                                        f"{self.settings.range_in_months} month(s), then follow it")
             calls.append(call)
-            if self._ledger_state(call) in DONE_STATES and self._needs_following(found):
-                follow.append(found)
-        for found in follow:
+            seen = self._last_seen(found)
+            if self._ledger_state(call) in DONE_STATES and (seen is None or seen[1] == "running"):
+                follow.append((found, seen[0] if seen else None))
+        for found, sync_id in follow:
             if self.dry_run:
                 self.say(f"would follow the initial document sync of {found.label}: created before, not seen ended")
             else:
-                self._follow(found, self._known_sync(found))
+                self._follow(found, sync_id)
         return calls
 
     def _nothing(self, con: duckdb.DuckDBPyConnection, run: Run, company: str | None) -> None:
@@ -140,16 +142,12 @@ class PapershiftTrigger:
             f"AND record_key = {sql_literal(call.key)}").fetchall()}
         return next((s for s in DONE_STATES if s in rows), None)
 
-    def _needs_following(self, company: Company) -> bool:
-        """The initial sync was never staged, or last seen running."""
-        row = self._db.execute(f"SELECT arg_max(status, seen_at) FROM {staged.SYNCS} WHERE initial "
-                               f"AND integration_id = {sql_literal(company.integration_id)}").fetchone()
-        return row is None or row[0] is None or row[0] == "running"
-
-    def _known_sync(self, company: Company) -> str | None:
-        row = self._db.execute(f"SELECT arg_max(sync_id, seen_at) FROM {staged.SYNCS} WHERE initial "
-                               f"AND integration_id = {sql_literal(company.integration_id)}").fetchone()
-        return str(row[0]) if row and row[0] is not None else None
+    def _last_seen(self, company: Company) -> tuple[str, str] | None:
+        """The initial sync's id and status as this API showed them last; None: never staged."""
+        row = self._db.execute(f"SELECT arg_max(sync_id, seen_at), arg_max(status, seen_at) FROM {staged.SYNCS} "
+                               f"WHERE initial AND integration_id = {sql_literal(company.integration_id)} "
+                               f"AND base_url = {sql_literal(self.settings.base_url)}").fetchone()
+        return (str(row[0]), str(row[1])) if row and row[0] is not None else None
 
     @property
     def _db(self) -> duckdb.DuckDBPyConnection:
@@ -172,8 +170,7 @@ class PapershiftTrigger:
         if created.sync is not None:
             sync = created.sync
             report.acknowledged(f"201: initial sync {sync.id} created, {sync.status}",
-                                also=staged.sync_sql(self._run_id, company.code, company.integration_id, sync,
-                                                     initial=True))
+                                also=self._sync_sql(company, sync))
             self._follow(company, sync.id)
             return
         detail = created.refusal.detail if created.refusal else "an initial sync exists"
@@ -200,13 +197,17 @@ class PapershiftTrigger:
         items = self.client.document_sync_items(sync.id)
         self._stage(company, sync, items)
 
+    def _sync_sql(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem] | None = None
+                  ) -> list[str]:
+        return staged.sync_sql(self._run_id, self.settings.base_url, company.code, company.integration_id, sync,
+                               initial=True, items=items)
+
     def _stage(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem]) -> None:
         """Stage one look at the sync; an end other than `succeeded` also goes to erpload.rejects, with a note."""
         con = self._db
         con.begin()
         try:
-            for sql in staged.sync_sql(self._run_id, company.code, company.integration_id, sync, initial=True,
-                                       items=items):
+            for sql in self._sync_sql(company, sync, items):
                 con.execute(sql)
             rejected = self._rejects(company, sync, items) if not sync.running and sync.status != "succeeded" else 0
             con.commit()
