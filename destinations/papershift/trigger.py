@@ -229,8 +229,9 @@ class PapershiftTrigger:
         elif sync.status == "succeeded":
             self._note(f"{TARGET} {company.label}: the initial document sync succeeded ({types}; {len(items)} "
                        "employee month(s))")
+        named = {i.employee_number for i in items if i.status == "failed"} if rejected else set()
         unknown = sorted({i.employee_number for i in items if i.employee_number is not None}
-                         - self._erp_numbers(company))
+                         - self._erp_numbers(company) - named)  # those whose documents failed are named already
         if unknown:
             self._note(f"{TARGET} {company.label}: Papershift syncs {len(unknown)} personnel number(s) the ERP does "
                        f"not know for the company: {', '.join(map(str, unknown[:10]))}"

@@ -2,8 +2,9 @@
 
 In the demo ERP, a company's Papershift integration and the employees Papershift syncs documents for are
 `external_reference` rows with system_code 'papershift'. Each such company becomes an integration of the fake,
-its employees' personnel numbers the integration's employee numbers, plus one number the ERP does not know, so
-the demo shows how a push reports an item the ERP cannot name.
+its employees' personnel numbers the integration's employee numbers, plus one number the ERP does not know.
+DATEV has no documents for that one (the fake's syncs end `succeeded_partially` with its items failed), so the
+demo shows how a push reports an employee the ERP cannot name and documents that could not be fetched.
 """
 
 from __future__ import annotations
@@ -28,7 +29,21 @@ def demo_settings(fake_url: str | None) -> dict[str, str]:
     if not erp.exists():
         return {}
     seed_fake(fake_url, erp)
+    httpx.put(f"{fake_url}/_fake/plan", json={"outcome": "succeeded_partially", "failing_employees": [UNKNOWN_TO_ERP]},
+              timeout=30).raise_for_status()
     return {"DESTINATION__PAPERSHIFT__POLL_INTERVAL_S": "0.2"}
+
+
+def demo_notes() -> list[str]:
+    """Where the demo's Papershift syncs are staged."""
+    from erpload.settings import load_settings
+
+    db = load_settings().staging_path
+    rel = db.relative_to(Path.cwd()) if db.is_relative_to(Path.cwd()) else db
+    return ["Papershift's DATEV document syncs, followed to their end, each item beside the ERP's employee:",
+            f'  duckdb {rel} "select company_code, status, notice, items, failed_items from papershift.syncs"',
+            f'  duckdb {rel} "select company_code, employee_number, employee_name, period, notice '
+            "from papershift.sync_items where status = 'failed'\""]
 
 
 def integrations_of(erp: Path) -> list[dict[str, Any]]:

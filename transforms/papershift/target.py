@@ -31,6 +31,7 @@ TARGET = Target(
     ),
     fake=Fake(title="Papershift", port=8704, factory="fakes.papershift.served:serve"),
     demo="transforms.papershift.demo:demo_settings",
+    demo_notes="transforms.papershift.demo:demo_notes",
     cli="transforms.papershift.cli:papershift_app",
     cli_help="Papershift's DATEV document sync schedules per company.",
 )
