@@ -168,14 +168,26 @@ def test_a_dropped_answer_to_the_create_leaves_the_call_unknown_and_the_next_pus
                                                                          "succeeded")]
 
 
-def test_rate_limit_answers_are_waited_out(ws: Workspace, pulse: Pulse) -> None:
-    # every look at the sync list is answered 429 twice first (no Retry-After, as Pulse documents none)
-    pulse.faults(match_method="GET", throttle_after=0, throttle_count=2, retry_after=None)
+@pytest.mark.parametrize(("method", "path"), [("GET", "/api/v1/datev_integrations"), ("POST", "/api/v1/users/sign_in")])
+def test_rate_limit_answers_are_waited_out(ws: Workspace, pulse: Pulse, method: str, path: str) -> None:
+    # the first two looks at the sync list, or sign-ins, are answered 429 (without Retry-After: Pulse documents none)
+    pulse.faults(match_method=method, match_path=path, throttle_after=0, throttle_count=2, retry_after=None)
     result = ws.cli("push", "papershift", "--company", "3000")
     assert result.exit_code == ExitCode.OK, result.output
-    assert "2 answered 429 Too Many Requests" in result.output
-    assert [r.status for r in pulse.requests("GET")][:3] == [429, 429, 200]
+    assert "2 answered 429 Too Many Requests" in " ".join(result.output.split())
+    assert [r.status for r in pulse.requests(method, path)][:3] == [429, 429, 200]
+    assert [r.status for r in pulse.creates()] == [201]
     assert ws.query("select status from papershift.syncs") == [("succeeded",)]
+
+
+def test_force_asks_again_and_follows_the_sync_papershift_keeps(ws: Workspace, pulse: Pulse) -> None:
+    assert ws.cli("push", "papershift", "--company", "1000").exit_code == ExitCode.OK
+    first = ws.query("select sync_id, status from papershift.syncs")
+    forced = ws.cli("push", "papershift", "--company", "1000", "--force")
+    assert forced.exit_code == ExitCode.OK, forced.output
+    assert [r.status for r in pulse.creates()] == [201, 422]
+    assert ws.query("select sync_id, status from papershift.syncs") == first
+    assert sum(s["initial"] for s in pulse.syncs(_integrations(ws)["1000"])) == 1
 
 
 def test_a_dry_run_sends_nothing(ws: Workspace, pulse: Pulse) -> None:
