@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from erpload.exit_codes import ExitCode
-from fakes.papershift import SyncStatus
+from fakes.papershift import Integration, SyncStatus
 from fakes.papershift.store import fingerprint
 from tests.papershift.conftest import PASSWORD, Pulse
 from tests.utils import Workspace
@@ -111,6 +111,16 @@ def test_partial_and_failed_syncs_name_the_employees_whose_documents_failed(
     assert again.exit_code == ExitCode.OK, again.output
     assert len(pulse.creates()) == 1
     assert len(ws.query("select * from erpload.rejects where target = 'papershift'")) == len(failing)
+
+
+def test_a_failed_sync_without_items_is_set_aside_too(ws: Workspace, pulse: Pulse) -> None:
+    integration = _integrations(ws)["4000"]
+    pulse.fake.put_integration(Integration(id=integration, name="no employees in Papershift"))
+    pulse.plan(outcome=SyncStatus.FAILED)
+    result = ws.cli("push", "papershift", "--company", "4000")
+    assert result.exit_code == ExitCode.DATA, result.output
+    assert ws.query("select field, value from erpload.rejects where target = 'papershift'") == [("status", "failed")]
+    assert "no employee is named" in " ".join(result.output.split())
 
 
 def test_a_sync_still_running_at_the_timeout_is_followed_by_the_next_push_without_a_second_create(
