@@ -75,10 +75,11 @@ class PulseError:
 
 @dataclass(frozen=True)
 class CreatedSync:
-    """Pulse's answer to creating the initial sync: the sync, or None when one already exists (422, `/data`)."""
+    """Pulse's answer to creating the initial sync: the sync (None when the answer holds none erpload can read),
+    or `exists`: Pulse's 422 (pointer `/data`) saying the initial sync exists already."""
 
     sync: DocumentSync | None
-    refusal: PulseError | None = None
+    exists: PulseError | None = None
 
 
 def _body(response: httpx.Response) -> Any:
@@ -164,7 +165,13 @@ class PulseClient:
                 raise VendorRefused(f"{self.who} answered GET {path} without a list in `data`",
                                     status=response.status_code, body=redact(str(answer))[:300],
                                     hint="check base_url: it must be Papershift's Pulse API")
-            found += [model.from_resource(r) for r in data]
+            try:
+                found += [model.from_resource(r) for r in data]
+            except ValueError as exc:  # pydantic's ValidationError is one
+                raise VendorRefused(f"{self.who} answered GET {path} with a resource erpload cannot read: "
+                                    f"{redact(str(exc))[:300]}", status=response.status_code, body=None,
+                                    hint="check base_url: it must be Papershift's Pulse API; else report this "
+                                         "with the run id") from exc
             links = answer.get("links") if isinstance(answer, dict) else None
             if not isinstance(links, dict) or not links.get("next") or not data:
                 return found
@@ -188,12 +195,15 @@ class PulseClient:
                               answered=frozenset({404, 422}))
         if response.is_success:
             answer = _body(response)
-            return CreatedSync(DocumentSync.from_resource(answer.get("data") if isinstance(answer, dict) else None))
+            try:
+                return CreatedSync(DocumentSync.from_resource(answer.get("data") if isinstance(answer, dict) else None))
+            except ValueError:  # created all the same: the caller finds it in the list
+                return CreatedSync(None)
         error = PulseError.of(response)
         if response.status_code == 404:
             raise self._not_found(path, error)
         if error.pointer == "/data":  # Pulse blames the whole document: an initial sync exists
-            return CreatedSync(None, error)
+            return CreatedSync(None, exists=error)
         raise VendorRefused(f"{self.who} refused the initial document sync: 422 {error.detail}"
                             + (f" ({error.pointer})" if error.pointer else ""), status=422, body=error.detail,
                             hint=f"check {SECTION}.range_in_months (or --months): 1 to 12")

@@ -173,10 +173,14 @@ class PapershiftTrigger:
                                 also=self._sync_sql(company, sync))
             self._follow(company, sync.id)
             return
-        detail = created.refusal.detail if created.refusal else "an initial sync exists"
-        report.acknowledged(f"422 ({detail}): the initial sync exists already; Papershift keeps one per integration")
-        self._note(f"{TARGET} {company.label}: Papershift already has the initial document sync ({detail}); "
-                   "erpload follows that one instead of creating another")
+        if created.exists is None:
+            report.acknowledged("2xx without a sync erpload can read: created; followed as the integration's oldest")
+        else:
+            detail = created.exists.detail
+            report.acknowledged(f"422 ({detail}): the initial sync exists already; Papershift keeps one per "
+                                "integration")
+            self._note(f"{TARGET} {company.label}: Papershift already has the initial document sync ({detail}); "
+                       "erpload follows that one instead of creating another")
         self._follow(company, None)
 
     def _follow(self, company: Company, sync_id: str | None) -> None:

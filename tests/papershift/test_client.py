@@ -54,8 +54,8 @@ def test_a_second_initial_sync_comes_back_as_the_documented_refusal(
     finally:
         client.close()
     assert again.sync is None
-    assert again.refusal is not None
-    assert again.refusal.pointer == "/data"
+    assert again.exists is not None
+    assert again.exists.pointer == "/data"
     assert sum(s["initial"] for s in fake.syncs(ALPENBLICK)) == 1
 
 
