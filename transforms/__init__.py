@@ -6,5 +6,6 @@ TARGETS = {
     "datev": "transforms.datev.target",
     "dvelop": "transforms.dvelop.target",
     "maesn": "transforms.maesn.target",
+    "papershift": "transforms.papershift.target",
     "uniconta": "transforms.uniconta.target",
 }
