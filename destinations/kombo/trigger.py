@@ -234,34 +234,38 @@ class KomboTrigger:
             self.run.note(f"{TARGET} {planned.label}: the erp dataset has no employees: not compared")
             return []
         in_files: dict[str, list[str]] = {}
+        as_given: dict[str, str] = {}  # compared form -> the personnel number as the ERP (or else a file) gives it
         for f in listing:
             for pnr in f.listed or []:
                 in_files.setdefault(_pnr(pnr), []).append(f.written.name if f.written else f.given)
+                as_given.setdefault(_pnr(pnr), pnr.strip())
         erp: dict[str, tuple[str, str, bool]] = {}
         for pnr, first, last, ended, deleted, active in self.con.execute(
                 f"SELECT personnel_no, first_name, last_name, termination_date, is_deleted, active "
                 f"FROM ({active_employees_sql()}) WHERE company_code = {sql_literal(company.code)}").fetchall():
             state = "active" if active else "deleted" if deleted else f"left on {ended}"
             erp[_pnr(str(pnr))] = (f"{last}, {first}", state, bool(active))
+            as_given[_pnr(str(pnr))] = str(pnr)
         missing = sorted(p for p, (_, _, active) in erp.items() if active and p not in in_files)
         extra = sorted(p for p in in_files if not erp.get(p, ("", "", False))[2])
         rows = []
         for pnr in missing:
             name, state, _ = erp[pnr]
-            rows.append(self._difference_row(company, pnr, "in no file", state, name, []))
+            rows.append(self._difference_row(company, as_given[pnr], "in no file", state, name, []))
         for pnr in extra:
             known = erp.get(pnr)
-            rows.append(self._difference_row(company, pnr, "not an active employee in the ERP",
+            rows.append(self._difference_row(company, as_given[pnr], "not an active employee in the ERP",
                                              known[1] if known else "not in the ERP", known[0] if known else None,
                                              in_files[pnr]))
         if missing or extra:
             parts = []
             if missing:
                 parts.append(f"{len(missing)} active in the ERP but in no file: "
-                             + _listed([f"{p} ({erp[p][0]})" for p in missing]))
+                             + _listed([f"{as_given[p]} ({erp[p][0]})" for p in missing]))
             if extra:
                 parts.append(f"{len(extra)} in the files but not active employees in the ERP: "
-                             + _listed([f"{p} ({erp[p][1] if p in erp else 'not in the ERP'})" for p in extra]))
+                             + _listed([f"{as_given[p]} ({erp[p][1] if p in erp else 'not in the ERP'})"
+                                     for p in extra]))
             self.run.note(f"{TARGET} {planned.label}: the files and the ERP differ: {'; '.join(parts)} "
                           "(kombo.employee_differences); check the employees in the HR system Kombo reads")
         return rows
