@@ -4,17 +4,16 @@ files saved under sanitised names and staged, EXTF files checked, employees comp
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import duckdb
 
-from erpload.exit_codes import ExitCode
-from fakes.kombo import FileKnob, KomboFile
 from tests.kombo.conftest import KomboProject, said
 
 COMPANIES = ("1000", "2000", "4000")  # the demo ERP's companies with a Kombo integration
 
 
-def run_folder(kombo: KomboProject, company: str, run_id: str):  # noqa: ANN201 - a Path
+def run_folder(kombo: KomboProject, company: str, run_id: str) -> Path:
     return kombo.ws.root / "out" / "datev" / "kombo" / company / run_id
 
 
@@ -30,7 +29,7 @@ def test_one_push_per_company_and_run_files_saved_and_staged(kombo: KomboProject
                             "errors FROM kombo.files WHERE run_id = ? ORDER BY ALL", [run_id])
     assert [(r[0], r[1], r[6]) for r in staged] == [
         (c, n, f) for c in COMPANIES for n, f in (("EXTF_Stammdaten.csv", "extf"), ("LODAS_Stammdaten.txt", "lodas"))]
-    for company, given, written, path, size, sha, fmt, checked, errors in staged:
+    for company, _given, written, path, size, sha, fmt, checked, errors in staged:
         on_disk = run_folder(kombo, str(company), run_id) / str(written)
         assert str(on_disk) == path
         data = on_disk.read_bytes()
@@ -86,5 +85,6 @@ def test_the_files_are_compared_with_the_erps_active_employees(kombo: KomboProje
 def test_a_dry_run_calls_nothing(kombo: KomboProject) -> None:
     result = kombo.ws.cli("push", "kombo", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert kombo.fake.calls() == [] and kombo.fake.refused() == []
+    assert kombo.fake.calls() == []
+    assert kombo.fake.refused() == []
     assert said(result).count("would call Kombo for") == len(COMPANIES)
