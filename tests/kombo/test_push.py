@@ -29,8 +29,8 @@ def test_one_push_per_company_and_run_files_saved_and_staged(kombo: KomboProject
                             "errors FROM kombo.files WHERE run_id = ? ORDER BY ALL", [run_id])
     assert [(r[0], r[1], r[6]) for r in staged] == [
         (c, n, f) for c in COMPANIES for n, f in (("EXTF_Stammdaten.csv", "extf"), ("LODAS_Stammdaten.txt", "lodas"))]
-    for company, _given, written, path, size, sha, fmt, checked, errors in staged:
-        on_disk = run_folder(kombo, str(company), run_id) / str(written)
+    for code, _given, written, path, size, sha, fmt, checked, errors in staged:
+        on_disk = run_folder(kombo, str(code), run_id) / str(written)
         assert str(on_disk) == path
         data = on_disk.read_bytes()
         assert (len(data), hashlib.sha256(data).hexdigest()) == (size, sha)
