@@ -51,10 +51,10 @@ def test_every_hostile_name_stays_inside_the_run_folder_and_overwrites_nothing(k
         assert len(name) <= 120
     # each file holds its own content
     by_given: dict[str, set[str]] = {}
-    for given, name, sha in staged:
-        data = (folder / str(name)).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == sha
-        by_given.setdefault(str(given), set()).add(data.decode("cp1252"))
+    for row in staged:
+        data = (folder / str(row[1])).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == row[2]
+        by_given.setdefault(str(row[0]), set()).add(data.decode("cp1252"))
     for given, content in zip(HOSTILE, contents, strict=True):
         assert content in by_given[given]
     assert "written as" in said(result)  # renamed files are named in the notes
