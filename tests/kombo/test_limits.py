@@ -1,0 +1,102 @@
+"""Kombo's rate and concurrency limits ridden out, decided by `error.code`: the push runs in process (the
+trigger framework, the Kombo trigger and client, the real staging file and the fake over loopback) with a sleep
+that records the waits erpload asked for, so the tests assert those waits, not the clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from destinations.kombo.client import KomboClient
+from destinations.kombo.config import load_settings
+from destinations.kombo.trigger import KomboTrigger
+from erpload.push.http import RetryPolicy
+from erpload.push.trigger import TriggerOptions, run_trigger
+from erpload.runs import Run
+from fakes.kombo import ErrorCode, InjectedError, KomboPlan
+from tests.kombo.conftest import KomboProject
+from tests.support.waits import RecordedWaits
+
+#: small waits: the policy's back-off doubles from 10 ms with up to half again as jitter
+POLICY = RetryPolicy(attempts=4, min_backoff_s=0.01, max_backoff_s=1.0, max_wait_s=10.0)
+
+
+def push(kombo: KomboProject, company: str, waits: RecordedWaits) -> tuple[Run, dict[str, Any]]:
+    settings = load_settings()
+    trigger = KomboTrigger(settings, client=KomboClient(settings, policy=POLICY, sleep=waits))
+    run = Run(command="push kombo", profile=None)
+    try:
+        outcome = run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company=company), lambda _: None)
+    finally:
+        trigger.close()
+    return run, outcome
+
+
+def ledger_state(kombo: KomboProject, run: Run) -> list[tuple[object, ...]]:
+    return kombo.ws.query("SELECT state FROM ledger WHERE target = 'kombo' AND record_key = ?", [run.run_id])
+
+
+def test_rate_limits_with_retry_after_are_waited_out_as_asked(kombo: KomboProject) -> None:
+    kombo.fake.set_plan(KomboPlan(rate_limited_calls=2, rate_limit_retry_after=1))
+    waits = RecordedWaits()
+    run, outcome = push(kombo, "2000", waits)
+    assert waits.asked == [1.0, 1.0]
+    assert outcome["called"] == 1
+    assert [r["code"] for r in kombo.fake.refused()] == [ErrorCode.RATE_LIMIT_EXCEEDED.value] * 2
+    assert len(kombo.fake.calls(kombo.integration("2000"))) == 1
+    assert ledger_state(kombo, run) == [("acknowledged",)]
+    assert any("turned away 2 push(es) for the rate" in n for n in run.notes)
+
+
+def test_rate_limits_without_retry_after_back_off_doubling(kombo: KomboProject) -> None:
+    kombo.fake.set_plan(KomboPlan(rate_limited_calls=3, rate_limit_retry_after=None))
+    waits = RecordedWaits()
+    run, _ = push(kombo, "2000", waits)
+    assert len(waits.asked) == 3
+    for attempt, wait in enumerate(waits.asked, start=1):
+        assert 0.01 * 2 ** (attempt - 1) <= wait <= 0.015 * 2 ** (attempt - 1)
+    assert ledger_state(kombo, run) == [("acknowledged",)]
+
+
+def test_concurrency_limits_are_backed_off_and_ridden_out(kombo: KomboProject) -> None:
+    kombo.fake.set_plan(KomboPlan(errors=[InjectedError(code=ErrorCode.CONCURRENCY_LIMIT_EXCEEDED, times=2)]))
+    waits = RecordedWaits()
+    run, _ = push(kombo, "4000", waits)
+    assert len(waits.asked) == 2
+    assert 0.01 <= waits.asked[0] <= 0.015
+    assert 0.02 <= waits.asked[1] <= 0.03
+    assert len(kombo.fake.calls(kombo.integration("4000"))) == 1
+    assert ledger_state(kombo, run) == [("acknowledged",)]
+    assert any("2 for concurrency" in n for n in run.notes)
+
+
+def test_a_limit_code_under_another_status_is_still_a_limit(kombo: KomboProject) -> None:
+    # judged by the status, a 503 to a POST would be "may have arrived" (unknown) and the company held
+    kombo.fake.set_plan(KomboPlan(rate_limited_calls=1, rate_limit_retry_after=None,
+                                  statuses={ErrorCode.RATE_LIMIT_EXCEEDED: 503}))
+    waits = RecordedWaits()
+    run, _ = push(kombo, "4000", waits)
+    assert len(waits.asked) == 1
+    assert ledger_state(kombo, run) == [("acknowledged",)]
+
+
+def test_a_limit_that_never_lifts_fails_the_push_bounded_and_nothing_is_held(kombo: KomboProject) -> None:
+    kombo.fake.set_plan(KomboPlan(concurrency_limit=0))  # every push is turned away
+    waits = RecordedWaits()
+    run, outcome = push(kombo, "4000", waits)
+    assert len(kombo.fake.refused()) == POLICY.attempts
+    assert len(waits.asked) == POLICY.attempts - 1
+    assert outcome["failed"] == 1
+    assert outcome["waiting"] == 0
+    assert ledger_state(kombo, run) == [("failed",)]  # nothing was pushed: the next push calls again
+    assert any("CONCURRENCY_LIMIT_EXCEEDED" in n for n in run.notes)
+
+
+@pytest.mark.parametrize("retry_after", [0, None])
+def test_a_retry_after_of_zero_or_none_is_no_hot_loop(kombo: KomboProject, retry_after: int | None) -> None:
+    kombo.fake.set_plan(KomboPlan(rate_limited_calls=2, rate_limit_retry_after=retry_after))
+    waits = RecordedWaits()
+    push(kombo, "2000", waits)
+    assert len(waits.asked) == 2
+    assert min(waits.asked) >= POLICY.min_backoff_s
