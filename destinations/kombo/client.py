@@ -226,7 +226,12 @@ class KomboClient:
                 hint=f"nothing was pushed for it: push again later, or raise attempts / max_wait_s under [{SECTION}] "
                      "in .dlt/config.toml")
         self.limits.waits.append(delay)
-        self._sleep(delay)
+        try:
+            self._sleep(delay)
+        except interrupts.Interrupted as stop:  # between two tries: nothing is in flight, nothing was pushed
+            raise KomboLimited(f"{self.who} turned away {what} ({info.code or info.status}) and erpload was {stop} "
+                               "while waiting to send it again",
+                               hint="nothing was pushed for it: the next push calls it again") from stop
         return delay
 
     def _refusal(self, info: KomboErrorInfo, what: str) -> Exception:

@@ -4,6 +4,8 @@ that records the waits erpload asked for, so the tests assert those waits, not t
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from destinations.kombo.client import KomboClient
 from destinations.kombo.config import load_settings
 from destinations.kombo.trigger import KomboTrigger
+from erpload.interrupts import Interrupted
 from erpload.push.http import RetryPolicy
 from erpload.push.trigger import TriggerOptions, run_trigger
 from erpload.runs import Run
@@ -100,3 +103,19 @@ def test_a_retry_after_of_zero_or_none_is_no_hot_loop(kombo: KomboProject, retry
     push(kombo, "2000", waits)
     assert len(waits.asked) == 2
     assert min(waits.asked) >= POLICY.min_backoff_s
+
+
+def test_a_signal_while_waiting_out_a_limit_leaves_the_push_failed_not_unknown(kombo: KomboProject) -> None:
+    kombo.fake.set_plan(KomboPlan(rate_limited_calls=1))
+
+    def interrupted(seconds: float) -> None:  # what erpload's sleep raises when Ctrl-C comes during the wait
+        raise Interrupted(signal.SIGINT)
+
+    settings = load_settings()
+    trigger = KomboTrigger(settings, client=KomboClient(settings, policy=POLICY, sleep=interrupted))
+    run = Run(command="push kombo", profile=None)
+    with contextlib.closing(trigger):
+        outcome = run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company="2000"), lambda _: None)
+    assert outcome["failed"] == 1
+    assert ledger_state(kombo, run) == [("failed",)]  # it was turned away, then never sent again
+    assert kombo.fake.calls() == []
