@@ -103,6 +103,14 @@ class KomboAuthError(VendorAuthError):
         super().__init__(message, hint=hint)
 
 
+class KomboOutcomeUnknown(OutcomeUnknown):
+    """Kombo answered an error after which the push may have been done (`info`), or the answer was lost."""
+
+    def __init__(self, message: str, *, info: KomboErrorInfo, hint: str) -> None:
+        self.info = info
+        super().__init__(message, hint=hint)
+
+
 class KomboLimited(VendorUnavailable):
     """Kombo's rate or concurrency limit turned a push away each time, beyond the policy: nothing was done."""
 
@@ -190,7 +198,8 @@ class KomboClient:
         self.http.close()
 
     def push_general(self, integration_id: str) -> PushAnswer:
-        """One push for the integration. Raises `OutcomeUnknown` when it may have been done without an answer,
+        """One push for the integration. Raises `OutcomeUnknown` when it may have been done without an answer
+        (`KomboOutcomeUnknown` when Kombo's error says so),
         `KomboAuthError`/`KomboRefused` when Kombo refused it, `VendorUnavailable` when the limits outlast the
         policy (`KomboLimited`: nothing was done then)."""
         what = f"the DATEV push of integration {integration_id}"
@@ -238,9 +247,10 @@ class KomboClient:
         message = f"{self.who} refused {what}: {info.describe()}"
         code = info.code
         if code in MAYBE_DONE or (code is None and info.status >= 500):
-            return OutcomeUnknown(f"{self.who} answered {info.describe()} to {what}: the push may have reached DATEV",
-                                  hint="look at the interaction at log_url and in DATEV, then `erpload ledger resolve "
-                                       "kombo <run id> --sent` or `--not-sent`")
+            return KomboOutcomeUnknown(f"{self.who} answered {info.describe()} to {what}: the push may have reached "
+                                       "DATEV", info=info,
+                                       hint="look at the interaction at log_url and in DATEV, then `erpload ledger "
+                                            "resolve kombo <run id> --sent` or `--not-sent`")
         if code in ("PLATFORM.AUTHENTICATION_INVALID", "PLATFORM.IP_NOT_WHITELISTED") or (
                 code is None and info.status in (401, 403)):
             return KomboAuthError(message, info=info, hint=FIXES.get(code or "", FIXES[

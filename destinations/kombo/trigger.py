@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from erpload.errors import ConfigError
+from erpload.push.http import OutcomeUnknown
 from erpload.push.trigger import CallReject, CallReport, PlannedCall
 from erpload.runs import Run
 from erpload.staging import sql_literal, table_exists
@@ -32,7 +32,16 @@ from transforms.datev.check import Report, check_bytes
 from transforms.kombo.plan import INTEGRATIONS, PUSHES, TARGET, active_employees_sql, integrations_sql, scope
 from transforms.kombo.transform import note_companies_without
 
-from .client import KomboAuthError, KomboClient, KomboFile, KomboLimited, KomboRefused, PushAnswer
+from .client import (
+    KomboAuthError,
+    KomboClient,
+    KomboErrorInfo,
+    KomboFile,
+    KomboLimited,
+    KomboOutcomeUnknown,
+    KomboRefused,
+    PushAnswer,
+)
 from .config import KomboSettings
 from .contents import Format, format_of, personnel_numbers
 from .files import FileWriter, Written, safe_name
@@ -180,6 +189,11 @@ class KomboTrigger:
                 reason=exc.message, hint=exc.hint or "")],
                 also=[self._push_row(report, company, "refused", info=exc.info)])
             return
+        except OutcomeUnknown as exc:  # it may have reached DATEV: held until a person settles it
+            info = exc.info if isinstance(exc, KomboOutcomeUnknown) else None
+            report.unknown(exc.message, also=[self._push_row(report, company, "unknown", info=info,
+                                                             message=exc.message)])
+            return
         except KomboLimited as exc:  # turned away each time: nothing was pushed
             self.run.note(f"{TARGET} {planned.label}: {exc.message}; {exc.hint}")
             report.failed(exc.message, also=[self._push_row(report, company, "limited", message=exc.message)])
@@ -299,7 +313,7 @@ class KomboTrigger:
 
     # --- staged rows ---
 
-    def _push_row(self, report: CallReport, company: Company, outcome: str, *, info: Any = None,
+    def _push_row(self, report: CallReport, company: Company, outcome: str, *, info: KomboErrorInfo | None = None,
                   files: int | None = None, warnings: int | None = None, message: str | None = None,
                   folder: str | None = None) -> str:
         code = info.code if info is not None else None

@@ -66,6 +66,7 @@ def test_a_lost_answer_leaves_the_push_unknown_and_the_company_held(kombo: Kombo
     assert len(kombo.fake.calls(held)) == 1  # it arrived
     assert kombo.ws.query("SELECT record_key, state FROM ledger WHERE target = 'kombo' AND state = 'unknown'") == [
         (first_run, "unknown")]
+    assert kombo.ws.query("SELECT outcome FROM kombo.pushes WHERE run_id = ?", [first_run]) == [("unknown",)]
 
     kombo.fake.set_faults(Faults())
     again = kombo.ws.cli("push", "kombo")
@@ -90,6 +91,9 @@ def test_an_error_that_may_have_pushed_is_unknown_not_failed(kombo: KomboProject
     run_id = kombo.last_run()
     assert kombo.ws.query("SELECT state FROM ledger WHERE target = 'kombo' AND record_key = ?", [run_id]) == [
         ("unknown",)]
+    staged = kombo.ws.query("SELECT outcome, error_code, log_url FROM kombo.pushes WHERE run_id = ?", [run_id])
+    assert [(r[0], r[1]) for r in staged] == [("unknown", code.value)]
+    assert str(staged[0][2]).endswith(kombo.fake.refused()[0]["log_id"])
     settled = kombo.ws.cli("ledger", "resolve", "kombo", run_id, "--not-sent", "--staging", str(kombo.ws.staging))
     assert settled.exit_code == 0, settled.output
 
