@@ -75,6 +75,11 @@ def test_a_lost_answer_leaves_the_push_unknown_and_the_company_held(kombo: Kombo
     assert len(kombo.fake.calls(kombo.integration("2000"))) == 1
     assert f"erpload ledger resolve kombo {first_run} --sent" in said(again)
 
+    planned = kombo.ws.cli("transform", "kombo")
+    assert planned.exit_code == 0, planned.output
+    assert kombo.ws.query("SELECT _company_code, unknown_run FROM kombo.integrations WHERE state = 'unknown'") == [
+        ("1000", first_run)]
+
     settled = kombo.ws.cli("ledger", "resolve", "kombo", first_run, "--sent", "--staging", str(kombo.ws.staging))
     assert settled.exit_code == 0, settled.output
     after = kombo.ws.cli("push", "kombo", "--company", "1000")
