@@ -8,6 +8,8 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
+
 from fakes.kombo import FileKnob, KomboFile
 from tests.kombo.conftest import KomboProject, said
 
@@ -102,3 +104,22 @@ def _generated(kombo: KomboProject) -> list[KomboFile]:
 
     integration = next(i for i in kombo.fake.integrations() if i.id == kombo.integration("1000"))
     return generated_files(integration, date.today(), payroll=False)
+
+
+def test_files_that_cannot_be_written_are_said_and_the_push_still_counts(kombo: KomboProject,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    out = kombo.ws.root / "blocked-out"
+    out.mkdir()
+    (out / "kombo").write_text("a file where the folder should be")
+    monkeypatch.setenv("ERPLOAD__DATEV__OUT", str(out))
+    result = kombo.ws.cli("push", "kombo", "--company", "4000")
+    assert result.exit_code == 0, result.output  # Kombo pushed: the ledger must say so, or the next run repeats it
+    run_id = kombo.last_run()
+    assert kombo.ws.query("SELECT state FROM ledger WHERE target = 'kombo' AND record_key = ?", [run_id]) == [
+        ("acknowledged",)]
+    rows = kombo.ws.query("SELECT name_given, name_written, format, errors, note FROM kombo.files WHERE run_id = ? "
+                          "ORDER BY 1", [run_id])
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [("EXTF_Stammdaten.csv", None, "extf", 0),
+                                                        ("LODAS_Stammdaten.txt", None, "lodas", None)]
+    assert all(str(r[4]).startswith("not saved: ") for r in rows)
+    assert "'EXTF_Stammdaten.csv': not saved:" in said(result)
