@@ -235,6 +235,7 @@ class KomboClient:
                 hint=f"nothing was pushed for it: push again later, or raise attempts / max_wait_s under [{SECTION}] "
                      "in .dlt/config.toml")
         self.limits.waits.append(delay)
+        self.http.backoff_s += delay  # in the summary's "backing off" (one push at a time: no other writer)
         try:
             self._sleep(delay)
         except interrupts.Interrupted as stop:  # between two tries: nothing is in flight, nothing was pushed
@@ -263,6 +264,5 @@ class KomboClient:
         line = self.http.traffic()
         if self.limits.rate or self.limits.concurrency:
             line += (f"; Kombo's limits turned away {self.limits.rate} push(es) for the rate and "
-                     f"{self.limits.concurrency} for concurrency, sent again after {sum(self.limits.waits):.1f} s "
-                     "of waiting in all")
+                     f"{self.limits.concurrency} for concurrency, each sent again after its back-off")
         return line

@@ -49,7 +49,7 @@ def test_rate_limits_with_retry_after_are_waited_out_as_asked(kombo: KomboProjec
     assert [r["code"] for r in kombo.fake.refused()] == [ErrorCode.RATE_LIMIT_EXCEEDED.value] * 2
     assert len(kombo.fake.calls(kombo.integration("2000"))) == 1
     assert ledger_state(kombo, run) == [("acknowledged",)]
-    assert any("turned away 2 push(es) for the rate" in n for n in run.notes)
+    assert any("turned away 2 push(es) for the rate" in n and "2.0 s backing off" in n for n in run.notes)
 
 
 def test_rate_limits_without_retry_after_back_off_doubling(kombo: KomboProject) -> None:
