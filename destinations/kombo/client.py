@@ -178,6 +178,8 @@ class Limits:
 
 
 class KomboClient:
+    """Kombo's DATEV push over `VendorClient`: the key as Bearer, the integration per call, errors by code."""
+
     def __init__(self, settings: KomboSettings, *, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = interrupts.sleep) -> None:
         redact_logs("httpx")
@@ -259,6 +261,7 @@ class KomboClient:
         return KomboRefused(message, info=info, hint=FIXES.get(code or "", _OTHER_FIX))
 
     def traffic(self) -> str | None:
+        """The pushes sent and the limits ridden out, in a line for the summary; None when nothing was sent."""
         if not self.http.requests:
             return None
         line = self.http.traffic()

@@ -66,6 +66,7 @@ class FileWriter:
         self._taken: set[str] = set()
 
     def unique(self, given: str) -> str:
+        """A safe name for `given` that no file of this folder has, in any case (`dup.csv`, `dup~2.csv`)."""
         name = safe_name(given)
         stem, suffix = (name[: name.rfind(".")], name[name.rfind("."):]) if "." in name[1:] else (name, "")
         candidate, n = name, 1

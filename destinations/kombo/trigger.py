@@ -111,6 +111,8 @@ def _listed(items: list[str]) -> str:
 
 
 class KomboTrigger:
+    """The `Trigger` of `erpload push kombo` (see erpload.push.trigger for the protocol)."""
+
     target = TARGET
     title = "Kombo"
 
