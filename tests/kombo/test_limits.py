@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
+import time
 from typing import Any
 
+import httpx
 import pytest
 
 from destinations.kombo.client import KomboClient
@@ -17,8 +20,9 @@ from erpload.interrupts import Interrupted
 from erpload.push.http import RetryPolicy
 from erpload.push.trigger import TriggerOptions, run_trigger
 from erpload.runs import Run
-from fakes.kombo import ErrorCode, InjectedError, KomboPlan
-from tests.kombo.conftest import KomboProject
+from fakes.faults import Faults
+from fakes.kombo import GENERAL, ErrorCode, InjectedError, KomboPlan
+from tests.kombo.conftest import API_KEY, KomboProject
 from tests.support.waits import RecordedWaits
 
 #: small waits: the policy's back-off doubles from 10 ms with up to half again as jitter
@@ -119,3 +123,41 @@ def test_a_signal_while_waiting_out_a_limit_leaves_the_push_failed_not_unknown(k
     assert outcome["failed"] == 1
     assert ledger_state(kombo, run) == [("failed",)]  # it was turned away, then never sent again
     assert kombo.fake.calls() == []
+
+
+def test_kombos_own_concurrency_cap_is_ridden_out_while_another_push_is_in_flight(kombo: KomboProject) -> None:
+    integration = kombo.integration("2000")
+    kombo.fake.set_plan(KomboPlan(concurrency_limit=1))
+    # each push held open a second: ours arrives while the other holds the slot (planning takes far less)
+    kombo.fake.set_faults(Faults(latency=1.0, match_path=GENERAL))
+    answers: list[int] = []
+
+    def other_push() -> None:  # someone else's push of the same integration, e.g. the HR tool's own button
+        answers.append(httpx.post(f"{kombo.url}{GENERAL}", json={}, timeout=10, headers={
+            "Authorization": f"Bearer {API_KEY}", "X-Integration-Id": integration}).status_code)
+
+    other = threading.Thread(target=other_push)
+    other.start()
+    for _ in range(500):  # until it holds the integration's only slot (bounded: 5 s at most)
+        if kombo.fake.in_flight(integration):
+            break
+        time.sleep(0.01)
+    assert kombo.fake.in_flight(integration) == 1
+    waits = RecordedWaits()
+
+    def wait_for_the_other(seconds: float) -> None:
+        waits.asked.append(seconds)
+        kombo.fake.set_faults(Faults())  # the retry need not be held
+        other.join()
+
+    settings = load_settings()
+    trigger = KomboTrigger(settings, client=KomboClient(settings, policy=POLICY, sleep=wait_for_the_other))
+    run = Run(command="push kombo", profile=None)
+    with contextlib.closing(trigger):
+        run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company="2000"), lambda _: None)
+    assert answers == [200]
+    assert [r["code"] for r in kombo.fake.refused()] == [ErrorCode.CONCURRENCY_LIMIT_EXCEEDED.value]
+    assert len(waits.asked) == 1
+    assert 0.01 <= waits.asked[0] <= 0.015  # no Retry-After on a concurrency 429: erpload's first back-off
+    assert len(kombo.fake.calls(integration)) == 2  # the other push and ours, once
+    assert ledger_state(kombo, run) == [("acknowledged",)]
