@@ -5,6 +5,7 @@ sender, its settings, its fake and its demo configuration)."""
 TARGETS = {
     "datev": "transforms.datev.target",
     "dvelop": "transforms.dvelop.target",
+    "kombo": "transforms.kombo.target",
     "maesn": "transforms.maesn.target",
     "papershift": "transforms.papershift.target",
     "uniconta": "transforms.uniconta.target",

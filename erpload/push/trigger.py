@@ -61,6 +61,9 @@ class PlannedCall:
     carries: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: anything the trigger wants back when it makes the call
     context: Any = None
+    #: held while any call of its entity at its scope is unknown, whatever its key (a call keyed by run that
+    #: does the same thing each time, e.g. Kombo's push of a company: a new key must not repeat a lost call)
+    held_by_any_unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,16 @@ class TriggerRun:
                 f"{sql_literal(reject.field)}, {sql_literal(reject.value)}, {sql_literal(reject.reason)}, "
                 f"{sql_literal(reject.hint)}, {sql_literal(call.payload)}, now()::TIMESTAMP)")
 
+    def unknown_key(self, call: PlannedCall) -> str | None:
+        """The key of a call of the same entity and scope whose outcome is unknown (the call's own first)."""
+        if not call.held_by_any_unknown:
+            return call.key if self.state_of(call) == "unknown" else None
+        row = self.con.execute(
+            f"SELECT record_key FROM {LEDGER} WHERE target = {sql_literal(self.trigger.target)} "
+            f"AND scope = {sql_literal(call.scope)} AND entity = {sql_literal(call.entity)} AND state = 'unknown' "
+            f"ORDER BY record_key = {sql_literal(call.key)} DESC, record_key LIMIT 1").fetchone()
+        return str(row[0]) if row else None
+
     def state_of(self, call: PlannedCall) -> str | None:
         """The call's state in the ledger at its scope: unknown if any version is, else done if any is."""
         rows = {str(r[0]) for r in self.con.execute(
@@ -193,11 +206,12 @@ class TriggerRun:
         chosen = []
         target = self.trigger.target
         for call in calls:
-            state = self.state_of(call)
+            unknown = self.unknown_key(call)
+            state = "unknown" if unknown is not None else self.state_of(call)
             if state == "unknown":
                 self.tally.held += 1
                 self.run.note(f"{target} {call.label}: not called: an earlier call got no answer, so it may have "
-                              f"been done; look at the vendor, then `erpload ledger resolve {target} {call.key} "
+                              f"been done; look at the vendor, then `erpload ledger resolve {target} {unknown} "
                               "--sent` (it was done) or `--not-sent` (the next push calls again)")
             elif state in DONE_STATES and not force:
                 self.tally.done_before += 1
