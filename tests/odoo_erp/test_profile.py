@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from erpload import canonical
 from erpload.cli.main import app
 from erpload.exit_codes import ExitCode
+from erpload.targets import targets
 from sources.demo_erp import create_demo_erp, generate
 from sources.demo_erp.faults import DATA_RULE_FAULTS
 from sources.demo_erp.schema import primary_keys
@@ -67,8 +68,11 @@ def test_second_run_of_the_odoo_erp_loads_and_maps_nothing(staged):
         "WHERE started_at = (SELECT max(started_at) FROM odoo.main.runs r WHERE r.command = runs.command) "
         "GROUP BY command ORDER BY command"
     ).fetchall()
-    assert [(command, loaded) for command, loaded, _ in last_runs] == [
-        ("export datev", 0), ("extract", 0), ("map", 0), ("transform datev", 0), ("transform dvelop", 0)]
+    loaded = {str(command): int(n) for command, n, _ in last_runs}
+    # every stage ran; a target whose transform needs settings (Maesn) is left out with a note
+    assert {"export datev", "extract", "map", "transform datev", "transform dvelop"} <= set(loaded)
+    assert set(loaded) <= {"export datev", "extract", "map", *(f"transform {name}" for name in targets())}
+    assert set(loaded.values()) == {0}
     assert all(unchanged > 0 for _, _, unchanged in last_runs)
 
 

@@ -78,3 +78,11 @@ def seed_fake(fake_url: str, erp: Path) -> list[str]:
     for reseller in resellers:
         httpx.put(f"{fake_url}/_fake/resellers", json=reseller, timeout=30).raise_for_status()
     return [str(r["id"]) for r in resellers]
+
+
+def demo_notes() -> list[str]:
+    """Where `erpload demo` points for the Uniconta export."""
+    return ["Telecom X's Uniconta exports, per reseller and month, and what each answer said:",
+            '  duckdb erpload.duckdb "select month, invoices, to_export, to_omit, state from uniconta.months"',
+            '  duckdb erpload.duckdb "select month, planned, known, total, exported, outcome, difference from '
+            'uniconta.exports"']

@@ -33,4 +33,5 @@ TARGET = Target(
     ),
     fake=Fake(title="Telecom X", port=8703, factory="fakes.telecomx.served:serve"),
     demo="transforms.uniconta.demo:demo_settings",
+    demo_notes="transforms.uniconta.demo:demo_notes",
 )
