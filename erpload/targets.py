@@ -294,6 +294,18 @@ def check_profile_covers(profile: Profile, targets: Iterable[str]) -> None:
              f"(now: {', '.join(targets)})")
 
 
+def require_canonical(con: duckdb.DuckDBPyConnection) -> None:
+    """Fail (ConfigError, exit 2) when `map` has not written the canonical dataset yet."""
+    if not con.execute("SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
+                       "AND table_schema = 'erp' AND table_name = 'companies'").fetchone():
+        raise _empty_canonical()
+
+
+def _empty_canonical() -> ConfigError:
+    return ConfigError("the canonical erp dataset is empty",
+                       hint="run `erpload run --until map` (extract and map) first")
+
+
 def check_mapped(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Fail (ConfigError, exit 2) when `erp` lacks a table target `name` reads: map it before transforming."""
     rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
@@ -303,8 +315,7 @@ def check_mapped(con: duckdb.DuckDBPyConnection, name: str) -> None:
     if not missing:
         return
     if not present:
-        raise ConfigError("the canonical erp dataset is empty", hint="run `erpload run --until map` (extract and map) "
-                                                                       "first")
+        raise _empty_canonical()
     raise ConfigError(f"target {name} reads {', '.join(f'erp.{e}' for e in missing)}, which `erpload map` has not "
                       "written: the profile maps no SQL for " + ("it" if len(missing) == 1 else "them"),
                       hint=f"add [entities.{missing[0]}] to the profile (an empty select if the ERP has no such "

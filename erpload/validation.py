@@ -82,6 +82,19 @@ def count_changed(con: duckdb.DuckDBPyConnection, new: str, schema: str, table: 
                            f"SELECT * FROM {quote_ident(schema)}.{quote_ident(table)})")
 
 
+def replace_table(con: duckdb.DuckDBPyConnection, new: str, schema: str, table: str,
+                  order_by: str = "") -> tuple[int, int]:
+    """Replace `schema.table` by the temp table `new`; returns (rows new or changed since the last write, rows
+    unchanged): a transform run again on an unchanged ERP reports nothing loaded."""
+    changed = count_changed(con, new, schema, table)
+    rows = scalar_int(con, f"SELECT count(*) FROM {new}")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+    con.execute(f"CREATE OR REPLACE TABLE {quote_ident(schema)}.{quote_ident(table)} AS SELECT * FROM {new}"
+                + (f" ORDER BY {order_by}" if order_by else ""))
+    loaded = rows if changed is None else changed
+    return loaded, rows - loaded
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

@@ -128,8 +128,9 @@ def test_a_signal_while_waiting_out_a_limit_leaves_the_push_failed_not_unknown(k
 def test_kombos_own_concurrency_cap_is_ridden_out_while_another_push_is_in_flight(kombo: KomboProject) -> None:
     integration = kombo.integration("2000")
     kombo.fake.set_plan(KomboPlan(concurrency_limit=1))
-    # each push held open a second: ours arrives while the other holds the slot (planning takes far less)
-    kombo.fake.set_faults(Faults(latency=1.0, match_path=GENERAL))
+    # each push held open 3 s: ours arrives while the other holds the slot (planning takes a fraction of that,
+    # even on a loaded machine; our back-off then waits for the other to finish)
+    kombo.fake.set_faults(Faults(latency=3.0, match_path=GENERAL))
     answers: list[int] = []
 
     def other_push() -> None:  # someone else's push of the same integration, e.g. the HR tool's own button

@@ -31,12 +31,16 @@ def test_the_plan_has_one_row_per_company_with_an_integration_and_says_what_it_l
                     "('2000', '1', 'Emil', 'Eck', NULL, false)")
         run = Run(command="transform papershift", profile=None)
         transform(con, run)
+        again = Run(command="transform papershift", profile=None)
+        transform(con, again)  # nothing changed in erp: nothing loaded
         rows = con.execute("SELECT company_code, integration_id, active_employees, numbered_employees, state "
                            "FROM papershift.integrations ORDER BY 1").fetchall()
         rejects = con.execute("SELECT record_key, field, value FROM rejects WHERE target = 'papershift'").fetchall()
     assert rows == [("1000", GOOD.lower(), 2, 1, "ready"), ("2000", "not-a-uuid", 1, 1, "bad_id")]
-    assert rejects == [("2000", "papershift_integration_id", "not-a-uuid")]
-    assert [(r.table, r.loaded, r.rejected) for r in run.results] == [("papershift.integrations", 1, 1)]
+    assert rejects == [("2000", "papershift_integration_id", "not-a-uuid")] * 2  # once per run
+    assert [(r.table, r.loaded, r.unchanged, r.rejected) for r in run.results] == [
+        ("papershift.integrations", 2, 0, 1)]  # the plan's rows, the one with a bad id among them
+    assert [(r.loaded, r.unchanged) for r in again.results] == [(0, 2)]
     notes = " ".join(run.notes)
     assert "2 companies without a Papershift DATEV integration id (3000, 4000)" in notes
     assert "1 active employee(s) have a personnel number that is not a whole number" in notes

@@ -21,15 +21,14 @@ from pathlib import Path
 
 import duckdb
 
-from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
     connect,
     ensure_framework_tables,
     scalar_int,
-    table_exists,
 )
+from erpload.targets import require_canonical
 from erpload.validation import (
     Check,
     count_changed,
@@ -59,9 +58,7 @@ def run_transform(staging: Path, run: Run) -> None:
     one transaction, so a failure leaves the dataset and `erpload.rejects` as they were.
     """
     with connect(staging) as con:
-        if not table_exists(con, "erp", "companies"):
-            raise ConfigError("the canonical erp dataset is empty",
-                              hint="run `erpload run --until map` (extract and map) first")
+        require_canonical(con)
         ensure_framework_tables(con)
         transform(con, run)
 

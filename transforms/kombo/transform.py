@@ -14,10 +14,11 @@ from pathlib import Path
 
 import duckdb
 
-from erpload.errors import ConfigError
 from erpload.push.ledger import ensure_ledger
 from erpload.runs import Run, TableResult
 from erpload.staging import connect, ensure_framework_tables, table_exists
+from erpload.targets import require_canonical
+from erpload.validation import replace_table
 
 from .plan import INTEGRATIONS, TARGET, configured_base_url, integrations_sql
 
@@ -28,9 +29,7 @@ def run_transform(staging: Path, run: Run) -> None:
     """Rebuild `kombo.integrations` from `erp` (and the ledger, at the configured Kombo API)."""
     base_url = configured_base_url()
     with connect(staging) as con:
-        if not table_exists(con, "erp", "companies"):
-            raise ConfigError("the canonical erp dataset is empty",
-                              hint="run `erpload run --until map` (extract and map) first")
+        require_canonical(con)
         ensure_framework_tables(con)
         ensure_ledger(con)
         transform(con, run, base_url)
@@ -42,13 +41,12 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
     if not with_employees:
         run.note("kombo: the erp dataset has no employees, so the files Kombo returns cannot be compared with the "
                  "ERP's; map employees in the profile")
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{INTEGRATIONS} AS "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _kombo_integrations AS "
                 f"{integrations_sql(base_url, with_employees=with_employees)}")
+    loaded, unchanged = replace_table(con, "_kombo_integrations", SCHEMA, INTEGRATIONS)
     note_companies_without(con, run)
     states = dict(con.execute(f"SELECT state, count(*) FROM {SCHEMA}.{INTEGRATIONS} GROUP BY ALL").fetchall())
-    run.add(TableResult(table=f"{SCHEMA}.{INTEGRATIONS}", loaded=int(states.get("ready", 0)),
-                        unchanged=int(states.get("unknown", 0))))
+    run.add(TableResult(table=f"{SCHEMA}.{INTEGRATIONS}", loaded=loaded, unchanged=unchanged))
     if unknown := int(states.get("unknown", 0)):
         run.note(f"kombo: {unknown} company(ies) wait for a decision: a push got no answer "
                  "(`erpload ledger --target kombo --state unknown`)")

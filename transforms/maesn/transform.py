@@ -29,9 +29,9 @@ from pathlib import Path
 
 import duckdb
 
-from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, scalar_int, sql_literal, table_exists
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, scalar_int, sql_literal
+from erpload.targets import require_canonical
 from erpload.validation import Check, count_changed, create_findings, find_failures, move_to_rejects, quote_ident
 
 from .config import SystemConfig, load_systems
@@ -59,9 +59,7 @@ def run_transform(staging: Path, run: Run) -> None:
     """
     systems = load_systems()
     with connect(staging) as con:
-        if not table_exists(con, "erp", "companies"):
-            raise ConfigError("the canonical erp dataset is empty",
-                              hint="run `erpload run --until map` (extract and map) first")
+        require_canonical(con)
         ensure_framework_tables(con)
         transform(con, run, systems)
 

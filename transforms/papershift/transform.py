@@ -17,9 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal, table_exists
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal
+from erpload.targets import require_canonical
+from erpload.validation import replace_table
 
 from .tables import INTEGRATIONS, TARGET
 
@@ -47,19 +48,17 @@ FROM ids i LEFT JOIN active a USING (company_code)
 def run_transform(staging: Path, run: Run) -> None:
     """Rebuild `papershift.integrations` from `erp`."""
     with connect(staging) as con:
-        if not table_exists(con, "erp", "companies"):
-            raise ConfigError("the canonical erp dataset is empty",
-                              hint="run `erpload run --until map` (extract and map) first")
+        require_canonical(con)
         ensure_framework_tables(con)
         transform(con, run)
 
 
 def transform(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     """`run_transform` on an open connection: the table and its rejects in one commit."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _papershift_integrations AS {INTEGRATIONS_SQL}")
     con.begin()
     try:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {TARGET}")
-        con.execute(f"CREATE OR REPLACE TABLE {TARGET}.{INTEGRATIONS} AS {INTEGRATIONS_SQL} ORDER BY company_code")
+        loaded, unchanged = replace_table(con, "_papershift_integrations", TARGET, INTEGRATIONS, "company_code")
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run.run_id)}, {sql_literal(TARGET)}, {sql_literal(INTEGRATIONS)},
                                company_code, 'papershift_integration_id', integration_id,
@@ -74,15 +73,15 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     except BaseException:
         con.rollback()
         raise
-    _results(con, run)
+    _results(con, run, loaded, unchanged)
 
 
-def _results(con: duckdb.DuckDBPyConnection, run: Run) -> None:
-    row = con.execute(f"""SELECT count(*) FILTER (WHERE state = 'ready'), count(*) FILTER (WHERE state = 'bad_id'),
+def _results(con: duckdb.DuckDBPyConnection, run: Run, loaded: int, unchanged: int) -> None:
+    row = con.execute(f"""SELECT count(*) FILTER (WHERE state = 'bad_id'),
                                  coalesce(sum(active_employees - numbered_employees) FILTER (WHERE state = 'ready'), 0)
                           FROM {TARGET}.{INTEGRATIONS}""").fetchone()
-    ready, bad, unnumbered = (int(v) for v in row) if row else (0, 0, 0)
-    run.add(TableResult(table=f"{TARGET}.{INTEGRATIONS}", loaded=ready, rejected=bad))
+    bad, unnumbered = (int(v) for v in row) if row else (0, 0)
+    run.add(TableResult(table=f"{TARGET}.{INTEGRATIONS}", loaded=loaded, unchanged=unchanged, rejected=bad))
     without = [str(r[0]) for r in con.execute(
         "SELECT company_code FROM erp.companies WHERE nullif(trim(papershift_integration_id), '') IS NULL "
         "ORDER BY company_code").fetchall()]

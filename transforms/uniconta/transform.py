@@ -18,11 +18,11 @@ from pathlib import Path
 
 import duckdb
 
-from erpload.errors import ConfigError
 from erpload.push.ledger import ensure_ledger
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, scalar_int, sql_literal, table_exists
-from erpload.validation import count_changed, record_json
+from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, scalar_int, sql_literal
+from erpload.targets import require_canonical
+from erpload.validation import record_json, replace_table
 
 from .plan import CALLS, INVOICES, REJECTED_REASONS, TARGET, configured_base_url, invoices_sql, months_sql
 
@@ -35,9 +35,7 @@ def run_transform(staging: Path, run: Run) -> None:
     """Rebuild the `uniconta` dataset from `erp` (and the ledger, at the configured Telecom X)."""
     base_url = configured_base_url()
     with connect(staging) as con:
-        if not table_exists(con, "erp", "companies"):
-            raise ConfigError("the canonical erp dataset is empty",
-                              hint="run `erpload run --until map` (extract and map) first")
+        require_canonical(con)
         ensure_framework_tables(con)
         ensure_ledger(con)
         transform(con, run, base_url)
@@ -54,15 +52,10 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
     rejected = ", ".join(sql_literal(r) for r in REJECTED_REASONS)
     record = record_json(con, _INVOICES)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_MONTHS} AS {months_sql(base_url, _INVOICES)}")
-    # what this plan changes against the last one (a second run with nothing new in the ERP changes nothing)
-    changed = {INVOICES: count_changed(con, _INVOICES, SCHEMA, INVOICES),
-               CALLS: count_changed(con, _MONTHS, SCHEMA, CALLS)}
     con.begin()
     try:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{INVOICES} AS SELECT * FROM {_INVOICES} "
-                    "ORDER BY reseller, month, _key")
-        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{CALLS} AS SELECT * FROM {_MONTHS} ORDER BY reseller, month")
+        counts = {INVOICES: replace_table(con, _INVOICES, SCHEMA, INVOICES, "reseller, month, _key"),
+                  CALLS: replace_table(con, _MONTHS, SCHEMA, CALLS, "reseller, month")}
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run.run_id)}, {sql_literal(TARGET)}, {sql_literal(INVOICES)}, r._key,
                                CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN 'customer_no'
@@ -77,17 +70,16 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
     except BaseException:
         con.rollback()
         raise
-    _results(con, run, changed)
+    _results(con, run, counts)
 
 
-def _results(con: duckdb.DuckDBPyConnection, run: Run, changed: dict[str, int | None]) -> None:
+def _results(con: duckdb.DuckDBPyConnection, run: Run, counts: dict[str, tuple[int, int]]) -> None:
     """Per table: rows changed since the last plan (loaded), the others (unchanged); invoices set aside."""
     rejected = ", ".join(sql_literal(r) for r in REJECTED_REASONS)
     rejects = scalar_int(con, f"SELECT count(*) FROM {SCHEMA}.{INVOICES} WHERE reason_code IN ({rejected})")
     for table, set_aside in ((INVOICES, rejects), (CALLS, 0)):
-        rows = scalar_int(con, f"SELECT count(*) FROM {SCHEMA}.{table}")
-        new = rows if changed[table] is None else int(changed[table] or 0)
-        run.add(TableResult(table=f"{SCHEMA}.{table}", loaded=new, unchanged=rows - new, rejected=set_aside))
+        loaded, unchanged = counts[table]
+        run.add(TableResult(table=f"{SCHEMA}.{table}", loaded=loaded, unchanged=unchanged, rejected=set_aside))
     states = dict(con.execute(f"SELECT state, count(*) FROM {SCHEMA}.{CALLS} GROUP BY ALL").fetchall())
     if held := int(states.get("held", 0)):
         run.note(f"uniconta: {held} month(s) held: an invoice in each has no valid Telecom X id, so erpload cannot "
