@@ -475,7 +475,10 @@ def test_run_stops_on_sigterm_while_extracting_and_runs_again(tmp_path: Path,
     assert_erp_raw_is_the_erp(ws)
 
 
-def test_demo_stops_on_ctrl_c_and_runs_again(tmp_path: Path, snapshots: Snapshots) -> None:
+def test_demo_stops_on_ctrl_c_and_runs_again(tmp_path: Path, snapshots: Snapshots,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # two targets are enough to see the demo recover (the full demo is tests/test_demo.py's)
+    monkeypatch.setenv("ERPLOAD__TARGETS", "datev,dvelop")
     ws = project(tmp_path, None, snapshots.erp)
     command = Command(ws, ("demo", "--quiet"))
     result = command.signal_when(command.printed("erpload map · run"), signal.SIGINT)

@@ -141,7 +141,9 @@ class PapershiftFake(FakeVendor):
 
     def __init__(self, users: list[User] | None = None, integrations: list[Integration] | None = None, *,
                  plan: PulsePlan | None = None, faults: Faults | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, new_token: Callable[[], str] | None = None) -> None:
+        # `new_token`: a test that greps erpload's output for the tokens chooses them
+        self._new_token = new_token
         self.users = {u.email.lower(): u for u in (demo_users() if users is None else users)}
         self._seed_integrations = demo_integrations() if integrations is None else integrations
         self._initial_plan = plan or PulsePlan()
@@ -155,7 +157,7 @@ class PapershiftFake(FakeVendor):
 
     # -- in-process API -------------------------------------------------------------------------
     def reset_state(self) -> None:
-        self.store = PulseStore(self._seed_integrations, self._initial_plan, self._clock)
+        self.store = PulseStore(self._seed_integrations, self._initial_plan, self._clock, self._new_token)
 
     @property
     def plan(self) -> PulsePlan:

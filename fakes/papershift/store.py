@@ -164,9 +164,11 @@ class SlidingWindow:
 class PulseStore:
     """The fake's state; every method takes the lock itself."""
 
-    def __init__(self, integrations: list[Integration], plan: PulsePlan, clock: Callable[[], float]) -> None:
+    def __init__(self, integrations: list[Integration], plan: PulsePlan, clock: Callable[[], float],
+                 new_token: Callable[[], str] | None = None) -> None:
         self.lock = threading.RLock()
         self.clock = clock
+        self._new_token = new_token or (lambda: secrets.token_urlsafe(32))
         self.integrations = {i.id: i.model_copy(deep=True) for i in integrations}
         self.sessions: dict[str, Session] = {}  # by token hash: the token itself is never kept
         self.syncs: list[DocumentSync] = []
@@ -181,7 +183,7 @@ class PulseStore:
 
     # -- sign-in --------------------------------------------------------------------------------
     def sign_in(self, email: str) -> str:
-        token = secrets.token_urlsafe(32)
+        token = self._new_token()
         with self.lock:
             lifetime = self.plan.token_seconds
             expires = None if lifetime is None else self.clock() + lifetime
