@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from fakes.telecomx.app import TelecomXFake
-from fakes.telecomx.seed import DEMO_PASSWORD, DEMO_USERNAME, FJORDTEL, demo_users
+from fakes.telecomx.seed import DEMO_PASSWORD, DEMO_USERNAME, FJORDTEL, NORDLYS, demo_users
 
 #: the environment variable holding the demo user's password; unset: the demo password
 PASSWORD_ENV = "ERPLOAD_FAKE_TELECOMX_PASSWORD"
@@ -35,7 +35,10 @@ class ServedTelecomXFake:
         password = (f"the password in {PASSWORD_ENV}" if self.own_password else
                     f"the password {DEMO_PASSWORD} (the fake's demo password, not a secret: set {PASSWORD_ENV} "
                     "for another)")
-        return [f"the user {DEMO_USERNAME} (RESELLER of {FJORDTEL}) with {password}"]
+        return [f"the user {DEMO_USERNAME} (RESELLER of {FJORDTEL}) with {password}",
+                f"knows the resellers {FJORDTEL} and {NORDLYS} and any put in with PUT /_fake/resellers, and users "
+                "put in with PUT /_fake/users (`erpload demo` puts in the demo ERP's reseller, its invoices and a "
+                "user of it)"]
 
 
 def serve() -> ServedTelecomXFake:
