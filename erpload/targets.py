@@ -169,7 +169,8 @@ class Target:
     fake: Fake | None = None
     #: "module:function(fake_url: str | None) -> dict[str, str]": settings `erpload demo` adds (beside the fake's)
     demo: str | None = None
-    #: lines `erpload demo` ends with (where to look), "module:function() -> list[str]"
+    #: lines `erpload demo` ends with (where to look), "module:function(staging: Path) -> list[str]", given the
+    #: staging file as the user should type it
     demo_notes: str | None = None
     #: "module:attribute": a typer app served as `erpload <name> ...`, with `cli_help`
     cli: str | None = None

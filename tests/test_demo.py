@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+
+import duckdb
 
 from tests.utils import Workspace
 
@@ -13,7 +17,8 @@ def test_demo_runs_every_stage_and_pushes_to_its_fake(workspace: Workspace) -> N
     assert result.exit_code == 0, result.output
     commands = {str(r[0]) for r in workspace.query("select distinct command from runs where status = 'ok'")}
     assert {"extract", "map", "transform datev", "transform dvelop", "transform maesn", "export datev", "push dvelop",
-            "push maesn"} <= commands
+            "push maesn", "push uniconta", "push kombo", "push papershift"} <= commands
+    _assert_printed_sql_works_in_a_file_of_any_name(workspace, result.output)
     # everything the transform kept was acknowledged by the fake; nothing is left pending or failed
     states = dict(workspace.query("select state, count(*) from ledger where target = 'dvelop' group by all"))
     assert set(states) == {"acknowledged"}
@@ -40,6 +45,17 @@ def test_demo_runs_every_stage_and_pushes_to_its_fake(workspace: Workspace) -> N
                               and run_id = (select arg_max(run_id, finished_at) from runs
                                             where command = 'push dvelop')""")
     assert sent[0][0] == kept
+
+
+def _assert_printed_sql_works_in_a_file_of_any_name(workspace: Workspace, output: str) -> None:
+    """Every `duckdb <file> "<sql>"` line the demo prints runs, also on a copy of the file under another name."""
+    statements = re.findall(r'duckdb \S+ "([^"]+)"', output)
+    assert len(statements) >= 5
+    other = workspace.root / "another name.duckdb"
+    shutil.copyfile(workspace.staging, other)
+    with duckdb.connect(str(other), read_only=True) as con:
+        for sql in statements:
+            con.execute(sql).fetchall()
 
 
 def _assert_payment_terms_written_and_checked(workspace: Workspace) -> None:

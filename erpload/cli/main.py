@@ -56,6 +56,21 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 demo_erp_app = typer.Typer(help="The embedded demo ERP (SQLite).", no_args_is_help=True)
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        out.print(f"erpload {version('erpload')} (dlt {version('dlt')}, duckdb {version('duckdb')})", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="Show erpload's version (and dlt's and DuckDB's), then "
+                                                        "exit.")] = False) -> None:
+    """Options before any command."""
 app.add_typer(demo_erp_app, name="demo-erp")
 add_target_commands(app)
 app.add_typer(fakes_app, name="fakes")
@@ -248,16 +263,17 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
     out.print("\n[bold]Look at the result with SQL[/] (close the shell before the next run):")
     for sql in (
         "select company_code, count(*) as lines, sum(debit_lc) as debit from erp.journal_lines group by all",
-        "select table_name, loaded, unchanged, rejected from erpload.runs order by finished_at desc limit 30",
-        "select target, entity, reason, count(*) from erpload.rejects group by all order by 4 desc",
-        "select file_name, rows, debit_total, credit_total from erpload.exports order by file_name",
-        "select target, entity, state, count(*) from erpload.ledger group by all order by 1, 2",
+        # erpload's own tables are in the file's main schema: unqualified, this works whatever the file is called
+        "select table_name, loaded, unchanged, rejected from runs order by finished_at desc limit 30",
+        "select target, entity, reason, count(*) from rejects group by all order by 4 desc",
+        "select file_name, rows, debit_total, credit_total from exports order by file_name",
+        "select target, entity, state, count(*) from ledger group by all order by 1, 2",
     ):
         out.print(f'  duckdb {rel} "{sql}"', highlight=False, soft_wrap=True)
     for target in targets().values():
         if target.demo_notes is not None:
             out.print()
-            for line in load(target.demo_notes)():
+            for line in load(target.demo_notes)(rel):
                 out.print(escape(line), highlight=False, soft_wrap=True)
 
 

@@ -98,7 +98,7 @@ def out_dir() -> Path:
     return load_datev_settings().out_dir
 
 
-def demo_notes() -> list[str]:
+def demo_notes(staging: Path) -> list[str]:
     """Where the demo's DATEV files are, and how to check them."""
     folder = out_dir()
     return ["The DATEV files for the tax accountant, and their check:", f"  ls {folder}",

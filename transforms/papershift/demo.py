@@ -34,12 +34,8 @@ def demo_settings(fake_url: str | None) -> dict[str, str]:
     return {"DESTINATION__PAPERSHIFT__POLL_INTERVAL_S": "0.2"}
 
 
-def demo_notes() -> list[str]:
+def demo_notes(rel: Path) -> list[str]:
     """Where the demo's Papershift syncs are staged."""
-    from erpload.settings import load_settings
-
-    db = load_settings().staging_path
-    rel = db.relative_to(Path.cwd()) if db.is_relative_to(Path.cwd()) else db
     return ["Papershift's DATEV document syncs, followed to their end, each item beside the ERP's employee:",
             f'  duckdb {rel} "select company_code, status, notice, items, failed_items from papershift.syncs"',
             f'  duckdb {rel} "select company_code, employee_number, employee_name, period, notice '

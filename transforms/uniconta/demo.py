@@ -80,9 +80,9 @@ def seed_fake(fake_url: str, erp: Path) -> list[str]:
     return [str(r["id"]) for r in resellers]
 
 
-def demo_notes() -> list[str]:
+def demo_notes(staging: Path) -> list[str]:
     """Where `erpload demo` points for the Uniconta export."""
     return ["Telecom X's Uniconta exports, per reseller and month, and what each answer said:",
-            '  duckdb erpload.duckdb "select month, invoices, to_export, to_omit, state from uniconta.months"',
-            '  duckdb erpload.duckdb "select month, planned, known, total, exported, outcome, difference from '
+            f'  duckdb {staging} "select month, invoices, to_export, to_omit, state from uniconta.months"',
+            f'  duckdb {staging} "select month, planned, known, total, exported, outcome, difference from '
             'uniconta.exports"']
