@@ -25,7 +25,7 @@ TARGET = Target(
     settings=(  # each has a default: DATEV needs no setting to write files
         Setting("erpload.datev.out", required=False, doc="where export writes (default out/datev)"),
         Setting("erpload.datev.period", required=False,
-                doc="month (default) or year: one Buchungsstapel per company and period"),
+                doc="month (default), quarter or fiscal_year: one Buchungsstapel per company and period"),
         Setting("erpload.datev.corrections", required=False,
                 doc="reverse (default) or report: a document changed after its export"),
     ),
