@@ -49,6 +49,8 @@ class Run:
     message: str | None = None
     #: warnings for the summary (text cut to fit, characters transliterated, ...)
     notes: list[str] = field(default_factory=list)
+    #: told of each result as it is added (a progress line counts the steps done)
+    watchers: list[Callable[[TableResult], None]] = field(default_factory=list, repr=False)
     _t0: float = field(default_factory=time.perf_counter)
 
     @property
@@ -57,6 +59,8 @@ class Run:
 
     def add(self, result: TableResult) -> None:
         self.results.append(result)
+        for watcher in self.watchers:
+            watcher(result)
 
     def add_timed(self, step: Callable[[], TableResult]) -> TableResult:
         """Run the step that works on one table, and add its result with the seconds it took."""

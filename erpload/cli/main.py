@@ -97,7 +97,7 @@ def _extract(settings: Settings, quiet: bool, reload: list[str] | None = None) -
                                                                         show_progress=not quiet, reload=reload))
 
 
-def _map(settings: Settings, full: bool = False) -> None:
+def _map(settings: Settings, full: bool = False, quiet: bool = False) -> None:
     from erpload.steps.mapping import run_map
     from erpload.targets import check_profile_covers, configured_targets
 
@@ -110,7 +110,7 @@ def _map(settings: Settings, full: bool = False) -> None:
         if unmapped:
             err.print(f"note: profile '{profile.name}' does not map: {', '.join(unmapped)}")
 
-    execute("map", settings, profile.name, body)
+    execute("map", settings, profile.name, body, steps=not quiet)
 
 
 
@@ -140,15 +140,15 @@ def _all_stages(settings: Settings, quiet: bool, until: str = STAGES[-1]) -> Non
     with held_open(settings.staging_path):
         _extract(settings, quiet)
         if last >= STAGES.index("map"):
-            _map(settings)
+            _map(settings, quiet=quiet)
         if last >= STAGES.index("transform"):
             for target in chosen:
-                transform_target(settings, target)
+                transform_target(settings, target, quiet=quiet)
         if last >= STAGES.index("export"):
             for target in chosen:
                 if target.export is not None:
                     export_target(settings, target, {o.name: o.default for o in target.export_options},
-                                  dry_run=False)
+                                  dry_run=False, quiet=quiet)
         if last >= STAGES.index("push"):
             for target in chosen:
                 if target.pushes:
@@ -218,10 +218,11 @@ def extract(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: Erp
 def map_(staging: StagingOpt = None, profile: ProfileOpt = None,
          full: Annotated[bool, typer.Option("--full", help="Recompute every entity in full (also finds rows "
                                                            "that vanished from the ERP) instead of only "
-                                                           "the rows whose ERP inputs changed.")] = False) -> None:
+                                                           "the rows whose ERP inputs changed.")] = False,
+         quiet: QuietOpt = False) -> None:
     """erp_raw → canonical dataset erp, per the ERP's declarative profile; only changed rows move."""
     settings = command_settings(staging=staging, profile=profile)
-    guard(lambda: _map(settings, full))
+    guard(lambda: _map(settings, full, quiet))
 
 
 @app.command()

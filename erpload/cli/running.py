@@ -19,9 +19,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from erpload import interrupts
+from erpload import interrupts, progress
+from erpload.cli import summary
 from erpload.errors import ConfigError, ErploadError, SourceError, StagingError
 from erpload.exit_codes import ExitCode
 from erpload.interrupts import Interrupted
@@ -67,7 +67,8 @@ ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="ERP pro
 ErpUrlOpt = Annotated[str | None, typer.Option("--erp-url", help="SQLAlchemy URL of the ERP database, or "
                                                f"'{DEMO_ERP}' for the embedded demo ERP [sources.erp.credentials; "
                                                "required]")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr (it shows only on a "
+                                                           "terminal anyway).")]
 
 
 def exit_code_of(exc: ErploadError) -> int:
@@ -91,13 +92,16 @@ def _record(run: Run, settings: Settings) -> None:
         err.print(f"[yellow]note:[/] this run could not be recorded in erpload.runs: {exc.message}")
 
 
-def execute(command: str, settings: Settings, profile: str | None, body: Callable[[Run], None]) -> Run:
+def execute(command: str, settings: Settings, profile: str | None, body: Callable[[Run], None], *,
+            steps: bool = False) -> Run:
     """Run `body`, then record and print the run; failures exit with a code and one clear message, a signal
-    records the run as interrupted and ends the command (see `guard`)."""
+    records the run as interrupted and ends the command (see `guard`). `steps`: a progress line on stderr
+    counts the tables the run finishes (see erpload.progress)."""
     run = Run(command=command, profile=profile)
     _command.settings = settings
     try:
-        with interrupts.handling():
+        with interrupts.handling(), progress.Steps(command, enabled=steps) as line:
+            run.watchers.append(lambda result: line.finished(result.table))
             body(run)
     except Interrupted as stop:
         _stopped(command, run, settings, stop)
@@ -152,26 +156,11 @@ def _stopped(command: str, run: Run, settings: Settings, stop: Interrupted) -> N
 
 
 def print_summary(run: Run) -> None:
-    table = Table(title=f"erpload {run.command} · run {run.run_id}" + (f" · profile {run.profile}"
-                                                                        if run.profile else ""),
-                  title_justify="left")
-    table.add_column("table")
-    # a push sends and fails; the other commands load and delete
-    counts = ("sent", "unchanged", "rejected", "failed") if run.command.startswith("push") \
-        else ("loaded", "unchanged", "rejected", "deleted")
-    for name in counts:
-        table.add_column(name, justify="right")
-    table.add_column("cursor")
-    table.add_column("s", justify="right")
-    for r in run.results:
-        table.add_row(r.table, *(f"{getattr(r, c):,}" for c in counts), r.cursor or "",
-                      "" if r.duration_s is None else f"{r.duration_s:.1f}")
-    t = run.totals
-    table.add_row("[bold]total[/]", *(f"{getattr(t, c):,}" for c in counts), "", f"{run.duration_s:.1f}")
-    out.print(table)
-    for note in run.notes:
-        out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
-
+    """The run's summary on stdout; after one that set records aside, its top reasons."""
+    summary.print_summary(run, out)
+    settings = _command.settings
+    if (run.totals.rejected or run.totals.failed) and settings is not None and settings.staging_path.exists():
+        summary.print_top_reasons(run, settings.staging_path, out)
 
 
 def command_settings(*, require_erp: bool = False, **kwargs: object) -> Settings:

@@ -42,7 +42,7 @@ def say(line: str) -> None:
 
 # --- what the commands do ---
 
-def transform_target(settings: Settings, target: Target) -> None:
+def transform_target(settings: Settings, target: Target, *, quiet: bool = False) -> None:
     """erp → the target's dataset, after checking `erp` holds everything the target reads."""
     from erpload.staging import connect
     from erpload.targets import check_mapped
@@ -56,16 +56,17 @@ def transform_target(settings: Settings, target: Target) -> None:
         transform(settings.staging_path, run)
 
     require_staging(settings)  # before the run: a failed run is recorded in the file it would create
-    execute(f"transform {target.name}", settings, None, body)
+    execute(f"transform {target.name}", settings, None, body, steps=not quiet)
 
 
-def export_target(settings: Settings, target: Target, options: Mapping[str, Any], dry_run: bool) -> None:
+def export_target(settings: Settings, target: Target, options: Mapping[str, Any], dry_run: bool, *,
+                  quiet: bool = False) -> None:
     """The target's dataset → its files; the exporter checks its settings before the run starts."""
     assert target.export is not None
     call = Call(settings.staging_path, settings.pipelines_dir, dry_run, options, say)
     body: Callable[[Run], None] = load(target.export)(call)
     require_staging(settings)
-    execute(f"export {target.name}" + (" (dry run)" if dry_run else ""), settings, None, body)
+    execute(f"export {target.name}" + (" (dry run)" if dry_run else ""), settings, None, body, steps=not quiet)
 
 
 def not_configured(target: Target, missing: list[str]) -> ConfigError:
@@ -79,7 +80,7 @@ def not_configured(target: Target, missing: list[str]) -> ConfigError:
                             + ("; `erpload fakes serve` prints the values for the local fake" if target.fake else ""))
 
 
-def push_target(settings: Settings, target: Target, *, entity: str | None = None, company: str | None = None,
+def push_target(settings: Settings, target: Target, *, entity: str | None = None, company: list[str] | None = None,
                 single: tuple[str, str] | None = None, dry_run: bool = False, quiet: bool = False,
                 options: Mapping[str, Any] | None = None) -> None:
     """The target's dataset → its vendor. A dry run sends nothing, so it needs no secret; without the settings
@@ -132,7 +133,7 @@ def push_target(settings: Settings, target: Target, *, entity: str | None = None
         raise typer.Exit(ExitCode.UNDECIDED)
 
 
-def _trigger(settings: Settings, target: Target, *, company: str | None, dry_run: bool,
+def _trigger(settings: Settings, target: Target, *, company: list[str] | None, dry_run: bool,
              options: Mapping[str, Any]) -> None:
     """A trigger target's calls (see erpload.push.trigger); `force` is the target's own option when it has one."""
     from erpload.push.trigger import TriggerOptions, run_trigger
@@ -221,37 +222,38 @@ def _parameter(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 
 _STAGING = _parameter("staging", StagingOpt, None)
+_QUIET = _parameter("quiet", QuietOpt, False)
 _DRY_RUN = "--dry-run"
 
 
 def _add_transform(transform_app: typer.Typer, target: Target) -> None:
-    def run(staging: Path | None) -> None:
+    def run(staging: Path | None, quiet: bool) -> None:
         settings = command_settings(staging=staging)
-        guard(lambda: transform_target(settings, target))
+        guard(lambda: transform_target(settings, target, quiet=quiet))
 
     doc = (f"erp → dataset {target.name}: {target.doc}; checked against the target's rules, every record that fails "
            "goes to erpload.rejects with the reason and the fix.")
-    transform_app.command(target.name)(_command(run, [_STAGING], (), doc))
+    transform_app.command(target.name)(_command(run, [_STAGING, _QUIET], (), doc))
 
 
 def _add_export(export_app: typer.Typer, target: Target) -> None:
-    common = {"staging", "dry_run"}
+    common = {"staging", "dry_run", "quiet"}
 
-    def run(staging: Path | None, dry_run: bool, **options: Any) -> None:
+    def run(staging: Path | None, dry_run: bool, quiet: bool, **options: Any) -> None:
         settings = command_settings(staging=staging)
-        guard(lambda: export_target(settings, target, options, dry_run))
+        guard(lambda: export_target(settings, target, options, dry_run, quiet=quiet))
 
     dry = _parameter("dry_run", Annotated[bool, typer.Option(_DRY_RUN, help="Show what would be written; write "
                                                              "and mark nothing.")], False)
     assert not common & {o.name for o in target.export_options}
     doc = f"dataset {target.name} → files: {target.doc}."
-    export_app.command(target.name)(_command(run, [_STAGING, dry], target.export_options, doc))
+    export_app.command(target.name)(_command(run, [_STAGING, dry, _QUIET], target.export_options, doc))
 
 
 def _add_push(push_app: typer.Typer, target: Target) -> None:
     word = target.entity_option
 
-    def run(staging: Path | None, company: str | None, dry_run: bool, quiet: bool,
+    def run(staging: Path | None, company: list[str] | None, dry_run: bool, quiet: bool,
             single: tuple[str, str] | None = None, **options: Any) -> None:
         entity = options.pop(word, None) if word else None
         settings = command_settings(staging=staging)
@@ -262,10 +264,11 @@ def _add_push(push_app: typer.Typer, target: Target) -> None:
     if word is not None:
         fixed.append(_option(CliOption(word, f"Only this {word}.", choices=target.entities)))
     fixed += [
-        _parameter("company", Annotated[str | None, typer.Option(help="Only this company code.")], None),
+        _parameter("company", Annotated[list[str] | None, typer.Option(
+            help="Only this company code; repeatable.", metavar="CODE")], None),
         _parameter("dry_run", Annotated[bool, typer.Option(_DRY_RUN, help="Show what would be sent; send and "
                                                            "mark nothing. Needs no API key.")], False),
-        _parameter("quiet", QuietOpt, False),
+        _QUIET,
     ]
     if target.single_record:
         fixed.append(_parameter("single", Annotated[tuple[str, str] | None, typer.Option(

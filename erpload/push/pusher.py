@@ -217,13 +217,14 @@ class Pusher:
     """One push of one target: reconcile, select and deliver, with one tally per entity."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, sender: Sender, run: Run, *,
-                 company: str | None = None) -> None:
+                 company: list[str] | None = None) -> None:
         ensure_framework_tables(con)
         ensure_ledger(con)
         self.con = con
         self.sender = sender
         self.run = run
-        self.company = company
+        #: the company codes this push covers; None: every company
+        self.company = sorted(set(company)) if company else None
         self.tallies: dict[str, EntityTally] = {}
         self._lock = threading.Lock()
         self.scopes = _scopes(sender)
@@ -290,9 +291,12 @@ class Pusher:
                 self.run.note(f"{target}.{table}: {rows:,} records not sent: no {target} destination is configured "
                               f"for {table} (`erpload targets` names the missing settings)")
 
+    def _companies(self) -> str:
+        return ", ".join(sql_literal(c) for c in self.company or ())
+
     def selected(self, entity: str, key: str | None = None) -> str:
         """SQL: the entity's records this push covers (or the one with `key`), with payload and hash."""
-        where = "true" if self.company is None else f"t._company_code = {sql_literal(self.company)}"
+        where = "true" if self.company is None else f"t._company_code IN ({self._companies()})"
         if key is not None:
             where += f" AND t._key = {sql_literal(key)}"
         return payload_sql(self.con, self.sender.target, entity, where)
@@ -348,7 +352,7 @@ class Pusher:
                                     {batch} AS batch_id
                              FROM ({numbered}) ORDER BY seq""")
         to_send = dict(self.con.execute(f"SELECT entity, count(*) FROM {OUTBOX} GROUP BY ALL").fetchall())
-        company = "" if self.company is None else f" WHERE _company_code = {sql_literal(self.company)}"
+        company = "" if self.company is None else f" WHERE _company_code IN ({self._companies()})"
         return {e: (scalar_int(self.con, f"SELECT count(*) FROM {self.sender.target}.{quote_ident(e)}{company}"),
                     int(to_send.get(e, 0))) for e in entities}
 
@@ -519,7 +523,8 @@ _REFUSED_HINT = ("the vendor refused this record as sent; fix the field named in
 @dataclass
 class PushOptions:
     entity: str | None = None
-    company: str | None = None
+    #: company codes; None or empty: every company
+    company: list[str] | None = None
     dry_run: bool = False
     progress: bool = True
     sample: int = 3  # keys shown per entity by a dry run
@@ -555,7 +560,7 @@ def _push(pusher: Pusher, con: duckdb.DuckDBPyConnection, pipelines_dir: Path, o
             pusher.run.note(f"{settled} batch(es) an earlier push left unconfirmed were settled with the vendor")
     pusher.new_scopes(entities)
     pusher.planned = planned = pusher.fill_outbox(entities)
-    if not options.dry_run and options.company is None:
+    if not options.dry_run and not options.company:
         _report_gone(pusher, entities)
     if not options.dry_run and pusher.sender.create_only:
         _report_changed(pusher, entities)

@@ -156,7 +156,8 @@ class Trigger(Protocol):
 
 @dataclass
 class TriggerOptions:
-    company: str | None = None
+    #: company codes; None or empty: every company
+    company: list[str] | None = None
     dry_run: bool = False
     #: make calls the ledger says were made and answered (never one whose outcome is unknown)
     force: bool = False
@@ -296,7 +297,9 @@ def run_trigger(staging: Path, trigger: Trigger, run: Run, options: TriggerOptio
         ensure_framework_tables(con)
         ensure_ledger(con)
         push = TriggerRun(con, trigger, run)
-        calls = trigger.plan(con, run, options.company)
+        # a trigger plans for one company or all: for several, the calls of each in turn
+        calls = [call for company in sorted(set(options.company)) for call in trigger.plan(con, run, company)] \
+            if options.company else trigger.plan(con, run, None)
         push.tally.planned = len(calls)
         chosen = push.gate(calls, options.force)
         if options.dry_run:

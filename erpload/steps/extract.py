@@ -13,6 +13,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from erpload import interrupts
+from erpload.dlt_phases import DltPhases
 from erpload.errors import ProfileError, SourceError, StagingError
 from erpload.load_packages import drop_leftovers, keep_no_copies, sweep_loaded
 from erpload.process import freeze_startup_objects
@@ -146,7 +147,8 @@ def row_counts(engine: sa.Engine, tables: list[TableSpec]) -> dict[str, int]:
                 for t in tables}
 
 
-def extract_pipeline(settings: Settings, staging: duckdb.DuckDBPyConnection) -> dlt.Pipeline:
+def extract_pipeline(settings: Settings, staging: duckdb.DuckDBPyConnection,
+                     phases: DltPhases | None = None) -> dlt.Pipeline:
     """dlt's pipeline into erp_raw, on our open connection to the staging file.
 
     On its own, dlt opens and closes the file around each step, and every close writes a checkpoint;
@@ -165,6 +167,7 @@ def extract_pipeline(settings: Settings, staging: duckdb.DuckDBPyConnection) -> 
         pipelines_dir=str(settings.pipelines_dir),
         destination=dlt.destinations.duckdb(DuckDbCredentials(staging)),
         dataset_name=RAW_DATASET,
+        progress=phases or DltPhases(),
     )
 
 
@@ -229,7 +232,8 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
             relaxed = relax_unconvertible(profile, metadata, engine)
             restoring = not (settings.pipelines_dir / PIPELINE_NAME).exists() \
                 and bool(existing_tables(con, RAW_DATASET))
-            pipeline = extract_pipeline(settings, con)
+            phases = DltPhases()
+            pipeline = extract_pipeline(settings, con, phases)
             if restoring:  # now rather than inside run(): the restored cursors are checked below
                 pipeline.sync_destination()
             reload_run = reloading.start(con, pipeline, profile, requested, run)
@@ -243,6 +247,7 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
             if to_read:
                 totals = row_counts(engine, to_read) if show_progress else {}
                 with Progress("extract", totals, enabled=show_progress) as progress:
+                    phases.show = progress.phase
                     source = erp(
                         credentials=engine,
                         tables=[(t.name, t.primary_key, t.cursor) for t in to_read],

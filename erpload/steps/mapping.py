@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from erpload import canonical
+from erpload import canonical, progress
 from erpload.canonical import Entity
 from erpload.errors import ProfileError, StagingError
 from erpload.process import freeze_startup_objects
@@ -407,7 +407,9 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
             names = {ent.name for ent in mapped}
             _note_unchecked_references(mapped, names, run)
             results: dict[str, TableResult] = {}
+            progress.expect_steps(len(mapped))
             for ent in mapped:
+                progress.step(f"{CANONICAL_DATASET}.{ent.name}")
                 results[ent.name] = _map_entity(con, profile, ent, full, newest, mapped_before, run, names, results,
                                                 reloads)
                 run.add(results[ent.name])
@@ -416,6 +418,7 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
                     f"({sql_literal(profile.name)}, {sql_literal(ent.name)}, "
                     f"{sql_literal(_sql_hash(profile.entity_sql[ent.name]))}, {sql_literal(watermark)}, "
                     "now()::TIMESTAMP)" for ent in mapped))
+            progress.step("committing")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -34,7 +34,7 @@ def push(kombo: KomboProject, company: str, waits: RecordedWaits) -> tuple[Run, 
     trigger = KomboTrigger(settings, client=KomboClient(settings, policy=POLICY, sleep=waits))
     run = Run(command="push kombo", profile=None)
     try:
-        outcome = run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company=company), lambda _: None)
+        outcome = run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company=[company]), lambda _: None)
     finally:
         trigger.close()
     return run, outcome
@@ -119,7 +119,7 @@ def test_a_signal_while_waiting_out_a_limit_leaves_the_push_failed_not_unknown(k
     trigger = KomboTrigger(settings, client=KomboClient(settings, policy=POLICY, sleep=interrupted))
     run = Run(command="push kombo", profile=None)
     with contextlib.closing(trigger):
-        outcome = run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company="2000"), lambda _: None)
+        outcome = run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company=["2000"]), lambda _: None)
     assert outcome["failed"] == 1
     assert ledger_state(kombo, run) == [("failed",)]  # it was turned away, then never sent again
     assert kombo.fake.calls() == []
@@ -155,7 +155,7 @@ def test_kombos_own_concurrency_cap_is_ridden_out_while_another_push_is_in_fligh
     trigger = KomboTrigger(settings, client=KomboClient(settings, policy=POLICY, sleep=wait_for_the_other))
     run = Run(command="push kombo", profile=None)
     with contextlib.closing(trigger):
-        run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company="2000"), lambda _: None)
+        run_trigger(kombo.ws.staging, trigger, run, TriggerOptions(company=["2000"]), lambda _: None)
     assert answers == [200]
     assert [r["code"] for r in kombo.fake.refused()] == [ErrorCode.CONCURRENCY_LIMIT_EXCEEDED.value]
     assert len(waits.asked) == 1

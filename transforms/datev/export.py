@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from erpload import progress
 from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, scalar_int, sql_literal
@@ -591,6 +592,7 @@ class _Files:
             debit: str | None = None, credit: str | None = None) -> str:
         """Plan one file of `rows` lines (an Arrow string column whose values end in CRLF); returns its name."""
         name = _next_file(self.con, self._taken, stem, reexport)
+        progress.step(f"{name} ({rows:,} lines)")
         exported = ExportedFile(
             file=name, company=company, category=header.fmt.category, rows=rows, sha256="", debit_total=debit,
             credit_total=credit, period_start=header.period_start.isoformat() if header.period_start else None,
