@@ -52,7 +52,8 @@ KINDS: dict[str, Kind] = {
                 "counts are records of each canonical entity"),
     "transform": Kind((Column("loaded", "new or changed"), Column("unchanged", "unchanged"), _REJECTED, _DELETED,
                        _SECONDS),
-                      "counts are records of each table of the target's dataset"),
+                      "counts are records of each table of the target's dataset (a document with its lines is one "
+                      "record)"),
     "export": Kind((Column("loaded", "written"), Column("unchanged", "unchanged"),
                     Column("rejected", "reported", always=False), _SECONDS),
                    "counts are records: a document counts once however many lines its file holds (erpload.exports "
@@ -122,52 +123,50 @@ _MASKED_REASON = ("regexp_replace(regexp_replace(reason, '''[^'']*''|\"[^\"]*\"'
 
 @dataclass(frozen=True)
 class Reason:
-    """One group of a run's rejects: how many records, where, one example's reason and its fix."""
+    """One group of a run's rejects: its rows, where, one example's reason and its fix."""
 
-    records: int
+    rows: int
     where: str
     reason: str
     fix: str | None
 
 
-def top_reasons(staging_path: Path, run_id: str, limit: int = TOP_REASONS) -> tuple[list[Reason], int, int]:
+def top_reasons(staging_path: Path, run_id: str, limit: int = TOP_REASONS) -> tuple[list[Reason], int]:
     """The run's most frequent reasons (grouped by `reason_code` where the rejects table has it, else by the
-    reason with values and numbers masked), the rejects rows the run wrote and the records they are about."""
+    reason with quoted values and numbers masked), and how many rows the run wrote to rejects.
+
+    Counted in rows of rejects: one per check a record failed, for each line of a document that has lines
+    (the summary's `rejected` counts records, a document with its lines once)."""
     with connect(staging_path, read_only=True) as con:
         has_code = scalar_int(con, "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
                               f"AND schema_name = {sql_literal(FRAMEWORK_SCHEMA)} AND table_name = 'rejects' "
                               "AND column_name = 'reason_code'") > 0
         key = f"coalesce(reason_code, {_MASKED_REASON})" if has_code else _MASKED_REASON
-        # a reject without a record key is a record of its own
-        records = "count(DISTINCT record_key) + count(*) FILTER (WHERE record_key IS NULL)"
-        rows = con.execute(f"""
-            SELECT {records}, target || '.' || entity, first(reason ORDER BY record_key, reason),
+        this_run = f"FROM {FRAMEWORK_SCHEMA}.rejects WHERE run_id = {sql_literal(run_id)}"
+        found = con.execute(f"""
+            SELECT count(*), target || '.' || entity, first(reason ORDER BY record_key, reason),
                    first(hint ORDER BY record_key, reason)
-            FROM {FRAMEWORK_SCHEMA}.rejects WHERE run_id = {sql_literal(run_id)}
-            GROUP BY target, entity, {key}
-            ORDER BY 1 DESC, 2, 3 LIMIT {int(limit)}""").fetchall()
-        total = con.execute(f"""SELECT count(*), count(DISTINCT (target, entity, record_key))
-                                       + count(*) FILTER (WHERE record_key IS NULL)
-                                FROM {FRAMEWORK_SCHEMA}.rejects WHERE run_id = {sql_literal(run_id)}""").fetchone()
-    found = [Reason(int(r[0]), str(r[1]), str(r[2]), None if r[3] is None else str(r[3])) for r in rows]
-    return found, int(total[0]) if total else 0, int(total[1]) if total else 0
+            {this_run} GROUP BY target, entity, {key} ORDER BY 1 DESC, 2, 3 LIMIT {int(limit)}""").fetchall()
+        rows = scalar_int(con, f"SELECT count(*) {this_run}")
+    return [Reason(int(r[0]), str(r[1]), str(r[2]), None if r[3] is None else str(r[3])) for r in found], rows
 
 
 def print_top_reasons(run: Run, staging_path: Path, out: Console) -> None:
     """After a run that set records aside: its top reasons, one example's fix each, and where the rest are."""
     try:
-        reasons, rows, records = top_reasons(staging_path, run.run_id)
+        reasons, rows = top_reasons(staging_path, run.run_id)
     except StagingError:
         return  # the summary said what the run did; the reasons are in the rejects table
     if not reasons:
         return
-    table = Table(title=f"top reasons: {records:,} records set aside, {rows:,} rows in rejects (a record can fail "
-                        "several checks)", title_justify="left", box=box.SIMPLE, show_edge=False)
-    for name, justify in (("records", "right"), ("where", "left"), ("reason (an example)", "left"),
-                          ("fix", "left")):
+    records = run.totals.rejected
+    what = f"the {records:,} records set aside" if records else "what was refused"
+    table = Table(title=f"top reasons for {what} (rejects has {rows:,} rows for them: one per check failed, for "
+                        "each line of a document)", title_justify="left", box=box.SIMPLE, show_edge=False)
+    for name, justify in (("rows", "right"), ("where", "left"), ("reason (an example)", "left"), ("fix", "left")):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for reason in reasons:
-        table.add_row(f"{reason.records:,}", escape(reason.where), escape(reason.reason), escape(reason.fix or ""))
+        table.add_row(f"{reason.rows:,}", escape(reason.where), escape(reason.reason), escape(reason.fix or ""))
     out.print(table)
     out.print(f"  all of them: select * from rejects where run_id = '{run.run_id}'", highlight=False,
               soft_wrap=True)

@@ -261,8 +261,9 @@ def _cursor_limit(con: duckdb.DuckDBPyConnection, table: str, cursor: str, toler
 
 
 def rejected_per_table(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
-    """ERP table -> the rejects this run recorded for it."""
-    rows = con.execute(f"SELECT entity, count(*) FROM {FRAMEWORK_SCHEMA}.rejects WHERE run_id = {sql_literal(run_id)} "
+    """ERP table -> its rows this run set aside (a row with two bad values is one row, with two rejects)."""
+    rows = con.execute("SELECT entity, count(DISTINCT record_key) + count(*) FILTER (WHERE record_key IS NULL) "
+                       f"FROM {FRAMEWORK_SCHEMA}.rejects WHERE run_id = {sql_literal(run_id)} "
                        f"AND target = {sql_literal(TARGET)} GROUP BY entity").fetchall()
     return {str(e): int(n) for e, n in rows}
 
