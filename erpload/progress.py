@@ -63,6 +63,7 @@ class Progress:
             self._phase = self._bar.add_task(label, total=None)
         else:
             self._bar.update(self._phase, description=label)
+        self._bar.refresh()
 
     def __enter__(self) -> Progress:
         self._bar.__enter__()
@@ -103,7 +104,7 @@ class Steps:
     def start(self, label: str) -> None:
         """The step now in hand."""
         if self._enabled:
-            self._bar.update(self._task, description=label)
+            self._bar.update(self._task, description=label, refresh=True)
 
     def finished(self, label: str) -> None:
         """One step done (its table or file, named until the next one starts)."""
@@ -111,11 +112,13 @@ class Steps:
         if self._enabled:
             self._bar.update(self._task, description=f"{label} done")
         self._show()
+        if self._enabled:
+            self._bar.refresh()  # a step at a time, so each is seen however quick (a line is cheap to draw)
 
     def _show(self) -> None:
         if self._enabled:
-            of = f" of {self._total}" if self._total is not None else ""
-            self._bar.update(self._task, done=f"{self._done}{of} done")
+            of = f"/{self._total}" if self._total is not None else ""
+            self._bar.update(self._task, done=f"({self._done}{of})")
 
     def __enter__(self) -> Steps:
         self._token = _active.set(self)
