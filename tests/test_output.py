@@ -153,6 +153,8 @@ def test_transform_and_export_show_their_steps_on_stderr_and_nothing_with_quiet(
     assert export.finished, export.output
     assert re.search(STEPS_LINE.format(title="export datev"), plain(export.stderr)), export.stderr
     assert re.search(r"EXTF_[\w-]+\.csv \([\d,]+ lines\)", plain(export.stderr))  # the file in hand
+    assert "wrote " in export.stdout  # what the export says while progress shows stays on stdout
+    assert "wrote " not in export.stderr
 
     for args in (("transform", "datev", "--quiet"), ("export", "datev", "-q")):
         quiet = ws.cli(*args)
