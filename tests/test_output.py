@@ -5,11 +5,15 @@ as stderr is no terminal here) and none with --quiet."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from erpload.cli.main import app
+from erpload.cli.summary import top_reasons
+from erpload.staging import ensure_framework_tables
 from tests.push.conftest import DvelopCase, dvelop, vendors_workspace  # noqa: F401  (fixtures)
 from tests.utils import Prepared, Workspace
 
@@ -183,3 +187,47 @@ def plain(text: str) -> str:
 
 def _run_id(ws: Workspace, command: str) -> str:
     return str(ws.scalar("select run_id from runs where command = ? order by finished_at desc limit 1", [command]))
+
+
+# --- grouping the reasons ---
+
+def _rejects(path: Path, rows: list[tuple[str, str, str, str | None]], *, with_code: bool = False) -> None:
+    """Rejects of run `r1` in a new staging file: (record_key, reason, hint, reason_code)."""
+    with duckdb.connect(str(path)) as con:
+        ensure_framework_tables(con)
+        if with_code:  # as the rejects table is once it has a stable code per rule
+            con.execute("ALTER TABLE rejects ADD COLUMN reason_code VARCHAR")
+        code_column, code_value = (", reason_code", ", ?") if with_code else ("", "")
+        for key, reason, hint, code in rows:
+            con.execute("INSERT INTO rejects (run_id, target, entity, record_key, reason, hint, "
+                        f"created_at{code_column}) VALUES ('r1', 'datev', 'bookings', ?, ?, ?, now(){code_value})",
+                        [key, reason, hint, *([code] if with_code else [])])
+
+
+def test_reasons_that_name_their_values_are_one_reason(tmp_path: Path) -> None:
+    staging = tmp_path / "s.duckdb"
+    _rejects(staging, [
+        ("1", "Belegfeld 1 'ZA_2025_000008' contains '_'", "correct the document number in the ERP", None),
+        ("2", "Belegfeld 1 '26 2065#' contains '#'", "correct the document number in the ERP", None),
+        ("3", "journal entry LG-2026-000002 does not balance by 9324,62 EUR", None, None),
+        ("4", "journal entry AFA-2026-000011 does not balance by 12,00 EUR", None, None),
+        ("5", "the vendor's IBAN 'DE00 1234' fails the check", None, None),
+    ])
+
+    reasons, rows = top_reasons(staging, "r1")
+
+    assert rows == 5
+    assert [(r.rows, r.fix) for r in reasons] == [(2, "correct the document number in the ERP"), (2, None), (1, None)]
+    assert reasons[0].reason == "Belegfeld 1 'ZA_2025_000008' contains '_'"  # an example, as it was written
+
+
+def test_a_reason_code_groups_where_the_rejects_table_has_one(tmp_path: Path) -> None:
+    staging = tmp_path / "s.duckdb"
+    same_fix = "correct it in the ERP"
+    _rejects(staging, [("1", "too long", same_fix, "text.too_long"), ("2", "too long", same_fix, "text.too_long"),
+                       ("3", "not a date", same_fix, "date.invalid")], with_code=True)
+
+    reasons, rows = top_reasons(staging, "r1")
+
+    assert rows == 3
+    assert [(r.rows, r.reason) for r in reasons] == [(2, "too long"), (1, "not a date")]

@@ -60,7 +60,7 @@ KINDS: dict[str, Kind] = {
                    "lists each file with its lines)"),
     "push": Kind((Column("sent", "sent"), Column("unchanged", "unchanged"), Column("rejected", "refused"),
                   Column("failed", "failed"), _SECONDS),
-                 "counts are records (a trigger's: calls)"),
+                 "counts are records (of a target that asks the vendor to do work: its calls)"),
 }
 
 _COUNTS = ("loaded", "sent", "unchanged", "rejected", "deleted", "failed")
@@ -98,7 +98,7 @@ def print_summary(run: Run, out: Console) -> None:
     shown = columns(run)
     table = Table(title=f"erpload {run.command} · run {run.run_id}" + (f" · profile {run.profile}"
                                                                         if run.profile else ""),
-                  title_justify="left", caption=kind_of(run).unit or None, caption_justify="left")
+                  title_justify="left")
     table.add_column("table")
     for column in shown:
         table.add_column(column.header, justify="left" if column.field == "cursor" else "right")
@@ -108,6 +108,8 @@ def print_summary(run: Run, out: Console) -> None:
     total.duration_s = run.duration_s
     table.add_row("[bold]total[/]", *("" if c.field == "cursor" else _cell(total, c) for c in shown))
     out.print(table)
+    if unit := kind_of(run).unit:
+        out.print(f"[dim]{escape(unit)}[/]", highlight=False)
     for note in run.notes:
         out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
 
@@ -116,9 +118,17 @@ def print_summary(run: Run, out: Console) -> None:
 
 TOP_REASONS = 5
 
-#: the reason with what varies masked, where the rejects table has no stable code: quoted values, then numbers
-_MASKED_REASON = ("regexp_replace(regexp_replace(reason, '''[^'']*''|\"[^\"]*\"', '…', 'g'), "
-                  "'[0-9]+([.,][0-9]+)*', 'N', 'g')")
+
+def masked(column: str) -> str:
+    """SQL: the text in `column` with what varies from record to record masked: quoted values (a quote after a
+    letter is an apostrophe), then every word holding a digit (RE-2025-000022, 1843,07, U+2615)."""
+    quoted = rf"""regexp_replace({column}, '(^|[^[:alpha:]])(''[^'']*''|"[^"]*")', '\1…', 'g')"""
+    return rf"""regexp_replace({quoted}, '\S*[0-9]\S*', 'N', 'g')"""
+
+
+#: a stable key for a reject where the table has no `reason_code`: its fix, which names the rule's remedy and
+#: rarely the value (reasons often name the record, its company or its value), else its reason; both masked
+STABLE_KEY = f"coalesce({masked('hint')}, {masked('reason')})"
 
 
 @dataclass(frozen=True)
@@ -132,8 +142,8 @@ class Reason:
 
 
 def top_reasons(staging_path: Path, run_id: str, limit: int = TOP_REASONS) -> tuple[list[Reason], int]:
-    """The run's most frequent reasons (grouped by `reason_code` where the rejects table has it, else by the
-    reason with quoted values and numbers masked), and how many rows the run wrote to rejects.
+    """The run's most frequent reasons (grouped by `reason_code` where the rejects table has it, else by
+    `STABLE_KEY`), and how many rows the run wrote to rejects.
 
     Counted in rows of rejects: one per check a record failed, for each line of a document that has lines
     (the summary's `rejected` counts records, a document with its lines once)."""
@@ -141,7 +151,7 @@ def top_reasons(staging_path: Path, run_id: str, limit: int = TOP_REASONS) -> tu
         has_code = scalar_int(con, "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() "
                               f"AND schema_name = {sql_literal(FRAMEWORK_SCHEMA)} AND table_name = 'rejects' "
                               "AND column_name = 'reason_code'") > 0
-        key = f"coalesce(reason_code, {_MASKED_REASON})" if has_code else _MASKED_REASON
+        key = f"coalesce(reason_code, {STABLE_KEY})" if has_code else STABLE_KEY
         this_run = f"FROM {FRAMEWORK_SCHEMA}.rejects WHERE run_id = {sql_literal(run_id)}"
         found = con.execute(f"""
             SELECT count(*), target || '.' || entity, first(reason ORDER BY record_key, reason),
@@ -160,9 +170,11 @@ def print_top_reasons(run: Run, staging_path: Path, out: Console) -> None:
     if not reasons:
         return
     records = run.totals.rejected
-    what = f"the {records:,} records set aside" if records else "what was refused"
-    table = Table(title=f"top reasons for {what} (rejects has {rows:,} rows for them: one per check failed, for "
-                        "each line of a document)", title_justify="left", box=box.SIMPLE, show_edge=False)
+    what = f"the {_counted(records, 'record')} set aside" if records else "what the vendor refused"
+    if rows != records:
+        what += (f" (rejects has {_counted(rows, 'row')} for them: one per check failed, for each line of a "
+                 "document)")
+    table = Table(title=f"top reasons for {what}", title_justify="left", box=box.SIMPLE, show_edge=False)
     for name, justify in (("rows", "right"), ("where", "left"), ("reason (an example)", "left"), ("fix", "left")):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for reason in reasons:
@@ -170,3 +182,7 @@ def print_top_reasons(run: Run, staging_path: Path, out: Console) -> None:
     out.print(table)
     out.print(f"  all of them: select * from rejects where run_id = '{run.run_id}'", highlight=False,
               soft_wrap=True)
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
