@@ -88,3 +88,9 @@ def test_a_dry_run_calls_nothing(kombo: KomboProject) -> None:
     assert kombo.fake.calls() == []
     assert kombo.fake.refused() == []
     assert said(result).count("would call Kombo for") == len(COMPANIES)
+
+
+def test_company_repeated_pushes_each_company_named_and_no_other(kombo: KomboProject) -> None:
+    result = kombo.ws.cli("push", "kombo", "--company", "1000", "--company", "4000")
+    assert result.exit_code == 0, result.output
+    assert [len(kombo.fake.calls(kombo.integration(c))) for c in COMPANIES] == [1, 0, 1]
