@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shutil
 from pathlib import Path
@@ -24,6 +25,7 @@ from erpload.runs import Run, TableResult
 from erpload.settings import Settings
 from erpload.staging import connect, existing_tables, is_lock_error, lock_error
 from erpload.steps import reload as reloading
+from erpload.steps.erp_errors import CREDENTIALS_SETTING, connection_failure, missing_tables
 from erpload.steps.extract_rejects import (
     clamp_cursors,
     incremental_state,
@@ -78,34 +80,49 @@ def reflect_profile_tables(profile: Profile, engine: sa.Engine, erp_label: str) 
     """
     metadata = sa.MetaData()
     try:
-        existing = set(sa.inspect(engine).get_table_names())
+        inspector = sa.inspect(engine)
+        existing = set(inspector.get_table_names())
+        wanted = [spec.name for spec in profile.tables]
+        if not existing & set(wanted):
+            # an empty or wrong database, not a profile to fix: say which database it is and what it holds
+            others = _schemas_with_tables(inspector) if engine.dialect.name == "postgresql" and not existing else []
+            if wrong := missing_tables(wanted, existing, others, erp_label, profile.name):
+                raise wrong
         for spec in profile.tables:
             if spec.name not in existing:
+                close = difflib.get_close_matches(spec.name, existing, n=3)
                 raise ProfileError(f"the ERP database {erp_label} has no such table", profile=profile.name,
                                    table=spec.name,
-                                   hint="fix the table name in the profile; the database has: "
-                                        + ", ".join(sorted(existing)[:40]))
-        metadata.reflect(bind=engine, only=[spec.name for spec in profile.tables], resolve_fks=False)
+                                   hint=f"fix the table name under [tables.{spec.name}] in {profile.path}"
+                                        + (f" (did you mean {' or '.join(close)}?)" if close else "")
+                                        + "; the database has: " + ", ".join(sorted(existing)[:40])
+                                        + (" …" if len(existing) > 40 else ""))
+        metadata.reflect(bind=engine, only=wanted, resolve_fks=False)
     except sa.exc.SQLAlchemyError as exc:
         if "@" in (engine.url.host or ""):
             # the driver's message would quote the password's tail as the host it could not find
             raise SourceError(f"cannot reach the ERP database at {erp_label}: the URL's password holds an unencoded "
                               "'@', so its tail was read as the host name",
-                              hint="percent-encode the password in sources.erp.credentials: '@' as %40 (and ':' '/' "
+                              hint=f"percent-encode the password in {CREDENTIALS_SETTING}: '@' as %40 (and ':' '/' "
                                    "'#' '?' as %3A %2F %23 %3F)") from exc
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise SourceError(f"cannot reach the ERP database at {erp_label}: {reason}",
-                          hint="check that the database runs and that sources.erp.credentials "
-                               "(.dlt/secrets.toml or SOURCES__ERP__CREDENTIALS) points at it") from exc
+        raise connection_failure(exc, engine.url, erp_label) from exc
     for spec in profile.tables:
         columns = set(metadata.tables[spec.name].c.keys())
         for col in (*spec.primary_key, *([spec.cursor] if spec.cursor else [])):
             if col not in columns:
                 raise ProfileError(f"the ERP table has no column '{col}'", profile=profile.name,
                                    table=spec.name, column=col,
-                                   hint="fix primary_key/cursor in the profile; the table has: "
+                                   hint=f"fix primary_key/cursor under [tables.{spec.name}] in {profile.path}; "
+                                        "the table has: "
                                         + ", ".join(sorted(columns)))
     return metadata
+
+
+def _schemas_with_tables(inspector: sa.Inspector) -> list[str]:
+    """PostgreSQL schemas other than the default and the system's that hold tables (where an ERP may live)."""
+    system = {"information_schema", inspector.default_schema_name}
+    return [schema for schema in inspector.get_schema_names()
+            if schema not in system and not schema.startswith("pg_") and inspector.get_table_names(schema=schema)]
 
 
 def relax_unconvertible(profile: Profile, metadata: sa.MetaData, engine: sa.Engine) -> dict[str, list[str]]:

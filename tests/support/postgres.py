@@ -3,7 +3,8 @@
 `running_postgres(base_dir)` runs `initdb` + `pg_ctl start` from the locally installed
 PostgreSQL server binaries, yields a SQLAlchemy URL, and stops the server and deletes its
 files on exit. Trust authentication and `fsync=off` are fine here: the cluster only lives
-for one test session and listens on 127.0.0.1 only.
+for one test session and listens on 127.0.0.1 only. `password=` makes the server ask for
+it over TCP (scram-sha-256), as a production server would; the URL then carries it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg2
 
@@ -60,8 +62,8 @@ def _command(argv: Sequence[str]) -> list[str]:
     return list(argv)
 
 
-def _run(argv: Sequence[str], cwd: Path) -> None:
-    result = subprocess.run(_command(argv), cwd=cwd, capture_output=True, text=True, check=False)
+def _run(argv: Sequence[str], cwd: Path, stdin: str | None = None) -> None:
+    result = subprocess.run(_command(argv), cwd=cwd, capture_output=True, text=True, check=False, input=stdin)
     if result.returncode != 0:
         raise RuntimeError(
             f"{' '.join(argv)} failed with exit code {result.returncode}:\n{result.stdout}{result.stderr}"
@@ -137,8 +139,8 @@ def _start(bin_dir: Path, cluster_dir: Path, data_dir: Path, socket_dir: Path) -
     raise last_error
 
 
-def _create_database(port: int, name: str) -> None:
-    connection = psycopg2.connect(host="127.0.0.1", port=port, user=SERVER_USER, dbname="postgres")
+def _create_database(port: int, name: str, password: str | None) -> None:
+    connection = psycopg2.connect(host="127.0.0.1", port=port, user=SERVER_USER, dbname="postgres", password=password)
     try:
         connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
         with connection.cursor() as cursor:
@@ -148,13 +150,14 @@ def _create_database(port: int, name: str) -> None:
 
 
 @contextmanager
-def running_postgres(base_dir: Path, database: str = DATABASE) -> Iterator[str]:
+def running_postgres(base_dir: Path, database: str = DATABASE, *, password: str | None = None) -> Iterator[str]:
     """Run a throwaway PostgreSQL server and yield a SQLAlchemy URL to an empty database in it.
 
     Args:
         base_dir: where to put the cluster (falls back to the system temp dir when running as
             root and the postgres OS user cannot reach base_dir).
         database: name of the database to create.
+        password: the superuser's password, required for every TCP login (None: trust, no password).
     """
     bin_dir = find_server_binaries()
     cluster_dir = _make_cluster_dir(base_dir)
@@ -163,6 +166,11 @@ def running_postgres(base_dir: Path, database: str = DATABASE) -> Iterator[str]:
     started = False
     try:
         _run(["mkdir", str(data_dir), str(socket_dir)], cwd=cluster_dir)
+        auth = ["--auth=trust"]
+        if password is not None:
+            password_file = cluster_dir / "password"
+            _run(["sh", "-c", f"umask 077; cat > {password_file}"], cwd=cluster_dir, stdin=password + "\n")
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={password_file}"]
         _run(
             [
                 str(bin_dir / "initdb"),
@@ -170,7 +178,7 @@ def running_postgres(base_dir: Path, database: str = DATABASE) -> Iterator[str]:
                 str(data_dir),
                 "-U",
                 SERVER_USER,
-                "--auth=trust",
+                *auth,
                 "--encoding=UTF8",
                 "--no-locale",
                 "--no-sync",
@@ -179,8 +187,9 @@ def running_postgres(base_dir: Path, database: str = DATABASE) -> Iterator[str]:
         )
         port = _start(bin_dir, cluster_dir, data_dir, socket_dir)
         started = True
-        _create_database(port, database)
-        yield f"postgresql+psycopg2://{SERVER_USER}@127.0.0.1:{port}/{database}"
+        _create_database(port, database, password)
+        user = f"{SERVER_USER}:{quote(password, safe='')}" if password is not None else SERVER_USER
+        yield f"postgresql+psycopg2://{user}@127.0.0.1:{port}/{database}"
     finally:
         if started:
             _run(
