@@ -30,4 +30,4 @@ def test_an_optional_column_that_does_not_convert_is_loaded_empty_and_reported(w
     assert "loaded with it empty" in str(reason)
     assert workspace.scalar("select service_date from erp.sales_invoices where erp_id = '3'") is None
     assert workspace.scalar("select count(*) from erp.sales_invoices where service_date is not null") > 0
-    assert "record(s) with a value that does not convert" in result.output
+    assert "with a value that does not convert" in result.output

@@ -13,6 +13,7 @@ import pytest
 
 from erpload import canonical
 from erpload.profiles import load_profile
+from erpload.wording import plural
 from tests.utils import Workspace
 
 DEMO = load_profile("demo")
@@ -176,7 +177,7 @@ def test_keys_are_trimmed_the_same_way_everywhere_and_noted(workspace: Workspace
     assert workspace.scalar("select count(*) from erp.sales_invoices where company_code = ? and customer_no = ?",
                             [company, trimmed]) == invoices
     n = workspace.erp("select count(*) from customer where customer_no <> trim(customer_no)")[0][0]  # the demo's too
-    assert f"erp.customers: customer_no trimmed of blanks around it in {n} record(s)" in notes
+    assert f"erp.customers: customer_no trimmed of blanks around it in {plural(n, 'record')}" in notes
 
 
 def test_a_key_that_becomes_a_duplicate_when_trimmed_is_rejected(workspace: Workspace) -> None:
@@ -219,8 +220,8 @@ def test_ibans_and_country_codes_are_normalised_before_anyone_checks_them(worksp
     assert workspace.scalar("select country_code from erp.customers where erp_id = '3'") == "DE"
     n = workspace.erp("select count(*) from vendor_bank_account where iban <> upper(replace(iban, ' ', ''))")[0][0]
     assert n >= 1
-    assert f"erp.vendor_bank_accounts: iban compacted (blanks removed, upper case) in {n} record(s)" in notes
-    assert "erp.customers: country_code upper-cased and trimmed in 1 record(s)" in notes
+    assert f"erp.vendor_bank_accounts: iban compacted (blanks removed, upper case) in {plural(n, 'record')}" in notes
+    assert "erp.customers: country_code upper-cased and trimmed in 1 record" in notes
 
 
 def test_the_demo_erps_planted_faults_are_rejected_or_normalised(workspace: Workspace) -> None:
@@ -239,8 +240,8 @@ def test_the_demo_erps_planted_faults_are_rejected_or_normalised(workspace: Work
         "invoice_date 9999-12-31 lies more than a year in the future"]
     xx = record("customer", "invalid_country_code")
     assert [v[1] for v in _rejects(workspace, "customers", erp_id=xx).values()] == ["XX"]
-    assert "erp.customers: customer_no trimmed of blanks around it in 1 record(s)" in notes
-    assert "erp.vendor_bank_accounts: iban compacted (blanks removed, upper case) in 1 record(s)" in notes
+    assert "erp.customers: customer_no trimmed of blanks around it in 1 record" in notes
+    assert "erp.vendor_bank_accounts: iban compacted (blanks removed, upper case) in 1 record" in notes
     _assert_in_equals_out_plus_rejected(workspace)
 
 

@@ -177,7 +177,7 @@ def test_a_push_shows_sent_unchanged_refused_and_failed(vendors_workspace: Works
         header, rows = tables_in(detail_of(result.stdout, run.run_id))
         assert header == ["table", "sent", "unchanged", "refused", "failed"]
         assert rows == [[str(t[0]), *(f"{int(n):,}" for n in t[1:])] for t in stored]  # type: ignore[call-overload]
-    assert "8 record(s) failed at the vendor" in lines[at[first.run_id] + 1]
+    assert "8 records failed at the vendor" in lines[at[first.run_id] + 1]
 
 
 def test_interrupted_runs_say_so(workspace: Workspace) -> None:

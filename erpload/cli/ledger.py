@@ -19,6 +19,7 @@ from rich.table import Table
 from erpload.errors import ConfigError
 from erpload.push.ledger import BATCHES, LEDGER, ensure_ledger, scope_label
 from erpload.staging import connect, sql_literal
+from erpload.wording import plural
 
 ledger_app = typer.Typer(help="What was sent to which vendor and destination; settle records that wait for a "
                               "decision; send records again on purpose.", invoke_without_command=True)
@@ -129,8 +130,8 @@ def resolve_cmd(
             decided = resolve(con, target, key, sent=sent, entity=entity, scope=scope)
         outcome = "counts as acknowledged: no push sends it again" if sent else "is pending: the next push sends it"
         out.print(f"recorded: {target} {decided.entity} {key} at {scope_label(decided.scope)} {outcome}"
-                  + (f"; so do the {decided.with_it:,} record(s) sent with it in the same request" if decided.with_it
-                     else ""), highlight=False, markup=False)
+                  + (f"; so {'does' if decided.with_it == 1 else 'do'} the {plural(decided.with_it, 'record')} "
+                     "sent with it in the same request" if decided.with_it else ""), highlight=False, markup=False)
 
     _run(body)
 
@@ -180,7 +181,7 @@ def resend_cmd(
             out.print(f"nothing to send again: no acknowledged {target} record matches at {where}", highlight=False,
                       markup=False)
             return
-        out.print(f"marked {n:,} {target} record(s) at {where} to be sent again: run `erpload push {target}`"
+        out.print(f"marked {plural(n, target + ' record')} at {where} to be sent again: run `erpload push {target}`"
                   + (" (each becomes a duplicate at the vendor)" if yes_duplicate else ""), highlight=False,
                   markup=False)
 

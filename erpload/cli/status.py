@@ -16,6 +16,7 @@ from rich.console import Console
 
 from erpload.errors import ConfigError
 from erpload.staging import FRAMEWORK_SCHEMA, connect, sql_literal, table_exists
+from erpload.wording import plural
 
 #: a failure message on a run's line is cut to this many characters (`--detail` shows it whole)
 MESSAGE_CHARS = 100
@@ -109,7 +110,7 @@ def run_lines(runs: list[RunLine], *, detail: bool, tables: dict[str, list[Table
     lines = [_join(header, widths, header, right)]
     for run, row in zip(runs, rows, strict=True):
         lines.append(_join(row, widths, header, right))
-        message = run.message or (f"{run.failed:,} record(s) failed at the vendor; push again to resend them"
+        message = run.message or (f"{plural(run.failed, 'record')} failed at the vendor; push again to resend them"
                                   if run.failed else "")
         if message and run.outcome != "ok":
             text = message if detail else _shorten(message)

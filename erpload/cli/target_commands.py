@@ -33,6 +33,7 @@ from erpload.exit_codes import ExitCode
 from erpload.runs import Run
 from erpload.settings import Settings
 from erpload.targets import Call, CliOption, Target, load, targets
+from erpload.wording import plural
 
 
 def say(line: str) -> None:
@@ -123,13 +124,13 @@ def push_target(settings: Settings, target: Target, *, entity: str | None = None
 
     run = execute(f"push {target.name}" + (" (dry run)" if dry_run else ""), settings, None, body)
     if run.totals.failed:
-        err.print(f"[bold red]erpload push {target.name}:[/] {run.totals.failed:,} record(s) failed at "
+        err.print(f"[bold red]erpload push {target.name}:[/] {plural(run.totals.failed, 'record')} failed at "
                   f"{escape(target.title)} (the vendor said so after taking them)\n  fix: run the push again; it "
                   f"sends only what {escape(target.title)} has not acknowledged", highlight=False)
         raise typer.Exit(EXIT_VENDOR)
     if waiting:
-        err.print(f"exit {int(ExitCode.UNDECIDED)}: {waiting:,} record(s) wait for a decision: "
-                  f"`erpload ledger --target {target.name} --state unknown`", highlight=False)
+        err.print(f"exit {int(ExitCode.UNDECIDED)}: {plural(waiting, 'record', verb=('waits', 'wait'))} for a "
+                  f"decision: `erpload ledger --target {target.name} --state unknown`", highlight=False)
         raise typer.Exit(ExitCode.UNDECIDED)
 
 
@@ -157,14 +158,14 @@ def _trigger(settings: Settings, target: Target, *, company: list[str] | None, d
 
     execute(f"push {target.name}" + (" (dry run)" if dry_run else ""), settings, None, body)
     if outcome.get("failed"):
-        err.print(f"[bold red]erpload push {target.name}:[/] {int(outcome.get('failed', 0)):,} call(s) failed at "
+        err.print(f"[bold red]erpload push {target.name}:[/] {plural(int(outcome.get('failed', 0)), 'call')} failed at "
                   f"{escape(target.title)}; what it refused is in erpload.rejects\n  fix: correct what each names, "
                   "then push again: a failed call is made again, leaving out what the vendor already holds",
                   highlight=False)
         raise typer.Exit(EXIT_VENDOR)
     if waiting := int(outcome.get("waiting", 0)):
-        err.print(f"exit {int(ExitCode.UNDECIDED)}: {waiting:,} record(s) wait for a decision: "
-                  f"`erpload ledger --target {target.name} --state unknown`", highlight=False)
+        err.print(f"exit {int(ExitCode.UNDECIDED)}: {plural(waiting, 'record', verb=('waits', 'wait'))} for a "
+                  f"decision: `erpload ledger --target {target.name} --state unknown`", highlight=False)
         raise typer.Exit(ExitCode.UNDECIDED)
 
 

@@ -46,6 +46,7 @@ from erpload.staging import (
     sql_literal,
 )
 from erpload.validation import quote_ident
+from erpload.wording import plural
 
 
 class Outgoing(NamedTuple):
@@ -487,15 +488,17 @@ class Pusher:
                           "confirmation; the next push asks for their outcome, and their records are not sent "
                           "again meanwhile")
         if unknown := sum(t.unknown for t in tallies):
-            self.run.note(f"{unknown:,} record(s) sent to {target} without an answer (the connection broke or the "
-                          "vendor failed after the request)" + (
+            self.run.note(f"{plural(unknown, 'record')} sent to {target} without an answer (the connection broke or "
+                          "the vendor failed after the request)" + (
                               "" if self.sender.create_only else ": the next push sends them again"))
         if waiting := self.waiting():
-            self.run.note(f"{waiting:,} record(s) wait for a decision: {target} may or may not have them and cannot "
-                          "be asked; see `erpload ledger --state unknown`, then `erpload ledger resolve "
-                          f"{target} <key> --sent` (it has it) or `--not-sent` (the next push sends it)")
+            self.run.note(f"{plural(waiting, 'record', verb=('waits', 'wait'))} for a decision: {target} may or "
+                          "may not have them and cannot be asked; see `erpload ledger --state unknown`, then "
+                          f"`erpload ledger resolve {target} <key> --sent` (it has it) or `--not-sent` (the next push "
+                          "sends it)")
         if warned := sum(t.warned for t in tallies):
-            self.run.note(f"{warned:,} record(s) acknowledged by {target} with warnings (in erpload.ledger, response)")
+            self.run.note(f"{plural(warned, 'record')} acknowledged by {target} with warnings "
+                          "(in erpload.ledger, response)")
         for entity, (total, to_send) in self.planned.items():
             t = self.tallies.get(entity, EntityTally())
             self.run.add(TableResult(table=f"{target}.{entity}", unchanged=total - to_send,
@@ -620,7 +623,7 @@ def _report_changed(pusher: Pusher, entities: list[str]) -> None:
             pusher.tally(entity, refused=n)
             changed[entity] = n
     if changed:
-        pusher.run.note(f"{sum(changed.values()):,} record(s) changed in the ERP after {target} received them ("
+        pusher.run.note(f"{plural(sum(changed.values()), 'record')} changed in the ERP after {target} received them ("
                         + ", ".join(f"{e} {n:,}" for e, n in changed.items())
                         + f"); {target} cannot change them: each is in erpload.rejects once, correct them in the "
                           "accounting system")

@@ -31,6 +31,7 @@ from erpload.push.http import OutcomeUnknown, VendorAuthError, VendorRefused
 from erpload.push.ledger import LEDGER, BatchEvent, Ledger, ensure_ledger, new_batch_id
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal
+from erpload.wording import plural
 
 #: ledger states after which a call is not made again unless forced: the vendor did it, or took it
 DONE_STATES = ("acknowledged", "sent")
@@ -219,7 +220,7 @@ class TriggerRun:
             else:
                 chosen.append(call)
         if self.tally.done_before:
-            self.run.note(f"{target}: {self.tally.done_before} call(s) made and answered before were not made "
+            self.run.note(f"{target}: {plural(self.tally.done_before, 'call')} made and answered before were not made "
                           "again (`--force` makes them again)")
         return chosen
 
@@ -265,7 +266,7 @@ class TriggerRun:
         if (traffic := self.trigger.traffic()) is not None:
             self.run.note(traffic)
         if self.tally.unknown:
-            self.run.note(f"{self.tally.unknown} {target} call(s) without an answer that says what was done ("
+            self.run.note(f"{plural(self.tally.unknown, target + ' call')} without an answer that says what was done ("
                           + "; ".join(self.tally.unknown_why[:3]) + "): they may or may not have been done and are "
                           f"not made again until settled: look at the vendor, then `erpload ledger resolve {target} "
                           "<key> --sent|--not-sent`")

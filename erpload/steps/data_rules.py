@@ -22,6 +22,7 @@ from erpload.canonical import DATE, TEXT, Entity
 from erpload.iso3166 import COUNTRY_CODES
 from erpload.runs import Run
 from erpload.steps.model_check import quote
+from erpload.wording import plural
 
 #: (condition on row v, field, value, reason, hint), each an SQL expression
 RowCheck = tuple[str, str, str, str, str]
@@ -70,7 +71,7 @@ def normalise(con: duckdb.DuckDBPyConnection, rows: str, ent: Entity, run: Run, 
         if count:
             con.execute(f"UPDATE {rows} SET {quote(column)} = {new}, _row_hash = NULL WHERE {cond}")
             changed = True
-            run.note(f"{target_table}: {column} {what} in {int(count):,} record(s)")
+            run.note(f"{target_table}: {column} {what} in {plural(int(count), 'record')}")
     if changed:
         cols = ", ".join(quote(c) for c in ent.column_names)
         con.execute(f"UPDATE {rows} SET _row_hash = hash({cols}) WHERE _row_hash IS NULL")

@@ -29,6 +29,7 @@ from erpload.raw_names import RAW_DATASET, raw_name
 from erpload.runs import Run
 from erpload.staging import FRAMEWORK_SCHEMA, ensure_framework_tables, existing_tables, sql_literal
 from erpload.steps.model_check import quote
+from erpload.wording import plural
 from sources.erp import cursor_filter
 from sources.erp.conformance import checked_columns, expected, nonconforming_query
 from sources.erp.settings import SOURCE_NAME
@@ -276,8 +277,10 @@ def note_rejects(run: Run, con: duckdb.DuckDBPyConnection, clamps: Sequence[Clam
             GROUP BY ALL ORDER BY ALL""").fetchall()
     for entity, field, bad_value, count in rows:
         where = f"{RAW_DATASET}.{raw_name(str(entity))}.{raw_name(str(field))}"
-        what = "value(s) that do not convert, loaded as NULL" if bad_value else "row(s) with an untrusted cursor"
-        run.note(f"{where}: {int(count):,} {what}; see erpload.rejects (target '{TARGET}')")
+        n = int(count)
+        what = (f"{plural(n, 'value')} that {'does' if n == 1 else 'do'} not convert, loaded as NULL" if bad_value
+                else f"{plural(n, 'row')} with an untrusted cursor")
+        run.note(f"{where}: {what}; see erpload.rejects (target '{TARGET}')")
     for clamp in clamps:
         kept = clamp.kept if clamp.kept is not None else "nothing (the table is read in full)"
         run.note(f"{RAW_DATASET}.{raw_name(clamp.table)}: cursor {clamp.untrusted} lies in the future; "

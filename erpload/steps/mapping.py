@@ -39,6 +39,7 @@ from erpload.steps.references import (
     reject_orphans,
 )
 from erpload.steps.reload import reloaded_since
+from erpload.wording import plural
 
 CANONICAL_DATASET = "erp"
 TARGET = "erp"
@@ -98,7 +99,8 @@ def _check_allowed_values(con: duckdb.DuckDBPyConnection, profile: Profile, ent:
                           f"FROM {_ROWS} WHERE {quote(col.name)} NOT IN ({allowed})").fetchone()
         if row and row[0]:
             raise ProfileError(
-                f"{row[0]:,} row(s) have a value outside {', '.join(col.allowed)}: {row[1]}", profile=profile.name,
+                f"{plural(row[0], 'row', verb=('has', 'have'))} a value outside {', '.join(col.allowed)}: {row[1]}",
+                profile=profile.name,
                 entity=ent.name, column=col.name,
                 hint=f"translate the ERP's values in the profile's SQL, e.g. CASE <erp column> WHEN 'cancel' THEN "
                      f"'cancelled' ... END AS {col.name} (`erpload model` says what each value means)")
@@ -360,8 +362,8 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
     forget_held(con, _ROWS, profile.name, ent, full=not plan.incremental)
     unconvertible = record_unconverted(con, _ROWS, ent, unconverted, run.run_id, TARGET)
     if unconvertible:
-        run.note(f"{CANONICAL_DATASET}.{ent.name}: {unconvertible:,} record(s) with a value that does not convert to "
-                 "its canonical type (set aside where the column is required, else loaded with it empty); "
+        run.note(f"{CANONICAL_DATASET}.{ent.name}: {plural(unconvertible, 'record')} with a value that does not "
+                 "convert to its canonical type (set aside where the column is required, else loaded with it empty); "
                  "see erpload.rejects")
     rejected = unconvertible + reject_orphans(con, _ROWS, ent, checked_references(ent, mapped), set(companions),
                               profile=profile.name, run_id=run.run_id, target=TARGET, schema=CANONICAL_DATASET)

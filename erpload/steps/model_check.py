@@ -10,6 +10,7 @@ from erpload.canonical import Entity
 from erpload.errors import ProfileError
 from erpload.profiles import Profile
 from erpload.raw_names import raw_name
+from erpload.wording import plural
 
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
                   "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
@@ -134,6 +135,7 @@ def _check_lossless(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entit
         f"(TRY_CAST({qc} AS {target}) IS NULL OR CAST(TRY_CAST({qc} AS {target}) AS {actual}) <> {qc})"
     ).fetchone()
     if bad and bad[0]:
-        raise ProfileError(f"{bad[0]} value(s) do not fit {target} without loss (e.g. {bad[1]})",
+        raise ProfileError(f"{plural(bad[0], 'value', verb=('does', 'do'))} not fit {target} without loss "
+                           f"(e.g. {bad[1]})",
                            profile=profile.name, entity=ent.name, column=col,
                            hint=f"round or convert them in the SQL so they fit {target}")

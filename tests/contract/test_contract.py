@@ -13,6 +13,7 @@ import re
 import pytest
 
 from erpload.exit_codes import ExitCode
+from erpload.wording import plural
 from tests.contract.cases import VendorCase
 from tests.utils import Workspace
 
@@ -130,7 +131,7 @@ def test_a_failing_job_marks_its_records_failed_with_the_vendors_message(ws: Wor
     failed = {f"{e}:{k}" for e, k in ws.query("SELECT entity, record_key FROM ledger WHERE state = 'failed'")}
     assert states["failed"] == len(failed) >= 1
     assert states == {"acknowledged": len(vendor.expected(ws)) - len(failed), "failed": len(failed)}
-    assert f"{len(failed)} record(s) failed" in output
+    assert f"{plural(len(failed), 'record')} failed" in output
     responses = {str(r) for (r,) in ws.query("SELECT DISTINCT response FROM ledger WHERE state = 'failed'")}
     assert len(responses) == 1
     assert vendor.failure_message in responses.pop()
@@ -199,7 +200,7 @@ def test_a_dropped_connection_after_the_vendor_applied_the_request(ws: Workspace
         return
     # create-only: held as `unknown`, never sent again blindly; a person decides
     assert code == ExitCode.UNDECIDED, output
-    assert "1 record(s) wait for a decision" in output
+    assert "1 record waits for a decision" in output
     assert _states(ws, vendor) == {"acknowledged": len(expected) - 1, "unknown": 1}
     assert vendor.held(ws) == dict.fromkeys(expected, 1)  # it did arrive
     vendor.set_faults()

@@ -394,6 +394,20 @@ def test_cli_exit_codes_are_0_1_and_2(tmp_path: Path) -> None:
     assert "no such file" in result.stderr
 
 
+def test_cli_names_each_file_once_and_counts_in_the_right_number(tmp_path: Path) -> None:
+    good = tmp_path / "EXTF_Buchungsstapel.csv"
+    good.write_bytes(restored(BOOKINGS))
+    bad = tmp_path / "EXTF_Buchungsstapel_comma.csv"
+    bad.write_bytes(broken(BOOKINGS, 7, "4979,65;", "4979.65;"))
+    result = CliRunner().invoke(app, ["datev", "check", str(good), str(bad)])
+    assert result.exit_code == 1
+    text = " ".join(result.stdout.split())
+    assert text.count(str(good)) == 1
+    assert text.count(str(bad)) == 1
+    assert "1 error," in text  # one error, not "1 errors"
+    assert "✗ DATEV would reject or misread it: 54 rows, 1 error" in text
+
+
 def test_cli_json_lists_every_finding(tmp_path: Path) -> None:
     path = tmp_path / "EXTF_Buchungsstapel.csv"
     path.write_bytes(broken(BOOKINGS, 7, "4979,65;", "4979.65;"))

@@ -138,7 +138,7 @@ def test_a_dropped_connection_leaves_create_only_records_unknown_until_someone_d
     dvelop.set_faults(match_method="POST", drop_on_calls=[2])  # the vendor applies the 2nd batch, the answer is lost
     result = ws.cli("push", "dvelop", "--quiet", "--entity", "vendors")
     assert result.exit_code == ExitCode.UNDECIDED, result.output
-    assert "8 record(s) wait for a decision" in _one_line(result.output)
+    assert "8 records wait for a decision" in _one_line(result.output)
     assert _states(ws) == {"acknowledged": 22, "unknown": 8}
     unknown = sorted(str(k) for (k,) in ws.query("select record_key from ledger where state = 'unknown'"))
     assert all(_applied(dvelop, "vendors")[k] == 1 for k in unknown)  # they did arrive
@@ -159,7 +159,7 @@ def test_a_dropped_connection_leaves_create_only_records_unknown_until_someone_d
     decided = ws.cli("ledger", "resolve", "dvelop", unknown[0], "--sent", "--staging", str(ws.staging))
     assert decided.exit_code == 0, decided.output
     assert "counts as acknowledged" in decided.stdout
-    assert "so do the 7 record(s) sent with it in the same request" in _one_line(decided.output)
+    assert "so do the 7 records sent with it in the same request" in _one_line(decided.output)
     assert _states(ws) == {"acknowledged": 30}
     again = ws.cli("ledger", "resolve", "dvelop", unknown[1], "--sent", "--staging", str(ws.staging))
     assert again.exit_code == ExitCode.CONFIG
@@ -206,7 +206,7 @@ def test_resend_sends_again_once_and_is_recorded(vendors_workspace: Workspace, d
     assert ws.cli("push", "dvelop", "--quiet").exit_code == 0
     marked = ws.cli("ledger", "resend", "dvelop", "--entity", "vendors", "--staging", str(ws.staging))
     assert marked.exit_code == 0, marked.output
-    assert f"marked 30 dvelop record(s) at {dvelop.base_url} bucket={BUCKET}" in _one_line(marked.stdout)
+    assert f"marked 30 dvelop records at {dvelop.base_url} bucket={BUCKET}" in _one_line(marked.stdout)
     assert _states(ws, "entity = 'vendors'") == {"pending": 30}
     shown = ws.cli("ledger", "--staging", str(ws.staging), "--state", "pending")
     assert "to be sent again on purpose" in _one_line(shown.stdout)

@@ -92,7 +92,7 @@ def test_a_dropped_connection_holds_its_proposal_for_a_decision(maesn: Maesn, st
     maesn.fake.set_faults(maesn.fake.faults.model_copy(update={"match_method": "POST", "drop_on_calls": [3]}))
     plan, run = _push(maesn, staging)
     assert plan["waiting"] == 1
-    assert any("1 record(s) wait for a decision" in note for note in run.notes)
+    assert any("1 record waits for a decision" in note for note in run.notes)
     assert _ledger(staging) == {"acknowledged": 2 * PER_SYSTEM - 1, "unknown": 1}
     arrivals = sum(c["arrivals"] for c in maesn.fake.counts().values())
     assert arrivals == 2 * PER_SYSTEM  # the dropped one did arrive

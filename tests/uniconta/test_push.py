@@ -158,7 +158,7 @@ def test_an_export_rolled_back_after_its_answer_is_exported_again_once_a_person_
 
     settled = ws.cli("ledger", "resolve", "uniconta", month, "--not-sent", "--staging", str(ws.staging))
     assert settled.exit_code == 0, settled.output
-    assert "record(s) sent with it in the same request" in flat(settled.output)
+    assert "sent with it in the same request" in flat(settled.output)
     assert set(ledger_states(ws, "invoices").values()) == {"pending"}
 
     again = ws.cli("push", "uniconta", "--month", month)

@@ -35,6 +35,7 @@ from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
 from erpload.settings import Settings
 from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+from erpload.wording import plural
 
 if TYPE_CHECKING:  # the checker and reconcile are imported when they run: every other command starts faster
     from transforms.datev.findings import Finding, Report
@@ -101,19 +102,27 @@ def _grouped(findings: list[Finding]) -> list[tuple[Finding, list[int]]]:
     return list(groups.values())
 
 
-def _verdict(report: Report) -> str:
+def _what(report: Report) -> str:
     what = report.format_name or "not an EXTF file"
-    if report.version is not None:
-        what += f" v{report.version}"
-    errors, warnings = len(report.errors), len(report.warnings)
-    counts = (f"{report.rows} rows, {errors} error{'s' if errors != 1 else ''}, "
-              f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return what + (f" v{report.version}" if report.version is not None else "")
+
+
+def _verdict(report: Report, *, named: bool) -> str:
+    """The file's verdict; `named` puts the path in it (a file with findings has it in the heading above)."""
+    counts = (f"{plural(report.rows, 'row')}, {plural(len(report.errors), 'error')}, "
+              f"{plural(len(report.warnings), 'warning')}")
     mark = "[green]✓ ok[/]" if report.ok else "[red]✗ DATEV would reject or misread it[/]"
-    return f"{mark}  {escape(report.name)} ({escape(what)}): {counts}"
+    if named:
+        return f"{mark}  {escape(report.name)} ({escape(_what(report))}): {counts}"
+    return f"{mark}: {counts}"
 
 
 def _print_report(report: Report, show_all: bool) -> None:
-    out.print(f"[bold]{escape(report.name)}[/]")
+    """A file without findings in one line; otherwise its path once, as the heading of its findings."""
+    if not report.findings:
+        out.print(_verdict(report, named=True))
+        return
+    out.print(f"[bold]{escape(report.name)}[/] ({escape(_what(report))})")
     # Errors before warnings (so the cap never hides an error), each in line order; file-level first.
     findings = sorted(report.findings, key=lambda f: (f.severity != "error", f.line or 0))
     entries = [(f, []) for f in findings] if show_all else _grouped(findings)
@@ -122,8 +131,8 @@ def _print_report(report: Report, show_all: bool) -> None:
         _print_finding(finding, also)
     rest = len(entries) - len(shown)
     if rest:
-        out.print(f"  … {rest} more kind{'s' if rest != 1 else ''} of finding (use --all to see every finding)")
-    out.print(_verdict(report))
+        out.print(f"  … {plural(rest, 'more kind')} of finding (use --all to see every finding)")
+    out.print(_verdict(report, named=False))
 
 
 @datev_app.command("check")
@@ -164,7 +173,7 @@ def check(
     if as_json:
         typer.echo(json.dumps(as_dicts, ensure_ascii=False, indent=2))
     elif len(paths) > 1:
-        out.print(f"\n{len(paths)} files checked, {failed} with errors.")
+        out.print(f"\n{plural(len(paths), 'file')} checked, {failed:,} with errors.")
     for problem in problems:
         err.print(f"[bold red]error:[/] {escape(problem)}")
     if problems:

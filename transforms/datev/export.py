@@ -37,6 +37,7 @@ from erpload import progress
 from erpload.errors import ConfigError
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, scalar_int, sql_literal
+from erpload.wording import plural
 
 from .corrections import (
     CORRECTIONS,
@@ -258,9 +259,10 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
     if reported:
         _report_corrections(con, run, co.code, reverse, dry_run)
         plan.changed_after_export += reported
-    if int(counts.get("held", 0)):
-        run.note(f"company {co.code}: {counts['held']:,} exported documents fail a check now (see erpload.rejects); "
-                 "DATEV keeps the version exported before until the ERP fixes them")
+    if held := int(counts.get("held", 0)):
+        run.note(f"company {co.code}: {plural(held, 'exported document', verb=('fails', 'fail'))} a check now (see "
+                 f"erpload.rejects); DATEV keeps the version exported before until the ERP fixes "
+                 f"{'it' if held == 1 else 'them'}")
     result = TableResult(table=f"datev bookings {co.code}", loaded=new, unchanged=unchanged, rejected=reported)
     # the lines to write: every new or changed record's lines, and the reversal of every corrected version
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _reversals AS
