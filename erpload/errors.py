@@ -11,6 +11,8 @@ Records that cannot be processed are not errors: they become rows in the rejects
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from erpload.redact import redact
 
 
@@ -42,8 +44,10 @@ class ProfileError(ConfigError):
         table: str | None = None,
         column: str | None = None,
         hint: str | None = None,
+        path: Path | str | None = None,
     ) -> None:
         self.profile = profile
+        self.path = path
         self.entity = entity
         self.table = table
         self.column = column
@@ -54,6 +58,9 @@ class ProfileError(ConfigError):
             where.append(f"table '{table}'")
         if column:
             where.append(f"column '{column}'")
+        # the fix starts with the file to edit: a profile's name alone does not say where it lives
+        if path is not None:
+            hint = f"edit {path}: {hint}" if hint else f"edit {path}"
         super().__init__(f"{', '.join(where)}: {message}", hint=hint)
 
 

@@ -58,12 +58,14 @@ def resolve_profile_path(name_or_path: str) -> Path:
     if candidate.suffix == ".toml" or candidate.exists():
         if not candidate.is_file():
             raise ConfigError(f"profile file {candidate} does not exist",
-                              hint="pass an existing .toml file or one of: " + ", ".join(available_profiles()))
+                              hint="give --profile (or erpload.profile in .dlt/config.toml) an existing .toml file or "
+                                   "one of: " + ", ".join(available_profiles()))
         return candidate
     path = PROFILES_DIR / f"{name_or_path}.toml"
     if not path.is_file():
         raise ConfigError(f"unknown profile '{name_or_path}'",
-                          hint="use one of: " + ", ".join(available_profiles()) + ", or a path to a .toml file")
+                          hint="give --profile (or erpload.profile in .dlt/config.toml) one of: "
+                               + ", ".join(available_profiles()) + ", or a path to a .toml file")
     return path
 
 
@@ -73,7 +75,8 @@ def load_profile(name_or_path: str) -> Profile:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"profile {path} is not valid TOML: {exc}", hint="fix the syntax at that line") from exc
+        raise ConfigError(f"profile {path} is not valid TOML: {exc}", hint=f"fix the syntax at that line of {path}") \
+            from exc
     name = str(raw.get("name") or path.stem)
 
     tables = []
@@ -82,25 +85,27 @@ def load_profile(name_or_path: str) -> Profile:
         if isinstance(pk, str):
             pk = [pk]
         if not pk:
-            raise ProfileError("has no primary_key", profile=name, table=tname,
-                               hint="add primary_key = [\"<column>\"] so changed rows merge instead of duplicating")
+            raise ProfileError("has no primary_key", profile=name, table=tname, path=path,
+                               hint=f"add primary_key = [\"<column>\"] under [tables.{tname}] so changed rows merge "
+                                    "instead of duplicating")
         unknown = set(spec) - {"primary_key", "cursor"}
         if unknown:
-            raise ProfileError(f"unknown setting(s) {sorted(unknown)}", profile=name, table=tname,
-                               hint="allowed are primary_key and cursor")
+            raise ProfileError(f"unknown setting(s) {sorted(unknown)}", profile=name, table=tname, path=path,
+                               hint=f"under [tables.{tname}] only primary_key and cursor are allowed")
         tables.append(TableSpec(tname, tuple(pk), spec.get("cursor")))
     if not tables:
-        raise ProfileError("lists no [tables.*] to extract", profile=name,
+        raise ProfileError("lists no [tables.*] to extract", profile=name, path=path,
                            hint="add a [tables.<name>] section per ERP table")
 
     entity_sql: dict[str, str] = {}
     for ename, spec in (raw.get("entities") or {}).items():
         if ename not in canonical.BY_NAME:
-            raise ProfileError("is not a canonical entity", profile=name, entity=ename,
-                               hint="canonical entities are: " + ", ".join(canonical.BY_NAME))
+            raise ProfileError("is not a canonical entity", profile=name, entity=ename, path=path,
+                               hint=f"rename [entities.{ename}] to one of the canonical entities (`erpload model` "
+                                    "lists them): " + ", ".join(canonical.BY_NAME))
         sql = spec.get("sql") if isinstance(spec, dict) else None
         if not sql or not str(sql).strip():
-            raise ProfileError("has no sql", profile=name, entity=ename,
-                               hint='add sql = """select ... from erp_raw.<table>"""')
+            raise ProfileError("has no sql", profile=name, entity=ename, path=path,
+                               hint=f'add sql = """select ... from erp_raw.<table>""" under [entities.{ename}]')
         entity_sql[ename] = str(sql)
     return Profile(name, str(raw.get("description", "")), path, tuple(tables), entity_sql)

@@ -229,7 +229,8 @@ def target(name: str) -> Target:
     """Target `name`; a ConfigError naming the known targets if there is none."""
     known = targets()
     if name not in known:
-        raise ConfigError(f"unknown target '{name}'", hint="use one of: " + ", ".join(known))
+        raise ConfigError(f"unknown target '{name}'",
+                          hint="use one of: " + ", ".join(known) + " (`erpload targets` lists them)")
     return known[name]
 
 
@@ -263,7 +264,8 @@ def configured_targets() -> list[str]:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ConfigError(f"[erpload] targets names unknown target(s) {', '.join(unknown)}",
-                          hint="use some of: " + ", ".join(known))
+                          hint="set targets under [erpload] in .dlt/config.toml (or ERPLOAD__TARGETS) to some of: "
+                               + ", ".join(known))
     return names
 
 
@@ -287,7 +289,7 @@ def check_profile_covers(profile: Profile, targets: Iterable[str]) -> None:
     lacking = "; ".join(f"{e} (read by {', '.join(ts)})" for e, ts in needed.items())
     raise ProfileError(
         f"maps no SQL for {len(needed)} entit{'y' if len(needed) == 1 else 'ies'} the targets read: {lacking}",
-        profile=profile.name, entity=first,
+        profile=profile.name, entity=first, path=profile.path,
         hint=f"add an [entities.<name>] select for each (`erpload model --target <target>` lists what it reads); "
              f"for one your ERP does not have, select no rows, every column typed, e.g.\n"
              f'    [entities.{first}]\n    sql = "{empty_select(first)}"\n'

@@ -207,3 +207,13 @@ def test_exit_codes_tell_a_clean_run_from_one_that_set_records_aside(workspace: 
     assert result.exit_code == ExitCode.DATA, result.output
     assert "erpload.rejects" in result.stderr
     assert workspace.cli("push", "dvelop", "--dry-run").exit_code == ExitCode.CONFIG  # transform dvelop first
+
+
+def test_profile_mistake_names_the_file_to_edit(workspace: Workspace) -> None:
+    profile = _profile(workspace, DEMO_TEXT.replace('[tables.vendor]\nprimary_key = ["vendor_id"]',
+                                                    '[tables.vendor]\nprimary_kee = ["vendor_id"]'))
+    result = workspace.cli("extract", profile=profile)
+    message = " ".join(result.stderr.split())
+    assert result.exit_code == ExitCode.CONFIG
+    assert "table 'vendor': has no primary_key" in message
+    assert f"fix: edit {profile}: add primary_key" in message

@@ -235,8 +235,10 @@ def test_a_listed_table_not_yet_extracted_says_run_extract(staged: Workspace) ->
                     encoding="utf-8")
     result = staged.cli("map", profile=profile)
     assert result.exit_code == 2, result.output
-    assert 'the profile lists [tables."CurrencyMaster"], but erp_raw has no currency_master yet' in result.output
-    assert "run `erpload extract`" in result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert 'the profile lists [tables."CurrencyMaster"], but erp_raw has no currency_master yet' in said
+    assert "run `erpload extract`" in said
+    assert f"fix: edit {profile}:" in said
 
 
 @pytest.mark.parametrize(("column", "duckdb_says"), [

@@ -171,7 +171,7 @@ def resend_cmd(
             where = scope or latest_scope(con, target, entity)
             if where is None:
                 raise ConfigError(f"the ledger has no records of {target}" + (f" {entity}" if entity else ""),
-                                  hint="nothing was sent yet: a push sends everything")
+                                  hint=f"nothing was sent yet: `erpload push {target}` sends everything")
             if _create_only(con, target) and not yes_duplicate:
                 raise ConfigError(f"{target} creates a new record for every request and cannot change one: sending "
                                   "again creates duplicates (e.g. a second booking proposal)",

@@ -107,7 +107,8 @@ def load_retry_policy(section: str) -> RetryPolicy:
         return RetryPolicy(**values)
     except ValueError as exc:
         raise ConfigError(f"the retry settings under [{section}] do not fit together: {exc}",
-                          hint="max_backoff_s must be at least min_backoff_s") from exc
+                          hint=f"set max_backoff_s at least as high as min_backoff_s under [{section}] in "
+                               ".dlt/config.toml") from exc
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:

@@ -92,8 +92,8 @@ def reflect_profile_tables(profile: Profile, engine: sa.Engine, erp_label: str) 
             if spec.name not in existing:
                 close = difflib.get_close_matches(spec.name, existing, n=3)
                 raise ProfileError(f"the ERP database {erp_label} has no such table", profile=profile.name,
-                                   table=spec.name,
-                                   hint=f"fix the table name under [tables.{spec.name}] in {profile.path}"
+                                   table=spec.name, path=profile.path,
+                                   hint=f"fix the table name [tables.{spec.name}]"
                                         + (f" (did you mean {' or '.join(close)}?)" if close else "")
                                         + "; the database has: " + ", ".join(sorted(existing)[:40])
                                         + (" …" if len(existing) > 40 else ""))
@@ -111,8 +111,8 @@ def reflect_profile_tables(profile: Profile, engine: sa.Engine, erp_label: str) 
         for col in (*spec.primary_key, *([spec.cursor] if spec.cursor else [])):
             if col not in columns:
                 raise ProfileError(f"the ERP table has no column '{col}'", profile=profile.name,
-                                   table=spec.name, column=col,
-                                   hint=f"fix primary_key/cursor under [tables.{spec.name}] in {profile.path}; "
+                                   table=spec.name, column=col, path=profile.path,
+                                   hint=f"fix primary_key/cursor under [tables.{spec.name}]; "
                                         "the table has: "
                                         + ", ".join(sorted(columns)))
     return metadata

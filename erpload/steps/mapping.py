@@ -100,10 +100,10 @@ def _check_allowed_values(con: duckdb.DuckDBPyConnection, profile: Profile, ent:
         if row and row[0]:
             raise ProfileError(
                 f"{plural(row[0], 'row', verb=('has', 'have'))} a value outside {', '.join(col.allowed)}: {row[1]}",
-                profile=profile.name,
-                entity=ent.name, column=col.name,
-                hint=f"translate the ERP's values in the profile's SQL, e.g. CASE <erp column> WHEN 'cancel' THEN "
-                     f"'cancelled' ... END AS {col.name} (`erpload model` says what each value means)")
+                profile=profile.name, entity=ent.name, column=col.name, path=profile.path,
+                hint=f"translate the ERP's values in the sql of [entities.{ent.name}], e.g. CASE <erp column> "
+                     f"WHEN 'cancel' THEN 'cancelled' ... END AS {col.name} (`erpload model` says what each value "
+                     "means)")
 
 
 def _reject_checks(plan: _Plan) -> list[RowCheck]:

@@ -90,7 +90,8 @@ def sql_failure(profile: Profile, ent: Entity, exc: duckdb.Error,
         else:
             fix = "`DESCRIBE erp_raw.<table>` lists a table's columns"
     debug = "run the select in `duckdb <staging file>` to debug it"
-    return ProfileError(message, profile=profile.name, entity=ent.name, hint=f"{fix}; {debug}" if fix else debug)
+    return ProfileError(message, profile=profile.name, entity=ent.name, path=profile.path,
+                        hint=f"{fix}; {debug}" if fix else debug)
 
 
 def check_output_shape(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, sql: str) -> set[str]:
@@ -113,14 +114,16 @@ def check_output_shape(con: duckdb.DuckDBPyConnection, profile: Profile, ent: En
         if extra:
             parts.append("column(s) not in the canonical model " + ", ".join(extra))
         raise ProfileError("; ".join(parts), profile=profile.name, entity=ent.name, column=(missing or extra)[0],
-                           hint=f"the SQL must return exactly: {', '.join(ent.column_names)} "
+                           path=profile.path,
+                           hint=f"the sql of [entities.{ent.name}] must return exactly: {', '.join(ent.column_names)} "
                                 "(`erpload model` lists them with types)")
     for col in ent.columns:
         got = actual[col.name]
         if not _family_ok(col.type, got):
             raise ProfileError(f"is {got}, the canonical type is {col.type}", profile=profile.name,
-                               entity=ent.name, column=col.name,
-                               hint=f"cast it in the SQL: CAST(<expr> AS {col.type}) AS {col.name}")
+                               entity=ent.name, column=col.name, path=profile.path,
+                               hint=f"cast it in the sql of [entities.{ent.name}]: "
+                                    f"CAST(<expr> AS {col.type}) AS {col.name}")
         if _is_numeric(got) and got != col.type:
             _check_lossless(con, profile, ent, sql, col.name, col.type, got)
     return set(actual)
@@ -137,5 +140,5 @@ def _check_lossless(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entit
     if bad and bad[0]:
         raise ProfileError(f"{plural(bad[0], 'value', verb=('does', 'do'))} not fit {target} without loss "
                            f"(e.g. {bad[1]})",
-                           profile=profile.name, entity=ent.name, column=col,
-                           hint=f"round or convert them in the SQL so they fit {target}")
+                           profile=profile.name, entity=ent.name, column=col, path=profile.path,
+                           hint=f"round or convert them in the sql of [entities.{ent.name}] so they fit {target}")
