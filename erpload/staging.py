@@ -110,7 +110,8 @@ def held_open(path: Path) -> Iterator[None]:
 def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     if read_only and not path.exists():
         raise StagingError(f"the staging file {path} does not exist yet",
-                           hint="run `erpload extract` (or `erpload demo`) first")
+                           hint="run `erpload extract` (or `erpload demo`) first, or point --staging (erpload.staging "
+                                "in .dlt/config.toml, ERPLOAD__STAGING) at the project's staging file")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
@@ -118,7 +119,8 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         if is_lock_error(exc):
             raise lock_error(path, exc) from exc
         raise StagingError(f"cannot open the staging file {path}: {exc}",
-                           hint="check the path and its permissions") from exc
+                           hint="check the path and its permissions, or set another with --staging (erpload.staging "
+                                "in .dlt/config.toml, ERPLOAD__STAGING)") from exc
 
 
 def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -43,9 +43,8 @@ from sources.erp.empty_tables import create_table_ddl
 PIPELINE_NAME = "erpload_extract"
 
 
-_URL_HINT = ("set sources.erp.credentials (.dlt/secrets.toml or SOURCES__ERP__CREDENTIALS) to a SQLAlchemy URL "
-             "such as postgresql://erp_reader@db-host:5432/erp (password after the user, separated by ':') "
-             "or sqlite:///path/to/erp.sqlite")
+_URL_HINT = (f"set {CREDENTIALS_SETTING} to a SQLAlchemy URL such as postgresql://erp_reader@db-host:5432/erp "
+             "(password after the user, separated by ':') or sqlite:///path/to/erp.sqlite")
 
 
 def erp_engine(settings: Settings) -> sa.Engine:
@@ -61,7 +60,7 @@ def erp_engine(settings: Settings) -> sa.Engine:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
             and not Path(url.database).exists():
         hint = ("run `erpload demo-erp create`" if settings.uses_demo_erp
-                else "check the path in sources.erp.credentials")
+                else f"check the path in {CREDENTIALS_SETTING}")
         raise SourceError(f"the SQLite ERP database {url.database} does not exist", hint=hint)
     try:
         # dlt keeps one connection open per table while it round-robins over them: no pool limit

@@ -390,7 +390,9 @@ def run_map(staging_path: Path, profile: Profile, run: Run, *, full: bool = Fals
     """Map every entity the profile defines; returns the canonical entities it does not define."""
     freeze_startup_objects()
     if not staging_path.exists():
-        raise StagingError(f"the staging file {staging_path} does not exist yet", hint="run `erpload extract` first")
+        raise StagingError(f"the staging file {staging_path} does not exist yet",
+                           hint="run `erpload extract` first, or point --staging (erpload.staging in .dlt/config.toml) "
+                                "at the project's staging file")
     with connect(staging_path) as con:
         con.execute("SET TimeZone = 'UTC'")  # TIMESTAMPTZ → TIMESTAMP casts keep UTC wall time
         ensure_framework_tables(con)
