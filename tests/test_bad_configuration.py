@@ -217,3 +217,16 @@ def test_profile_mistake_names_the_file_to_edit(workspace: Workspace) -> None:
     assert result.exit_code == ExitCode.CONFIG
     assert "table 'vendor': has no primary_key" in message
     assert f"fix: edit {profile}: add primary_key" in message
+
+
+def test_a_staging_file_erpload_did_not_make_gets_a_note_not_a_traceback(workspace: Workspace) -> None:
+    import duckdb
+
+    with duckdb.connect(str(workspace.staging)) as con:  # someone else's file, with a `runs` of its own
+        con.execute("create table runs (who varchar, what varchar)")
+    result = workspace.cli("extract", erp_url=f"sqlite:///{workspace.root / 'missing.sqlite'}")
+    assert result.exit_code == ExitCode.SOURCE, result.output
+    said = " ".join(result.output.split())
+    assert "this run could not be recorded in" in said
+    assert "is it erpload's staging file?" in said
+    assert "Traceback" not in result.output

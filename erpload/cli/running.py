@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -90,6 +91,10 @@ def _record(run: Run, settings: Settings) -> None:
         run.record_in(settings.staging_path)
     except StagingError as exc:
         err.print(f"[yellow]note:[/] this run could not be recorded in erpload.runs: {exc.message}")
+    except duckdb.Error as exc:  # a file erpload did not make (its own `runs` table): say so, no traceback
+        err.print(f"[yellow]note:[/] this run could not be recorded in {settings.staging_path}: "
+                  f"{escape(redact(str(exc)).splitlines()[0])}; is it erpload's staging file? (--staging, "
+                  "erpload.staging)", highlight=False)
 
 
 def execute(command: str, settings: Settings, profile: str | None, body: Callable[[Run], None], *,
