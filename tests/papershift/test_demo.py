@@ -3,6 +3,8 @@ syncs end partially for the one personnel number the ERP does not know."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fakes.papershift import PapershiftFake, SyncStatus
 from tests.utils import Workspace
 from transforms.papershift.demo import UNKNOWN_TO_ERP, demo_notes, demo_settings
@@ -28,7 +30,7 @@ def test_the_demo_fake_holds_the_demo_erps_integrations_and_employees(
         {k: [*sorted(v), UNKNOWN_TO_ERP] for k, v in numbers.items()}
     assert fake.plan.outcome is SyncStatus.SUCCEEDED_PARTIALLY
     assert fake.plan.failing_employees == [UNKNOWN_TO_ERP]
-    assert any("papershift.sync_items" in line for line in demo_notes())
+    assert any("papershift.sync_items" in line for line in demo_notes(Path("erpload.duckdb")))
 
 
 def test_without_a_fake_the_demo_adds_nothing(workspace: Workspace) -> None:
