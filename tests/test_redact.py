@@ -167,7 +167,7 @@ def test_every_stored_message_is_redacted(tmp_path: Path) -> None:
                        ('another-run', 'datev', 'bookings', 'k', 'f', 'token=untouched', 'r', 'h', NULL, now())""",
                     [run.run_id])
         run.record(con)
-        stored = con.execute("SELECT value, reason, hint FROM rejects ORDER BY run_id = 'another-run'").fetchall()
+        stored = con.execute("SELECT value, reason, fix FROM rejects ORDER BY run_id = 'another-run'").fetchall()
         message = con.execute("SELECT DISTINCT message FROM runs").fetchall()
     assert run.notes == ["pulled from postgresql://erp:***@db/erp with ***"]
     assert message == [("postgresql://erp:***@db/erp refused password=***",)]

@@ -37,7 +37,7 @@ def test_a_vendor_deleted_in_the_erp_stays_at_dvelop_and_is_reported_once(worksp
     assert result.exit_code == ExitCode.DATA, result.output
     text = " ".join(result.output.split())
     assert "dvelop keeps them, erpload sends no deletes" in text
-    reject = ws.query("select reason, hint from rejects where target = 'dvelop' and entity = 'vendors' "
+    reject = ws.query("select reason, fix from rejects where target = 'dvelop' and entity = 'vendors' "
                       "and record_key = ?", [key])
     assert len(reject) == 1
     assert "dvelop keeps it" in str(reject[0][0])
