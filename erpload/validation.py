@@ -131,7 +131,7 @@ def field_checks(model: type[BaseModel], *, target: str, code_prefix: str) -> li
 
     `target` names who needs a rule in the reasons ("... is empty; DATEV needs it"); each check's reason code is
     `<code_prefix>.<kind of constraint>.<field>` (e.g. `dvelop.vendors.max_length.name`). Field extras
-    read: `column` (the label in reasons), `hint` (the fix), `chars` (a pattern's allowed characters),
+    read: `column` (the label in reasons), `fix` (what to do), `chars` (a pattern's allowed characters),
     `free_text` (a max length that cuts instead of rejecting), `empty_ok` (a required text may be '')
     and `form` (what a pattern means, e.g. "an ISO 3166-1 alpha-2 country code").
     """
@@ -139,7 +139,7 @@ def field_checks(model: type[BaseModel], *, target: str, code_prefix: str) -> li
     for name, info in model.model_fields.items():
         extra = _extra(info)
         label = str(extra.get("column", name))
-        fix = str(extra.get("hint", ""))
+        fix = str(extra.get("fix", ""))
 
         def code(kind: str, name: str = name) -> str:
             return f"{code_prefix}.{kind}.{name}"

@@ -72,9 +72,9 @@ def identifier_fields(model: type[BaseModel]) -> dict[str, str]:
     return found
 
 
-def _hint(model: type[BaseModel], field: str) -> str:
+def _fix(model: type[BaseModel], field: str) -> str:
     extra: Any = model.model_fields[field].json_schema_extra
-    return str(extra.get("hint", "")) if isinstance(extra, dict) else ""
+    return str(extra.get("fix", "")) if isinstance(extra, dict) else ""
 
 
 def find_identifier_failures(con: duckdb.DuckDBPyConnection, table: str, model: type[BaseModel], key_sql: str,
@@ -85,7 +85,7 @@ def find_identifier_failures(con: duckdb.DuckDBPyConnection, table: str, model: 
         col = quote_ident(field)
         spec = _KINDS[kind]
         values = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL").fetchall()]
-        bad += [(field, v, f"{spec.label} '{v}' {spec.problem}", _hint(model, field), f"dvelop.{kind}.invalid")
+        bad += [(field, v, f"{spec.label} '{v}' {spec.problem}", _fix(model, field), f"dvelop.{kind}.invalid")
                 for v in values if not spec.is_valid(v)]
     if not bad:
         return 0

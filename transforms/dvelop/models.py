@@ -47,7 +47,7 @@ SurchargeCategory = Literal["pcs", "fixed", "percent"]
 
 def dvelop(label: str, hint: str, **extra: Any) -> dict[str, Any]:
     """json_schema_extra for a field: its label in reasons, the fix, and what the rule checks."""
-    return {"column": label, "hint": hint, **extra}
+    return {"column": label, "fix": hint, **extra}
 
 
 def _key(label: str, hint: str) -> Any:

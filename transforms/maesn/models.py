@@ -64,7 +64,7 @@ FILE_NAME = r"^.*[^.]\.[A-Za-z0-9]{1,10}$"
 
 def maesn(label: str, hint: str, **extra: Any) -> dict[str, Any]:
     """json_schema_extra for a field: its label in reasons, the fix, and what the rule checks."""
-    return {"column": label, "hint": hint, **extra}
+    return {"column": label, "fix": hint, **extra}
 
 
 def _text(label: str, hint: str, **kw: Any) -> Any:

@@ -55,7 +55,7 @@ def model_checks(model: type[Strict], label: str, present: set[str],
             allowed = ", ".join(sql_literal(c) for c in sorted(CURRENCIES))
             checks.append(Check(name, f"{col} NOT IN ({allowed})",
                                 f"'currency ''' || {col} || ''' is not one Maesn takes (its list of ISO 4217 codes)'",
-                                str(extra.get("hint", "")), col, code=f"{code_prefix}.currency.{name}"))
+                                str(extra.get("fix", "")), col, code=f"{code_prefix}.currency.{name}"))
     checks += [Check(r.field, r.bad, r.reason, r.fix, f"CAST({quote_ident(r.field)} AS VARCHAR)", code=r.code)
                for r in model.record_rules]
     return checks
@@ -122,7 +122,7 @@ def find_iban_failures(con: duckdb.DuckDBPyConnection, table: str, model: type[B
                             SELECT r.rowid, r._key, {sql_literal(name)}, r.{col},
                                    'the vendor ' || r.contact_no || '''s IBAN ''' || r.{col} ||
                                    ''' fails the IBAN check (ISO 13616: country, length or check digits)',
-                                   {sql_literal(str(_extra(model, name).get("hint", "")))}, 'maesn.iban.invalid'
+                                   {sql_literal(str(_extra(model, name).get("fix", "")))}, 'maesn.iban.invalid'
                             FROM {table} r JOIN _bad_ibans x ON x.value = r.{col}""")
         finally:
             con.unregister("_bad_ibans")
