@@ -100,8 +100,14 @@ def print_status(staging_path: Path, last_runs: int, console: Console, *, detail
         shown = ", ".join(f"{code} {n:,}" for code, n in set_aside_now[:_TOP_CODES])
         more = f" and {len(set_aside_now) - _TOP_CODES} more reasons" if len(set_aside_now) > _TOP_CODES else ""
         console.print(f"set aside now: {total:,} rejects in current_rejects, by reason code: {shown}{more}; each "
-                      f"names its record, reason and fix:\n  duckdb {staging_path.name} \"select target, entity, "
+                      f"with its record, reason and fix, e.g.\n  duckdb {staging_path.name} \"select target, entity, "
                       "reason_code, count(*) from current_rejects group by all order by 4 desc\"",
+                      highlight=False, markup=False, soft_wrap=True)
+    set_aside = [r for r in runs if r.outcome == "set aside"]
+    if set_aside:
+        # rejects keeps every run's (a rerun writes its own): one run's are its verdicts then
+        console.print(f"the records a run set aside, then: duckdb {staging_path.name} \"select entity, reason_code, "
+                      f"count(*) from rejects where run_id = '{set_aside[0].run_id}' group by all\"",
                       highlight=False, markup=False, soft_wrap=True)
 
 
