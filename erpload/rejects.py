@@ -17,6 +17,8 @@ from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
 
 REJECTS = f"{FRAMEWORK_SCHEMA}.rejects"
 CURRENT_REJECTS = f"{FRAMEWORK_SCHEMA}.current_rejects"
+#: records a record-by-record writer (map) set aside before and judged fine since: their rejects are history
+REJECTS_CLEARED = f"{FRAMEWORK_SCHEMA}.rejects_cleared"
 #: the push ledger's record log (erpload.push.ledger.RECORDS): a record queued again after a push reject clears it
 _LEDGER_RECORDS = "ledger_records"
 
@@ -29,7 +31,9 @@ PUSH_CHANGED_AFTER_SENT = "push.changed_after_sent"
 # latest transform of a target that finished ('ok' in runs) holds the verdicts of all its transform rejects,
 # and a record it did not reject has left the view. Every other writer judges record by record: extract and map
 # judge the rows they read (both are incremental), a push or an export reports a record once per change.
-# For those the latest run that wrote about a (target, entity, record_key) holds its verdict; a push reject
+# For those the latest run that wrote about a (target, entity, record_key) holds its verdict, unless a later
+# run judged the record fine: map notes each record it set aside before and maps now in `rejects_cleared`
+# (extract and the exports note none: their rejects stay until a later run of theirs writes anew). A push reject
 # (reason_code push.*) is cleared when the ledger queues the record again afterwards (a later push sent it: if
 # the vendor refused it again, that push wrote the newer verdict).
 _VIEW = """CREATE OR REPLACE VIEW {current} AS
@@ -51,7 +55,10 @@ UNION ALL
 SELECT t.* EXCLUDE (by_transform) FROM tagged t JOIN latest_per_record p
     ON p.target = t.target AND p.entity = t.entity AND p.record_key IS NOT DISTINCT FROM t.record_key
    AND p.run_id = t.run_id
-WHERE NOT t.by_transform{cleared}"""
+WHERE NOT t.by_transform
+  AND NOT EXISTS (SELECT 1 FROM {rejects_cleared} c
+                  WHERE c.target = t.target AND c.entity = t.entity AND c.record_key = t.record_key
+                    AND c.run_id <> t.run_id AND c.cleared_at > t.created_at){cleared}"""
 
 _CLEARED_BY_LEDGER = """
   AND NOT (starts_with(coalesce(t.reason_code, ''), 'push.') AND EXISTS (
@@ -70,6 +77,8 @@ def migrate_rejects(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE {REJECTS} RENAME COLUMN hint TO fix")
     if "reason_code" not in columns:
         con.execute(f"ALTER TABLE {REJECTS} ADD COLUMN IF NOT EXISTS reason_code VARCHAR")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {REJECTS_CLEARED} (run_id VARCHAR NOT NULL, target VARCHAR NOT NULL,
+                    entity VARCHAR NOT NULL, record_key VARCHAR NOT NULL, cleared_at TIMESTAMP NOT NULL)""")
 
 
 def create_current_rejects(con: duckdb.DuckDBPyConnection) -> None:
@@ -80,4 +89,19 @@ def create_current_rejects(con: duckdb.DuckDBPyConnection) -> None:
                                  "AND database_name = current_database()")
     cleared = _CLEARED_BY_LEDGER.format(records=f"{FRAMEWORK_SCHEMA}.{_LEDGER_RECORDS}") if has_ledger else ""
     con.execute(_VIEW.format(current=CURRENT_REJECTS, runs=f"{FRAMEWORK_SCHEMA}.runs", rejects=REJECTS,
-                             cleared=cleared))
+                             rejects_cleared=REJECTS_CLEARED, cleared=cleared))
+
+
+def clear_judged_fine(con: duckdb.DuckDBPyConnection, rows: str, key_sql: str, *, run_id: str, target: str,
+                      entity: str) -> None:
+    """Note the records of `rows` (judged fine by this run; `key_sql` their record_key over alias `v`) that
+    `target` set aside before: they leave `current_rejects`. Costs a scan of `rows` only when `entity` has
+    rejects at all."""
+    where = f"target = {sql_literal(target)} AND entity = {sql_literal(entity)}"
+    if not scalar_int(con, f"SELECT count(*) FROM (SELECT 1 FROM {REJECTS} WHERE {where} LIMIT 1)"):
+        return
+    con.execute(f"""INSERT INTO {REJECTS_CLEARED}
+                    SELECT DISTINCT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(entity)}, k,
+                           now()::TIMESTAMP
+                    FROM (SELECT {key_sql} AS k FROM {rows} v)
+                    WHERE k IN (SELECT record_key FROM {REJECTS} WHERE {where})""")

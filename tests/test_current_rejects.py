@@ -99,3 +99,28 @@ def test_a_staging_file_from_before_reason_codes_is_migrated(tmp_path: Path) -> 
     assert "hint" not in columns
     assert columns[-1] == "reason_code"
     assert old == [("do this", None)]  # kept, with no code: the rule was not recorded then
+
+
+def test_a_record_map_set_aside_leaves_the_view_once_fixed_in_the_erp(workspace: Workspace,
+                                                                      prepared: Prepared) -> None:
+    ws = prepared.into(workspace, ("extract",), ("map",))
+    key = str(ws.scalar("select record_key from current_rejects where reason_code = 'erp.country_code.not_iso_3166' "
+                        "and entity = 'customers' order by 1 limit 1"))
+    company, customer_no = key.split("/")
+    others = ws.scalar("select count(*) from current_rejects where record_key <> ?", [key])
+
+    _finished(ws, "map")  # nothing changed: the verdict stands
+    assert ws.scalar("select count(*) from current_rejects where record_key = ?", [key]) == 1
+
+    changed_at = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    ws.erp("update customer set country_code = 'DK', updated_at = ? where customer_no = ? "
+           "and company_id = (select company_id from company where company_code = ?)",
+           [changed_at, customer_no, company])
+    _finished(ws, "extract")
+    _finished(ws, "map")
+
+    assert ws.scalar("select count(*) from erp.customers where company_code = ? and customer_no = ?",
+                     [company, customer_no]) == 1
+    assert ws.scalar("select count(*) from current_rejects where record_key = ?", [key]) == 0
+    assert ws.scalar("select count(*) from current_rejects where record_key <> ?", [key]) == others
+    assert ws.scalar("select count(*) from rejects where record_key = ?", [key]) == 1  # the history keeps it

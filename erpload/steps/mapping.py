@@ -23,6 +23,7 @@ from erpload.errors import ProfileError, StagingError
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile
 from erpload.raw_names import RAW_DATASET
+from erpload.rejects import clear_judged_fine
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
 from erpload.steps.conversions import companion, record_unconverted, try_casts
@@ -131,6 +132,11 @@ def _reject_checks(plan: _Plan) -> list[RowCheck]:
     return checks + row_checks(ent)
 
 
+def _key_text(ent: Entity) -> str:
+    """A row's record_key in rejects, over alias `v`: its key columns joined by '/'."""
+    return " || '/' || ".join(f"coalesce(CAST(v.{quote(k)} AS VARCHAR), '')" for k in ent.key)
+
+
 def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> int:
     """Move rows with an empty key or required column, or a duplicate key, into the rejects table."""
     ent = plan.entity
@@ -153,7 +159,7 @@ def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: st
 
     con.execute(f"CREATE OR REPLACE TEMP TABLE _suspect_rows AS SELECT rowid AS rid, * FROM {_ROWS} "
                 "WHERE rowid IN (SELECT rowid FROM _suspects)")
-    key_text = " || '/' || ".join(f"coalesce(CAST(v.{quote(k)} AS VARCHAR), '')" for k in ent.key)
+    key_text = _key_text(ent)
     record = "to_json({" + ", ".join(f"{quote(c.name)}: v.{quote(c.name)}" for c in ent.columns
                                      if c.type != canonical.BYTES) + "})"
     con.execute("CREATE OR REPLACE TEMP TABLE _bad_rows (rid BIGINT)")
@@ -371,6 +377,7 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
     for column in companions:
         con.execute(f"ALTER TABLE {_ROWS} DROP COLUMN {quote(column)}")
     rejected += _reject_invalid_rows(con, plan, run.run_id)
+    clear_judged_fine(con, _ROWS, _key_text(ent), run_id=run.run_id, target=TARGET, entity=ent.name)
     merge = _merge_changes if plan.incremental else _merge_full
     loaded, unchanged, deleted = merge(con, plan, run.run_id)
     con.execute(f"DROP TABLE {_ROWS}")
