@@ -6,7 +6,7 @@ the value: `datev.tax.no_key_for_taxed_line`, `dvelop.vendors.max_length.name`, 
 `group by reason_code` counts the rules that fire. Rows written before reason_code existed have none (NULL).
 
 `current_rejects` holds the latest verdict on each (target, entity, record_key); which run's verdict that is
-depends on who wrote it, see `CURRENT_REJECTS_SQL`.
+depends on who wrote it: see the comment on `_VIEW`, the view's SQL.
 """
 
 from __future__ import annotations
