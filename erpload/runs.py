@@ -117,7 +117,7 @@ class Run:
 
 
 #: the text columns of erpload.rejects a message can show in (`record` is the ERP's data as it is)
-_REJECT_TEXT = ("value", "reason", "hint")
+_REJECT_TEXT = ("value", "reason", "fix")
 
 
 def redact_rejects(con: duckdb.DuckDBPyConnection, run_id: str) -> None:

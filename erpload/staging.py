@@ -31,8 +31,8 @@ _FRAMEWORK_DDL = (
         finished_at TIMESTAMP NOT NULL, duration_s DOUBLE, message VARCHAR, load_id VARCHAR)""",
     f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.rejects (
         run_id VARCHAR NOT NULL, target VARCHAR NOT NULL, entity VARCHAR NOT NULL, record_key VARCHAR,
-        field VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, hint VARCHAR, record JSON,
-        created_at TIMESTAMP NOT NULL)""",
+        field VARCHAR, value VARCHAR, reason VARCHAR NOT NULL, fix VARCHAR, record JSON,
+        created_at TIMESTAMP NOT NULL, reason_code VARCHAR)""",
     # how far `map` got per entity: the erp_raw load it has seen, and the SQL it saw it with
     f"""CREATE TABLE IF NOT EXISTS {FRAMEWORK_SCHEMA}.map_state (
         profile VARCHAR NOT NULL, entity VARCHAR NOT NULL, sql_hash VARCHAR NOT NULL, last_load_id VARCHAR,
@@ -128,6 +128,10 @@ def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     # staging files made before runs.load_id existed
     con.execute(f"ALTER TABLE {FRAMEWORK_SCHEMA}.runs ADD COLUMN IF NOT EXISTS load_id VARCHAR")
+    from erpload.rejects import create_current_rejects, migrate_rejects  # it builds on this module
+
+    migrate_rejects(con)
+    create_current_rejects(con)
 
 
 def sql_literal(value: str | int | float | Decimal | datetime | date | None) -> str:
@@ -154,6 +158,13 @@ def sql_literal(value: str | int | float | Decimal | datetime | date | None) -> 
 def existing_tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
     """The tables of one schema, in one query (information_schema costs ~35 ms a call mid-transaction)."""
     rows = con.execute(f"SELECT table_name FROM duckdb_tables() WHERE schema_name = {sql_literal(schema)}").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def existing_views(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+    """The views of one schema (`current_rejects`, `ledger`)."""
+    rows = con.execute(f"SELECT view_name FROM duckdb_views() WHERE schema_name = {sql_literal(schema)} "
+                       "AND NOT internal").fetchall()
     return {str(r[0]) for r in rows}
 
 

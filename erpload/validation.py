@@ -8,6 +8,7 @@ validates single records (tests prove both verdicts agree).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 import typing
@@ -27,13 +28,15 @@ from .staging import sql_literal as sql_literal  # re-exported: rules quote thei
 
 @dataclass(frozen=True)
 class Check:
-    """One rule over a table's rows: `bad` selects the failing rows, `reason` explains each one in SQL."""
+    """One rule over a table's rows: `bad` selects the failing rows, `reason` explains each one in SQL, `fix`
+    says what to do, `code` names the rule (the reject's reason_code: stable, without the value)."""
 
     field: str
     bad: str
     reason: str
-    hint: str
+    fix: str
     value: str = "NULL"
+    code: str = dataclasses.field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,11 @@ class RecordRule:
     bad: str
     #: SQL for the reason, worded for a bookkeeper
     reason: str
-    hint: str
+    fix: str
     #: the same rule in Python: True when `record` breaks it
     broken: Callable[[Mapping[str, Any]], bool]
+    #: the reject's reason_code
+    code: str = dataclasses.field(kw_only=True)
 
 
 class StrictRecord(BaseModel):
@@ -62,7 +67,7 @@ class StrictRecord(BaseModel):
     def _apply_record_rules(self) -> Self:
         for rule in self.record_rules:
             if rule.broken(self.__dict__):
-                raise ValueError(f"{rule.field}: {rule.hint}")
+                raise ValueError(f"{rule.field}: {rule.fix}")
         return self
 
 
@@ -121,11 +126,12 @@ def _readable_chars(chars: str) -> str:
     return " ".join("blank" if p == " " else p.replace("\\", "") for p in parts)
 
 
-def field_checks(model: type[BaseModel], *, target: str) -> list[Check]:
+def field_checks(model: type[BaseModel], *, target: str, code_prefix: str) -> list[Check]:
     """The checks a model's field constraints imply, one per constraint, in field order.
 
-    `target` names who needs a rule in the reasons ("... is empty; DATEV needs it"). Field extras
-    read: `column` (the label in reasons), `hint` (the fix), `chars` (a pattern's allowed characters),
+    `target` names who needs a rule in the reasons ("... is empty; DATEV needs it"); each check's reason code is
+    `<code_prefix>.<kind of constraint>.<field>` (e.g. `dvelop.vendors.max_length.name`). Field extras
+    read: `column` (the label in reasons), `fix` (what to do), `chars` (a pattern's allowed characters),
     `free_text` (a max length that cuts instead of rejecting), `empty_ok` (a required text may be '')
     and `form` (what a pattern means, e.g. "an ISO 3166-1 alpha-2 country code").
     """
@@ -133,7 +139,11 @@ def field_checks(model: type[BaseModel], *, target: str) -> list[Check]:
     for name, info in model.model_fields.items():
         extra = _extra(info)
         label = str(extra.get("column", name))
-        hint = str(extra.get("hint", ""))
+        fix = str(extra.get("fix", ""))
+
+        def code(kind: str, name: str = name) -> str:
+            return f"{code_prefix}.{kind}.{name}"
+
         col = quote_ident(name)
         text = f"CAST({col} AS VARCHAR)"
         shown = sql_literal(label)
@@ -141,38 +151,39 @@ def field_checks(model: type[BaseModel], *, target: str) -> list[Check]:
             may_be_empty = info.annotation is not str or extra.get("empty_ok")
             empty = f"{col} IS NULL" if may_be_empty else f"{col} IS NULL OR {col} = ''"
             checks.append(Check(name, empty,
-                                f"{shown} || ' is empty; {target} needs it'", hint))
+                                f"{shown} || ' is empty; {target} needs it'", fix, code=code("required")))
         values = _literal_values(info.annotation)
         if values:
             allowed = ", ".join(sql_literal(str(v)) for v in values)
             checks.append(Check(name, f"{text} NOT IN ({allowed})",
                                 f"{shown} || ' ''' || {text} || ''' is not one of {', '.join(map(str, values))}'",
-                                hint, text))
+                                fix, text, code=code("one_of")))
         for meta in info.metadata:
-            checks.extend(_constraint_checks(name, col, text, label, hint, meta, extra, target))
+            checks.extend(_constraint_checks(name, col, text, label, fix, meta, extra, target, code))
     return checks
 
 
-def _constraint_checks(name: str, col: str, text: str, label: str, hint: str, meta: Any,
-                       extra: dict[str, Any], target: str) -> list[Check]:
+def _constraint_checks(name: str, col: str, text: str, label: str, fix: str, meta: Any,
+                       extra: dict[str, Any], target: str, code: Callable[[str], str]) -> list[Check]:
     shown = sql_literal(label)
     if isinstance(meta, at.MaxLen) and not extra.get("free_text"):
         n = meta.max_length
         return [Check(name, f"length({col}) > {n}",
                       f"{shown} || ' ''' || {col} || ''' has ' || length({col}) || ' characters; {target} allows {n}'",
-                      hint, text)]
+                      fix, text, code=code("max_length"))]
     if isinstance(meta, at.Gt):
         return [Check(name, f"{col} <= {meta.gt}", f"{shown} || ' is ' || {text} || '; it must be above {meta.gt}'",
-                      hint, text)]
+                      fix, text, code=code("too_low"))]
     if isinstance(meta, at.Ge):
         return [Check(name, f"{col} < {meta.ge}", f"{shown} || ' is ' || {text} || '; it must not be below {meta.ge}'",
-                      hint, text)]
+                      fix, text, code=code("too_low"))]
     if isinstance(meta, at.Lt):
         return [Check(name, f"{col} >= {meta.lt}", f"{shown} || ' is ' || {text} || '; it must be below {meta.lt}'",
-                      hint, text)]
+                      fix, text, code=code("too_high"))]
     if isinstance(meta, at.Le):
         return [Check(name, f"{col} > {meta.le}",
-                      f"{shown} || ' is ' || {text} || '; it must not be above {meta.le}'", hint, text)]
+                      f"{shown} || ' is ' || {text} || '; it must not be above {meta.le}'", fix, text,
+                      code=code("too_high"))]
     checks: list[Check] = []
     pattern = getattr(meta, "pattern", None)
     if pattern:
@@ -184,19 +195,20 @@ def _constraint_checks(name: str, col: str, text: str, label: str, hint: str, me
             checks.append(Check(
                 name, f"regexp_matches({col}, '[^{chars}]')",
                 f"{shown} || ' ''' || {col} || ''' contains ' || {listed} || '; {target} allows only "
-                f"{_readable_chars(chars)}'", hint, text))
+                f"{_readable_chars(chars)}'", fix, text, code=code("chars")))
         else:
             checks.append(Check(name, f"NOT regexp_full_match({text}, {sql_literal(pattern)})",
                                 f"{shown} || ' ''' || {text} || ''' " + _form_said(extra, target) + "'",
-                                hint, text))
+                                fix, text, code=code("form")))
     max_digits, places = getattr(meta, "max_digits", None), getattr(meta, "decimal_places", None)
     if max_digits is not None and places is not None:
         limit = Decimal(10) ** (max_digits - places)
         checks.append(Check(name, f"abs({col}) >= {limit}",
                             f"{shown} || ' ' || {text} || ' has more than {max_digits - places} digits before the "
-                            "decimal comma'", hint, text))
+                            "decimal comma'", fix, text, code=code("too_many_digits")))
         checks.append(Check(name, f"{col} <> round({col}, {places})",
-                            f"{shown} || ' ' || {text} || ' has more than {places} decimals'", hint, text))
+                            f"{shown} || ' ' || {text} || ' has more than {places} decimals'", fix, text,
+                            code=code("too_many_decimals")))
     return checks
 
 
@@ -226,9 +238,9 @@ def record_json(con: duckdb.DuckDBPyConnection, table: str, alias: str = "r") ->
 
 
 def create_findings(con: duckdb.DuckDBPyConnection, findings: str = "_findings") -> None:
-    """The temp table of failures: the failing row's rowid, its key, the field and value, reason and fix."""
+    """The temp table of failures: the failing row's rowid, its key, the field and value, reason, fix and code."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {findings} (rid BIGINT, record_key VARCHAR, field VARCHAR,
-                    value VARCHAR, reason VARCHAR, hint VARCHAR)""")
+                    value VARCHAR, reason VARCHAR, fix VARCHAR, code VARCHAR)""")
 
 
 def find_failures(con: duckdb.DuckDBPyConnection, table: str, checks: list[Check], key_sql: str,
@@ -248,7 +260,8 @@ def find_failures(con: duckdb.DuckDBPyConnection, table: str, checks: list[Check
                     WHERE {any_bad} OR rowid IN (SELECT rid FROM {findings})""")
     for c in checks:
         con.execute(f"""INSERT INTO {findings}
-                        SELECT r.rid, {key_sql}, {sql_literal(c.field)}, {c.value}, {c.reason}, {sql_literal(c.hint)}
+                        SELECT r.rid, {key_sql}, {sql_literal(c.field)}, {c.value}, {c.reason}, {sql_literal(c.fix)},
+                               {sql_literal(c.code)}
                         FROM _suspects r WHERE coalesce(({c.bad}), false)""")
     row = con.execute(f"SELECT count(*) FROM {findings}").fetchone()
     return (int(row[0]) if row else 0) - (int(before[0]) if before else 0)
@@ -274,7 +287,7 @@ def move_to_rejects(con: duckdb.DuckDBPyConnection, table: str, *, run_id: str, 
     # the values are inlined: a bound parameter makes DuckDB's Python client import pandas (~0.5 s)
     con.execute(f"""INSERT INTO {rejects}
                     SELECT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(entity)}, f.record_key,
-                           f.field, f.value, f.reason, f.hint, {record}, now()::TIMESTAMP
+                           f.field, f.value, f.reason, f.fix, {record}, now()::TIMESTAMP, f.code
                     FROM {findings} f JOIN {source}""")
     if group_by:
         cols = ", ".join(quote_ident(c) for c in group_by)

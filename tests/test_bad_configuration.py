@@ -164,7 +164,7 @@ def test_rows_with_empty_or_duplicate_keys_become_rejects(workspace: Workspace, 
         "select reason from rejects where entity = 'cost_centers' and target = 'erp'")}
     assert "key column cost_center_code is empty" in reasons
     assert any(r.startswith("duplicate key: 2 rows share") for r in reasons)
-    assert workspace.scalar("select count(*) from rejects where entity = 'cost_centers' and hint is null") == 0
+    assert workspace.scalar("select count(*) from rejects where entity = 'cost_centers' and fix is null") == 0
     assert workspace.scalar(
         "select count(*) from (select company_code, cost_center_code from erp.cost_centers group by all "
         "having count(*) > 1)") == 0

@@ -20,8 +20,8 @@ def _now_in_erp(minutes_ago: int = 5) -> str:
 
 
 def _extract_rejects(ws: Workspace) -> list[tuple[object, ...]]:
-    """This staging file's extract rejects: (ERP table, record key, column, value, reason, hint)."""
-    return ws.query("select entity, record_key, field, value, reason, hint from rejects where target = 'erp_raw' "
+    """This staging file's extract rejects: (ERP table, record key, column, value, reason, fix)."""
+    return ws.query("select entity, record_key, field, value, reason, fix from rejects where target = 'erp_raw' "
                     "and run_id = (select arg_max(run_id, finished_at) from runs where command = 'extract') "
                     "order by all")
 
@@ -58,10 +58,10 @@ def test_a_future_cursor_is_loaded_reported_and_never_stops_the_table(workspace:
 
     assert result.exit_code == ExitCode.DATA, result.output
     assert ws.scalar("select name from erp_raw.customer where customer_id = 5") == "Typo GmbH"
-    [(table, key, column, value, reason, hint)] = _extract_rejects(ws)
+    [(table, key, column, value, reason, fix)] = _extract_rejects(ws)
     assert (table, key, column, value) == ("customer", "5", "updated_at", "2062-03-01 10:00:00")
     assert "in the future" in str(reason)
-    assert "correct updated_at" in str(hint)
+    assert "correct updated_at" in str(fix)
     assert ws.run_results("extract")["erp_raw.customer"][2] == 1
     assert "2062" not in _stored_cursor(ws, "customer")
     assert _stored_cursor(ws, "customer") == cursor_before
@@ -132,10 +132,10 @@ def test_a_value_that_does_not_convert_is_a_reject_and_the_rest_loads(
     result = ws.cli("extract")
 
     assert result.exit_code == ExitCode.DATA, result.output
-    [(entity, record_key, field, stored, reason, hint)] = _extract_rejects(ws)
+    [(entity, record_key, field, stored, reason, fix)] = _extract_rejects(ws)
     assert (entity, record_key, field, stored) == (table, "3", column, as_text)
     assert as_text in str(reason)
-    assert f"correct {column}" in str(hint)
+    assert f"correct {column}" in str(fix)
     assert ws.scalar(f"select {column} from erp_raw.{table} where {key} = 3") is None
     for other in (table, "journal_line", "customer"):  # the rest of the table and every other table
         assert ws.scalar(f"select count(*) from erp_raw.{other}") == ws.erp(f"select count(*) from {other}")[0][0]

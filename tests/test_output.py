@@ -87,7 +87,7 @@ def test_a_transform_shows_records_and_its_top_reasons_with_the_fix_of_an_exampl
     rows = ws.scalar("select count(*) from rejects where run_id = ?", [_run_id(ws, "transform datev")])
     # the two units side by side: records set aside (a document once) and the rows rejects holds for them
     assert f"top reasons for the {records:,} records set aside (rejects has {rows:,} rows for them" in text
-    example = ws.query("select reason, hint from rejects where run_id = ? and reason like '%does not balance%' "
+    example = ws.query("select reason, fix from rejects where run_id = ? and reason like '%does not balance%' "
                        "order by record_key, reason limit 1", [_run_id(ws, "transform datev")])
     assert example, "the demo ERP has an entry that does not balance"
     assert " ".join(str(example[0][1]).split()) in text  # its fix is shown
@@ -192,16 +192,14 @@ def _run_id(ws: Workspace, command: str) -> str:
 # --- grouping the reasons ---
 
 def _rejects(path: Path, rows: list[tuple[str, str, str, str | None]], *, with_code: bool = False) -> None:
-    """Rejects of run `r1` in a new staging file: (record_key, reason, hint, reason_code)."""
+    """Rejects of run `r1` in a new staging file: (record_key, reason, fix, reason_code); without `with_code`
+    as rows written before rejects had a reason code (NULL)."""
     with duckdb.connect(str(path)) as con:
         ensure_framework_tables(con)
-        if with_code:  # as the rejects table is once it has a stable code per rule
-            con.execute("ALTER TABLE rejects ADD COLUMN reason_code VARCHAR")
-        code_column, code_value = (", reason_code", ", ?") if with_code else ("", "")
-        for key, reason, hint, code in rows:
-            con.execute("INSERT INTO rejects (run_id, target, entity, record_key, reason, hint, "
-                        f"created_at{code_column}) VALUES ('r1', 'datev', 'bookings', ?, ?, ?, now(){code_value})",
-                        [key, reason, hint, *([code] if with_code else [])])
+        for key, reason, fix, code in rows:
+            con.execute("INSERT INTO rejects (run_id, target, entity, record_key, reason, fix, created_at, "
+                        "reason_code) VALUES ('r1', 'datev', 'bookings', ?, ?, ?, now(), ?)",
+                        [key, reason, fix, code if with_code else None])
 
 
 def test_reasons_that_name_their_values_are_one_reason(tmp_path: Path) -> None:

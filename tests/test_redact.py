@@ -163,11 +163,13 @@ def test_every_stored_message_is_redacted(tmp_path: Path) -> None:
     with duckdb.connect(str(tmp_path / "s.duckdb")) as con:
         ensure_framework_tables(con)
         con.execute("""INSERT INTO rejects VALUES (?, 'datev', 'bookings', 'k', 'f', 'sqlite:///x?pwd=hunter22',
-                       'the vendor said: token=abcdef123 is wrong', 'rotate Registered-Api-Key', NULL, now()),
-                       ('another-run', 'datev', 'bookings', 'k', 'f', 'token=untouched', 'r', 'h', NULL, now())""",
+                       'the vendor said: token=abcdef123 is wrong', 'rotate Registered-Api-Key', NULL, now(),
+                       'push.refused'),
+                       ('another-run', 'datev', 'bookings', 'k', 'f', 'token=untouched', 'r', 'h', NULL, now(),
+                        'x.y')""",
                     [run.run_id])
         run.record(con)
-        stored = con.execute("SELECT value, reason, hint FROM rejects ORDER BY run_id = 'another-run'").fetchall()
+        stored = con.execute("SELECT value, reason, fix FROM rejects ORDER BY run_id = 'another-run'").fetchall()
         message = con.execute("SELECT DISTINCT message FROM runs").fetchall()
     assert run.notes == ["pulled from postgresql://erp:***@db/erp with ***"]
     assert message == [("postgresql://erp:***@db/erp refused password=***",)]

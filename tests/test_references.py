@@ -29,8 +29,8 @@ def _run(ws: Workspace, *args: str) -> str:
 
 
 def _rejects(ws: Workspace, entity: str, erp_id: str | None = None) -> dict[str, tuple[str, str, str, str]]:
-    """The last map run's rejects of `entity` (of one ERP record): record key -> (field, value, reason, hint)."""
-    rows = ws.query("select record_key, field, value, reason, hint from rejects where target = 'erp' and entity = ? "
+    """The last map run's rejects of `entity` (of one ERP record): record key -> (field, value, reason, fix)."""
+    rows = ws.query("select record_key, field, value, reason, fix from rejects where target = 'erp' and entity = ? "
                     "and run_id = (select arg_max(run_id, finished_at) from runs where command = 'map') "
                     "and (CAST(? AS VARCHAR) IS NULL OR json_extract_string(record, '$.erp_id') = CAST(? AS VARCHAR))",
                     [entity, erp_id, erp_id])
@@ -77,10 +77,10 @@ def test_an_invoice_whose_customer_is_missing_is_rejected_with_the_erp_id_and_so
     workspace.erp("update sales_invoice set customer_id = 999999 where invoice_id = 3")
     _run(workspace)
     company, invoice_no = _invoice(workspace, 3)
-    field, value, reason, hint = _rejects(workspace, "sales_invoices")[f"{company}/{invoice_no}"]
+    field, value, reason, fix = _rejects(workspace, "sales_invoices")[f"{company}/{invoice_no}"]
     assert (field, value) == ("customer_no", "ERP id 999999")
     assert reason == "the customer with ERP id 999999 does not exist in the ERP"
-    assert "create the customer in the ERP" in hint
+    assert "create the customer in the ERP" in fix
     # every line says why, whatever else is wrong with it
     lines = workspace.query("select record_key from rejects where entity = 'sales_invoice_lines' and reason = ?",
                             [f"sales invoice {invoice_no} of company {company} was set aside by map (its own "
@@ -206,7 +206,7 @@ def test_bad_values_are_rejected_naming_the_field(workspace: Workspace, sql: str
     _run(workspace)
     rejects = list(_rejects(workspace, entity, erp_id="2").values())
     assert [(f, v, r) for f, v, r, _ in rejects] == [(field, value, reason)]
-    assert all("correct" in hint for *_, hint in rejects)
+    assert all("correct" in fix for *_, fix in rejects)
     _assert_in_equals_out_plus_rejected(workspace)
 
 

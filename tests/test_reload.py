@@ -223,7 +223,7 @@ def test_a_partner_deleted_after_its_export_is_reported_once_as_kept_by_datev(ex
     result = ws.cli("export", "datev", "--out", "out")
     assert result.exit_code == ExitCode.DATA, result.output
     assert "1 Debitoren_Kreditoren records exported before are gone from the ERP" in _text(result.output)
-    reject = ws.query("select entity, reason, hint from rejects where record_key = ?", [key])
+    reject = ws.query("select entity, reason, fix from rejects where record_key = ?", [key])
     assert len(reject) == 1
     assert reject[0][0] == "partners"
     assert "DATEV keeps it" in str(reject[0][1])

@@ -109,9 +109,12 @@ def test_one_line_per_run_with_totals_duration_and_outcome(ws: Workspace) -> Non
     assert "profile 'broken', entity 'employees'" in lines[at[failed.run_id] + 1]
     assert lines[at[failed.run_id] + 1].startswith("    ")
     assert "fix:" not in result.stdout
+    # what is set aside now, counted in current_rejects by reason code (datev's and dvelop's transforms)
+    now = " ".join(result.stdout[result.stdout.index("set aside now:"):].split())
+    assert "rejects in current_rejects, by reason code: datev." in now or "by reason code: dvelop." in now, now
     # no table rows, and lines that fit a terminal
     assert "erp_raw." not in result.stdout
-    assert "datev.bookings" not in result.stdout
+    assert "datev.bookings" not in result.stdout.split("set aside now:")[0]
     assert max(len(lines[i]) for i in (*at.values(), min(at.values()) - 1)) <= 120  # the runs and their header
     assert "from rejects where run_id = " in result.stdout  # where the set-aside records are
 

@@ -26,6 +26,7 @@ import duckdb
 from erpload.errors import ConfigError
 from erpload.push.http import OutcomeUnknown
 from erpload.push.trigger import CallReject, CallReport, PlannedCall
+from erpload.rejects import PUSH_REFUSED
 from erpload.runs import Run
 from erpload.staging import sql_literal, table_exists
 from transforms.datev.check import Report, check_bytes
@@ -188,7 +189,7 @@ class KomboTrigger:
             self.run.note(f"{TARGET} {planned.label}: {exc.message}; fix: {exc.hint}")
             report.failed(exc.info.describe(), rejects=[CallReject(
                 record_key=company.code, field="kombo_integration_id", value=company.integration_id,
-                reason=exc.message, hint=exc.hint or "")],
+                reason=exc.message, fix=exc.hint or "", code=PUSH_REFUSED)],
                 also=[self._push_row(report, company, "refused", info=exc.info)])
             return
         except OutcomeUnknown as exc:  # it may have reached DATEV: held until a person settles it

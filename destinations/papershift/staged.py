@@ -108,10 +108,10 @@ def failed_employees_sql(sync_id: str) -> str:
                GROUP BY employee_number ORDER BY employee_number"""
 
 
-def reject_sql(run_id: str, company: str, key: str, field: str, value: str | None, reason: str, hint: str,
-               record: str) -> str:
-    """One row for erpload.rejects (entity sync_items)."""
+def reject_sql(run_id: str, company: str, key: str, field: str, value: str | None, reason: str, fix: str,
+               record: str, code: str) -> str:
+    """One row for erpload.rejects (entity sync_items), its reason code `code`."""
     return (f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES ({sql_literal(run_id)}, {sql_literal(TARGET)}, "
             f"{sql_literal(ITEMS_ENTITY)}, {sql_literal(f'{company}/{key}')}, {sql_literal(field)}, "
-            f"{sql_literal(value)}, {sql_literal(reason)}, {sql_literal(hint)}, {sql_literal(record)}, "
-            "now()::TIMESTAMP)")
+            f"{sql_literal(value)}, {sql_literal(reason)}, {sql_literal(fix)}, {sql_literal(record)}, "
+            f"now()::TIMESTAMP, {sql_literal(code)})")

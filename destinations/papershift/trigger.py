@@ -260,7 +260,7 @@ class PapershiftTrigger:
         if not failed:
             con.execute(staged.reject_sql(self._run_id, company.code, sync.id, "status", sync.status,
                                           f"{company.label}: {ended}, and lists no employee that failed",
-                                          _FAILED_SYNC_FIX, record))
+                                          _FAILED_SYNC_FIX, record, "papershift.sync.failed"))
             self._note(f"{TARGET} {company.label}: {ended}; no employee is named (erpload.rejects)")
             return 1
         named = []
@@ -272,7 +272,8 @@ class PapershiftTrigger:
                 self._run_id, company.code, str(number), "employee_number", str(number),
                 f"{company.label}: Papershift could not sync the DATEV documents of {who} for {months} month(s) "
                 f"({span}): {notice or sync.status}", _PARTIAL_FIX if in_erp else _UNKNOWN_FIX,
-                json.dumps({**json.loads(record), "employee_number": number, "employee_name": name})))
+                json.dumps({**json.loads(record), "employee_number": number, "employee_name": name}),
+                "papershift.sync.employee_failed"))
         shown = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
         self._note(f"{TARGET} {company.label}: {ended}: the documents of {len(failed)} employee(s) failed: {shown} "
                    f"(`select * from {staged.SYNC_ITEMS} where status = 'failed'`; erpload.rejects says what to do)")

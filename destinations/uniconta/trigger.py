@@ -16,6 +16,7 @@ import duckdb
 
 from erpload.errors import ConfigError
 from erpload.push.trigger import CallReject, CallReport, PlannedCall
+from erpload.rejects import PUSH_REFUSED
 from erpload.runs import Run
 from erpload.staging import scalar_int, sql_literal, table_exists
 from transforms.uniconta.plan import CALLS, INVOICES, TARGET, invoices_sql, months_sql, scope
@@ -217,8 +218,8 @@ class UnicontaTrigger:
         return CallReject(record_key=str(ctx["month"]), field=problem.code or None, value=named,
                           reason=f"Telecom X refused the export of {planned.label}: {problem.message}"
                                  + (f" ({erp})" if erp else ""),
-                          hint=_SUB_ERROR_FIX.get(problem.code, "fix what Telecom X names, then push again")
-                          + "; then `erpload push uniconta` exports the month")
+                          fix=_SUB_ERROR_FIX.get(problem.code, "fix what Telecom X names, then push again")
+                          + "; then `erpload push uniconta` exports the month", code=PUSH_REFUSED)
 
     def _erp_side(self, code: str, named: str, ctx: dict[str, Any]) -> str:
         """The ERP invoices behind a sub-error, in words: an invoice id, or a customer name."""

@@ -266,7 +266,8 @@ def demo(staging: StagingOpt = None, quiet: QuietOpt = False) -> None:
         "select company_code, count(*) as lines, sum(debit_lc) as debit from erp.journal_lines group by all",
         # erpload's own tables are in the file's main schema: unqualified, this works whatever the file is called
         "select table_name, loaded, unchanged, rejected from runs order by finished_at desc limit 30",
-        "select target, entity, reason, count(*) from rejects group by all order by 4 desc",
+        # what is set aside now (a rerun's rejects once); `rejects` keeps every run's
+        "select target, entity, reason_code, count(*) from current_rejects group by all order by 4 desc",
         "select file_name, rows, debit_total, credit_total from exports order by file_name",
         "select target, entity, state, count(*) from ledger group by all order by 1, 2",
     ):

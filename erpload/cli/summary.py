@@ -126,9 +126,10 @@ def masked(column: str) -> str:
     return rf"""regexp_replace({quoted}, '\S*[0-9]\S*', 'N', 'g')"""
 
 
-#: a stable key for a reject where the table has no `reason_code`: its fix, which names the rule's remedy and
-#: rarely the value (reasons often name the record, its company or its value), else its reason; both masked
-STABLE_KEY = f"coalesce({masked('hint')}, {masked('reason')})"
+#: a stable key for a reject without a `reason_code` (written before rejects had one): its fix, which names the
+#: rule's remedy and rarely the value (reasons often name the record, its company or its value), else its reason;
+#: both masked
+STABLE_KEY = f"coalesce({masked('fix')}, {masked('reason')})"
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def top_reasons(staging_path: Path, run_id: str, limit: int = TOP_REASONS) -> tu
         this_run = f"FROM {FRAMEWORK_SCHEMA}.rejects WHERE run_id = {sql_literal(run_id)}"
         found = con.execute(f"""
             SELECT count(*), target || '.' || entity, first(reason ORDER BY record_key, reason),
-                   first(hint ORDER BY record_key, reason)
+                   first(fix ORDER BY record_key, reason)
             {this_run} GROUP BY target, entity, {key} ORDER BY 1 DESC, 2, 3 LIMIT {int(limit)}""").fetchall()
         rows = scalar_int(con, f"SELECT count(*) {this_run}")
     return [Reason(int(r[0]), str(r[1]), str(r[2]), None if r[3] is None else str(r[3])) for r in found], rows

@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+from erpload.staging import FRAMEWORK_SCHEMA, ensure_framework_tables, sql_literal
 
 LEDGER = f"{FRAMEWORK_SCHEMA}.ledger"
 RECORDS = f"{FRAMEWORK_SCHEMA}.ledger_records"
@@ -168,6 +168,7 @@ def new_batch_id() -> str:
 def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     for ddl in LEDGER_DDL:
         con.execute(ddl)
+    ensure_framework_tables(con)  # after the ledger: current_rejects clears a push reject whose record is sent again
 
 
 def scope_label(scope: str | None) -> str:

@@ -36,6 +36,7 @@ from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id,
 from erpload.push.ledger_writer import LedgerWriter, Write
 from erpload.push.outbox import OUTBOX, SCRATCH, OutboxStream
 from erpload.push.send_thread import SendPool
+from erpload.rejects import PUSH_CHANGED_AFTER_SENT, PUSH_REFUSED
 from erpload.runs import Run, TableResult
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
@@ -259,7 +260,8 @@ class Pusher:
         rows = ", ".join(
             f"({sql_literal(self.run.run_id)}, {sql_literal(self.sender.target)}, {sql_literal(entity)}, "
             f"{sql_literal(r.key)}, {sql_literal(r.field)}, NULL, {sql_literal(r.reason)}, "
-            f"{sql_literal(_REFUSED_HINT)}, {sql_literal(o.payload)}, now()::TIMESTAMP)" for r, o in refused)
+            f"{sql_literal(_REFUSED_FIX)}, {sql_literal(o.payload)}, now()::TIMESTAMP, {sql_literal(PUSH_REFUSED)})"
+            for r, o in refused)
         return f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES {rows}"
 
     # --- the steps ---
@@ -519,7 +521,7 @@ def _scopes(sender: Sender) -> dict[str, str]:
     return scopes
 
 
-_REFUSED_HINT = ("the vendor refused this record as sent; fix the field named in the ERP (or the profile's "
+_REFUSED_FIX = ("the vendor refused this record as sent; fix the field named in the ERP (or the profile's "
                  "mapping), then run transform and push again: a changed record is sent once more")
 
 
@@ -604,7 +606,7 @@ def _report_changed(pusher: Pusher, entities: list[str]) -> None:
     """A create-only API holds records that changed in the ERP since: each changed version is rejected once."""
     target = pusher.sender.target
     reason = f"changed in the ERP after {target} received it; {target} cannot change it"
-    hint = ("correct it in the accounting system; to send this version as a new record on purpose, "
+    fix = ("correct it in the accounting system; to send this version as a new record on purpose, "
             f"`erpload ledger resend {target} --key <key> --yes-duplicate`")
     changed = {}
     for entity in entities:
@@ -618,8 +620,8 @@ def _report_changed(pusher: Pusher, entities: list[str]) -> None:
             run_id = pusher.run.run_id
             pusher.con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                                    SELECT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(entity)}, _key,
-                                          NULL, NULL, {sql_literal(reason)}, {sql_literal(hint)}, payload,
-                                          now()::TIMESTAMP FROM ({new})""")
+                                          NULL, NULL, {sql_literal(reason)}, {sql_literal(fix)}, payload,
+                                          now()::TIMESTAMP, {sql_literal(PUSH_CHANGED_AFTER_SENT)} FROM ({new})""")
             pusher.tally(entity, refused=n)
             changed[entity] = n
     if changed:

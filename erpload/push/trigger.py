@@ -75,7 +75,9 @@ class CallReject:
     field: str | None
     value: str | None
     reason: str
-    hint: str
+    fix: str
+    #: the reject's reason_code (`push.refused` for a refusal: the vendor's field in `field`)
+    code: str
 
 
 @dataclass
@@ -181,7 +183,8 @@ class TriggerRun:
         return (f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES ({sql_literal(self.run.run_id)}, "
                 f"{sql_literal(self.trigger.target)}, {sql_literal(call.entity)}, {sql_literal(reject.record_key)}, "
                 f"{sql_literal(reject.field)}, {sql_literal(reject.value)}, {sql_literal(reject.reason)}, "
-                f"{sql_literal(reject.hint)}, {sql_literal(call.payload)}, now()::TIMESTAMP)")
+                f"{sql_literal(reject.fix)}, {sql_literal(call.payload)}, now()::TIMESTAMP, "
+                f"{sql_literal(reject.code)})")
 
     def unknown_key(self, call: PlannedCall) -> str | None:
         """The key of a call of the same entity and scope whose outcome is unknown (the call's own first)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from erpload.push.ledger import LEDGER
+from erpload.rejects import PUSH_GONE
 from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
 from erpload.validation import quote_ident
 
@@ -39,14 +40,14 @@ def report_gone(con: duckdb.DuckDBPyConnection, target: str, entity: str, run_id
         if create_only:
             reason = f"{REASON} (cancelled, deleted or set aside in the ERP now); {target} cannot withdraw what it " \
                      "received"
-            hint = "it is in the accounting system as sent: delete it there before it is booked, or book its " \
+            fix = "it is in the accounting system as sent: delete it there before it is booked, or book its " \
                    "reversal there if it was booked already"
         else:
             reason = f"{REASON} (deleted, marked deleted or blocked, or set aside now); {target} keeps it: " \
                      "erpload sends no deletes"
-            hint = f"if the record is gone for good, deactivate or delete it in {target} by hand"
+            fix = f"if the record is gone for good, deactivate or delete it in {target} by hand"
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run_id)}, {tgt}, {ent}, record_key, NULL, NULL, {sql_literal(reason)},
-                               {sql_literal(hint)}, NULL, now()::TIMESTAMP FROM _gone""")
+                               {sql_literal(fix)}, NULL, now()::TIMESTAMP, {sql_literal(PUSH_GONE)} FROM _gone""")
     con.execute("DROP TABLE _gone")
     return gone

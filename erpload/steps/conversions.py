@@ -93,7 +93,7 @@ def record_unconverted(con: duckdb.DuckDBPyConnection, rows: str, ent: Entity, c
                                    {sql_literal(f" does not convert to {col.type}: {consequence}")},
                                    {sql_literal(f"correct the value in the ERP, or convert it in the profile's SQL "
                                                 f"for {ent.name}")},
-                                   {record}, now()::TIMESTAMP
+                                   {record}, now()::TIMESTAMP, {sql_literal(f"{target}.not_converted.{col.name}")}
                             FROM {rows} WHERE {quote(name)} IS NOT NULL""")
         required = [c for c in companions if not ent.column(c.removesuffix(SUFFIX)).nullable]
         if required:

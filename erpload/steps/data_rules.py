@@ -24,8 +24,8 @@ from erpload.runs import Run
 from erpload.steps.model_check import quote
 from erpload.wording import plural
 
-#: (condition on row v, field, value, reason, hint), each an SQL expression
-RowCheck = tuple[str, str, str, str, str]
+#: (condition on row v, field, value, reason, fix), each an SQL expression, and the reason code (text)
+RowCheck = tuple[str, str, str, str, str, str]
 
 EARLIEST_DATE = "DATE '1900-01-01'"
 LATEST_DATE = "CAST(current_date + INTERVAL 1 YEAR AS DATE)"
@@ -84,16 +84,17 @@ def row_checks(ent: Entity) -> list[RowCheck]:
         codes = ", ".join(f"'{c}'" for c in sorted(COUNTRY_CODES))
         checks.append((f"v.country_code NOT IN ({codes})", "'country_code'", "v.country_code",
                        "'country code ''' || v.country_code || ''' is not an ISO 3166-1 alpha-2 country code'",
-                       "'correct the country in the ERP: two letters as ISO 3166-1 assigns them (DE, AT, GR, ...)'"))
+                       "'correct the country in the ERP: two letters as ISO 3166-1 assigns them (DE, AT, GR, ...)'",
+                       "erp.country_code.not_iso_3166"))
     for col in ent.columns:
         if col.type != DATE:
             continue
         c = f"v.{quote(col.name)}"
         checks.append((f"{c} < {EARLIEST_DATE}", f"'{col.name}'", f"CAST({c} AS VARCHAR)",
                        f"'{col.name} ' || strftime({c}, '%Y-%m-%d') || ' lies before 1900'",
-                       "'correct the date in the ERP (a typo in the year?)'"))
+                       "'correct the date in the ERP (a typo in the year?)'", "erp.date.before_1900"))
         if col.name not in FUTURE_ALLOWED:
             checks.append((f"{c} > {LATEST_DATE}", f"'{col.name}'", f"CAST({c} AS VARCHAR)",
                            f"'{col.name} ' || strftime({c}, '%Y-%m-%d') || ' lies more than a year in the future'",
-                           "'correct the date in the ERP (a typo in the year?)'"))
+                           "'correct the date in the ERP (a typo in the year?)'", "erp.date.beyond_next_year"))
     return checks

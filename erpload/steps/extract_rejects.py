@@ -190,12 +190,13 @@ def record_value_rejects(con: duckdb.DuckDBPyConnection, run_id: str, probes: Se
                 f"""SELECT record_key, {sql_literal(name)} AS field, c{i} AS value,
                            {sql_literal(f"{name} holds '")} || c{i} || {sql_literal(f"', not {what}")} AS reason,
                            {sql_literal(f"correct {name} of this {table} row in the ERP: it must be {what}; until "
-                                        f"then erpload loads the row with {name} empty")} AS hint
+                                        f"then erpload loads the row with {name} empty")} AS fix
                     FROM _probe WHERE c{i} IS NOT NULL"""
                 for i, (name, what) in enumerate(probe.columns.items()))
             con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                             SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(table)}, record_key,
-                                   field, value, reason, hint, {_key_json(probe.spec, "record_key")}, now()::TIMESTAMP
+                                   field, value, reason, fix, {_key_json(probe.spec, "record_key")}, now()::TIMESTAMP,
+                                   {sql_literal(f"{TARGET}.value_not_converted")}
                             FROM ({branches})""")
         finally:
             con.unregister("_probe")
@@ -222,7 +223,8 @@ def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: 
         branches = [f"""SELECT {key} AS record_key, CAST(NULL AS VARCHAR) AS value,
                                {sql_literal(f"the row has no {spec.cursor} (the cursor column): erpload cannot "
                                             "tell when it changes and reads it again on every run")} AS reason,
-                               {sql_literal(f"fill {spec.cursor} of this {spec.name} row in the ERP")} AS hint
+                               {sql_literal(f"fill {spec.cursor} of this {spec.name} row in the ERP")} AS fix,
+                               {sql_literal(f"{TARGET}.cursor.empty")} AS code
                         FROM {RAW_DATASET}.{quote(table)} t
                         WHERE t._dlt_load_id = {sql_literal(load_id)} AND t.{cursor} IS NULL"""]
         if limit is not None:
@@ -233,13 +235,14 @@ def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: 
                                         f"year?): the row is loaded, but {stays}, so that later changes still "
                                         "arrive, and the row is read again on every run")},
                            {sql_literal(f"correct {spec.cursor} of this {spec.name} row in the ERP "
-                                        "(the time it last changed)")}
+                                        "(the time it last changed)")},
+                           {sql_literal(f"{TARGET}.cursor.in_future")}
                     FROM {RAW_DATASET}.{quote(table)} t
                     WHERE t._dlt_load_id = {sql_literal(load_id)} AND t.{cursor} > {limit}""")
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(spec.name)}, b.record_key,
-                               {sql_literal(spec.cursor)}, b.value, b.reason, b.hint,
-                               {_key_json(spec, "b.record_key")}, now()::TIMESTAMP
+                               {sql_literal(spec.cursor)}, b.value, b.reason, b.fix,
+                               {_key_json(spec, "b.record_key")}, now()::TIMESTAMP, b.code
                         FROM ({" UNION ALL ".join(branches)}) b
                         WHERE NOT EXISTS (SELECT 1 FROM {FRAMEWORK_SCHEMA}.rejects r
                                           WHERE r.run_id = {sql_literal(run_id)} AND r.target = {sql_literal(TARGET)}

@@ -23,6 +23,7 @@ from erpload.errors import ProfileError, StagingError
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile
 from erpload.raw_names import RAW_DATASET
+from erpload.rejects import clear_judged_fine
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
 from erpload.steps.conversions import companion, record_unconverted, try_casts
@@ -107,27 +108,33 @@ def _check_allowed_values(con: duckdb.DuckDBPyConnection, profile: Profile, ent:
 
 
 def _reject_checks(plan: _Plan) -> list[RowCheck]:
-    """(condition on row v, field, value, reason, hint) per check, as SQL expressions."""
+    """(condition on row v, field, value, reason, fix) per check, as SQL expressions, and its reason code."""
     ent = plan.entity
     keys = ", ".join(quote(k) for k in ent.key)
     key_label = "/".join(ent.key)
     checks: list[RowCheck] = [
         (f"v.{quote(c.name)} IS NULL", f"'{c.name}'", "NULL",
          f"'{'key' if c.name in ent.key else 'required'} column {c.name} is empty'",
-         f"'fill {c.name} in the ERP, or map it in the profile''s SQL for {ent.name}'")
+         f"'fill {c.name} in the ERP, or map it in the profile''s SQL for {ent.name}'",
+         f"{TARGET}.{'key' if c.name in ent.key else 'required'}.{c.name}")
         for c in ent.columns if not c.nullable
     ]
     fix_key = "'make the key unique in the ERP (e.g. a renumbered document), or fix the profile''s join'"
     checks.append((f"count(*) OVER (PARTITION BY {keys}) > 1", f"'{key_label}'", "NULL",
                    f"'duplicate key: ' || count(*) OVER (PARTITION BY {keys}) || ' rows share this {key_label}'",
-                   fix_key))
+                   fix_key, f"{TARGET}.duplicate_key"))
     if plan.incremental:
         # only changed rows are staged: a key clash with a row mapped earlier must be caught too
         # (_touched holds every canonical row that shares a key with a staged row)
         checks.append((f"EXISTS (SELECT 1 FROM {_TOUCHED} t WHERE {plan.key_match} AND t.erp_id <> v.erp_id)",
                        f"'{key_label}'", "NULL", f"'duplicate key: another ERP record already holds this {key_label}'",
-                       fix_key))
+                       fix_key, f"{TARGET}.duplicate_key"))
     return checks + row_checks(ent)
+
+
+def _key_text(ent: Entity) -> str:
+    """A row's record_key in rejects, over alias `v`: its key columns joined by '/'."""
+    return " || '/' || ".join(f"coalesce(CAST(v.{quote(k)} AS VARCHAR), '')" for k in ent.key)
 
 
 def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: str) -> int:
@@ -152,17 +159,17 @@ def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: st
 
     con.execute(f"CREATE OR REPLACE TEMP TABLE _suspect_rows AS SELECT rowid AS rid, * FROM {_ROWS} "
                 "WHERE rowid IN (SELECT rowid FROM _suspects)")
-    key_text = " || '/' || ".join(f"coalesce(CAST(v.{quote(k)} AS VARCHAR), '')" for k in ent.key)
+    key_text = _key_text(ent)
     record = "to_json({" + ", ".join(f"{quote(c.name)}: v.{quote(c.name)}" for c in ent.columns
                                      if c.type != canonical.BYTES) + "})"
     con.execute("CREATE OR REPLACE TEMP TABLE _bad_rows (rid BIGINT)")
-    for cond, field, value, reason, hint in _reject_checks(plan):
+    for cond, field, value, reason, fix, code in _reject_checks(plan):
         # window functions cannot sit in WHERE: evaluate each condition in a subquery first
         hits = f"SELECT v.rid, {key_text} AS k, {value} AS value, {reason} AS reason, {record} AS rec, " \
                f"({cond}) AS hit FROM _suspect_rows v"
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(ent.name)}, k,
-                               {field}, value, reason, {hint}, rec, now()::TIMESTAMP
+                               {field}, value, reason, {fix}, rec, now()::TIMESTAMP, {sql_literal(code)}
                         FROM ({hits}) WHERE hit""")
         con.execute(f"INSERT INTO _bad_rows SELECT rid FROM ({hits}) WHERE hit")
     con.execute(f"DELETE FROM {_ROWS} WHERE rowid IN (SELECT rid FROM _bad_rows)")
@@ -370,6 +377,7 @@ def _map_entity(con: duckdb.DuckDBPyConnection, profile: Profile, ent: Entity, f
     for column in companions:
         con.execute(f"ALTER TABLE {_ROWS} DROP COLUMN {quote(column)}")
     rejected += _reject_invalid_rows(con, plan, run.run_id)
+    clear_judged_fine(con, _ROWS, _key_text(ent), run_id=run.run_id, target=TARGET, entity=ent.name)
     merge = _merge_changes if plan.incremental else _merge_full
     loaded, unchanged, deleted = merge(con, plan, run.run_id)
     con.execute(f"DROP TABLE {_ROWS}")

@@ -14,6 +14,8 @@ in `erp` was written by this run) or a parent is deleted, the entity is evaluate
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from erpload import canonical
@@ -112,15 +114,19 @@ def reject_orphans(con: duckdb.DuckDBPyConnection, rows: str, ent: Entity, refs:
                          {_describe(ref, 'v')} || ' was set aside by map (its own reject says why), so this '
                          || 'record is too'
                      ELSE {_describe(ref, 'v')} || ' does not exist in erp.{parent.name}' END"""
-        hint = f"""CASE WHEN o.by_erp_id OR NOT {set_aside} THEN
+        fix = f"""CASE WHEN o.by_erp_id OR NOT {set_aside} THEN
                        'create the {ref.label} in the ERP or correct the {ref.column} of this record'
                    ELSE 'fix the {ref.label}''s own reject; this record follows it on the next map' END"""
+        what = re.sub("[^a-z0-9]+", "_", ref.label.lower())  # "G/L account" -> g_l_account
+        code = f"""CASE WHEN o.by_erp_id OR NOT {set_aside} THEN {sql_literal(f"{target}.reference.missing_{what}")}
+                        ELSE {sql_literal(f"{target}.reference.set_aside_{what}")} END"""
         value = f"CASE WHEN o.by_erp_id THEN 'ERP id ' || {erp_id} ELSE CAST(v.{quote(ref.column)} AS VARCHAR) END"
         failing = (f"FROM (SELECT DISTINCT rid, by_erp_id FROM {_ORPHANS} WHERE ref = {i}) o "
                    f"JOIN {rows} v ON v.rowid = o.rid")
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(ent.name)}, {key_text},
-                               {sql_literal(ref.column)}, {value}, {reason}, {hint}, {record}, now()::TIMESTAMP
+                               {sql_literal(ref.column)}, {value}, {reason}, {fix}, {record}, now()::TIMESTAMP,
+                               {code}
                         {failing}""")
         con.execute(f"""INSERT INTO {HELD}
                         SELECT {sql_literal(profile)}, {sql_literal(ent.name)}, v.erp_id, {sql_literal(parent.name)},

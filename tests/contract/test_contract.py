@@ -65,7 +65,7 @@ def test_a_changed_record_is_sent_once_more_or_rejected_when_the_vendor_cannot_c
     if vendor.create_only:  # the vendor cannot change what it holds: nothing sent, one reject saying so
         assert code == ExitCode.DATA, output
         assert vendor.writes() == before
-        rejects = ws.query("SELECT entity || ':' || record_key, reason, hint FROM rejects WHERE target = ?",
+        rejects = ws.query("SELECT entity || ':' || record_key, reason, fix FROM rejects WHERE target = ?",
                            [vendor.target])
         assert len(rejects) == 1
         assert rejects[0][0] == changed

@@ -110,7 +110,7 @@ def test_any_invoice_is_a_valid_line_or_a_reject(tmp_path: Path, account_length:
         assert any("nothing to book" in note for note in run.notes)
     assert not written & rejected
     assert con.execute("SELECT count(*) FROM rejects WHERE reason IS NULL OR reason = '' "
-                       "OR hint IS NULL").fetchone() == (0,)
+                       "OR fix IS NULL").fetchone() == (0,)
 
     out = tmp_path / f"out-{account_length}-{fy_month}-{len(invoices)}"
     plan = run_export(con, Run(command="export datev", profile=None), out)

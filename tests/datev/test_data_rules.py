@@ -70,7 +70,7 @@ def test_a_vat_id_with_a_wrong_check_digit_is_rejected_for_the_partner_and_its_e
                       "(select company_id from company where company_code = ?)", [bad, _STAMP, vat_id, company])
     _pipeline(workspace)
     last = "(select run_id from rejects where target = 'datev' order by created_at desc limit 1)"
-    partners = workspace.query(f"select reason, hint from rejects where target = 'datev' and entity = 'partners' "
+    partners = workspace.query(f"select reason, fix from rejects where target = 'datev' and entity = 'partners' "
                                f"and field = 'vat_id' and value = ? and run_id = {last}", [bad])
     assert partners
     assert all("check digit is wrong" in r and "VAT id in the ERP" in h for r, h in partners)

@@ -86,15 +86,15 @@ def test_records_in_equal_records_out_plus_rejected(built: Workspace) -> None:
 def test_planted_faults_are_rejected_with_reason_and_fix(built: Workspace) -> None:
     ws = built
     reasons = {str(r[0]): (str(r[1]), str(r[2])) for r in ws.query(
-        "select field, any_value(reason), any_value(hint) from rejects where target = 'datev' group by field")}
+        "select field, any_value(reason), any_value(fix) from rejects where target = 'datev' group by field")}
     # each planted fault DATEV cares about shows up, worded for a bookkeeper
     assert "DATEV allows only A-Z a-z 0-9" in reasons["document_number"][0]  # invalid_document_number
     assert "does not balance" in reasons["amount"][0]
     assert "is not a G/L account" in reasons["contra_account_no"][0] or "is not a" in reasons["account_no"][0]
     assert "U+" in reasons["booking_text"][0]  # unmappable_character names the character
     assert "check" in reasons["iban"][0]
-    for _, hint in reasons.values():
-        assert hint  # every reject says what to fix
+    for _, fix in reasons.values():
+        assert fix  # every reject says what to fix
     unbalanced = ws.query("select reason from rejects where target = 'datev' and reason like '%does not balance%'")
     assert unbalanced, "the unbalanced journal entries must be rejected"
     # 0,00 lines (zero_amount) are not booked and hold nothing back: counted in the summary, not rejected
@@ -222,12 +222,12 @@ def test_report_mode_reports_each_change_once(built: Workspace, monkeypatch: pyt
     output = _export(ws)
     assert _files(ws) == first  # nothing written: the change is the accountant's to book
     assert "not corrected in DATEV" in output
-    reported = ws.query("select record_key, value, reason, hint from rejects where entity = 'corrections'")
+    reported = ws.query("select record_key, value, reason, fix from rejects where entity = 'corrections'")
     assert len(reported) == 1
-    key, value, reason, hint = reported[0]
+    key, value, reason, fix = reported[0]
     assert key == f"1000/sales_invoice/{invoice_no}"
     assert "changed in the ERP" in str(reason)
-    assert "Generalumkehr" in str(hint)
+    assert "Generalumkehr" in str(fix)
     old, new = str(value).split(" -> ")
     assert Decimal(old.split()[1]) + 10 == Decimal(new.split()[1])  # old and new amount, not a hash
     # the same change is not reported again

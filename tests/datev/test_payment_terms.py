@@ -187,7 +187,7 @@ def test_written_file_passes_the_checker_without_findings(staging: Staging) -> N
 _NO_NUMBER = "payment_terms.datev_term_no"  # the fix for a term without a DATEV number names the profile column
 
 
-@pytest.mark.parametrize(("code", "field", "reason", "hint"), [
+@pytest.mark.parametrize(("code", "field", "reason", "fix"), [
     # no datev_term_no and a code that is no number 1-999
     ("NT14", "payment_term_no", "Nummer 'NT14' is not a number 1-999 without leading zeros", _NO_NUMBER),
     ("007", "payment_term_no", "Nummer '007' is not a number 1-999", _NO_NUMBER),
@@ -204,12 +204,12 @@ _NO_NUMBER = "payment_terms.datev_term_no"  # the fix for a term without a DATEV
      "before the due date"),
 ])
 def test_a_bad_payment_term_is_rejected_with_reason_and_fix(staging: Staging, code: str, field: str, reason: str,
-                                                            hint: str) -> None:
-    rows = staging.con.execute("SELECT field, reason, hint, value FROM rejects WHERE target = 'datev' "
+                                                            fix: str) -> None:
+    rows = staging.con.execute("SELECT field, reason, fix, value FROM rejects WHERE target = 'datev' "
                                "AND entity = 'payment_terms' AND record_key = ?", [f"1000/{code}"]).fetchall()
     assert [r[0] for r in rows] == [field]
     assert reason in rows[0][1]
-    assert hint in rows[0][2]
+    assert fix in rows[0][2]
     # never cut or renumbered into the file either
     numbers = {line.values[0] for line in read_extf(_terms_file(staging).read_bytes()).rows}
     tried = rows[0][3] if field == "payment_term_no" else code

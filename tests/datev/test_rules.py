@@ -79,7 +79,8 @@ def _sql_verdicts(records: list[dict[str, Any]]) -> list[set[str]]:
     con.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(_COLUMNS))})",
                     [[r[k] for k in _COLUMNS] for r in records])
     create_findings(con)
-    find_failures(con, "t", field_checks(Booking, target="DATEV"), "CAST(r.rid AS VARCHAR)")
+    checks = field_checks(Booking, target="DATEV", code_prefix="datev.bookings")
+    find_failures(con, "t", checks, "CAST(r.rid AS VARCHAR)")
     verdicts: list[set[str]] = [set() for _ in records]
     for rid, field in con.execute("SELECT rid, field FROM _findings").fetchall():
         verdicts[rid].add(field)
@@ -102,7 +103,7 @@ def test_reasons_name_the_value_and_the_rule() -> None:
     con.execute("CREATE TABLE t (" + ", ".join(f"{k} {v}" for k, v in _COLUMNS.items()) + ")")
     con.execute(f"INSERT INTO t VALUES ({', '.join('?' * len(_COLUMNS))})", [record[k] for k in _COLUMNS])
     create_findings(con)
-    find_failures(con, "t", field_checks(Booking, target="DATEV"), "'k'")
+    find_failures(con, "t", field_checks(Booking, target="DATEV", code_prefix="datev.bookings"), "'k'")
     reasons = dict(con.execute("SELECT field, reason FROM _findings").fetchall())
     assert reasons == {
         "amount": "Umsatz (ohne Soll/Haben-Kz) is 0.00; it must be above 0",
@@ -134,13 +135,15 @@ def _rejects_of(records: list[dict[str, Any]], *, suspects: str | None, late_fin
     con.executemany(f"INSERT INTO t VALUES ({', '.join('?' * len(_COLUMNS))})",
                     [[r[k] for k in _COLUMNS] for r in records])
     con.execute("CREATE TABLE rejects (run_id VARCHAR, target VARCHAR, entity VARCHAR, record_key VARCHAR, "
-                "field VARCHAR, value VARCHAR, reason VARCHAR, hint VARCHAR, record JSON, created_at TIMESTAMP)")
+                "field VARCHAR, value VARCHAR, reason VARCHAR, fix VARCHAR, record JSON, created_at TIMESTAMP, "
+                "reason_code VARCHAR)")
     create_findings(con)
     # a finding made before the checks (as the encoding policy makes them) and, optionally, one after
-    con.execute("INSERT INTO _findings VALUES (0, 'early', 'booking_text', NULL, 'early', NULL)")
-    find_failures(con, "t", field_checks(Booking, target="DATEV"), "CAST(r.rid AS VARCHAR)")
+    con.execute("INSERT INTO _findings VALUES (0, 'early', 'booking_text', NULL, 'early', NULL, 'test.early')")
+    checks = field_checks(Booking, target="DATEV", code_prefix="datev.bookings")
+    find_failures(con, "t", checks, "CAST(r.rid AS VARCHAR)")
     if late_finding:
-        con.execute(f"INSERT INTO _findings VALUES ({len(records) - 1}, 'late', 'x', NULL, 'late', NULL)")
+        con.execute(f"INSERT INTO _findings VALUES ({len(records) - 1}, 'late', 'x', NULL, 'late', NULL, 'test.late')")
     move_to_rejects(con, "t", run_id="r", target="datev", entity="bookings", rejects="rejects", suspects=suspects)
     return con.execute("SELECT record_key, field, reason, CAST(record AS VARCHAR) FROM rejects ORDER BY ALL").fetchall()
 

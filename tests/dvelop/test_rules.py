@@ -94,7 +94,7 @@ def _sql_verdicts(model: type[Request], records: list[dict[str, Any]]) -> list[t
                                                                                for r in records])
     key = "CAST(r.rid AS VARCHAR)"
     create_findings(con)
-    find_failures(con, "t", field_checks(model, target=TARGET), key)
+    find_failures(con, "t", field_checks(model, target=TARGET, code_prefix="dvelop.test"), key)
     find_identifier_failures(con, "t", model, "CAST(r.rowid AS VARCHAR)")
     create_findings(con, "_rule_findings")
     find_failures(con, "t", record_rule_checks(model), key, findings="_rule_findings")
@@ -155,8 +155,10 @@ def test_reasons_say_what_is_wrong_in_a_bookkeepers_words() -> None:
                 "id VARCHAR, name VARCHAR, city VARCHAR, zip_code VARCHAR, vat_id VARCHAR)")
     con.execute("INSERT INTO t VALUES ('Deutschland', '', 'EU', '1000', '70001', 'Müller', 'Kiel', '24103', NULL)")
     create_findings(con)
-    find_failures(con, "t", field_checks(models.Vendor, target=TARGET) + record_rule_checks(models.Vendor), "'k'")
-    reasons = {f: (r, h) for f, r, h in con.execute("SELECT field, reason, hint FROM _findings").fetchall()}
+    checks = [*field_checks(models.Vendor, target=TARGET, code_prefix="dvelop.vendors"),
+              *record_rule_checks(models.Vendor)]
+    find_failures(con, "t", checks, "'k'")
+    reasons = {f: (r, h) for f, r, h in con.execute("SELECT field, reason, fix FROM _findings").fetchall()}
     assert reasons == {
         "address": ("vendor address is empty; d.velop needs it",
                     "enter the vendor's street and house number in the ERP"),

@@ -99,11 +99,11 @@ def _faults(ws: Workspace, table: str, fault: str) -> list[str]:
 
 
 def _rejects(ws: Workspace, run: Run, entity: str) -> dict[str, list[tuple[str, str, str]]]:
-    rows = ws.query("select record_key, field, reason, hint from rejects where target = 'dvelop' and entity = ? "
+    rows = ws.query("select record_key, field, reason, fix from rejects where target = 'dvelop' and entity = ? "
                     "and run_id = ?", [entity, run.run_id])
     found: dict[str, list[tuple[str, str, str]]] = {}
-    for key, field, reason, hint in rows:
-        found.setdefault(str(key), []).append((str(field), str(reason), str(hint)))
+    for key, field, reason, fix in rows:
+        found.setdefault(str(key), []).append((str(field), str(reason), str(fix)))
     return found
 
 

@@ -97,7 +97,7 @@ def _sql_verdicts(model: type[Strict], system: str, records: list[dict[str, Any]
                 + ", ".join(f"{quote_ident(k)} VARCHAR" for k in fields) + ")")
     con.executemany(f"INSERT INTO t VALUES ('k', '70001', {', '.join('?' * len(fields))})",
                     [[r[k] for k in fields] for r in records])
-    checks = model_checks(model, LABELS[system], set(fields))
+    checks = model_checks(model, LABELS[system], set(fields), code_prefix="maesn.test")
     rules = len(model.record_rules)
     create_findings(con)
     find_failures(con, "t", checks[:len(checks) - rules], "CAST(r.rid AS VARCHAR)")

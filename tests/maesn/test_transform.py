@@ -95,11 +95,11 @@ def _payloads(ws: Workspace, system: str) -> list[tuple[str, str, dict[str, Any]
 
 
 def _rejects(ws: Workspace, run: Run, system: str) -> dict[str, list[tuple[str, str, str]]]:
-    rows = ws.query("select record_key, field, reason, hint from rejects where target = 'maesn' and entity = ? "
+    rows = ws.query("select record_key, field, reason, fix from rejects where target = 'maesn' and entity = ? "
                     "and run_id = ?", [system, run.run_id])
     found: dict[str, list[tuple[str, str, str]]] = {}
-    for key, field, reason, hint in rows:
-        found.setdefault(str(key), []).append((str(field), str(reason), str(hint)))
+    for key, field, reason, fix in rows:
+        found.setdefault(str(key), []).append((str(field), str(reason), str(fix)))
     return found
 
 
@@ -227,10 +227,10 @@ def test_demo_rejects_are_missing_contact_ids_and_planted_faults_only(built: tup
         "select distinct entity, field from rejects where target = 'maesn' and run_id = ?", [run.run_id])}
     assert fields <= {(s, "contactId") for s in SYSTEMS} | {("datev_uo", "iban")}
     for key, found in _rejects(ws, run, "xero").items():
-        for field, reason, hint in found:
+        for field, reason, fix in found:
             if field == "contactId":
                 assert re.fullmatch(r"the (customer|vendor) \d+ has no Maesn contact id", reason), key
-                assert hint == "add it in the ERP's external references for system 'maesn'"
+                assert fix == "add it in the ERP's external references for system 'maesn'"
 
 
 # --- every rule's reject, on a copy with faults planted in the canonical data -------------------------------------
@@ -284,7 +284,7 @@ def faulty(mapped: Workspace, tmp_path_factory: pytest.TempPathFactory) -> tuple
 
 def _reject_of(staging: Path, run: Run, system: str, key: str) -> list[tuple[str, str, str, str]]:
     with duckdb.connect(str(staging), read_only=True) as con:
-        rows = con.execute("select field, value, reason, hint from rejects where target = 'maesn' and entity = ? "
+        rows = con.execute("select field, value, reason, fix from rejects where target = 'maesn' and entity = ? "
                            "and run_id = ? and record_key = ? order by field", [system, run.run_id, key]).fetchall()
     return [(str(f), str(v), str(r), str(h)) for f, v, r, h in rows]
 

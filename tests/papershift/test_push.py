@@ -96,13 +96,13 @@ def test_partial_and_failed_syncs_name_the_employees_whose_documents_failed(
     failed_items = ws.query("select employee_number, count(*) from papershift.sync_items where status = 'failed' "
                             "group by all order by 1")
     assert failed_items == [(n, 2) for n in sorted(failing)]
-    rejects = ws.query("select record_key, value, reason, hint from erpload.rejects where target = 'papershift' "
+    rejects = ws.query("select record_key, value, reason, fix from erpload.rejects where target = 'papershift' "
                        "order by value::int")
     assert [(r[0], r[1]) for r in rejects] == [(f"1000/{n}", str(n)) for n in sorted(failing)]
-    for _, value, reason, hint in rejects:
+    for _, value, reason, fix in rejects:
         number = int(str(value))
         assert names.get(number, "not in the ERP") in str(reason)
-        assert ("personnel number the ERP does not know" in str(hint)) == (number not in names)
+        assert ("personnel number the ERP does not know" in str(fix)) == (number not in names)
     said = " ".join(result.output.split())  # the console wraps long notes
     assert f"ended {outcome.value}" in said
     assert f"the documents of {len(failing)} employee(s) failed" in said

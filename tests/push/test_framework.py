@@ -192,11 +192,12 @@ def test_create_only_records_changed_after_they_arrived_are_rejected_once(vendor
     result = ws.cli("push", "dvelop", "--quiet")
     assert result.exit_code == ExitCode.DATA, result.output
     assert len(dvelop.batches()) == before  # the vendor cannot change it: nothing sent
-    rejects = ws.query("select record_key, reason, hint from rejects where target = 'dvelop'")
+    rejects = ws.query("select record_key, reason, fix from rejects where target = 'dvelop'")
     assert len(rejects) == 1
     assert rejects[0][0] == "2000/70001"
     assert "changed in the ERP after dvelop received it" in str(rejects[0][1])
     assert "correct it in the accounting system" in str(rejects[0][2])
+    assert ws.query("select reason_code from current_rejects where target = 'dvelop'") == [("push.changed_after_sent",)]
     assert ws.cli("push", "dvelop", "--quiet").exit_code == 0  # reported once
     assert ws.query("select count(*) from rejects") == [(1,)]
 

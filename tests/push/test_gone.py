@@ -37,11 +37,13 @@ def test_a_vendor_deleted_in_the_erp_stays_at_dvelop_and_is_reported_once(worksp
     assert result.exit_code == ExitCode.DATA, result.output
     text = " ".join(result.output.split())
     assert "dvelop keeps them, erpload sends no deletes" in text
-    reject = ws.query("select reason, hint from rejects where target = 'dvelop' and entity = 'vendors' "
+    reject = ws.query("select reason, fix from rejects where target = 'dvelop' and entity = 'vendors' "
                       "and record_key = ?", [key])
     assert len(reject) == 1
     assert "dvelop keeps it" in str(reject[0][0])
     assert "deactivate or delete it in dvelop by hand" in str(reject[0][1])
+    assert ws.query("select reason_code from current_rejects where target = 'dvelop' and record_key = ?", [key]) == [
+        ("push.gone",)]
     # d.velop still holds it: nothing was withdrawn
     assert [r for r in dvelop.fake.records(BUCKET, "vendors") if str(r.get("id")) == str(vendor_no)] == held
 

@@ -113,12 +113,12 @@ def test_a_proposal_whose_document_left_the_dataset_is_reported_once_as_not_with
     _, run = _push(maesn, staging)
     assert any("maesn cannot withdraw them" in note for note in run.notes)
     with duckdb.connect(str(staging), read_only=True) as con:
-        rejects = con.execute("SELECT entity, record_key, reason, hint FROM rejects").fetchall()
+        rejects = con.execute("SELECT entity, record_key, reason, fix FROM rejects").fetchall()
     assert len(rejects) == 1
-    entity, key, reason, hint = rejects[0]
+    entity, key, reason, fix = rejects[0]
     assert (entity, key) == ("sevdesk", "1000/INVOICE/SEVDESK-0003")
     assert "cannot withdraw" in reason
-    assert "delete it there before it is booked" in hint
+    assert "delete it there before it is booked" in fix
     _, run = _push(maesn, staging)  # reported once
     assert not any("withdraw" in note for note in run.notes)
     assert sum(c["arrivals"] for c in maesn.fake.counts().values()) == 2 * PER_SYSTEM

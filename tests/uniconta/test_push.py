@@ -126,7 +126,7 @@ def test_a_refused_month_lands_as_rejects_naming_each_problem_and_the_next_push_
     refused = ws.cli("push", "uniconta", "--month", month)
     assert refused.exit_code == ExitCode.VENDOR, refused.output
     assert not telecom.in_uniconta()
-    rejects = ws.query("select field, value, reason, hint from erpload.rejects where target = 'uniconta' "
+    rejects = ws.query("select field, value, reason, fix from erpload.rejects where target = 'uniconta' "
                        "and entity = 'months' and record_key = ?", [month])
     by_field = {str(f): (str(v), str(r), str(h)) for f, v, r, h in rejects}
     assert set(by_field) == {"finance.accountingSystemId", "uniconta.product"}

@@ -26,7 +26,7 @@ def test_every_telecom_x_invoice_of_the_erp_has_a_verdict_and_each_left_out_one_
         if erp[key] != "posted":
             assert (verdict, reason) == ("omit", erp[key])
     rejects = {str(k): (str(f), str(h)) for k, f, h in ws.query(
-        "select record_key, field, hint from erpload.rejects where target = 'uniconta'")}
+        "select record_key, field, fix from erpload.rejects where target = 'uniconta'")}
     assert set(rejects) == {k for k, (v, _) in plan.items() if v != "export"}
     no_account = next(k for k, (_, r) in plan.items() if r == "no_account")
     assert rejects[no_account][0] == "customer_no"

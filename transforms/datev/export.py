@@ -477,7 +477,7 @@ def _report_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, 
                                || 'DATEV still holds the exported version: not corrected, because ' || {why},
                            'book the correction in DATEV by hand (Generalumkehr of the exported lines, then the '
                                || 'new ones; see `erpload datev corrections`), or set corrections = "reverse"',
-                           NULL, now()::TIMESTAMP
+                           NULL, now()::TIMESTAMP, 'datev.export.changed_after_exported'
                     FROM {CORRECTIONS} c WHERE c.run_id = {sql_literal(run.run_id)} AND c.company_code = {co}
                       AND c.action = 'reported'""")
 
@@ -540,7 +540,8 @@ def _report_vanished(con: duckdb.DuckDBPyConnection, run: Run, company: str, cat
                     SELECT {run_id}, 'datev', {sql_literal(category.table)}, {co} || '/' || record_key, NULL, NULL,
                            'exported in ' || file_name || ' and no longer in the ERP''s data for DATEV (deleted, or '
                            || 'set aside now: see the other rejects); DATEV keeps it',
-                           {sql_literal(_VANISHED_HINT[category.table])}, NULL, now()::TIMESTAMP
+                           {sql_literal(_VANISHED_HINT[category.table])}, NULL, now()::TIMESTAMP,
+                           'datev.export.gone'
                     FROM _vanished""")
     con.execute(f"""INSERT INTO {EXPORTED} (company_code, category, record_key, content_hash, period_start,
                                             file_name, run_id, exported_at, action)

@@ -1,7 +1,7 @@
 """The records of the `datev` dataset: one pydantic model per table, the single source of the field rules.
 
 Each field names the DATEV column it fills (`column`) and the fix a bookkeeper should make when it
-breaks (`hint`). `rules.field_checks` compiles the constraints into DuckDB predicates, so a million
+breaks (`fix`). `rules.field_checks` compiles the constraints into DuckDB predicates, so a million
 bookings are checked in SQL; the models themselves validate single records (tests use them to prove
 the SQL says the same).
 """
@@ -24,7 +24,7 @@ COST_OBJECT_CHARS = "A-Za-z0-9_ "
 
 def datev(column: str, hint: str, *, chars: str | None = None, **extra: Any) -> dict[str, Any]:
     """json_schema_extra for a field: the DATEV column it fills, the fix, and its allowed characters."""
-    return {"column": column, "hint": hint, **({"chars": chars} if chars else {}), **extra}
+    return {"column": column, "fix": hint, **({"chars": chars} if chars else {}), **extra}
 
 
 def _length(fmt: Any, heading: str) -> int:

@@ -135,15 +135,18 @@ def _transform_table(con: duckdb.DuckDBPyConnection, table: _Table, run: Run) ->
     _fold_text(con, work, table, run)
     _cut_free_text(con, work, table, run)
     columns = _columns(con, work)
-    checks = [c for c in field_checks(table.model, target="DATEV") if c.field in columns] + table.rules
+    checks = [c for c in field_checks(table.model, target="DATEV", code_prefix=f"{TARGET}.{table.name}")
+              if c.field in columns] + table.rules
     find_failures(con, work, checks, table.key_sql)
     if table.name == "partners":
         _check_bank_accounts(con, work, table.key_sql)
         find_vat_failures(con, work, "vat_id", table.key_sql, "the partner's VAT id",
-                          "correct the customer's or vendor's VAT id in the ERP (the EU's VIES service confirms one)")
+                          "correct the customer's or vendor's VAT id in the ERP (the EU's VIES service confirms one)",
+                          "datev.vat_id.invalid")
     if table.name == "bookings":
         find_vat_failures(con, work, "eu_vat_id", table.key_sql, "EU-Mitgliedstaat u. UStID (the partner's VAT id)",
-                          "correct the customer's or vendor's VAT id in the ERP (the EU's VIES service confirms one)")
+                          "correct the customer's or vendor's VAT id in the ERP (the EU's VIES service confirms one)",
+                          "datev.vat_id.invalid")
     rejected = move_to_rejects(con, work, run_id=run.run_id, target=TARGET, entity=table.name,
                                group_by=table.group_by or None, rejects=_PENDING_REJECTS, suspects="_suspects")
     records_out = records_in - rejected
@@ -187,7 +190,7 @@ def _fold_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Ru
                 failures.append((rid, key, column, value,
                                  f"{label} '{value}' has {describe(unmappable)}, which a DATEV file (Windows-1252) "
                                  "cannot carry and erpload has no transliteration for",
-                                 "replace or remove the character in the ERP"))
+                                 "replace or remove the character in the ERP", "datev.encoding.not_windows_1252"))
             else:
                 updates.append((rid, new))
                 for ch in mapped:
@@ -204,8 +207,9 @@ def _fold_text(con: duckdb.DuckDBPyConnection, work: str, table: _Table, run: Ru
                  f"Windows-1252 ({shown})")
 
 
-def _append_findings(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[int, str, str, str, str, str]]) -> None:
-    """Add (rid, record_key, field, value, reason, hint) rows to `_findings`."""
+def _append_findings(con: duckdb.DuckDBPyConnection,
+                     rows: Sequence[tuple[int, str, str, str, str, str, str]]) -> None:
+    """Add (rid, record_key, field, value, reason, fix, code) rows to `_findings`."""
     _insert_values(con, "_findings", rows)
 
 
@@ -267,16 +271,18 @@ def _check_bank_accounts(con: duckdb.DuckDBPyConnection, work: str, key_sql: str
         f"SELECT DISTINCT b.bic FROM (SELECT unnest(bank_accounts) AS b FROM {work}) WHERE b.bic IS NOT NULL"
     ).fetchall()]
     bad = [("iban", v, "IBAN '" + v + "' fails the ISO 13616 check (wrong check digits, length or country)",
-            "correct the vendor's IBAN in the ERP") for v in ibans if v is None or not stdnum_iban.is_valid(v)]
+            "correct the vendor's IBAN in the ERP", "datev.partner.invalid_iban")
+           for v in ibans if v is None or not stdnum_iban.is_valid(v)]
     bad += [("bic", v, f"BIC '{v}' is not a valid SWIFT code (8 or 11 characters)",
-             "correct the vendor's BIC in the ERP") for v in bics if not stdnum_bic.is_valid(v)]
+             "correct the vendor's BIC in the ERP", "datev.partner.invalid_bic")
+            for v in bics if not stdnum_bic.is_valid(v)]
     if not bad:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _bad_bank (field VARCHAR, value VARCHAR, reason VARCHAR, "
-                "hint VARCHAR)")
+                "fix VARCHAR, code VARCHAR)")
     _insert_values(con, "_bad_bank", bad)
     con.execute(f"""INSERT INTO _findings
-                    SELECT r.rowid, {key_sql}, x.field, x.value, x.reason, x.hint
+                    SELECT r.rowid, {key_sql}, x.field, x.value, x.reason, x.fix, x.code
                     FROM {work} r, LATERAL (SELECT unnest(r.bank_accounts) AS b) u
                     JOIN _bad_bank x ON (x.field = 'iban' AND x.value IS NOT DISTINCT FROM u.b.iban)
                                      OR (x.field = 'bic' AND x.value = u.b.bic)""")

@@ -51,8 +51,9 @@ def vat_problem(value: str) -> str | None:
 
 
 def find_vat_failures(con: duckdb.DuckDBPyConnection, table: str, column: str, key_sql: str, label: str,
-                      hint: str) -> int:
-    """Add a finding to `_findings` per row of `table` whose `column` holds a VAT id stdnum refuses."""
+                      fix: str, code: str) -> int:
+    """Add a finding to `_findings` per row of `table` whose `column` holds a VAT id stdnum refuses (reason code
+    `code`)."""
     col = quote_ident(column)
     values = [str(r[0]) for r in con.execute(f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL").fetchall()]
     bad = [(v, p) for v in values if (p := vat_problem(v)) is not None]
@@ -65,6 +66,6 @@ def find_vat_failures(con: duckdb.DuckDBPyConnection, table: str, column: str, k
     row = con.execute(f"""INSERT INTO _findings
                           SELECT r.rowid, {key_sql}, {sql_literal(column)}, x.value,
                                  {sql_literal(label)} || ' ''' || x.value || ''' is not a valid VAT id: ' || x.problem,
-                                 {sql_literal(hint)}
+                                 {sql_literal(fix)}, {sql_literal(code)}
                           FROM {table} r JOIN _bad_vat x ON x.value = r.{col}""").fetchone()
     return int(row[0]) if row else 0

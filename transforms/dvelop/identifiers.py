@@ -72,31 +72,31 @@ def identifier_fields(model: type[BaseModel]) -> dict[str, str]:
     return found
 
 
-def _hint(model: type[BaseModel], field: str) -> str:
+def _fix(model: type[BaseModel], field: str) -> str:
     extra: Any = model.model_fields[field].json_schema_extra
-    return str(extra.get("hint", "")) if isinstance(extra, dict) else ""
+    return str(extra.get("fix", "")) if isinstance(extra, dict) else ""
 
 
 def find_identifier_failures(con: duckdb.DuckDBPyConnection, table: str, model: type[BaseModel], key_sql: str,
                              findings: str = "_findings") -> int:
     """Check every identifier field of `model` in `table`; add a finding per failing row. Returns how many."""
-    bad: list[tuple[str, str, str, str]] = []
+    bad: list[tuple[str, str, str, str, str]] = []
     for field, kind in identifier_fields(model).items():
         col = quote_ident(field)
         spec = _KINDS[kind]
         values = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL").fetchall()]
-        bad += [(field, v, f"{spec.label} '{v}' {spec.problem}", _hint(model, field))
+        bad += [(field, v, f"{spec.label} '{v}' {spec.problem}", _fix(model, field), f"dvelop.{kind}.invalid")
                 for v in values if not spec.is_valid(v)]
     if not bad:
         return 0
-    names = ("field", "value", "reason", "hint")
+    names = ("field", "value", "reason", "fix", "code")
     con.register("_bad_identifiers", pa.table({n: [b[i] for b in bad] for i, n in enumerate(names)}))
     try:
         before = con.execute(f"SELECT count(*) FROM {findings}").fetchone()
         for field in sorted({b[0] for b in bad}):
             col = quote_ident(field)
             con.execute(f"""INSERT INTO {findings}
-                            SELECT r.rowid, {key_sql}, x.field, x.value, x.reason, x.hint
+                            SELECT r.rowid, {key_sql}, x.field, x.value, x.reason, x.fix, x.code
                             FROM {table} r JOIN _bad_identifiers x
                               ON x.field = {sql_literal(field)} AND x.value = r.{col}""")
         after = con.execute(f"SELECT count(*) FROM {findings}").fetchone()

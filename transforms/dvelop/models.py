@@ -47,7 +47,7 @@ SurchargeCategory = Literal["pcs", "fixed", "percent"]
 
 def dvelop(label: str, hint: str, **extra: Any) -> dict[str, Any]:
     """json_schema_extra for a field: its label in reasons, the fix, and what the rule checks."""
-    return {"column": label, "hint": hint, **extra}
+    return {"column": label, "fix": hint, **extra}
 
 
 def _key(label: str, hint: str) -> Any:
@@ -106,7 +106,7 @@ class Vendor(Request):
                    "'the vendor in ' || coalesce(country, '?') || ' has tax category EU (intra-community "
                    "acquisition) but no VAT id; d.velop recognises the vendor and checks its invoices by it'",
                    "store the vendor's VAT id in the ERP",
-                   _eu_vendor_without_vat_id),
+                   _eu_vendor_without_vat_id, code="dvelop.vendors.eu_without_vat_id"),
     )
 
     company_id: Annotated[str, _key("company", "give the vendor a company")]
@@ -151,7 +151,7 @@ class PaymentTerm(Request):
                    "'the payment term has a cash discount ' || CASE WHEN cashback_days1 IS NULL "
                    "THEN 'percentage but no days' ELSE 'period but no percentage' END",
                    "give the payment term both the discount days and the discount percentage, or neither",
-                   _cashback_half_given),
+                   _cashback_half_given, code="dvelop.payment_terms.discount_incomplete"),
     )
 
     company_id: str | None = None  # none: the term is valid for every company
@@ -291,17 +291,19 @@ class PurchaseOrderLineItem(CustomFields):
     record_rules: ClassVar[tuple[RecordRule, ...]] = (
         RecordRule("item", "type = 'item' AND item = ''",
                    "'the article line has no article number'",
-                   "enter the article number on the order line in the ERP", _item_line_without_item),
+                   "enter the article number on the order line in the ERP", _item_line_without_item,
+                   code="dvelop.purchase_order_lines.article_without_number"),
         RecordRule("surcharged_line_item_id", "type = 'line_item_surcharge' AND surcharged_line_item_id IS NULL",
                    "'the surcharge line does not name the order line it applies to'",
-                   "link the surcharge to its order line in the ERP", _surcharge_without_line),
+                   "link the surcharge to its order line in the ERP", _surcharge_without_line,
+                   code="dvelop.purchase_order_lines.surcharge_without_line"),
         RecordRule("surcharge_category",
                    "type IN ('header_surcharge', 'line_item_surcharge') "
                    "AND (surcharge_category IS NULL OR surcharge_value IS NULL)",
                    "'the surcharge line has no ' || CASE WHEN surcharge_category IS NULL "
                    "THEN 'surcharge category (per piece, fixed or percent)' ELSE 'surcharge value' END",
                    "set the surcharge's category and value on the order line in the ERP",
-                   _surcharge_without_category),
+                   _surcharge_without_category, code="dvelop.purchase_order_lines.surcharge_incomplete"),
     )
 
     company_id: Annotated[str, _key("company", "give the order a company")]

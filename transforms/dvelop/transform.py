@@ -118,9 +118,10 @@ def _payload_fields(con: duckdb.DuckDBPyConnection, table: str, model: type[Requ
     return [f for f in model.model_fields if f in present]
 
 
-def _checks(con: duckdb.DuckDBPyConnection, table: str, model: type[Request]) -> list[Check]:
+def _checks(con: duckdb.DuckDBPyConnection, table: str, model: type[Request], code_prefix: str) -> list[Check]:
     present = set(_columns(con, table))
-    return [c for c in field_checks(model, target=TARGET_LABEL) if c.field in present] + record_rule_checks(model)
+    return ([c for c in field_checks(model, target=TARGET_LABEL, code_prefix=code_prefix) if c.field in present]
+            + record_rule_checks(model))
 
 
 def _transform_entity(con: duckdb.DuckDBPyConnection, entity: Entity, run: Run) -> TableResult:
@@ -131,7 +132,8 @@ def _transform_entity(con: duckdb.DuckDBPyConnection, entity: Entity, run: Run) 
         con.execute(f"CREATE OR REPLACE TEMP TABLE {work} AS {entity.sql}")
     records_in = scalar_int(con, f"SELECT count(*) FROM {work}")
     create_findings(con)
-    checks = [*_checks(con, work, entity.model), *entity.rules, unique(work, "_key", "the record key")]
+    checks = [*_checks(con, work, entity.model, f"{TARGET}.{entity.name}"), *entity.rules,
+              unique(work, "_key", "the record key")]
     find_failures(con, work, checks, "r._key")
     find_identifier_failures(con, work, entity.model, "r._key")
     if entity.lines:
@@ -164,12 +166,13 @@ def _check_lines(con: duckdb.DuckDBPyConnection, entity: Entity, lines: Lines) -
     """Check every line; a failing line becomes a finding of its document, field `line_items.<field>`."""
     table = _lines(entity)
     create_findings(con, _LINE_FINDINGS)
-    checks = [*_checks(con, table, lines.model), *lines.rules, unique(table, "id", "the line id")]
+    checks = [*_checks(con, table, lines.model, f"{TARGET}.{entity.name}.line_items"), *lines.rules,
+              unique(table, "id", "the line id")]
     find_failures(con, table, checks, "r._key", findings=_LINE_FINDINGS)
     find_identifier_failures(con, table, lines.model, "r._key", findings=_LINE_FINDINGS)
     con.execute(f"""INSERT INTO _findings
                     SELECT h.rowid, f.record_key, 'line_items.' || f.field, f.value,
-                           'line ' || coalesce(CAST(l.line_no AS VARCHAR), '?') || ': ' || f.reason, f.hint
+                           'line ' || coalesce(CAST(l.line_no AS VARCHAR), '?') || ': ' || f.reason, f.fix, f.code
                     FROM {_LINE_FINDINGS} f JOIN {table} l ON l.rowid = f.rid
                     JOIN {_work(entity)} h ON h._key = l._key""")
 

@@ -64,7 +64,7 @@ FILE_NAME = r"^.*[^.]\.[A-Za-z0-9]{1,10}$"
 
 def maesn(label: str, hint: str, **extra: Any) -> dict[str, Any]:
     """json_schema_extra for a field: its label in reasons, the fix, and what the rule checks."""
-    return {"column": label, "hint": hint, **extra}
+    return {"column": label, "fix": hint, **extra}
 
 
 def _text(label: str, hint: str, **kw: Any) -> Any:
@@ -161,7 +161,8 @@ class SevdeskLineItem(Strict):
 
     record_rules: ClassVar[tuple[RecordRule, ...]] = (
         RecordRule("totalNetAmount", '"totalGrossAmount" IS NULL AND "totalNetAmount" IS NULL',
-                   "'the line has neither a net nor a gross amount; sevdesk needs one'", _NET, _no_line_amount),
+                   "'the line has neither a net nor a gross amount; sevdesk needs one'", _NET, _no_line_amount,
+                   code="maesn.lines.no_amount"),
     )
 
     accountNumber: Annotated[str, _text("G/L account", "give the line a G/L account in the ERP")]
@@ -240,7 +241,7 @@ class SevdeskBookingProposal(BookingProposal):
     record_rules: ClassVar[tuple[RecordRule, ...]] = (
         RecordRule("contactName", '"contactId" IS NULL AND "contactName" IS NULL',
                    "'the invoice names no contact; sevdesk needs its id or its name'",
-                   "enter the customer's name in the ERP", _no_contact),
+                   "enter the customer's name in the ERP", _no_contact, code="maesn.invoices.no_contact"),
     )
 
     contactId: str | None = None

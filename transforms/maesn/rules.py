@@ -35,17 +35,18 @@ def _is_required_check(check: Check) -> bool:
 
 
 def model_checks(model: type[Strict], label: str, present: set[str],
-                 missing: Mapping[str, tuple[str, str]] | None = None) -> list[Check]:
+                 missing: Mapping[str, tuple[str, str]] | None = None, *, code_prefix: str) -> list[Check]:
     """The model's rules for the fields a work table has (`present`); `missing` rewords a required field's
-    "is empty" (field -> reason SQL, fix) where the generic words would not say whose data is missing."""
+    "is empty" (field -> reason SQL, fix) where the generic words would not say whose data is missing (the
+    reason code stays the rule's). Reason codes start with `code_prefix`."""
     missing = missing or {}
     checks = []
-    for check in field_checks(model, target=label):
+    for check in field_checks(model, target=label, code_prefix=code_prefix):
         if check.field not in present:
             continue
         if check.field in missing and _is_required_check(check):
-            reason, hint = missing[check.field]
-            check = dataclasses.replace(check, reason=reason, hint=hint)
+            reason, fix = missing[check.field]
+            check = dataclasses.replace(check, reason=reason, fix=fix)
         checks.append(check)
     for name in model.model_fields:
         extra = _extra(model, name)
@@ -54,8 +55,8 @@ def model_checks(model: type[Strict], label: str, present: set[str],
             allowed = ", ".join(sql_literal(c) for c in sorted(CURRENCIES))
             checks.append(Check(name, f"{col} NOT IN ({allowed})",
                                 f"'currency ''' || {col} || ''' is not one Maesn takes (its list of ISO 4217 codes)'",
-                                str(extra.get("hint", "")), col))
-    checks += [Check(r.field, r.bad, r.reason, r.hint, f"CAST({quote_ident(r.field)} AS VARCHAR)")
+                                str(extra.get("fix", "")), col, code=f"{code_prefix}.currency.{name}"))
+    checks += [Check(r.field, r.bad, r.reason, r.fix, f"CAST({quote_ident(r.field)} AS VARCHAR)", code=r.code)
                for r in model.record_rules]
     return checks
 
@@ -69,14 +70,14 @@ def _renamed(check: Check, path: str, columns: Mapping[str, str], prefix: str) -
 
     reason = move(check.reason)
     return Check(f"{path}.{check.field}", move(check.bad), f"{prefix} || {reason}" if prefix else reason,
-                 check.hint, move(check.value))
+                 check.fix, move(check.value), code=check.code)
 
 
 def nested_checks(model: type[BaseModel], path: str, label: str, columns: Mapping[str, str],
                   prefix: str = "") -> list[Check]:
     """Checks of a nested object built from rule columns (`columns`: its field -> the column), except
     "is empty": whether the object is there at all is the caller's rule."""
-    return [_renamed(c, path, columns, prefix) for c in field_checks(model, target=label)
+    return [_renamed(c, path, columns, prefix) for c in field_checks(model, target=label, code_prefix=f"maesn.{path}")
             if not _is_required_check(c) and c.field in columns]
 
 
@@ -91,14 +92,15 @@ def receipt_checks(label: str, required: bool) -> list[Check]:
     there = Check("files", "file_sha256 IS NULL",
                   "'the ' || CASE booking_type WHEN 'INVOICE' THEN 'invoice' ELSE 'bill' END || ' ' || number || "
                   f"' has no receipt file; {label} files the proposal with it'",
-                  "attach the receipt (PDF) to the document in the ERP", "document_sha256")
+                  "attach the receipt (PDF) to the document in the ERP", "document_sha256",
+                  code="maesn.files.no_receipt")
     names = nested_checks(ReceiptFile, "files", label, {"name": "file_name"})
     return [there, *names] if required else names
 
 
 def has_lines() -> Check:
     return Check("lineItems", "line_count = 0", "'the document has no lines'",
-                 "enter the document's lines in the ERP")
+                 "enter the document's lines in the ERP", code="maesn.documents.no_lines")
 
 
 def find_iban_failures(con: duckdb.DuckDBPyConnection, table: str, model: type[BaseModel],
@@ -120,7 +122,7 @@ def find_iban_failures(con: duckdb.DuckDBPyConnection, table: str, model: type[B
                             SELECT r.rowid, r._key, {sql_literal(name)}, r.{col},
                                    'the vendor ' || r.contact_no || '''s IBAN ''' || r.{col} ||
                                    ''' fails the IBAN check (ISO 13616: country, length or check digits)',
-                                   {sql_literal(str(_extra(model, name).get("hint", "")))}
+                                   {sql_literal(str(_extra(model, name).get("fix", "")))}, 'maesn.iban.invalid'
                             FROM {table} r JOIN _bad_ibans x ON x.value = r.{col}""")
         finally:
             con.unregister("_bad_ibans")

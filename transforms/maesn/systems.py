@@ -59,7 +59,7 @@ def _two_primary_accounts() -> Check:
     return Check("iban", "primary_accounts > 1",
                  "'the vendor ' || contact_no || ' has ' || primary_accounts || ' primary bank accounts'",
                  "mark exactly one of the vendor's bank accounts as primary in the ERP",
-                 "CAST(primary_accounts AS VARCHAR)")
+                 "CAST(primary_accounts AS VARCHAR)", code="maesn.contacts.two_primary_bank_accounts")
 
 
 def _tax_code_unmapped(config: SystemConfig, key: str) -> Check:
@@ -68,7 +68,8 @@ def _tax_code_unmapped(config: SystemConfig, key: str) -> Check:
                  f"'tax code ''' || tax_code || ''' has no {config.label} tax code in "
                  f"[destination.maesn.{config.system}] {key}'",
                  f'add "<ERP tax code>" = "<{config.label} tax code>" to {key} under '
-                 f"[destination.maesn.{config.system}] in .dlt/config.toml", "tax_code")
+                 f"[destination.maesn.{config.system}] in .dlt/config.toml", "tax_code",
+                 code="maesn.lines.unmapped_tax_code")
 
 
 def mapping(config: SystemConfig) -> SystemMapping:

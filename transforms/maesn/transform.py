@@ -176,11 +176,12 @@ def _transform_system(con: duckdb.DuckDBPyConnection, config: SystemConfig, run:
 
 def _header_checks(config: SystemConfig, m: SystemMapping, work: str) -> list[Check]:
     model = header_model(config.system)
-    checks = [*model_checks(model, config.label, set(m.header), m.missing), *m.checks, has_lines(),
+    checks = [*model_checks(model, config.label, set(m.header), m.missing, code_prefix="maesn.documents"),
+              *m.checks, has_lines(),
               *receipt_checks(config.label, needs_receipt(config.system)),
               Check("_key", f"_key IN (SELECT _key FROM {work} GROUP BY _key HAVING count(*) > 1)",
                     "'the document number ''' || _key || ''' occurs more than once'",
-                    "make the document number unique in the ERP", "_key")]
+                    "make the document number unique in the ERP", "_key", code="maesn.documents.duplicate_number")]
     if "addresses" in model.model_fields:
         checks += address_checks(config.label)
     return checks
@@ -190,11 +191,12 @@ def _check_lines(con: duckdb.DuckDBPyConnection, config: SystemConfig, m: System
     """Check every line; a failing line becomes a finding of its document, field `lineItems.<field>`."""
     lines = _work_lines(config.system)
     create_findings(con, _LINE_FINDINGS)
-    checks = [*model_checks(line_model(config.system), config.label, set(m.line), m.line_missing), *m.line_checks]
+    checks = [*model_checks(line_model(config.system), config.label, set(m.line), m.line_missing,
+                           code_prefix="maesn.lines"), *m.line_checks]
     find_failures(con, lines, checks, "r._key", findings=_LINE_FINDINGS)
     con.execute(f"""INSERT INTO _findings
                     SELECT h.rowid, f.record_key, 'lineItems.' || f.field, f.value,
-                           'line ' || coalesce(CAST(l.line_no AS VARCHAR), '?') || ': ' || f.reason, f.hint
+                           'line ' || coalesce(CAST(l.line_no AS VARCHAR), '?') || ': ' || f.reason, f.fix, f.code
                     FROM {_LINE_FINDINGS} f JOIN {lines} l ON l.rowid = f.rid
                     JOIN {_work(config.system)} h ON h._key = l._key""")
 

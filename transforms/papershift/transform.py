@@ -67,7 +67,7 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run) -> None:
                                'copy the DATEV integration id from Papershift Pulse into the company''s '
                                    || 'papershift_integration_id in the ERP',
                                to_json({{company_code: company_code, integration_id: integration_id}}),
-                               now()::TIMESTAMP
+                               now()::TIMESTAMP, {sql_literal(TARGET + ".integration_id_not_uuid")}
                         FROM {TARGET}.{INTEGRATIONS} WHERE state = 'bad_id'""")
         con.commit()
     except BaseException:

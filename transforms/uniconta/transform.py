@@ -64,7 +64,7 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
                                CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN r.customer_no
                                     WHEN r.reason_code IN ('bad_id', 'duplicate_id') THEN r._key
                                     ELSE r.status END,
-                               r.reason, r.fix, {record}, now()::TIMESTAMP
+                               r.reason, r.fix, {record}, now()::TIMESTAMP, {sql_literal(TARGET + '.')} || r.reason_code
                         FROM {_INVOICES} r WHERE r.reason_code IN ({rejected})""")
         con.commit()
     except BaseException:
