@@ -16,9 +16,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from erpload.cli.help_format import WholeSentences
 from erpload.targets import Target, load, targets
 
-fakes_app = typer.Typer(no_args_is_help=True)
+fakes_app = typer.Typer(cls=WholeSentences, no_args_is_help=True)
 out = Console(width=None if sys.stdout.isatty() else 160, highlight=False, markup=False)  # TOML has [brackets]
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160, highlight=False)
 

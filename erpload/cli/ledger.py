@@ -16,12 +16,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from erpload.cli.help_format import WholeSentences
 from erpload.errors import ConfigError
 from erpload.push.ledger import BATCHES, LEDGER, ensure_ledger, scope_label
 from erpload.staging import connect, sql_literal
 from erpload.wording import plural
 
-ledger_app = typer.Typer(help="What was sent to which vendor and destination; settle records that wait for a "
+ledger_app = typer.Typer(cls=WholeSentences,
+                         help="What was sent to which vendor and destination; settle records that wait for a "
                               "decision; send records again on purpose.", invoke_without_command=True)
 
 StagingOpt = Annotated[Path | None, typer.Option("--staging", help="DuckDB staging file [erpload.staging; "

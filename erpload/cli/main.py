@@ -25,6 +25,7 @@ from rich.markup import escape
 
 from erpload.cli import running
 from erpload.cli.fakes import fakes_app
+from erpload.cli.help_format import WholeSentences
 from erpload.cli.ledger import ledger_app
 from erpload.cli.running import (
     EXIT_CONFIG,
@@ -45,7 +46,7 @@ from erpload.runs import Run
 from erpload.settings import DEMO_ERP, Settings, load_settings
 from erpload.targets import Target, load, targets
 
-app = typer.Typer(
+app = typer.Typer(cls=WholeSentences,
     help="Move ERP data into DATEV files and accounting APIs, staged in DuckDB. "
     "Start with `erpload demo`.\n\nTargets: " + ", ".join(f"{t.name} ({t.kind}: {t.title})" for t in targets().values())
     + "; `erpload targets` says what each needs.",
@@ -55,7 +56,7 @@ app = typer.Typer(
     # help texts show config keys in [brackets]: plain text, not rich markup that would swallow them
     rich_markup_mode=None,
 )
-demo_erp_app = typer.Typer(help="The embedded demo ERP (SQLite).", no_args_is_help=True)
+demo_erp_app = typer.Typer(cls=WholeSentences, help="The embedded demo ERP (SQLite).", no_args_is_help=True)
 
 
 def _version(asked: bool) -> None:

@@ -17,6 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from erpload.cli.help_format import WholeSentences
 from erpload.cli.running import (
     EXIT_VENDOR,
     QuietOpt,
@@ -292,11 +293,11 @@ def _add_push(push_app: typer.Typer, target: Target) -> None:
 def add_target_commands(app: typer.Typer, declared: Mapping[str, Target] | None = None) -> None:
     """Every declared target's transform, export or push command, and its own command group (`declared`: the
     registered targets unless given)."""
-    transform_app = typer.Typer(help="canonical erp → one target's dataset, validated; bad records to rejects.",
-                                no_args_is_help=True)
-    export_app = typer.Typer(help="A files target's dataset → files.", no_args_is_help=True)
-    push_app = typer.Typer(help="A target's dataset → the vendor's API; the ledger makes sure nothing is sent "
-                           "twice.", no_args_is_help=True)
+    transform_app = typer.Typer(cls=WholeSentences, no_args_is_help=True,
+                                help="canonical erp → one target's dataset, validated; bad records to rejects.")
+    export_app = typer.Typer(cls=WholeSentences, help="A files target's dataset → files.", no_args_is_help=True)
+    push_app = typer.Typer(cls=WholeSentences, no_args_is_help=True,
+                           help="A target's dataset → the vendor's API; the ledger makes sure nothing is sent twice.")
     for target in (targets() if declared is None else declared).values():
         _add_transform(transform_app, target)
         if target.export is not None:

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from erpload.cli.help_format import WholeSentences
 from erpload.cli.running import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -47,7 +48,7 @@ SHOWN_PER_FILE = 50
 #: differences `datev reconcile` prints; the rest are counted
 RECONCILE_LISTED = 40
 
-datev_app = typer.Typer(
+datev_app = typer.Typer(cls=WholeSentences,
     help="Work with DATEV EXTF files (Buchungsstapel, Debitoren/Kreditoren, Kontenbeschriftungen, …).",
     no_args_is_help=True,
 )

@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from erpload.cli.help_format import WholeSentences
 from erpload.cli.running import EXIT_VENDOR, StagingOpt, command_settings, err, guard, out, require_staging
 from erpload.errors import ConfigError
 from erpload.staging import connect, sql_literal, table_exists
@@ -30,7 +31,8 @@ if TYPE_CHECKING:  # the client is imported when the command runs: `erpload --he
 #: Pulse: `day` is an integer between 1 and 31
 DAYS = (1, 31)
 
-papershift_app = typer.Typer(help="Papershift's DATEV document sync schedules per company.", no_args_is_help=True)
+papershift_app = typer.Typer(cls=WholeSentences, help="Papershift's DATEV document sync schedules per company.",
+                             no_args_is_help=True)
 
 
 def _integrations(staging: Path, company: str | None) -> list[tuple[str, str, str]]:
