@@ -61,7 +61,7 @@ def test_an_expired_token_is_renewed_once_and_the_call_goes_through(
 
 def test_a_token_refused_right_after_a_new_sign_in_is_an_auth_error_not_a_loop(
         served: tuple[TelecomXFake, str], fake: TelecomXFake) -> None:
-    fake.set_plan(ExportPlan(token_seconds=0.001))  # every token is dead on arrival
+    fake.set_plan(ExportPlan(expire_tokens_at_exports=[1, 2]))  # each token expires before its export arrives
     tx = client(served)
     with pytest.raises(VendorAuthError, match="401"):
         tx.export(FJORDTEL, "2026-11-01", [])
