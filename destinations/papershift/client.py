@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 import httpx
 
 from erpload import interrupts
-from erpload.push.http import RetryPolicy, VendorAuthError, VendorClient, VendorRefused, load_retry_policy
-from erpload.redact import redact, redact_logs, register_secret
+from erpload.push.http import RetryPolicy, VendorAuthError, VendorRefused
+from erpload.push.session import SessionClient
+from erpload.redact import redact
 
 from .config import SECTION, PapershiftSettings
 from .models import JSON_API, SCHEDULE_TYPE, SYNC_TYPE, DocumentSync, DocumentSyncItem, Schedule
@@ -93,23 +94,13 @@ def _document(resource_type: str, attributes: dict[str, Any]) -> bytes:
     return json.dumps({"data": {"type": resource_type, "attributes": attributes}}).encode()
 
 
-class PulseClient:
+class PulseClient(SessionClient):
     def __init__(self, settings: PapershiftSettings, *, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = interrupts.sleep) -> None:
-        redact_logs("httpx")
+        super().__init__("Papershift", settings.base_url, {"Content-Type": JSON_API, "Accept": JSON_API},
+                         section=SECTION, auth_hint=_CREDENTIALS_HINT, timeout_s=settings.timeout_s, policy=policy,
+                         sleep=sleep)
         self.settings = settings
-        self.http = VendorClient("Papershift", settings.base_url, {"Content-Type": JSON_API, "Accept": JSON_API},
-                                 policy=policy or load_retry_policy(SECTION), timeout_s=settings.timeout_s,
-                                 sleep=sleep, auth_hint=_CREDENTIALS_HINT, section=SECTION)
-        self._token: str | None = None
-        self.sign_ins = 0
-
-    @property
-    def who(self) -> str:
-        return self.http.who
-
-    def close(self) -> None:
-        self.http.close()
 
     # --- sign-in ---
 
@@ -128,9 +119,7 @@ class PulseClient:
             raise VendorRefused(f"{self.who} answered the sign-in without a Bearer token in its Authorization header",
                                 status=response.status_code, body=None,
                                 hint="check base_url: it must be Papershift's Pulse API")
-        register_secret(token)
-        self._token = token
-        self.sign_ins += 1
+        self.keep_token(token)
 
     def _send(self, method: str, path: str, *, safe: bool, body: bytes | None = None,
               params: dict[str, str] | None = None, answered: frozenset[int] = frozenset()) -> httpx.Response:

@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 
 from erpload import interrupts
-from erpload.push.http import RetryPolicy, VendorAuthError, VendorClient, VendorRefused, load_retry_policy
-from erpload.redact import redact, redact_logs, register_secret
+from erpload.push.http import RetryPolicy, VendorAuthError, VendorRefused
+from erpload.push.session import SessionClient
+from erpload.redact import redact
 
 from .config import SECTION, UnicontaSettings
 
@@ -92,23 +93,12 @@ def _body(response: httpx.Response) -> Any:
         return redact(response.text[:300])
 
 
-class TelecomXClient:
+class TelecomXClient(SessionClient):
     def __init__(self, settings: UnicontaSettings, *, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = interrupts.sleep) -> None:
-        redact_logs("httpx")  # its INFO line for each request shows the URL, `?token=` included
+        super().__init__("Telecom X", settings.base_url, {"Accept": "application/json"}, section=SECTION,
+                         auth_hint=_CREDENTIALS_HINT, timeout_s=settings.timeout_s, policy=policy, sleep=sleep)
         self.settings = settings
-        self.http = VendorClient("Telecom X", settings.base_url, {"Accept": "application/json"},
-                                 policy=policy or load_retry_policy(SECTION), timeout_s=settings.timeout_s,
-                                 sleep=sleep, auth_hint=_CREDENTIALS_HINT, section=SECTION)
-        self._token: str | None = None
-        self.sign_ins = 0
-
-    @property
-    def who(self) -> str:
-        return self.http.who
-
-    def close(self) -> None:
-        self.http.close()
 
     def sign_in(self) -> None:
         """`POST /auth/login`; the token is kept in memory only."""
@@ -129,9 +119,7 @@ class TelecomXClient:
         if not isinstance(token, str) or not token:
             raise VendorRefused(f"{self.who} answered the sign-in without a token", status=response.status_code,
                                 body=redact(str(answer))[:300], hint="check base_url: it must be Telecom X's API")
-        register_secret(token)
-        self._token = token
-        self.sign_ins += 1
+        self.keep_token(token)
 
     def export(self, reseller: str, invoice_date: str, omit: list[str]) -> ExportAnswer:
         """`POST /integration/uniconta/invoice/draft`: one export call. Raises `OutcomeUnknown` when the answer
