@@ -25,8 +25,7 @@ from dataclasses import dataclass
 import duckdb
 
 from erpload.errors import ConfigError
-from erpload.push.ledger import LEDGER
-from erpload.push.trigger import DONE_STATES, CallReport, PlannedCall
+from erpload.push.trigger import DONE_STATES, CallReport, PlannedCall, call_states
 from erpload.runs import Run, TableResult
 from erpload.staging import sql_literal, table_exists
 from transforms.papershift.tables import INTEGRATIONS, TARGET
@@ -115,7 +114,8 @@ class PapershiftTrigger:
                                        f"{self.settings.range_in_months} month(s), then follow it")
             calls.append(call)
             seen = self._last_seen(found)
-            if self._ledger_state(call) in DONE_STATES and (seen is None or seen[1] == "running"):
+            done = call_states(self._db, TARGET, [call]).get((call.scope, call.entity, call.key)) in DONE_STATES
+            if done and (seen is None or seen[1] == "running"):
                 follow.append((found, seen[0] if seen else None))
         for found, sync_id in follow:
             if self.dry_run:
@@ -134,13 +134,6 @@ class PapershiftTrigger:
                               hint="set companies.papershift_integration_id in the ERP (the integration's UUID in "
                                    "Papershift Pulse), then run extract, map and `erpload transform papershift`")
         run.note(f"{TARGET}: no company has a Papershift DATEV integration id: nothing to sync")
-
-    def _ledger_state(self, call: PlannedCall) -> str | None:
-        rows = {str(r[0]) for r in self._db.execute(
-            f"SELECT DISTINCT state FROM {LEDGER} WHERE target = {sql_literal(TARGET)} "
-            f"AND scope = {sql_literal(call.scope)} AND entity = {sql_literal(call.entity)} "
-            f"AND record_key = {sql_literal(call.key)}").fetchall()}
-        return next((s for s in DONE_STATES if s in rows), None)
 
     def _last_seen(self, company: Company) -> tuple[str, str] | None:
         """The initial sync's id and status as this API showed them last; None: never staged."""

@@ -186,34 +186,18 @@ class TriggerRun:
                 f"{sql_literal(reject.fix)}, {sql_literal(call.payload)}, now()::TIMESTAMP, "
                 f"{sql_literal(reject.code)})")
 
-    def unknown_key(self, call: PlannedCall) -> str | None:
-        """The key of a call of the same entity and scope whose outcome is unknown (the call's own first)."""
-        if not call.held_by_any_unknown:
-            return call.key if self.state_of(call) == "unknown" else None
-        row = self.con.execute(
-            f"SELECT record_key FROM {LEDGER} WHERE target = {sql_literal(self.trigger.target)} "
-            f"AND scope = {sql_literal(call.scope)} AND entity = {sql_literal(call.entity)} AND state = 'unknown' "
-            f"ORDER BY record_key = {sql_literal(call.key)} DESC, record_key LIMIT 1").fetchone()
-        return str(row[0]) if row else None
-
-    def state_of(self, call: PlannedCall) -> str | None:
-        """The call's state in the ledger at its scope: unknown if any version is, else done if any is."""
-        rows = {str(r[0]) for r in self.con.execute(
-            f"SELECT DISTINCT state FROM {LEDGER} WHERE target = {sql_literal(self.trigger.target)} "
-            f"AND scope = {sql_literal(call.scope)} AND entity = {sql_literal(call.entity)} "
-            f"AND record_key = {sql_literal(call.key)}").fetchall()}
-        if "unknown" in rows:
-            return "unknown"
-        return next((s for s in DONE_STATES if s in rows), None)
-
     def gate(self, calls: list[PlannedCall], force: bool) -> list[PlannedCall]:
         """The calls to make now; the others are noted (held ones with what to do)."""
         chosen = []
         target = self.trigger.target
+        states = call_states(self.con, target, calls)  # one read of the ledger for every call
         for call in calls:
-            unknown = self.unknown_key(call)
-            state = "unknown" if unknown is not None else self.state_of(call)
-            if state == "unknown":
+            state = states.get((call.scope, call.entity, call.key))
+            unknown = call.key if state == "unknown" else None
+            if unknown is None and call.held_by_any_unknown:  # another key of its entity and scope
+                unknown = min((k for (sc, e, k), st in states.items()
+                               if st == "unknown" and sc == call.scope and e == call.entity), default=None)
+            if unknown is not None:
                 self.tally.held += 1
                 self.run.note(f"{target} {call.label}: not called: an earlier call got no answer, so it may have "
                               f"been done; look at the vendor, then `erpload ledger resolve {target} {unknown} "
@@ -291,6 +275,23 @@ class TriggerRun:
             f"AND entity IN ({', '.join(sql_literal(e) for e in sorted({c.entity for c in calls}))}) "
             f"AND scope IN ({', '.join(sql_literal(s) for s in scopes)})").fetchone()
         return int(row[0]) if row else 0
+
+
+def call_states(con: duckdb.DuckDBPyConnection, target: str, calls: Sequence[PlannedCall]) -> dict[
+        tuple[str, str, str], str]:
+    """(scope, entity, key) -> state, for every key of the calls' entities and scopes that the ledger holds:
+    unknown if any version of it is, else acknowledged or sent (done), else its latest state."""
+    pairs = sorted({(c.scope, c.entity) for c in calls})
+    if not pairs:
+        return {}
+    where = " OR ".join(f"(scope = {sql_literal(sc)} AND entity = {sql_literal(e)})" for sc, e in pairs)
+    rows = con.execute(f"""SELECT scope, entity, record_key,
+                                  CASE WHEN bool_or(state = 'unknown') THEN 'unknown'
+                                       WHEN bool_or(state = 'acknowledged') THEN 'acknowledged'
+                                       WHEN bool_or(state = 'sent') THEN 'sent'
+                                       ELSE arg_max(state, updated_at) END
+                           FROM {LEDGER} WHERE target = {sql_literal(target)} AND ({where}) GROUP BY ALL""").fetchall()
+    return {(str(sc), str(e), str(k)): str(st) for sc, e, k, st in rows}
 
 
 def run_trigger(staging: Path, trigger: Trigger, run: Run, options: TriggerOptions,
