@@ -19,13 +19,13 @@ from erpload.push.trigger import CallReject, CallReport, PlannedCall
 from erpload.rejects import PUSH_REFUSED
 from erpload.runs import Run
 from erpload.staging import scalar_int, sql_literal, table_exists
-from transforms.uniconta.plan import CALLS, INVOICES, TARGET, invoices_sql, months_sql, scope
+from transforms.uniconta.plan import CALLS, INVOICES, TARGET, scope
+from transforms.uniconta.transform import PLANNED, plan_again, write_plan
 
 from .client import ExportRefused, SubError, TelecomXClient
 from .config import UnicontaSettings
 
 EXPORTS = f"{TARGET}.exports"
-_NOW = "_uniconta_now"
 
 _EXPORTS_DDL = f"""CREATE TABLE IF NOT EXISTS {EXPORTS} (
     run_id VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, called_at TIMESTAMP NOT NULL, company_code VARCHAR,
@@ -57,6 +57,7 @@ class UnicontaTrigger:
         self.force = force
         self._client = client
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._planned = False
         self._run: Run | None = None
 
     @property
@@ -74,17 +75,16 @@ class UnicontaTrigger:
         base = self.settings.base_url
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {TARGET}")
         con.execute(_EXPORTS_DDL)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_NOW} AS {invoices_sql(base)}")
-        con.begin()
-        try:  # the plan as this push sees it, for a user to read beside the outcome
-            con.execute(f"CREATE OR REPLACE TABLE {TARGET}.{INVOICES} AS SELECT * FROM {_NOW} "
-                        "ORDER BY reseller, month, _key")
-            con.execute(f"CREATE OR REPLACE TABLE {TARGET}.{CALLS} AS {months_sql(base, _NOW)} "
-                        "ORDER BY reseller, month")
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+        if not self._planned:  # once per push, whichever companies it covers
+            plan_again(con, base)
+            con.begin()
+            try:  # the plan as this push sees it, for a user to read beside the outcome
+                write_plan(con)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+            self._planned = True
         where = ["true"]
         if company is not None:
             where.append(f"_company_code = {sql_literal(company)}")
@@ -227,11 +227,11 @@ class UnicontaTrigger:
             return ""
         month, reseller = sql_literal(ctx["month"]), sql_literal(ctx["reseller"])
         if code == "customer":
-            row = self._con.execute(f"SELECT invoice_no, customer_no FROM {_NOW} WHERE _key = "
+            row = self._con.execute(f"SELECT invoice_no, customer_no FROM {PLANNED} WHERE _key = "
                                     f"{sql_literal(named.lower())}").fetchone()
             return f"ERP invoice {row[0]}, customer {row[1]}" if row else "an invoice the ERP does not know"
         if code in ("finance.accountingSystemId", "uniconta.customer"):
-            rows = self._con.execute(f"""SELECT customer_no, any_value(uniconta_account_id), count(*) FROM {_NOW}
+            rows = self._con.execute(f"""SELECT customer_no, any_value(uniconta_account_id), count(*) FROM {PLANNED}
                                          WHERE reseller = {reseller} AND month = {month} AND verdict = 'export'
                                            AND customer_name = {sql_literal(named)} GROUP BY ALL""").fetchall()
             return "; ".join(f"ERP customer {c}, Uniconta account {a}, {n} invoice(s) this month"

@@ -41,7 +41,6 @@ from erpload.runs import Run, TableResult
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
     connect,
-    ensure_framework_tables,
     existing_tables,
     scalar_int,
     sql_literal,
@@ -220,7 +219,6 @@ class Pusher:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, sender: Sender, run: Run, *,
                  company: list[str] | None = None) -> None:
-        ensure_framework_tables(con)
         ensure_ledger(con)
         self.con = con
         self.sender = sender

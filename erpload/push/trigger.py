@@ -30,7 +30,7 @@ from erpload.errors import ErploadError
 from erpload.push.http import OutcomeUnknown, VendorAuthError, VendorRefused
 from erpload.push.ledger import LEDGER, BatchEvent, Ledger, ensure_ledger, new_batch_id
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal
+from erpload.staging import FRAMEWORK_SCHEMA, connect, sql_literal
 from erpload.wording import plural
 
 #: ledger states after which a call is not made again unless forced: the vendor did it, or took it
@@ -299,7 +299,6 @@ def run_trigger(staging: Path, trigger: Trigger, run: Run, options: TriggerOptio
     """Push one trigger target; fills `run`. Returns `planned` (calls listed), `called` and `waiting` (calls
     whose outcome is unknown: a person must settle them)."""
     with connect(staging) as con:
-        ensure_framework_tables(con)
         ensure_ledger(con)
         push = TriggerRun(con, trigger, run)
         # a trigger plans for one company or all: for several, the calls of each in turn

@@ -16,7 +16,7 @@ import duckdb
 
 from erpload.push.ledger import ensure_ledger
 from erpload.runs import Run, TableResult
-from erpload.staging import connect, ensure_framework_tables, table_exists
+from erpload.staging import connect, table_exists
 from erpload.targets import require_canonical
 from erpload.validation import replace_table
 
@@ -30,7 +30,6 @@ def run_transform(staging: Path, run: Run) -> None:
     base_url = configured_base_url()
     with connect(staging) as con:
         require_canonical(con)
-        ensure_framework_tables(con)
         ensure_ledger(con)
         transform(con, run, base_url)
 

@@ -20,14 +20,15 @@ import duckdb
 
 from erpload.push.ledger import ensure_ledger
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, scalar_int, sql_literal
+from erpload.staging import FRAMEWORK_SCHEMA, connect, scalar_int, sql_literal
 from erpload.targets import require_canonical
 from erpload.validation import record_json, replace_table
 
 from .plan import CALLS, INVOICES, REJECTED_REASONS, TARGET, configured_base_url, invoices_sql, months_sql
 
 SCHEMA = TARGET
-_INVOICES = "_uniconta_invoices"
+#: the plan's invoices as the last `plan_again` computed them (a temp table the push reads too)
+PLANNED = "_uniconta_invoices"
 _MONTHS = "_uniconta_months"
 
 
@@ -36,26 +37,23 @@ def run_transform(staging: Path, run: Run) -> None:
     base_url = configured_base_url()
     with connect(staging) as con:
         require_canonical(con)
-        ensure_framework_tables(con)
         ensure_ledger(con)
         transform(con, run, base_url)
 
 
 def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
     """`run_transform` on an open connection."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_INVOICES} AS {invoices_sql(base_url)}")
+    plan_again(con, base_url)
     resellers = scalar_int(con, "SELECT count(*) FROM erp.companies WHERE nullif(trim(telecomx_reseller_id), '') "
                                 "IS NOT NULL")
     if not resellers:
         run.note("uniconta: no company has a Telecom X reseller id (companies.telecomx_reseller_id), so there is "
                  "nothing to export; map the reseller id in the profile for the companies Telecom X bills for")
     rejected = ", ".join(sql_literal(r) for r in REJECTED_REASONS)
-    record = record_json(con, _INVOICES)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_MONTHS} AS {months_sql(base_url, _INVOICES)}")
+    record = record_json(con, PLANNED)
     con.begin()
     try:
-        counts = {INVOICES: replace_table(con, _INVOICES, SCHEMA, INVOICES, "reseller, month, _key"),
-                  CALLS: replace_table(con, _MONTHS, SCHEMA, CALLS, "reseller, month")}
+        counts = write_plan(con)
         con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
                         SELECT {sql_literal(run.run_id)}, {sql_literal(TARGET)}, {sql_literal(INVOICES)}, r._key,
                                CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN 'customer_no'
@@ -65,12 +63,25 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
                                     WHEN r.reason_code IN ('bad_id', 'duplicate_id') THEN r._key
                                     ELSE r.status END,
                                r.reason, r.fix, {record}, now()::TIMESTAMP, {sql_literal(TARGET + '.')} || r.reason_code
-                        FROM {_INVOICES} r WHERE r.reason_code IN ({rejected})""")
+                        FROM {PLANNED} r WHERE r.reason_code IN ({rejected})""")
         con.commit()
     except BaseException:
         con.rollback()
         raise
     _results(con, run, counts)
+
+
+def plan_again(con: duckdb.DuckDBPyConnection, base_url: str) -> None:
+    """The plan from `erp` and the ledger as they are now, in temp tables (`PLANNED` and the months)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {PLANNED} AS {invoices_sql(base_url)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_MONTHS} AS {months_sql(base_url, PLANNED)}")
+
+
+def write_plan(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
+    """`plan_again`'s tables as uniconta.invoices and uniconta.months (inside the caller's transaction); per
+    table: rows new or changed, rows unchanged."""
+    return {INVOICES: replace_table(con, PLANNED, SCHEMA, INVOICES, "reseller, month, _key"),
+            CALLS: replace_table(con, _MONTHS, SCHEMA, CALLS, "reseller, month")}
 
 
 def _results(con: duckdb.DuckDBPyConnection, run: Run, counts: dict[str, tuple[int, int]]) -> None:
