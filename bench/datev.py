@@ -31,11 +31,11 @@ import pandas as pd
 
 from bench.erp_changes import add_documents, cancel_documents, change_documents
 from bench.extract_map import run_erpload
-from transforms.datev.layouts import BOOKING_VALUES
-from transforms.datev.spec import BOOKINGS
+from erpload.transforms.datev.layouts import BOOKING_VALUES
+from erpload.transforms.datev.spec import BOOKINGS
 
 CACHE = Path(__file__).resolve().parent / "results"
-GENERATOR = Path(__file__).resolve().parents[1] / "sources" / "demo_erp"
+GENERATOR = Path(__file__).resolve().parents[1] / "erpload" / "sources" / "demo_erp"
 
 
 def _generator_version() -> str:

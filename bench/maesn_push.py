@@ -50,8 +50,8 @@ API_KEY = "bench-maesn-key"
 ACCOUNT_KEY = "bench-maesn-sevdesk-account"
 SERVE = """
 import sys
-from fakes.maesn import MaesnFake
-from fakes.serving import serve_apps
+from erpload.fakes.maesn import MaesnFake
+from erpload.fakes.serving import serve_apps
 fake = MaesnFake(sys.argv[1], account_keys={"sevdesk": sys.argv[2]}, rate_limit_per_s=int(sys.argv[3]))
 serve_apps([(fake.app, 0)], "127.0.0.1", lambda urls: print(urls[0], flush=True))
 """

@@ -41,8 +41,8 @@ API_KEY = "bench-dvelop-key"
 BUCKET = "bench"
 SERVE = """
 import sys
-from fakes.dvelop import DvelopFake
-from fakes.serving import serve_apps
+from erpload.fakes.dvelop import DvelopFake
+from erpload.fakes.serving import serve_apps
 fake = DvelopFake(sys.argv[2], put_rate_limit=None)
 serve_apps([(fake.app, int(sys.argv[1]))], "127.0.0.1", lambda urls: print(urls[0], flush=True))
 """
@@ -149,8 +149,8 @@ def _ledger_work(staging: Path, records: int, batch_size: int, pace_s: float) ->
 
 def _single_puts(staging: Path, sample: int) -> tuple[float, int]:
     """`push_one` (the CLI's --single path, ledger included) for `sample` vendors on one held connection."""
-    from destinations.dvelop.config import load_dvelop_settings
-    from destinations.dvelop.destination import DvelopSender
+    from erpload.destinations.dvelop.config import load_dvelop_settings
+    from erpload.destinations.dvelop.destination import DvelopSender
     from erpload.push.pusher import push_one
     from erpload.runs import Run
     from erpload.staging import held_open

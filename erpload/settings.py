@@ -16,7 +16,7 @@ import dlt
 
 from erpload.errors import ConfigError
 from erpload.redact import redact, register_url_secrets
-from sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE, DEFAULT_CURSOR_TOLERANCE_HOURS
+from erpload.sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE, DEFAULT_CURSOR_TOLERANCE_HOURS
 
 DEFAULT_STAGING = "erpload.duckdb"
 #: `sources.erp.credentials = "demo"` (or `--erp-url demo`): the embedded demo ERP at erpload.demo_erp

@@ -214,8 +214,8 @@ def load(reference: str) -> Any:
 
 
 def targets() -> dict[str, Target]:
-    """Every registered target, by name, in registration order (transforms/__init__.py)."""
-    registry: Mapping[str, str] = importlib.import_module("transforms").TARGETS
+    """Every registered target, by name, in registration order (erpload/transforms/__init__.py)."""
+    registry: Mapping[str, str] = importlib.import_module("erpload.transforms").TARGETS
     found = {}
     for name, module in registry.items():
         declared: Target = importlib.import_module(module).TARGET

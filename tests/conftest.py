@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sources.demo_erp import create_demo_erp
+from erpload.sources.demo_erp import create_demo_erp
 from tests.utils import Prepared, Workspace
 
 if TYPE_CHECKING:

@@ -28,11 +28,11 @@ import pytest
 
 from erpload import interrupts
 from erpload.exit_codes import ExitCode
+from erpload.fakes.dvelop import DvelopFake
+from erpload.fakes.faults import Faults
+from erpload.fakes.serving import serve_in_thread
 from erpload.interrupts import Interrupted
-from fakes.dvelop import DvelopFake
-from fakes.faults import Faults
-from fakes.serving import serve_in_thread
-from sources.demo_erp import create_demo_erp
+from erpload.sources.demo_erp import create_demo_erp
 from tests.support.dvelop_records import write_vendors
 from tests.utils import Workspace, shared_workspace
 

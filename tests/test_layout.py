@@ -28,7 +28,9 @@ def _loaded_imports(path: Path, modules: set[str]) -> set[str]:
             base = node.module or ""
             if node.level:
                 base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
-            names = [base] + [f"{base}.{a.name}" for a in node.names]
+            submodules = [f"{base}.{a.name}" for a in node.names]
+            # `from . import names` needs only the submodules: the package is in sys.modules while it loads
+            names = submodules if all(m in modules for m in submodules) else [base, *submodules]
         found |= {n for n in names if n in modules}
     return found
 

@@ -78,7 +78,7 @@ def test_model_refuses_an_unknown_target_or_format(workspace: Workspace) -> None
 def _declared_in_source(target: str) -> set[str]:
     """Every `erp.<entity>` the target's package names in its code."""
     names: set[str] = set()
-    for path in (REPO / "transforms" / target).glob("*.py"):
+    for path in (REPO / "erpload" / "transforms" / target).glob("*.py"):
         names |= set(re.findall(r"\berp\.([a-z_]+)\b", path.read_text(encoding="utf-8")))
     return names
 
@@ -110,9 +110,9 @@ def _narrowed(source: Path, dest: Path, contract: TargetContract) -> duckdb.Duck
 
 
 def test_datev_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Path) -> None:
-    from transforms.datev.export import publish, run_export
-    from transforms.datev.reconcile import run_reconcile
-    from transforms.datev.transform import run_transform
+    from erpload.transforms.datev.export import publish, run_export
+    from erpload.transforms.datev.reconcile import run_reconcile
+    from erpload.transforms.datev.transform import run_transform
 
     con = _narrowed(mapped_demo, tmp_path / "narrow.duckdb", contracts()["datev"])
     for period in ("quarter", "fiscal_year", "month"):
@@ -125,7 +125,7 @@ def test_datev_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Pa
 
 
 def test_dvelop_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Path) -> None:
-    from transforms.dvelop.transform import transform
+    from erpload.transforms.dvelop.transform import transform
 
     con = _narrowed(mapped_demo, tmp_path / "narrow.duckdb", contracts()["dvelop"])
     transform(con, Run("transform dvelop", None))
@@ -133,8 +133,8 @@ def test_dvelop_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: P
 
 
 def test_maesn_reads_nothing_beyond_its_contract(mapped_demo: Path, tmp_path: Path) -> None:
-    from transforms.maesn.demo import demo_systems
-    from transforms.maesn.transform import transform
+    from erpload.transforms.maesn.demo import demo_systems
+    from erpload.transforms.maesn.transform import transform
 
     con = _narrowed(mapped_demo, tmp_path / "narrow.duckdb", contracts()["maesn"])
     transform(con, Run("transform maesn", None), demo_systems())

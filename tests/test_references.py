@@ -248,7 +248,7 @@ def test_the_demo_erps_planted_faults_are_rejected_or_normalised(workspace: Work
 def test_a_reference_to_an_entity_the_profile_does_not_map_is_noted_not_checked(
         workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ERPLOAD__TARGETS", "datev,dvelop")  # Maesn reads the receipts: this ERP does not feed it
-    demo = (Path(__file__).resolve().parent.parent / "profiles" / "demo.toml").read_text(encoding="utf-8")
+    demo = (Path(__file__).resolve().parent.parent / "erpload" / "profiles" / "demo.toml").read_text(encoding="utf-8")
     start = demo.index("[entities.documents]")
     end = demo.index("[entities.", start + 1)
     profile = workspace.root / "no_documents.toml"

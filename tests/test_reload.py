@@ -187,7 +187,7 @@ def test_a_deleted_exported_invoice_is_reversed_by_the_next_export_after_a_reloa
     assert "1 no longer booked in the ERP" in output
     assert ws.query("select record_key, action from datev_corrections") == [
         (f"sales_invoice/{invoice_no}", "reversed")]
-    from transforms.datev.reader import read_extf
+    from erpload.transforms.datev.reader import read_extf
 
     latest = sorted((ws.root / "out").glob(f"EXTF_Buchungsstapel_1000_{month}_*.csv"))[-1]
     rows = [line.values for line in read_extf(latest.read_bytes()).rows if line.values[10] == invoice_no]

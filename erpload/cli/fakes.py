@@ -74,7 +74,7 @@ def _print_fake(target: Target, server: Any, url: str) -> None:
 def serve_fakes(host: str, ports: dict[str, int]) -> None:
     """Serve the fakes of the targets in `ports` (name → port) until SIGINT or SIGTERM."""
     # Imported here: every other erpload command starts without FastAPI and uvicorn.
-    from fakes.serving import serve_apps
+    from erpload.fakes.serving import serve_apps
 
     declared = targets()
     for name, port in ports.items():

@@ -82,7 +82,7 @@ def _ensure_demo_erp(settings: Settings, quiet: bool) -> None:
     missing; any other ERP must exist."""
     settings.require_erp()
     if settings.uses_demo_erp and not settings.demo_erp_path.exists():
-        from sources.demo_erp import create_demo_erp
+        from erpload.sources.demo_erp import create_demo_erp
 
         if not quiet:
             err.print(f"creating the demo ERP at {settings.demo_erp_path}")
@@ -185,7 +185,7 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 def _demo_fakes() -> Iterator[None]:
     """The fake of every target with a demo configuration on loopback, each target pointed at its fake by that
     configuration (a target without one is not in the demo)."""
-    from fakes.serving import serve_in_thread
+    from erpload.fakes.serving import serve_in_thread
 
     with ExitStack() as stack:
         settings: dict[str, str] = {}
@@ -335,7 +335,7 @@ def demo_erp_create(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write the embedded demo ERP (SQLite) if it is missing."""
-    from sources.demo_erp import create_demo_erp
+    from erpload.sources.demo_erp import create_demo_erp
 
     target = (path or load_settings().demo_erp_path).resolve()
     existed = target.exists()

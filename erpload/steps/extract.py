@@ -23,6 +23,9 @@ from erpload.progress import Progress
 from erpload.raw_names import RAW_DATASET, raw_name
 from erpload.runs import Run, TableResult
 from erpload.settings import Settings
+from erpload.sources.erp import erp, has_nothing_new
+from erpload.sources.erp.conformance import relax_nullability
+from erpload.sources.erp.empty_tables import create_table_ddl
 from erpload.staging import connect, existing_tables, is_lock_error, lock_error
 from erpload.steps import reload as reloading
 from erpload.steps.erp_errors import CREDENTIALS_SETTING, connection_failure, missing_tables
@@ -36,9 +39,6 @@ from erpload.steps.extract_rejects import (
     rejected_per_table,
     relax_staged_columns,
 )
-from sources.erp import erp, has_nothing_new
-from sources.erp.conformance import relax_nullability
-from sources.erp.empty_tables import create_table_ddl
 
 PIPELINE_NAME = "erpload_extract"
 
@@ -126,7 +126,7 @@ def _schemas_with_tables(inspector: sa.Inspector) -> list[str]:
 
 def relax_unconvertible(profile: Profile, metadata: sa.MetaData, engine: sa.Engine) -> dict[str, list[str]]:
     """SQLite: the columns whose non-converting values are read as NULL may hold NULL in staging
-    (see `sources.erp.conformance`); returns table -> the NOT NULL columns relaxed."""
+    (see `erpload.sources.erp.conformance`); returns table -> the NOT NULL columns relaxed."""
     if engine.dialect.name != "sqlite":
         return {}
     relaxed = {spec.name: relax_nullability(metadata.tables[spec.name], spec.primary_key) for spec in profile.tables}

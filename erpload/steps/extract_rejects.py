@@ -5,7 +5,7 @@ Neither stops the extract, and neither is silent: each is a row in `erpload.reje
 counts in the table's `rejected` in the run summary.
 
 - A value that does not convert to its column's type (SQLite only: other databases enforce types;
-  see `sources.erp.conformance`) is loaded as NULL.
+  see `erpload.sources.erp.conformance`) is loaded as NULL.
 - A cursor value beyond now plus `sources.erp.cursor_tolerance_hours` (a typo: 2062 for 2026) is
   loaded, but never becomes the table's stored cursor: dlt's `last_value` is set back to the latest
   trustworthy value in staging, so later changes still arrive, and the row is read (and reported)
@@ -27,12 +27,12 @@ import sqlalchemy as sa
 from erpload.profiles import TableSpec
 from erpload.raw_names import RAW_DATASET, raw_name
 from erpload.runs import Run
+from erpload.sources.erp import cursor_filter
+from erpload.sources.erp.conformance import checked_columns, expected, nonconforming_query
+from erpload.sources.erp.settings import SOURCE_NAME
 from erpload.staging import FRAMEWORK_SCHEMA, ensure_framework_tables, existing_tables, sql_literal
 from erpload.steps.model_check import quote
 from erpload.wording import plural
-from sources.erp import cursor_filter
-from sources.erp.conformance import checked_columns, expected, nonconforming_query
-from sources.erp.settings import SOURCE_NAME
 
 TARGET = "erp_raw"
 #: dlt's copy of erp_raw that merge loads go through first: its columns take NULL too
@@ -146,7 +146,7 @@ def probe_values(engine: sa.Engine, metadata: sa.MetaData, pipeline: dlt.Pipelin
                  specs: Sequence[TableSpec]) -> list[Probe]:
     """The values each table's extract window holds that do not convert, read in one query per table.
 
-    Only SQLite stores such values. The window is the one `sources.erp.adapt_query` reads: rows at or
+    Only SQLite stores such values. The window is the one `erpload.sources.erp.adapt_query` reads: rows at or
     after the stored cursor, and rows without one.
     """
     if engine.dialect.name != "sqlite":

@@ -18,11 +18,11 @@ from typing import Any
 import duckdb
 import httpx
 
+from erpload.fakes.dvelop import DvelopFake
+from erpload.fakes.faults import Faults
+from erpload.fakes.maesn import MaesnFake
+from erpload.fakes.serving import serve_in_thread
 from erpload.push.pusher import payload_sql
-from fakes.dvelop import DvelopFake
-from fakes.faults import Faults
-from fakes.maesn import MaesnFake
-from fakes.serving import serve_in_thread
 from tests.utils import Workspace
 
 DVELOP_KEY = "test-dvelop-key-7Qw9"

@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from erpload.transforms.maesn.demo import demo_environment
 from tests.contract.cases import CASES, MaesnCase, VendorCase, make_case
 from tests.contract.maesn_systems import five_systems  # noqa: F401 (a fixture of several modules)
 from tests.push.conftest import dvelop, vendors_workspace  # noqa: F401 (the d.velop-only tests' fixtures)
 from tests.utils import Prepared, Workspace
-from transforms.maesn.demo import demo_environment
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from erpload.fakes.maesn import MaesnFake
+from erpload.fakes.serving import serve_in_thread
 from erpload.push.pusher import payload_sql
-from fakes.maesn import MaesnFake
-from fakes.serving import serve_in_thread
 from tests.contract.cases import MAESN_ACCOUNTS, MAESN_COMPANIES, MAESN_KEY, MAESN_SYSTEMS, canonical
 from tests.utils import Workspace
 

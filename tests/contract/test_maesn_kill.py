@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from erpload.exit_codes import ExitCode
-from fakes.faults import Faults
-from fakes.maesn import MaesnFake
+from erpload.fakes.faults import Faults
+from erpload.fakes.maesn import MaesnFake
 from tests.contract.cases import MAESN_SYSTEMS
 from tests.contract.maesn_systems import PER_SYSTEM, arrivals, workspace
 

@@ -19,18 +19,18 @@ from typing import Any
 import pytest
 
 from erpload.exit_codes import ExitCode
+from erpload.fakes.faults import Faults
+from erpload.fakes.kombo import KomboFake
+from erpload.fakes.kombo.app import GENERAL
+from erpload.fakes.papershift import DEMO_EMAIL, PapershiftFake, User
+from erpload.fakes.papershift.app import INTEGRATIONS
+from erpload.fakes.serving import serve_in_thread
+from erpload.fakes.telecomx import TelecomXFake
+from erpload.fakes.telecomx.app import EXPORT
+from erpload.fakes.telecomx.models import Reseller
+from erpload.fakes.telecomx.models import User as TelecomXUser
+from erpload.fakes.telecomx.seed import DEMO_PASSWORD as TELECOMX_PASSWORD
 from erpload.targets import targets
-from fakes.faults import Faults
-from fakes.kombo import KomboFake
-from fakes.kombo.app import GENERAL
-from fakes.papershift import DEMO_EMAIL, PapershiftFake, User
-from fakes.papershift.app import INTEGRATIONS
-from fakes.serving import serve_in_thread
-from fakes.telecomx import TelecomXFake
-from fakes.telecomx.app import EXPORT
-from fakes.telecomx.models import Reseller
-from fakes.telecomx.models import User as TelecomXUser
-from fakes.telecomx.seed import DEMO_PASSWORD as TELECOMX_PASSWORD
 from tests.utils import Prepared, Workspace
 
 KOMBO_KEY = "contract-kombo-key-3b8d1e"
@@ -66,7 +66,7 @@ def _tokens() -> tuple[list[str], Callable[[], str]]:
 
 
 def _uniconta(url: str, fake: TelecomXFake, tokens: list[str]) -> TriggerCase:
-    from transforms.uniconta.demo import DEMO_USER, resellers_of
+    from erpload.transforms.uniconta.demo import DEMO_USER, resellers_of
 
     def seed(erp: Path) -> None:
         for body in resellers_of(erp):
@@ -80,7 +80,7 @@ def _uniconta(url: str, fake: TelecomXFake, tokens: list[str]) -> TriggerCase:
 
 
 def _kombo(url: str, fake: KomboFake) -> TriggerCase:
-    from transforms.kombo.demo import seed_fake
+    from erpload.transforms.kombo.demo import seed_fake
 
     return TriggerCase("kombo", fake, url, {"match_path": GENERAL},
                        {"DESTINATION__KOMBO__BASE_URL": url + "/v1", "DESTINATION__KOMBO__API_KEY": KOMBO_KEY},
@@ -89,7 +89,7 @@ def _kombo(url: str, fake: KomboFake) -> TriggerCase:
 
 
 def _papershift(url: str, fake: PapershiftFake, tokens: list[str]) -> TriggerCase:
-    from transforms.papershift.demo import seed_fake
+    from erpload.transforms.papershift.demo import seed_fake
 
     return TriggerCase("papershift", fake, url, {"match_path": INTEGRATIONS, "match_method": "POST"},
                        {"DESTINATION__PAPERSHIFT__BASE_URL": url, "DESTINATION__PAPERSHIFT__EMAIL": DEMO_EMAIL,

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from erpload import canonical
 from erpload.runs import Run
 from erpload.staging import ensure_framework_tables
-from transforms.datev.check import check_file
-from transforms.datev.export import publish, run_export
-from transforms.datev.transform import run_transform
+from erpload.transforms.datev.check import check_file
+from erpload.transforms.datev.export import publish, run_export
+from erpload.transforms.datev.transform import run_transform
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=70)
 _number = st.text(st.sampled_from(list("AZaz09-/.# _,ÄłÜ$%&*+\"")), min_size=0, max_size=40)

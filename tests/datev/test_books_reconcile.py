@@ -29,10 +29,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from sources.demo_erp import create_demo_erp
+from erpload.sources.demo_erp import create_demo_erp
+from erpload.transforms.datev.check import check_file
+from erpload.transforms.datev.reconcile import run_reconcile
 from tests.utils import Workspace
-from transforms.datev.check import check_file
-from transforms.datev.reconcile import run_reconcile
 
 OUT = "out/datev"
 _KINDS = {"sales": ("sales_invoice", "sales_invoice_line", "invoice_no", "revenue_account_no"),

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from erpload.cli.main import app
-from transforms.datev.check import check_bytes, check_file
-from transforms.datev.findings import Finding, Report
-from transforms.datev.reader import read_extf, split_line, unquote
+from erpload.transforms.datev.check import check_bytes, check_file
+from erpload.transforms.datev.findings import Finding, Report
+from erpload.transforms.datev.reader import read_extf, split_line, unquote
 
 SAMPLES = Path(__file__).parent / "samples"
 #: Sample files the README says were re-encoded to UTF-8 by the repository that stored them.

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from erpload.transforms.datev.check import check_bytes, check_file
 from tests.datev.test_check import CHECKED_SAMPLES, restored
 from tests.utils import Workspace
-from transforms.datev.check import check_bytes, check_file
 
 ODD_VALUES = (
     "99991231", "99990101", "99991201", "00010101", "18991231", "20250231", "31129999", "01010001", "3112", "0000",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from erpload.transforms.datev.check import check_file
+from erpload.transforms.datev.reader import read_extf, unquote
+from erpload.transforms.datev.vat import vat_problem
 from tests.utils import Workspace
-from transforms.datev.check import check_file
-from transforms.datev.reader import read_extf, unquote
-from transforms.datev.vat import vat_problem
 
 _STAMP = "2026-11-30 10:00:00"
 

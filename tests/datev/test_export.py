@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from erpload.transforms.datev.reader import read_extf
+from erpload.transforms.datev.spec import BOOKINGS
 from tests.utils import Prepared, Workspace
-from transforms.datev.reader import read_extf
-from transforms.datev.spec import BOOKINGS
 
 OUT = "out/datev"
 
@@ -140,7 +140,7 @@ def test_export_reads_back_exactly_what_staging_holds(built: Workspace) -> None:
 
 
 def test_every_exported_file_passes_the_checker(built: Workspace) -> None:
-    from transforms.datev.check import check_file
+    from erpload.transforms.datev.check import check_file
 
     ws = built
     _export(ws)
@@ -386,7 +386,7 @@ def _expected(column_kind: str, date_format: str | None, value: object) -> objec
 def _round_trip_differences(ws: Workspace, paths: list[Path]) -> list[str]:
     """Every field of every line of the Buchungsstapel files against `datev.bookings`, plus account balances
     against the canonical source. Returns the differences (empty when the files say what staging says)."""
-    from transforms.datev.layouts import BOOKING_VALUES
+    from erpload.transforms.datev.layouts import BOOKING_VALUES
 
     diffs: list[str] = []
     selects = ", ".join(f"{sql} AS c{i}" for i, sql in enumerate(BOOKING_VALUES.values()))

@@ -18,10 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from erpload.cli.main import app
-from sources.demo_erp import create_demo_erp
+from erpload.sources.demo_erp import create_demo_erp
+from erpload.transforms.datev.export_folder import KILL_STEPS
 from tests.conftest import TEST_SEED
 from tests.utils import shared_workspace
-from transforms.datev.export_folder import KILL_STEPS
 
 
 @pytest.fixture(scope="module")

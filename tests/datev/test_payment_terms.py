@@ -20,11 +20,11 @@ import pytest
 from erpload import canonical
 from erpload.runs import Run
 from erpload.staging import ensure_framework_tables
-from transforms.datev.check import check_file
-from transforms.datev.export import ExportPlan, publish, run_export
-from transforms.datev.reader import read_extf
-from transforms.datev.spec import PARTNERS, PAYMENT_TERMS
-from transforms.datev.transform import run_transform
+from erpload.transforms.datev.check import check_file
+from erpload.transforms.datev.export import ExportPlan, publish, run_export
+from erpload.transforms.datev.reader import read_extf
+from erpload.transforms.datev.spec import PARTNERS, PAYMENT_TERMS
+from erpload.transforms.datev.transform import run_transform
 
 LONG_NAME = "Zahlbar innerhalb von 30 Tagen ohne Abzug, bei Lastschrift mit 2 % Skonto nach Absprache"
 

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from erpload.transforms.datev.encoding import TRANSLITERATION, fold
+from erpload.transforms.datev.records import Booking
+from erpload.transforms.datev.spec import ENCODING
 from erpload.validation import create_findings, field_checks, find_failures, move_to_rejects
-from transforms.datev.encoding import TRANSLITERATION, fold
-from transforms.datev.records import Booking
-from transforms.datev.spec import ENCODING
 
 _COLUMNS = {
     "company_code": "VARCHAR", "document_kind": "VARCHAR", "document_no": "VARCHAR", "line_no": "INTEGER",

@@ -15,11 +15,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.demo_erp.charts import tax_codes
+from erpload.sources.demo_erp.charts import tax_codes
+from erpload.transforms.datev.reader import read_extf
+from erpload.transforms.datev.spec import BOOKINGS
+from erpload.transforms.datev.tax import BU_KEYS
 from tests.utils import Workspace, shared_workspace
-from transforms.datev.reader import read_extf
-from transforms.datev.spec import BOOKINGS
-from transforms.datev.tax import BU_KEYS
 
 Line = tuple[str, str, str, int]  # company, kind, document, line
 

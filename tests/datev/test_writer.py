@@ -8,9 +8,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from transforms.datev.reader import read_extf
-from transforms.datev.spec import BOOKINGS
-from transforms.datev.writer import Header, file_bytes, line_sql
+from erpload.transforms.datev.reader import read_extf
+from erpload.transforms.datev.spec import BOOKINGS
+from erpload.transforms.datev.writer import Header, file_bytes, line_sql
 
 
 def _line(values: dict[str, str]) -> str:

@@ -18,10 +18,10 @@ from stdnum.dk import cpr
 from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat
 
-from sources.demo_erp import DemoData, create_demo_erp, generate, write_sqlite
-from sources.demo_erp.faults import DATA_RULE_FAULTS
-from sources.demo_erp.schema import primary_keys, table_schemas
-from sources.demo_erp.settings import EU_COUNTRIES, FAULTS, FAULTS_BY_TABLE
+from erpload.sources.demo_erp import DemoData, create_demo_erp, generate, write_sqlite
+from erpload.sources.demo_erp.faults import DATA_RULE_FAULTS
+from erpload.sources.demo_erp.schema import primary_keys, table_schemas
+from erpload.sources.demo_erp.settings import EU_COUNTRIES, FAULTS, FAULTS_BY_TABLE
 
 TRANSACTIONAL = ("sales_invoice", "sales_invoice_line", "purchase_invoice", "purchase_invoice_line",
                  "purchase_order", "purchase_order_line", "journal_entry", "journal_line")

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.demo_erp import DemoData, generate, write_sqlite
-from sources.demo_erp.settings import DATA_END, DRAFT_WINDOW_DAYS
+from erpload.sources.demo_erp import DemoData, generate, write_sqlite
+from erpload.sources.demo_erp.settings import DATA_END, DRAFT_WINDOW_DAYS
 
 # (table, document number, document date, line table)
 DOCUMENTS = (

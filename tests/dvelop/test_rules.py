@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from erpload.transforms.dvelop import models
+from erpload.transforms.dvelop.identifiers import find_identifier_failures
+from erpload.transforms.dvelop.models import TARGET, Request
+from erpload.transforms.dvelop.rules import record_rule_checks
 from erpload.validation import create_findings, field_checks, find_failures, quote_ident
 from tests.support.model_verdict import model_verdict
-from transforms.dvelop import models
-from transforms.dvelop.identifiers import find_identifier_failures
-from transforms.dvelop.models import TARGET, Request
-from transforms.dvelop.rules import record_rule_checks
 
 MODELS: list[type[Request]] = [
     models.Company, models.Vendor, models.VendorBankAccount, models.PaymentTerm, models.DocumentType,

@@ -17,12 +17,12 @@ from typing import Any
 import duckdb
 import pytest
 
+from erpload.fakes.dvelop.models import ENTITIES as FAKE_ENTITIES
 from erpload.runs import Run
-from fakes.dvelop.models import ENTITIES as FAKE_ENTITIES
+from erpload.transforms.dvelop.entities import entities
+from erpload.transforms.dvelop.transform import run_transform
 from tests.support.json_payloads import without_nulls
 from tests.utils import Workspace, shared_workspace
-from transforms.dvelop.entities import entities
-from transforms.dvelop.transform import run_transform
 
 ENTITIES = {e.name: e for e in entities()}
 

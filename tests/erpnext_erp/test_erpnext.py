@@ -165,7 +165,7 @@ def test_a_row_moved_from_the_cursor_value_past_it_is_seen(tmp_path: Path) -> No
     """ERPNext rows often share one `modified` (a bulk import): updating one of them keeps the count there."""
     import sqlalchemy as sa
 
-    from sources.erp import has_nothing_new
+    from erpload.sources.erp import has_nothing_new
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'erp.sqlite'}")
     with engine.begin() as con:

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.dvelop import API, DvelopFake
-from fakes.serving import serve_in_thread
+from erpload.fakes.dvelop import API, DvelopFake
+from erpload.fakes.serving import serve_in_thread
 
 API_KEY = "test-key-7d41c09e"
 BUCKET = "bucket-1"

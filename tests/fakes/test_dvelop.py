@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.dvelop import API, ENTITIES, DvelopFake
-from fakes.faults import Faults
+from erpload.fakes.dvelop import API, ENTITIES, DvelopFake
+from erpload.fakes.faults import Faults
 from tests.fakes.conftest import API_KEY, BUCKET, Dvelop, serve_dvelop
 from tests.fakes.dvelop_examples import EXAMPLES
 

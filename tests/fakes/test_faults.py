@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.dvelop import API
-from fakes.faults import FaultController, Faults
+from erpload.fakes.dvelop import API
+from erpload.fakes.faults import FaultController, Faults
 from tests.fakes.conftest import BUCKET, Dvelop
 from tests.fakes.dvelop_examples import EXAMPLES
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-import fakes.journal
-from fakes.dvelop import API
-from fakes.journal import canonical_sha256
+import erpload.fakes.journal
+from erpload.fakes.dvelop import API
+from erpload.fakes.journal import canonical_sha256
 from tests.fakes.conftest import BUCKET, Dvelop
 from tests.fakes.dvelop_examples import EXAMPLES
 
@@ -17,7 +17,7 @@ VENDORS = f"{API}/buckets/{BUCKET}/vendors"
 
 
 def test_doctests_pass() -> None:
-    assert doctest.testmod(fakes.journal).failed == 0
+    assert doctest.testmod(erpload.fakes.journal).failed == 0
 
 
 def test_same_payload_hashes_equal_whatever_the_key_order_and_spacing(dvelop: Dvelop) -> None:

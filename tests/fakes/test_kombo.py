@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.faults import Faults
-from fakes.kombo import (
+from erpload.fakes.faults import Faults
+from erpload.fakes.kombo import (
     CHECK_API_KEY,
     DEFAULT_STATUS,
     DEMO_INTEGRATION,
@@ -33,9 +33,9 @@ from fakes.kombo import (
     KomboFile,
     KomboPlan,
 )
-from fakes.kombo.served import API_KEY_ENV, serve
-from fakes.serving import serve_in_thread
-from transforms.datev.check import check_bytes
+from erpload.fakes.kombo.served import API_KEY_ENV, serve
+from erpload.fakes.serving import serve_in_thread
+from erpload.transforms.datev.check import check_bytes
 
 API_KEY = "test-kombo-key-5b0e9d3a"
 NOVEMBER = date(2026, 11, 1)

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.faults import Faults
-from fakes.maesn import ACCOUNTING, SYSTEMS, TaskPlan, TaskRule
+from erpload.fakes.faults import Faults
+from erpload.fakes.maesn import ACCOUNTING, SYSTEMS, TaskPlan, TaskRule
 from tests.maesn.support import ACCOUNT_KEYS, API_KEY, EXAMPLES, PDF, Maesn, example, maesn_fake, serve_maesn
 
 

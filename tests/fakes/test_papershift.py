@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.faults import Faults
-from fakes.journal import payload_sha256
-from fakes.papershift import (
+from erpload.fakes.faults import Faults
+from erpload.fakes.journal import payload_sha256
+from erpload.fakes.papershift import (
     ALPENBLICK,
     BERGWERK,
     DEMO_EMAIL,
@@ -28,8 +28,8 @@ from fakes.papershift import (
     PulsePlan,
     SyncStatus,
 )
-from fakes.papershift.store import months_before
-from fakes.serving import serve_in_thread
+from erpload.fakes.papershift.store import months_before
+from erpload.fakes.serving import serve_in_thread
 
 ALPENBLICK_EMPLOYEES = [101, 102, 103]
 
@@ -393,7 +393,7 @@ def test_a_dropped_create_was_applied_so_the_retry_meets_the_documented_422(puls
 
 
 def test_the_served_fake_signs_in_the_demo_user_and_hides_a_chosen_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    from fakes.papershift.served import PASSWORD_ENV, serve
+    from erpload.fakes.papershift.served import PASSWORD_ENV, serve
 
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
     served = serve()

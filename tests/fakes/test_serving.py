@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fakes.dvelop import API, DvelopFake
-from fakes.serving import serve_in_thread
+from erpload.fakes.dvelop import API, DvelopFake
+from erpload.fakes.serving import serve_in_thread
 from tests.fakes.dvelop_examples import EXAMPLES
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.faults import Faults
-from fakes.serving import serve_in_thread
-from fakes.telecomx import (
+from erpload.fakes.faults import Faults
+from erpload.fakes.serving import serve_in_thread
+from erpload.fakes.telecomx import (
     DEMO_ADMIN,
     DEMO_PASSWORD,
     DEMO_USERNAME,
@@ -252,7 +252,7 @@ def test_state_is_set_through_the_fake_endpoints_and_reset_restores_the_seed(tx:
 
 
 def test_served_fake_signs_in_the_demo_user_and_hides_a_chosen_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    from fakes.telecomx.served import PASSWORD_ENV, serve
+    from erpload.fakes.telecomx.served import PASSWORD_ENV, serve
 
     served = serve()
     with serve_in_thread(served.app) as url:

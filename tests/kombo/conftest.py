@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from fakes.kombo import KomboFake, KomboPlan
-from fakes.serving import serve_in_thread
+from erpload.fakes.kombo import KomboFake, KomboPlan
+from erpload.fakes.serving import serve_in_thread
+from erpload.transforms.kombo.demo import seed_fake
 from tests.utils import CliResult, Prepared, Workspace
-from transforms.kombo.demo import seed_fake
 
 API_KEY = "test-kombo-key-7f3e2a9c41"
 

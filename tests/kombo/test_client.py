@@ -11,10 +11,10 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from destinations.kombo.client import GENERAL, KomboAuthError, KomboClient, KomboRefused, PushAnswer
-from destinations.kombo.config import KomboSettings
+from erpload.destinations.kombo.client import GENERAL, KomboAuthError, KomboClient, KomboRefused, PushAnswer
+from erpload.destinations.kombo.config import KomboSettings
+from erpload.fakes.serving import serve_in_thread
 from erpload.push.http import OutcomeUnknown, RetryPolicy
-from fakes.serving import serve_in_thread
 from tests.support.waits import RecordedWaits
 
 KEY = "test-kombo-client-key-19af"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from erpload.errors import ConfigError
-from transforms.kombo.plan import configured_base_url, scope
+from erpload.transforms.kombo.plan import configured_base_url, scope
 
 
 @pytest.mark.parametrize(("env", "expected"), [

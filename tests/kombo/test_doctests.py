@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from destinations.kombo import contents, files
+from erpload.destinations.kombo import contents, files
 
 
 @pytest.mark.parametrize("module", [contents, files], ids=lambda m: m.__name__)

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from erpload.exit_codes import ExitCode
-from fakes.faults import Faults
-from fakes.kombo import GENERAL, ErrorCode, InjectedError, KomboPlan
+from erpload.fakes.faults import Faults
+from erpload.fakes.kombo import GENERAL, ErrorCode, InjectedError, KomboPlan
 from tests.kombo.conftest import API_KEY, KomboProject, said
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fakes.kombo import FileKnob, KomboFile
+from erpload.fakes.kombo import FileKnob, KomboFile
 from tests.kombo.conftest import KomboProject, said
 
 #: names a vendor (or whoever controls it) could send, each trying to write somewhere else or over something
@@ -100,7 +100,7 @@ def _generated(kombo: KomboProject) -> list[KomboFile]:
     """The files the fake makes for company 1000's integration, as a push returns them."""
     from datetime import date
 
-    from fakes.kombo.datev_files import generated_files
+    from erpload.fakes.kombo.datev_files import generated_files
 
     integration = next(i for i in kombo.fake.integrations() if i.id == kombo.integration("1000"))
     return generated_files(integration, date.today(), payroll=False)

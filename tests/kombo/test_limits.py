@@ -13,15 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from destinations.kombo.client import KomboClient
-from destinations.kombo.config import load_settings
-from destinations.kombo.trigger import KomboTrigger
+from erpload.destinations.kombo.client import KomboClient
+from erpload.destinations.kombo.config import load_settings
+from erpload.destinations.kombo.trigger import KomboTrigger
+from erpload.fakes.faults import Faults
+from erpload.fakes.kombo import GENERAL, ErrorCode, InjectedError, KomboPlan
 from erpload.interrupts import Interrupted
 from erpload.push.http import RetryPolicy
 from erpload.push.trigger import TriggerOptions, run_trigger
 from erpload.runs import Run
-from fakes.faults import Faults
-from fakes.kombo import GENERAL, ErrorCode, InjectedError, KomboPlan
 from tests.kombo.conftest import API_KEY, KomboProject
 from tests.support.waits import RecordedWaits
 

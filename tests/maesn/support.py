@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from fakes.maesn import ACCOUNTING, MaesnFake
-from fakes.serving import serve_in_thread
+from erpload.fakes.maesn import ACCOUNTING, MaesnFake
+from erpload.fakes.serving import serve_in_thread
 
 API_KEY = "test-maesn-api-key-51c2"
 ACCOUNT_KEYS = {system: f"test-account-{system}-9e0f" for system in

@@ -12,14 +12,14 @@ from dataclasses import replace
 
 import pytest
 
-from destinations.maesn.client import MaesnClient, ProposalUpload, encode_form, form_json
-from destinations.maesn.config import MaesnSettings, SystemConnection
-from destinations.maesn.rate_limit import RateLimiter
+from erpload.destinations.maesn.client import MaesnClient, ProposalUpload, encode_form, form_json
+from erpload.destinations.maesn.config import MaesnSettings, SystemConnection
+from erpload.destinations.maesn.rate_limit import RateLimiter
+from erpload.fakes.faults import Faults
+from erpload.fakes.maesn import TaskPlan, TaskRule
+from erpload.fakes.maesn.multipart import parse_form_data
 from erpload.interrupts import Interrupted
 from erpload.push.http import OutcomeUnknown, VendorAuthError, VendorRefused
-from fakes.faults import Faults
-from fakes.maesn import TaskPlan, TaskRule
-from fakes.maesn.multipart import parse_form_data
 from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn, maesn_fake, serve_maesn
 from tests.support.waits import RecordedWaits
 

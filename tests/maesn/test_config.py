@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from destinations.maesn.config import (
+from erpload.destinations.maesn.config import (
     configured_systems,
     load_maesn_settings,
     make_sender,

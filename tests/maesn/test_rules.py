@@ -18,10 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from erpload.validation import create_findings, find_failures, quote_ident
-from tests.support.model_verdict import model_verdict
-from transforms.maesn.expressions import NAMESPACE
-from transforms.maesn.models import (
+from erpload.transforms.maesn.expressions import NAMESPACE
+from erpload.transforms.maesn.models import (
     AMOUNT,
     DATEV_ACCOUNT,
     LABELS,
@@ -33,7 +31,9 @@ from transforms.maesn.models import (
     header_model,
     line_model,
 )
-from transforms.maesn.rules import find_iban_failures, model_checks
+from erpload.transforms.maesn.rules import find_iban_failures, model_checks
+from erpload.validation import create_findings, find_failures, quote_ident
+from tests.support.model_verdict import model_verdict
 
 _TEXTS = ["", " ", "x", "500.00", "500", "-12.50", "1.5", "19", "5.5", "2026-01-31T00:00:00Z", "2026-01-31",
           str(uuid.uuid5(NAMESPACE, "1000/INVOICE/RE-1")), str(uuid.uuid4()), "EUR", "eur", "ZMW", "DKK", "8400",

@@ -15,15 +15,15 @@ from typing import Any
 import duckdb
 import pytest
 
-from destinations.maesn.config import MaesnSettings, SystemConnection, demo_settings, make_sender
-from destinations.maesn.destination import MaesnSender, NotSendable
+from erpload.destinations.maesn.config import MaesnSettings, SystemConnection, demo_settings, make_sender
+from erpload.destinations.maesn.destination import MaesnSender, NotSendable
+from erpload.fakes.faults import Faults
+from erpload.fakes.maesn import TaskPlan, TaskRule
+from erpload.fakes.maesn.served import API_KEY_ENV
+from erpload.fakes.maesn.served import serve as serve_fake
+from erpload.fakes.serving import serve_in_thread
 from erpload.push.http import VendorError, VendorRefused
 from erpload.push.pusher import Outgoing, Refusal, payload_sql
-from fakes.faults import Faults
-from fakes.maesn import TaskPlan, TaskRule
-from fakes.maesn.served import API_KEY_ENV
-from fakes.maesn.served import serve as serve_fake
-from fakes.serving import serve_in_thread
 from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn
 
 RECEIPT_SHA = hashlib.sha256(PDF).hexdigest()

@@ -22,15 +22,15 @@ import pytest
 from pydantic import ValidationError
 
 from erpload.errors import ConfigError
+from erpload.fakes.maesn.models import SYSTEMS as FAKE_SYSTEMS
+from erpload.fakes.maesn.models import BookingProposal, model_problems
 from erpload.push.pusher import payload_sql
 from erpload.runs import Run
-from fakes.maesn.models import SYSTEMS as FAKE_SYSTEMS
-from fakes.maesn.models import BookingProposal, model_problems
+from erpload.transforms.maesn.demo import demo_config, demo_environment
+from erpload.transforms.maesn.expressions import NAMESPACE
+from erpload.transforms.maesn.models import PROPOSALS, SYSTEMS, DatevUoBookingProposal, booking_types
+from erpload.transforms.maesn.transform import run_transform
 from tests.utils import Workspace, shared_workspace
-from transforms.maesn.demo import demo_config, demo_environment
-from transforms.maesn.expressions import NAMESPACE
-from transforms.maesn.models import PROPOSALS, SYSTEMS, DatevUoBookingProposal, booking_types
-from transforms.maesn.transform import run_transform
 
 #: per system, SQL over erp for the posted documents it takes under the demo configuration
 IN_SCOPE = {

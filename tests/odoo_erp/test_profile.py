@@ -9,11 +9,11 @@ from typer.testing import CliRunner
 from erpload import canonical
 from erpload.cli.main import app
 from erpload.exit_codes import ExitCode
+from erpload.sources.demo_erp import create_demo_erp, generate
+from erpload.sources.demo_erp.faults import DATA_RULE_FAULTS
+from erpload.sources.demo_erp.schema import primary_keys
+from erpload.sources.odoo_erp import create_odoo_erp
 from erpload.targets import targets
-from sources.demo_erp import create_demo_erp, generate
-from sources.demo_erp.faults import DATA_RULE_FAULTS
-from sources.demo_erp.schema import primary_keys
-from sources.odoo_erp import create_odoo_erp
 
 SCALE = 0.1
 

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from sources.demo_erp.generator import generate
-from sources.odoo_erp import write_postgres
-from sources.odoo_erp.writer import NotRepresentable, reshape_demo_tables
+from erpload.sources.demo_erp.generator import generate
+from erpload.sources.odoo_erp import write_postgres
+from erpload.sources.odoo_erp.writer import NotRepresentable, reshape_demo_tables
 
 SCALE = 0.2
 

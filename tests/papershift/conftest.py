@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from fakes.faults import Faults
-from fakes.papershift import DEMO_EMAIL, DEMO_PASSWORD, PapershiftFake, PulsePlan, User
-from fakes.serving import serve_in_thread
+from erpload.fakes.faults import Faults
+from erpload.fakes.papershift import DEMO_EMAIL, DEMO_PASSWORD, PapershiftFake, PulsePlan, User
+from erpload.fakes.serving import serve_in_thread
+from erpload.transforms.papershift.demo import seed_fake
 from tests.utils import Prepared, Workspace
-from transforms.papershift.demo import seed_fake
 
 PREPARED = (("extract",), ("map",), ("transform", "papershift"))
 #: a password long enough to be registered as a secret, so a leak would be found

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from destinations.papershift.client import PulseClient
-from destinations.papershift.config import PapershiftSettings
+from erpload.destinations.papershift.client import PulseClient
+from erpload.destinations.papershift.config import PapershiftSettings
+from erpload.fakes.papershift import ALPENBLICK, DEMO_EMAIL, Integration, PapershiftFake, PulsePlan
 from erpload.push.http import RetryPolicy, VendorAuthError, VendorRefused
-from fakes.papershift import ALPENBLICK, DEMO_EMAIL, Integration, PapershiftFake, PulsePlan
 from tests.papershift.conftest import PASSWORD
 
 FAST = RetryPolicy(min_backoff_s=0.02, max_backoff_s=0.05, max_wait_s=5)
@@ -61,7 +61,7 @@ def test_a_second_initial_sync_comes_back_as_the_documented_refusal(
 
 def test_every_page_of_a_list_is_read(fake: PapershiftFake, pulse_served: tuple[PapershiftFake, str],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("destinations.papershift.client.PAGE_SIZE", 7)
+    monkeypatch.setattr("erpload.destinations.papershift.client.PAGE_SIZE", 7)
     fake.set_plan(PulsePlan(running_polls=0))
     client = _client(pulse_served)
     try:

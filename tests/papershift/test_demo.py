@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fakes.papershift import PapershiftFake, SyncStatus
+from erpload.fakes.papershift import PapershiftFake, SyncStatus
+from erpload.transforms.papershift.demo import UNKNOWN_TO_ERP, demo_notes, demo_settings
 from tests.utils import Workspace
-from transforms.papershift.demo import UNKNOWN_TO_ERP, demo_notes, demo_settings
 
 
 def test_the_demo_fake_holds_the_demo_erps_integrations_and_employees(

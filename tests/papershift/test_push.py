@@ -11,11 +11,11 @@ import duckdb
 import pytest
 
 from erpload.exit_codes import ExitCode
-from fakes.papershift import Integration, SyncStatus
-from fakes.papershift.store import fingerprint
+from erpload.fakes.papershift import Integration, SyncStatus
+from erpload.fakes.papershift.store import fingerprint
+from erpload.transforms.papershift.demo import UNKNOWN_TO_ERP
 from tests.papershift.conftest import PASSWORD, Pulse
 from tests.utils import Workspace
-from transforms.papershift.demo import UNKNOWN_TO_ERP
 
 
 def _integrations(ws: Workspace) -> dict[str, str]:

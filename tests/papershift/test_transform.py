@@ -9,7 +9,7 @@ import duckdb
 
 from erpload.runs import Run
 from erpload.staging import ensure_framework_tables
-from transforms.papershift.transform import transform
+from erpload.transforms.papershift.transform import transform
 
 GOOD = "7C0D2A4E-3b1f-4c5d-9e8f-0a1b2c3d4e01"
 

@@ -11,9 +11,9 @@ import duckdb
 import httpx
 import pytest
 
-from fakes.dvelop import DvelopFake
-from fakes.faults import Faults
-from fakes.serving import serve_in_thread
+from erpload.fakes.dvelop import DvelopFake
+from erpload.fakes.faults import Faults
+from erpload.fakes.serving import serve_in_thread
 from tests.support.dvelop_records import write_vendors
 from tests.utils import Workspace
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from destinations.dvelop.config import load_dvelop_settings
-from destinations.dvelop.destination import DvelopSender
+from erpload.destinations.dvelop.config import load_dvelop_settings
+from erpload.destinations.dvelop.destination import DvelopSender
 from erpload.errors import ErploadError
 from erpload.push.pusher import Pusher
 from erpload.runs import Run

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from destinations.dvelop.entities import PUSH_ORDER
+from erpload.destinations.dvelop.entities import PUSH_ORDER
 from erpload.exit_codes import ExitCode
+from erpload.transforms.dvelop.entities import entities
 from tests.push.conftest import API_KEY, DvelopCase
 from tests.utils import Workspace
-from transforms.dvelop.entities import entities
 
 SETTINGS = ("DESTINATION__DVELOP__BASE_URL", "DESTINATION__DVELOP__BUCKET_ID", "DESTINATION__DVELOP__API_KEY")
 

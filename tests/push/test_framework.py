@@ -19,11 +19,11 @@ from typing import Any
 import duckdb
 import pytest
 
-import destinations.dvelop.destination as dvelop_destination
-from destinations.dvelop.destination import DvelopSender
+import erpload.destinations.dvelop.destination as dvelop_destination
+from erpload.destinations.dvelop.destination import DvelopSender
 from erpload.exit_codes import ExitCode
+from erpload.fakes.dvelop.models import ENTITIES
 from erpload.push.ledger import BATCHES, RECORDS, ensure_ledger
-from fakes.dvelop.models import ENTITIES
 from tests.push.conftest import BUCKET, DvelopCase
 from tests.support.dvelop_records import write_vendors
 from tests.utils import Workspace
@@ -353,7 +353,7 @@ def test_concurrent_batches_are_in_flight_together_and_an_entity_waits_for_the_o
 #: `erpload push dvelop` with the create-only d.velop sender, in a process of its own
 _CREATE_ONLY_PUSH = """
 import sys
-import destinations.dvelop.destination as destination
+import erpload.destinations.dvelop.destination as destination
 from erpload.cli.main import main
 
 class CreateOnlyDvelop(destination.DvelopSender):

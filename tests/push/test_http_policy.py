@@ -12,8 +12,8 @@ import threading
 
 import pytest
 
-from destinations.dvelop.client import JOB_QUEUED, DvelopClient
-from destinations.dvelop.config import DvelopSettings, load_dvelop_settings
+from erpload.destinations.dvelop.client import JOB_QUEUED, DvelopClient
+from erpload.destinations.dvelop.config import DvelopSettings, load_dvelop_settings
 from erpload.errors import ConfigError
 from erpload.push.http import (
     OutcomeUnknown,

@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from destinations.maesn.config import MaesnSettings, SystemConnection
-from destinations.maesn.destination import MaesnSender
+from erpload.destinations.maesn.config import MaesnSettings, SystemConnection
+from erpload.destinations.maesn.destination import MaesnSender
 from erpload.push.pusher import PushOptions, run_push
 from erpload.runs import Run
 from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn, maesn_fake, serve_maesn

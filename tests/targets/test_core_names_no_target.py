@@ -14,10 +14,12 @@ from erpload.targets import targets
 REPO = Path(__file__).resolve().parents[2]
 #: the packages that hold one sub-package per target
 TARGET_ROOTS = ("transforms", "destinations", "fakes")
+#: erpload's packages that are not the core: the targets' and the ERP sources (which name ERPs, not targets)
+NOT_CORE = (*TARGET_ROOTS, "sources")
 
 
 def _target_words() -> set[str]:
-    packages = {p.name for root in TARGET_ROOTS for p in (REPO / root).iterdir()
+    packages = {p.name for root in TARGET_ROOTS for p in (REPO / "erpload" / root).iterdir()
                 if p.is_dir() and (p / "__init__.py").exists()}
     return {name.lower() for name in targets()} | packages
 
@@ -57,7 +59,7 @@ def naming(source: str, words: set[str]) -> Iterator[str]:
             modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
         for module in modules:
             parts = module.split(".")
-            if len(parts) > 1 and parts[0] in TARGET_ROOTS and parts[1] in words:
+            if len(parts) > 2 and parts[:1] == ["erpload"] and parts[1] in TARGET_ROOTS and parts[2] in words:
                 yield f"line {node.lineno}: imports {module}"
         names: list[str] = []
         if isinstance(node, ast.Name):
@@ -76,19 +78,24 @@ def naming(source: str, words: set[str]) -> Iterator[str]:
             yield f"line {node.lineno}: the string {node.value!r}"
 
 
-def test_no_module_under_erpload_names_a_target() -> None:
+def _core_modules() -> list[Path]:
+    core = REPO / "erpload"
+    return sorted(path for path in core.rglob("*.py") if path.relative_to(core).parts[0] not in NOT_CORE)
+
+
+def test_no_module_of_the_core_names_a_target() -> None:
     words = _target_words()
-    found = {str(path.relative_to(REPO)): hits for path in sorted((REPO / "erpload").rglob("*.py"))
+    found = {str(path.relative_to(REPO)): hits for path in _core_modules()
              if (hits := list(naming(path.read_text(encoding="utf-8"), words)))}
     assert found == {}
 
 
 def test_the_check_finds_each_way_of_naming_one() -> None:
     source = '''"""A docstring may say datev."""
-import transforms.datev.transform
-from destinations.dvelop import config
-from fakes import serving
-from fakes.dvelop import DvelopFake
+import erpload.transforms.datev.transform
+from erpload.destinations.dvelop import config
+from erpload.fakes import serving
+from erpload.fakes.dvelop import DvelopFake
 
 
 def push_dvelop(datev_out: str) -> None:
@@ -99,11 +106,11 @@ def push_dvelop(datev_out: str) -> None:
 '''
     hits = sorted(naming(source, {"datev", "dvelop"}))
     assert hits == sorted([
-        "line 2: imports transforms.datev.transform",
-        "line 3: imports destinations.dvelop",
-        "line 3: imports destinations.dvelop.config",
-        "line 5: imports fakes.dvelop",
-        "line 5: imports fakes.dvelop.DvelopFake",
+        "line 2: imports erpload.transforms.datev.transform",
+        "line 3: imports erpload.destinations.dvelop",
+        "line 3: imports erpload.destinations.dvelop.config",
+        "line 5: imports erpload.fakes.dvelop",
+        "line 5: imports erpload.fakes.dvelop.DvelopFake",
         "line 8: the name push_dvelop",
         "line 8: the name datev_out",
         "line 10: the string 'datev'",

@@ -104,17 +104,18 @@ def test_the_commands_start_without_any_target_implementation_or_web_library() -
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                 cwd=REPO).stdout.split())
     heavy = {m for m in loaded if m.split(".")[0] in ("fastapi", "uvicorn", "httpx", "pyarrow", "sqlalchemy")}
-    implementations = {m for m in loaded if m.split(".")[0] in ("transforms", "destinations", "fakes")
+    plugin_roots = ("erpload.transforms.", "erpload.destinations.", "erpload.fakes.")
+    implementations = {m for m in loaded if m.startswith(plugin_roots)
                        and m.rsplit(".", 1)[-1] in ("transform", "destination", "client", "app", "export")}
     assert heavy == set()
     assert implementations == set()
-    assert "transforms.dvelop.target" in loaded  # the declarations are what it read
+    assert "erpload.transforms.dvelop.target" in loaded  # the declarations are what it read
 
 
 def test_what_a_declaration_says_of_create_only_its_sender_does_too() -> None:
     """`erpload ledger resend` and the push read it from different places: they must agree."""
-    from destinations.dvelop.destination import DvelopSender
-    from destinations.maesn.destination import MaesnSender
+    from erpload.destinations.dvelop.destination import DvelopSender
+    from erpload.destinations.maesn.destination import MaesnSender
 
     declared = targets()
     assert declared["maesn"].create_only

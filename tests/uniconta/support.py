@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from fakes.serving import serve_in_thread
-from fakes.telecomx import TelecomXFake
-from fakes.telecomx.models import Reseller, User
-from fakes.telecomx.seed import DEMO_PASSWORD
+from erpload.fakes.serving import serve_in_thread
+from erpload.fakes.telecomx import TelecomXFake
+from erpload.fakes.telecomx.models import Reseller, User
+from erpload.fakes.telecomx.seed import DEMO_PASSWORD
+from erpload.transforms.uniconta.demo import DEMO_USER, UNKNOWN_TO_ERP, resellers_of
 from tests.utils import Workspace
-from transforms.uniconta.demo import DEMO_USER, UNKNOWN_TO_ERP, resellers_of
 
 
 @dataclass

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from destinations.uniconta.client import ExportRefused, TelecomXClient
-from destinations.uniconta.config import UnicontaSettings
+from erpload.destinations.uniconta.client import ExportRefused, TelecomXClient
+from erpload.destinations.uniconta.config import UnicontaSettings
+from erpload.fakes.serving import serve_in_thread
+from erpload.fakes.telecomx import TelecomXFake
+from erpload.fakes.telecomx.models import ExportPlan
+from erpload.fakes.telecomx.seed import DEMO_PASSWORD, DEMO_USERNAME, FJORDTEL, NORDLYS
 from erpload.push.http import VendorAuthError
-from fakes.serving import serve_in_thread
-from fakes.telecomx import TelecomXFake
-from fakes.telecomx.models import ExportPlan
-from fakes.telecomx.seed import DEMO_PASSWORD, DEMO_USERNAME, FJORDTEL, NORDLYS
 
 
 @pytest.fixture(scope="module")

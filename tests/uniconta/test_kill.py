@@ -15,11 +15,11 @@ import duckdb
 import pytest
 
 from erpload.exit_codes import ExitCode
-from fakes.faults import Faults
-from fakes.telecomx.app import EXPORT
+from erpload.fakes.faults import Faults
+from erpload.fakes.telecomx.app import EXPORT
+from erpload.transforms.uniconta.demo import UNKNOWN_TO_ERP
 from tests.uniconta.support import Telecom
 from tests.utils import Workspace
-from transforms.uniconta.demo import UNKNOWN_TO_ERP
 
 
 def _kill_and_settle(ws: Workspace, telecom: Telecom, monkeypatch: pytest.MonkeyPatch, *, rounds: int,

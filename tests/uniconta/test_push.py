@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from erpload.exit_codes import ExitCode
-from fakes.faults import Faults
-from fakes.telecomx.app import EXPORT
-from fakes.telecomx.models import ExportPlan
+from erpload.fakes.faults import Faults
+from erpload.fakes.telecomx.app import EXPORT
+from erpload.fakes.telecomx.models import ExportPlan
+from erpload.transforms.uniconta.demo import UNKNOWN_TO_ERP
 from tests.uniconta.support import Telecom
 from tests.utils import Workspace
-from transforms.uniconta.demo import UNKNOWN_TO_ERP
 
 
 def flat(text: str) -> str:
@@ -205,7 +205,7 @@ def test_refusals_that_no_retry_fixes_end_with_one_message_and_the_fix(
         ws: Workspace, telecom: Telecom, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
     if fault == "access_denied":
         monkeypatch.setenv("DESTINATION__UNICONTA__USERNAME", "viewer@fjordtel.example")
-        from fakes.telecomx.seed import demo_users
+        from erpload.fakes.telecomx.seed import demo_users
 
         telecom.fake.put_user(next(u for u in demo_users() if u.username == "viewer@fjordtel.example"))
         expected, fix = "403 access_denied", "needs access level RESELLER"

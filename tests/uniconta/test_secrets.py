@@ -8,10 +8,10 @@ import logging
 import pytest
 
 from erpload.exit_codes import ExitCode
-from fakes.faults import Faults
-from fakes.telecomx.app import EXPORT
-from fakes.telecomx.models import ExportPlan
-from fakes.telecomx.seed import DEMO_PASSWORD
+from erpload.fakes.faults import Faults
+from erpload.fakes.telecomx.app import EXPORT
+from erpload.fakes.telecomx.models import ExportPlan
+from erpload.fakes.telecomx.seed import DEMO_PASSWORD
 from tests.uniconta.support import Telecom
 from tests.utils import Workspace
 

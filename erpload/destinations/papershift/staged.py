@@ -1,0 +1,117 @@
+"""What a Papershift push stages, as SQL: the syncs it saw and their items, each item beside the ERP's employee
+with its personnel number, and a reject per employee whose documents a sync could not fetch.
+
+    papershift.syncs        one row per sync erpload follows (the last look at it): company, integration, sync id,
+                            status, document_types, notice, range_in_months, created_at, seen_at, items and
+                            failed items, the run that looked and the API it asked (`base_url`)
+    papershift.sync_items   one row per employee and month of a sync (replaced at each look): employee_number,
+                            period, status, notice, and the ERP's employee (`personnel_no`, `employee_name`, or
+                            'not in the ERP', `in_erp`)
+
+Rows are built as SQL text (`erpload.staging.sql_literal`) so they can be committed with the call's ledger entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+from erpload.transforms.papershift import tables
+from erpload.transforms.papershift.tables import TARGET
+
+from .models import DocumentSync, DocumentSyncItem
+
+#: the ledger entity of the calls (one per integration, key INITIAL) and the rejects' entity for failed items
+SYNCS_ENTITY = tables.SYNCS
+ITEMS_ENTITY = tables.SYNC_ITEMS
+SYNCS = f"{TARGET}.{tables.SYNCS}"
+SYNC_ITEMS = f"{TARGET}.{tables.SYNC_ITEMS}"
+NOT_IN_ERP = "not in the ERP"
+
+DDL = (
+    f"CREATE SCHEMA IF NOT EXISTS {TARGET}",
+    f"""CREATE TABLE IF NOT EXISTS {SYNCS} (
+        company_code VARCHAR NOT NULL, integration_id VARCHAR NOT NULL, sync_id VARCHAR NOT NULL,
+        initial BOOLEAN NOT NULL, status VARCHAR NOT NULL, document_types VARCHAR[] NOT NULL, notice VARCHAR,
+        range_in_months INTEGER, created_at TIMESTAMPTZ, seen_at TIMESTAMP NOT NULL, items INTEGER,
+        failed_items INTEGER, run_id VARCHAR NOT NULL, base_url VARCHAR NOT NULL)""",
+    f"""CREATE TABLE IF NOT EXISTS {SYNC_ITEMS} (
+        company_code VARCHAR NOT NULL, integration_id VARCHAR NOT NULL, sync_id VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL, employee_number BIGINT, period DATE, status VARCHAR NOT NULL, notice VARCHAR,
+        personnel_no VARCHAR, employee_name VARCHAR NOT NULL, in_erp BOOLEAN NOT NULL, seen_at TIMESTAMP NOT NULL,
+        run_id VARCHAR NOT NULL)""",
+)
+
+
+def _period(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def sync_sql(run_id: str, base_url: str, company: str, integration_id: str, sync: DocumentSync, *, initial: bool,
+             items: Sequence[DocumentSyncItem] | None = None) -> list[str]:
+    """The statements replacing the sync's row (and, with `items`, its items) by this look at it."""
+    types = "[" + ", ".join(sql_literal(t) for t in sync.document_types) + "]::VARCHAR[]"
+    failed = None if items is None else sum(1 for i in items if i.status == "failed")
+    statements = [
+        f"DELETE FROM {SYNCS} WHERE sync_id = {sql_literal(sync.id)}",
+        f"""INSERT INTO {SYNCS} VALUES ({sql_literal(company)}, {sql_literal(integration_id)}, {sql_literal(sync.id)},
+            {sql_literal(initial)}, {sql_literal(sync.status)}, {types}, {sql_literal(sync.notice)},
+            {sql_literal(sync.range_in_months)}, try_cast({sql_literal(sync.created_at)} AS TIMESTAMPTZ),
+            now()::TIMESTAMP, {sql_literal(None if items is None else len(items))}, {sql_literal(failed)},
+            {sql_literal(run_id)}, {sql_literal(base_url)})""",
+    ]
+    if items is not None:
+        statements += items_sql(run_id, company, integration_id, sync.id, items)
+    return statements
+
+
+def items_sql(run_id: str, company: str, integration_id: str, sync_id: str,
+              items: Sequence[DocumentSyncItem]) -> list[str]:
+    """The sync's items, replaced, each joined to the company's ERP employee by personnel number (as a number:
+    Pulse's `employee_number` 101 is the ERP's '00101')."""
+    statements = [f"DELETE FROM {SYNC_ITEMS} WHERE sync_id = {sql_literal(sync_id)}"]
+    if not items:
+        return statements
+    values = ", ".join(f"({sql_literal(i.id)}, {sql_literal(i.employee_number)}::BIGINT, "
+                       f"{sql_literal(_period(i.period))}::DATE, {sql_literal(i.status)}, {sql_literal(i.notice)})"
+                       for i in items)
+    statements.append(f"""
+        INSERT INTO {SYNC_ITEMS}
+        WITH items(item_id, employee_number, period, status, notice) AS (VALUES {values}),
+        staff AS (
+            SELECT try_cast(trim(personnel_no) AS BIGINT) AS number, personnel_no,
+                   trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) AS name
+            FROM erp.employees WHERE company_code = {sql_literal(company)}
+              AND try_cast(trim(personnel_no) AS BIGINT) IS NOT NULL
+            -- two ERP rows for one number (an old record kept): the one still employed names it
+            QUALIFY row_number() OVER (PARTITION BY number ORDER BY coalesce(is_deleted, false),
+                                       termination_date DESC NULLS FIRST, personnel_no) = 1
+        )
+        SELECT {sql_literal(company)}, {sql_literal(integration_id)}, {sql_literal(sync_id)}, i.item_id,
+               i.employee_number, i.period, i.status, i.notice, s.personnel_no,
+               coalesce(nullif(s.name, ''), {sql_literal(NOT_IN_ERP)}), s.number IS NOT NULL, now()::TIMESTAMP,
+               {sql_literal(run_id)}
+        FROM items i LEFT JOIN staff s ON s.number = i.employee_number""")
+    return statements
+
+
+def failed_employees_sql(sync_id: str) -> str:
+    """Per employee with a failed item in the sync: number, ERP name, in_erp, months failed, first and last month,
+    a notice; by employee number."""
+    return f"""SELECT employee_number, any_value(employee_name), bool_or(in_erp), count(*), min(period), max(period),
+                      min(notice)
+               FROM {SYNC_ITEMS} WHERE sync_id = {sql_literal(sync_id)} AND status = 'failed'
+               GROUP BY employee_number ORDER BY employee_number"""
+
+
+def reject_sql(run_id: str, company: str, key: str, field: str, value: str | None, reason: str, fix: str,
+               record: str, code: str) -> str:
+    """One row for erpload.rejects (entity sync_items), its reason code `code`."""
+    return (f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES ({sql_literal(run_id)}, {sql_literal(TARGET)}, "
+            f"{sql_literal(ITEMS_ENTITY)}, {sql_literal(f'{company}/{key}')}, {sql_literal(field)}, "
+            f"{sql_literal(value)}, {sql_literal(reason)}, {sql_literal(fix)}, {sql_literal(record)}, "
+            f"now()::TIMESTAMP, {sql_literal(code)})")
