@@ -32,8 +32,8 @@ PUSH_CHANGED_AFTER_SENT = "push.changed_after_sent"
 # and a record it did not reject has left the view. Every other writer judges record by record: extract and map
 # judge the rows they read (both are incremental), a push or an export reports a record once per change.
 # For those the latest run that wrote about a (target, entity, record_key) holds its verdict, unless a later
-# run judged the record fine: map notes each record it set aside before and maps now in `rejects_cleared`
-# (extract and the exports note none: their rejects stay until a later run of theirs writes anew). A push reject
+# run judged the record fine: map, extract and the DATEV export note each record they set aside before and
+# judge fine now in `rejects_cleared`, as does a trigger whose call for the record succeeds. A push reject
 # (reason_code push.*) is cleared when the ledger queues the record again afterwards (a later push sent it: if
 # the vendor refused it again, that push wrote the newer verdict).
 _VIEW = """CREATE OR REPLACE VIEW {current} AS
@@ -105,3 +105,9 @@ def clear_judged_fine(con: duckdb.DuckDBPyConnection, rows: str, key_sql: str, *
                            now()::TIMESTAMP
                     FROM (SELECT {key_sql} AS k FROM {rows} v)
                     WHERE k IN (SELECT record_key FROM {REJECTS} WHERE {where})""")
+
+
+def cleared_sql(run_id: str, target: str, entity: str, record_key: str) -> str:
+    """SQL noting one record set aside before as fine now (for a statement committed with the verdict)."""
+    return (f"INSERT INTO {REJECTS_CLEARED} VALUES ({sql_literal(run_id)}, {sql_literal(target)}, "
+            f"{sql_literal(entity)}, {sql_literal(record_key)}, now()::TIMESTAMP)")

@@ -26,6 +26,12 @@ def _extract_rejects(ws: Workspace) -> list[tuple[object, ...]]:
                     "order by all")
 
 
+def _current(ws: Workspace) -> list[tuple[object, ...]]:
+    """What `current_rejects` holds of extract: (ERP table, record key, reason code)."""
+    return ws.query("select entity, record_key, reason_code from current_rejects where target = 'erp_raw' "
+                    "order by all")
+
+
 def _stored_cursor(ws: Workspace, table: str) -> str:
     return str(ws.scalar("select cursor from runs where command = 'extract' and table_name = ? "
                          "order by finished_at desc limit 1", [f"erp_raw.{table}"]))
@@ -75,9 +81,13 @@ def test_a_future_cursor_is_loaded_reported_and_never_stops_the_table(workspace:
     assert [r[1] for r in _extract_rejects(ws)] == ["5"]
     assert ws.scalar("select count(*) from erp_raw.customer where customer_id in (5, 6)") == 2
 
+    assert _current(ws) == [("customer", "5", "erp_raw.cursor.in_future")]  # two runs' rejects, one verdict
+
     # fixed in the ERP: reported no more, and the cursor follows the corrected value
     ws.erp("update customer set updated_at = ? where customer_id = 5", [_now_in_erp(1)])
     assert ws.cli("extract").exit_code == ExitCode.OK
+    assert _current(ws) == []
+    assert ws.scalar("select count(*) from rejects where target = 'erp_raw' and record_key = '5'") == 2  # history
     assert ws.scalar("select count(*) from erp_raw.customer where year(updated_at) = 2062") == 0
     # and the unchanged-table shortcut is back: a run without changes reads nothing
     assert ws.cli("extract").exit_code == ExitCode.OK
@@ -141,6 +151,23 @@ def test_a_value_that_does_not_convert_is_a_reject_and_the_rest_loads(
         assert ws.scalar(f"select count(*) from erp_raw.{other}") == ws.erp(f"select count(*) from {other}")[0][0]
     assert ws.run_results("extract")[f"erp_raw.{table}"][2] == 1
     assert f"erp_raw.{table}.{column}" in result.output  # the summary's note
+
+
+def test_a_value_corrected_in_the_erp_leaves_the_current_rejects(workspace: Workspace, prepared: Prepared) -> None:
+    ws = prepared.into(workspace, ("extract",))
+    for customer_id, minutes_ago in ((3, 3), (4, 10)):
+        ws.erp("update customer set credit_limit = 'thirty', updated_at = ? where customer_id = ?",
+               [_now_in_erp(minutes_ago), customer_id])
+    assert ws.cli("extract").exit_code == ExitCode.DATA
+    assert _current(ws) == [("customer", "3", "erp_raw.value_not_converted"),
+                            ("customer", "4", "erp_raw.value_not_converted")]
+
+    ws.erp("update customer set credit_limit = 30000, updated_at = ? where customer_id = 3", [_now_in_erp(1)])
+    result = ws.cli("extract")
+
+    assert result.exit_code == ExitCode.OK, result.output  # row 4 is behind the cursor: not read again
+    assert ws.scalar("select credit_limit from erp_raw.customer where customer_id = 3") == 30000
+    assert _current(ws) == [("customer", "4", "erp_raw.value_not_converted")]  # still wrong, still shown
 
 
 def test_a_bad_value_in_a_not_null_column_of_an_older_staging_file_loads(workspace: Workspace,

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -216,6 +217,7 @@ def test_a_partner_deleted_after_its_export_is_reported_once_as_kept_by_datev(ex
     assert rows, "the demo ERP has an exported customer without invoices"
     record_key, customer_id = rows[0]
     key = f"1000/{record_key}"
+    ws.erp("create table saved_customer as select * from customer where customer_id = ?", [customer_id])
     ws.erp("delete from customer where customer_id = ?", [customer_id])
     _ok(ws, "extract", "--reload", "customer")
     _ok(ws, "map")
@@ -228,6 +230,17 @@ def test_a_partner_deleted_after_its_export_is_reported_once_as_kept_by_datev(ex
     assert reject[0][0] == "partners"
     assert "DATEV keeps it" in str(reject[0][1])
     assert "lock or delete it in DATEV by hand" in str(reject[0][2])
-    # reported once: the next export says nothing more about it
+    # reported once: the next export says nothing more about it, and it stays a current reject
     _ok(ws, "export", "datev", "--out", "out")
     assert ws.scalar("select count(*) from rejects where record_key = ?", [key]) == 1
+    assert ws.scalar("select count(*) from current_rejects where record_key = ?", [key]) == 1
+
+    # back in the ERP: written again, and no longer a current reject
+    ws.erp("insert into customer select * from saved_customer")
+    ws.erp("update customer set updated_at = ? where customer_id = ?",
+           [datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), customer_id])
+    for command in (("extract",), ("map",), ("transform", "datev"), ("export", "datev", "--out", "out")):
+        _ok(ws, *command)
+    assert ws.scalar("select action from datev_exported where company_code = '1000' and record_key = ? "
+                     "order by exported_at desc limit 1", [record_key]) == "booked"
+    assert ws.scalar("select count(*) from current_rejects where record_key = ?", [key]) == 0

@@ -31,6 +31,7 @@ from erpload.steps import reload as reloading
 from erpload.steps.erp_errors import CREDENTIALS_SETTING, connection_failure, missing_tables
 from erpload.steps.extract_rejects import (
     clamp_cursors,
+    clear_fixed_rows,
     incremental_state,
     note_rejects,
     probe_values,
@@ -296,6 +297,7 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                 record_value_rejects(con, run.run_id, probes)
                 if load_id is not None:
                     record_cursor_rejects(con, run.run_id, load_id, to_read, tolerance, clamps)
+                    clear_fixed_rows(con, run.run_id, load_id, to_read)
                 note_rejects(run, con, clamps)
             rejected = rejected_per_table(con, run.run_id) if to_read else {}
             cursors = _cursor_values(pipeline, profile)

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from erpload.profiles import TableSpec
 from erpload.raw_names import RAW_DATASET, raw_name
+from erpload.rejects import clear_judged_fine
 from erpload.runs import Run
 from erpload.sources.erp import cursor_filter
 from erpload.sources.erp.conformance import checked_columns, expected, nonconforming_query
@@ -248,6 +249,19 @@ def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: 
                                           WHERE r.run_id = {sql_literal(run_id)} AND r.target = {sql_literal(TARGET)}
                                             AND r.entity = {sql_literal(spec.name)} AND r.record_key = b.record_key
                                             AND r.field = {sql_literal(spec.cursor)})""")
+
+
+def clear_fixed_rows(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, specs: Iterable[TableSpec]) -> None:
+    """Rows this load read again that an earlier extract set aside leave `current_rejects`: the ERP changed them
+    (their cursor moved), and this run judged them anew. A row still wrong has this run's reject, which stays."""
+    staged = existing_tables(con, RAW_DATASET)
+    for spec in specs:
+        table = raw_name(spec.name)
+        if table not in staged:
+            continue
+        key = " || '/' || ".join(f"coalesce(CAST(v.{quote(raw_name(k))} AS VARCHAR), '')" for k in spec.primary_key)
+        clear_judged_fine(con, f"(SELECT * FROM {RAW_DATASET}.{quote(table)} WHERE _dlt_load_id = "
+                               f"{sql_literal(load_id)})", key, run_id=run_id, target=TARGET, entity=spec.name)
 
 
 def _cursor_limit(con: duckdb.DuckDBPyConnection, table: str, cursor: str, tolerance_hours: float) -> str | None:

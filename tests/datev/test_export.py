@@ -230,9 +230,21 @@ def test_report_mode_reports_each_change_once(built: Workspace, monkeypatch: pyt
     assert "Generalumkehr" in str(fix)
     old, new = str(value).split(" -> ")
     assert Decimal(old.split()[1]) + 10 == Decimal(new.split()[1])  # old and new amount, not a hash
-    # the same change is not reported again
+    # the same change is not reported again; it stays what is set aside now
     _export(ws)
     assert ws.scalar("select count(*) from rejects where entity = 'corrections'") == 1
+    assert ws.query("select record_key from current_rejects where entity = 'corrections'") == [(key,)]
+
+    # the ERP takes the change back: DATEV's version is current again, nothing is left to correct
+    ws.erp("update sales_invoice_line set net_amount = net_amount - 10, updated_at = ? "
+           "where invoice_id = (select invoice_id from sales_invoice where invoice_no = ?) and line_no = 1",
+           [_now(), invoice_no])
+    ws.erp("update sales_invoice set total_net = total_net - 10, total_gross = total_gross - 10, updated_at = ? "
+           "where invoice_no = ?", [_now(), invoice_no])
+    _build(ws)
+    _export(ws)
+    assert ws.query("select record_key from current_rejects where entity = 'corrections'") == []
+    assert ws.scalar("select count(*) from rejects where entity = 'corrections'") == 1  # the history keeps it
 
 
 def test_an_exported_document_that_fails_a_check_now_stays_as_exported(built: Workspace) -> None:

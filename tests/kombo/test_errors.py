@@ -38,10 +38,13 @@ def test_an_unknown_integration_fails_that_company_at_once_whatever_the_status(k
     rejects = kombo.ws.query("SELECT record_key, field, value, reason FROM rejects WHERE run_id = ? "
                              "AND target = 'kombo'", [run_id])
     assert [(r[0], r[1], r[2]) for r in rejects] == [("1000", "kombo_integration_id", failing)]
-    # a failed push is no obstacle: the next push calls the company again
+    assert kombo.ws.query("SELECT record_key FROM current_rejects WHERE target = 'kombo'") == [("1000",)]
+    # a failed push is no obstacle: the next push calls the company again, and settles the refusal
     kombo.fake.set_plan(KomboPlan())
     assert kombo.ws.cli("push", "kombo", "--company", "1000").exit_code == 0
     assert len(kombo.fake.calls(failing)) == 1
+    assert kombo.ws.query("SELECT record_key FROM current_rejects WHERE target = 'kombo'") == []
+    assert kombo.ws.scalar("SELECT count(*) FROM rejects WHERE target = 'kombo'") == 1  # the history keeps it
 
 
 @pytest.mark.parametrize("code", [ErrorCode.AUTHENTICATION_INVALID, ErrorCode.IP_NOT_WHITELISTED])

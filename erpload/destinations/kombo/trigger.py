@@ -26,7 +26,7 @@ import duckdb
 from erpload.errors import ConfigError
 from erpload.push.http import OutcomeUnknown
 from erpload.push.trigger import CallReject, CallReport, PlannedCall
-from erpload.rejects import PUSH_REFUSED
+from erpload.rejects import PUSH_REFUSED, cleared_sql
 from erpload.runs import Run
 from erpload.staging import sql_literal, table_exists
 from erpload.transforms.datev.check import Report, check_bytes
@@ -211,8 +211,10 @@ class KomboTrigger:
         if answer.problem:
             self.run.note(f"{TARGET} {planned.label}: Kombo answered the push, but {answer.problem}")
         self._note(planned, answer, saved)
+        # a refusal of an earlier push for the company is settled by this one
+        settled = cleared_sql(self.run.run_id, TARGET, PUSHES, company.code)
         report.acknowledged(f"answered: {len(answer.files)} file(s), {len(answer.warnings)} warning(s)",
-                            also=[*rows, *self._finding_rows(company, saved)])
+                            also=[*rows, *self._finding_rows(company, saved), settled])
 
     def _folder(self, company: Company) -> Path:
         return self.settings.files_dir / safe_name(company.code) / self.run.run_id

@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from erpload import progress
 from erpload.errors import ConfigError
+from erpload.rejects import clear_judged_fine
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, scalar_int, sql_literal
 from erpload.wording import plural
@@ -259,6 +260,12 @@ def _export_bookings(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co
     if reported:
         _report_corrections(con, run, co.code, reverse, dry_run)
         plan.changed_after_export += reported
+    if not dry_run:
+        # a correction reported before is settled once DATEV's version is current again or was corrected now
+        clear_judged_fine(con, """(SELECT record_key FROM _judged WHERE verdict IN ('new', 'unchanged')
+                                   UNION ALL SELECT record_key FROM _corrected)""",
+                          f"{company} || '/' || v.record_key", run_id=run.run_id, target="datev",
+                          entity="corrections")
     if held := int(counts.get("held", 0)):
         run.note(f"company {co.code}: {plural(held, 'exported document', verb=('fails', 'fail'))} a check now (see "
                  f"erpload.rejects); DATEV keeps the version exported before until the ERP fixes "
@@ -508,6 +515,9 @@ def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, files: _Files,
                                    {sql_literal(name)}, {sql_literal(run.run_id)}, {sql_literal(created)}
                             FROM ({source}) l""")
     result.loaded = len(lines)
+    if not dry_run:  # a record reported gone before and back in the ERP's data now
+        clear_judged_fine(con, "_judged", f"{sql_literal(company)} || '/' || v.record_key", run_id=run.run_id,
+                          target="datev", entity=category.table)
     result.rejected = _report_vanished(con, run, co.code, category, created, dry_run)
     run.add(result)
 
