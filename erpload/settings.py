@@ -69,8 +69,15 @@ def no_erp_configured() -> ConfigError:
     """The error for a command that reads the ERP when none is configured; says where erpload looked."""
     from dlt.common.runtime.run_context import active
 
+    from erpload.tenants import configured_tenants
+
     secrets = Path(active().settings_dir).resolve() / "secrets.toml"
     found = "it has no [sources.erp] credentials" if secrets.exists() else "there is no such file"
+    tenants = ", ".join(configured_tenants())
+    if tenants:
+        return ConfigError(f"no ERP configured: tenants are configured ({tenants}): give --tenant NAME",
+                           hint="or set ERPLOAD_TENANT; a project's top level reads an ERP only where "
+                                "[sources.erp] credentials names one")
     return ConfigError(
         "no ERP configured: set sources.erp.credentials to the SQLAlchemy URL of your ERP database",
         hint=f'put [sources.erp] credentials = "postgresql://erp_reader@db-host:5432/erp" into {secrets} '

@@ -37,3 +37,44 @@ class WholeSentences(TyperGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+#: the option every command takes, wherever it stands on the line (see ErploadGroup)
+TENANT_OPTION = "--tenant"
+
+
+def lift_option(args: list[str], option: str) -> list[str]:
+    """`args` with `option` and its value moved to the front, so the root group reads it after any command name.
+
+    >>> lift_option(["push", "dvelop", "--tenant", "acme", "-q"], "--tenant")
+    ['--tenant', 'acme', 'push', 'dvelop', '-q']
+    >>> lift_option(["run", "--tenant=acme"], "--tenant")
+    ['--tenant=acme', 'run']
+    >>> lift_option(["datev", "check", "--", "--tenant"], "--tenant")
+    ['datev', 'check', '--', '--tenant']
+    """
+    lifted: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg == option and i + 1 < len(args):
+            lifted += args[i:i + 2]
+            i += 2
+            continue
+        if arg.startswith(option + "="):
+            lifted.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return lifted + rest
+
+
+class ErploadGroup(WholeSentences):
+    """The root group: `--tenant NAME` may follow any command (`erpload run --tenant acme`), as users type it."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, lift_option(list(args), TENANT_OPTION))

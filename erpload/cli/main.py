@@ -25,7 +25,7 @@ from rich.markup import escape
 
 from erpload.cli import running
 from erpload.cli.fakes import fakes_app
-from erpload.cli.help_format import WholeSentences
+from erpload.cli.help_format import ErploadGroup, WholeSentences
 from erpload.cli.ledger import ledger_app
 from erpload.cli.running import (
     EXIT_CONFIG,
@@ -45,11 +45,13 @@ from erpload.profiles import load_profile
 from erpload.runs import Run
 from erpload.settings import DEMO_ERP, Settings, load_settings
 from erpload.targets import Target, load, targets
+from erpload.tenants import Tenant, choose, configured_tenants, working_on
 
-app = typer.Typer(cls=WholeSentences,
+app = typer.Typer(cls=ErploadGroup,
     help="Move ERP data into DATEV files and accounting APIs, staged in DuckDB. "
     "Start with `erpload demo`.\n\nTargets: " + ", ".join(f"{t.name} ({t.kind}: {t.title})" for t in targets().values())
-    + "; `erpload targets` says what each needs.",
+    + "; `erpload targets` says what each needs. Every command takes --tenant NAME for one of many tenants "
+    "(`erpload tenants`).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -68,10 +70,20 @@ def _version(asked: bool) -> None:
 
 
 @app.callback()
-def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+def _options(ctx: typer.Context,
+             version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                    help="Show erpload's version (and dlt's and DuckDB's), then "
-                                                        "exit.")] = False) -> None:
+                                                        "exit.")] = False,
+             tenant: Annotated[str | None, typer.Option(
+                 "--tenant", envvar="ERPLOAD_TENANT", help="Work on this tenant: its ERP, profile, staging file, "
+                 "folders, targets and secrets from [tenants.<name>] in .dlt/ (`erpload tenants` lists them). "
+                 "Every command takes it, before or after the command name.")] = None) -> None:
     """Options before any command."""
+    chosen: list[Tenant | None] = []
+    guard(lambda: chosen.append(choose(tenant)))
+    stack = ExitStack()
+    stack.enter_context(working_on(chosen[0]))
+    ctx.call_on_close(stack.close)  # a test's next command (same process) starts from the top level again
 app.add_typer(demo_erp_app, name="demo-erp")
 add_target_commands(app)
 app.add_typer(fakes_app, name="fakes")
@@ -288,6 +300,31 @@ def targets_command() -> None:
     out.print(targets_table())
     out.print("A push needs every setting of its target; a dry run only those saying where records go. "
               "`erpload fakes serve` prints settings that point at the fakes.", highlight=False)
+
+
+@app.command("tenants")
+def tenants_command() -> None:
+    """The tenants configured: each one's ERP, profile, staging file, output folder and targets."""
+    from rich.table import Table
+
+    from erpload.redact import redact
+
+    def show() -> None:
+        found = configured_tenants()
+        if not found:
+            out.print("no tenants configured: erpload works on the one project .dlt/ describes. For many, give each "
+                      "a section [tenants.<name>] (see the README, Many tenants)", highlight=False)
+            return
+        table = Table("tenant", "ERP", "profile", "staging file", "DATEV files", "targets", box=None)
+        for tenant in found.values():
+            values = tenant.values
+            targets = values.get("erpload.targets")
+            table.add_row(tenant.name, redact(tenant.erp_url or ""), str(values.get("erpload.profile", "(top level)")),
+                          str(values["erpload.staging"]), str(values["erpload.datev.out"]),
+                          ", ".join(map(str, targets)) if isinstance(targets, list) else str(targets or "(top level)"))
+        out.print(table)
+
+    guard(show)
 
 
 @app.command()
