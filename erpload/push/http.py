@@ -30,6 +30,7 @@ import httpx
 
 from erpload import interrupts
 from erpload.errors import ConfigError, ErploadError
+from erpload.push.pacing import Pacer
 from erpload.redact import redact
 
 
@@ -166,8 +167,9 @@ class VendorClient:
 
     def __init__(self, vendor: str, base_url: str, headers: dict[str, str], *, policy: RetryPolicy | None = None,
                  timeout_s: float = 60.0, sleep: Callable[[float], None] = interrupts.sleep,
-                 auth_hint: str = "check the API key", section: str | None = None) -> None:
+                 auth_hint: str = "check the API key", section: str | None = None, pacer: Pacer | None = None) -> None:
         self.vendor = vendor
+        self._pacer = pacer
         self.who = f"{vendor} ({host_of(base_url)})"
         self.policy = policy or RetryPolicy()
         self.auth_hint = auth_hint
@@ -182,6 +184,7 @@ class VendorClient:
         self.answer_s = 0.0
         self.backoff_s = 0.0
         self.poll_pause_s = 0.0
+        self.pace_s = 0.0  # held back by the pacer, to stay under the vendor's documented rate
         self.throttled = 0
         self.retried = 0
         self.in_flight = 0
@@ -201,7 +204,7 @@ class VendorClient:
     def waiting_s(self) -> float:
         """Every second spent waiting on the vendor: for answers, backing off, and between polls."""
         with self._lock:
-            return self.answer_s + self.backoff_s + self.poll_pause_s
+            return self.answer_s + self.backoff_s + self.poll_pause_s + self.pace_s
 
     def traffic(self) -> str:
         """The requests so far, in a line for the run summary."""
@@ -210,7 +213,8 @@ class VendorClient:
                     + (f" ({self.polls:,} of them status polls)" if self.polls else "")
                     + f", {self.answer_s:.1f} s waiting for answers, {self.backoff_s:.1f} s backing off"
                     + (f", {self.poll_pause_s:.1f} s between polls" if self.polls else "")
-                    + f" ({self.answer_s + self.backoff_s + self.poll_pause_s:.1f} s waiting in all"
+                    + (f", {self.pace_s:.1f} s pacing to stay under its rate limit" if self.pace_s else "")
+                    + f" ({self.answer_s + self.backoff_s + self.poll_pause_s + self.pace_s:.1f} s waiting in all"
                     + (f", summed over up to {self.peak_in_flight} requests in flight" if self.peak_in_flight > 1
                        else "") + ")")
             if self.throttled:
@@ -273,6 +277,8 @@ class VendorClient:
         spent = 0.0  # this request's answers and back-offs (the back-offs as planned, so a test's sleep counts)
         failures = throttles = 0
         while True:
+            if self._pacer is not None and (wait := self._pacer.reserve()) > 0:
+                self._wait(wait, "pace_s")
             started = time.perf_counter()
             try:
                 with self._sending():

@@ -8,16 +8,17 @@ from collections.abc import Callable
 
 from erpload import interrupts
 from erpload.push.http import RetryPolicy, VendorClient, load_retry_policy
+from erpload.push.pacing import Pacer
 from erpload.redact import redact_logs, register_secret
 
 
 class SessionClient:
     def __init__(self, vendor: str, base_url: str, headers: dict[str, str], *, section: str, auth_hint: str,
                  timeout_s: float, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = interrupts.sleep) -> None:
+                 sleep: Callable[[float], None] = interrupts.sleep, pacer: Pacer | None = None) -> None:
         redact_logs("httpx")  # its INFO line per request shows the URL: a token in the query is masked there
         self.http = VendorClient(vendor, base_url, headers, policy=policy or load_retry_policy(section),
-                                 timeout_s=timeout_s, sleep=sleep, auth_hint=auth_hint, section=section)
+                                 timeout_s=timeout_s, sleep=sleep, auth_hint=auth_hint, section=section, pacer=pacer)
         self._token: str | None = None
         self.sign_ins = 0
 

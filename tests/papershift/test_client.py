@@ -7,8 +7,10 @@ import pytest
 
 from erpload.destinations.papershift.client import PulseClient
 from erpload.destinations.papershift.config import PapershiftSettings
-from erpload.fakes.papershift import ALPENBLICK, DEMO_EMAIL, Integration, PapershiftFake, PulsePlan
+from erpload.fakes.papershift import ALPENBLICK, DEMO_EMAIL, Integration, PapershiftFake, PulsePlan, User
+from erpload.fakes.serving import serve_in_thread
 from erpload.push.http import RetryPolicy, VendorAuthError, VendorRefused
+from erpload.push.pacing import Pacer
 from tests.papershift.conftest import PASSWORD
 
 FAST = RetryPolicy(min_backoff_s=0.02, max_backoff_s=0.05, max_wait_s=5)
@@ -101,3 +103,45 @@ def test_a_wrong_password_is_refused_with_what_to_fix(
         client.close()
     assert "destination.papershift.password" in refused.value.render()
     assert "not-the-password-at-all" not in refused.value.render()
+
+
+class _Clock:
+    """One clock for the fake's rate-limit window and the client's waits: a wait moves it, nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize("paced", [True, False], ids=["paced", "unpaced"])
+def test_the_client_keeps_under_the_documented_rate_instead_of_meeting_429s(paced: bool) -> None:
+    clock = _Clock()
+    limited = PapershiftFake(users=[User(email=DEMO_EMAIL, password=PASSWORD)], clock=clock,
+                             integrations=[Integration(id=ALPENBLICK, name="Alpenblick", employee_numbers=[1, 2])])
+    limited.set_plan(PulsePlan(rate_limit_per_minute=4))
+    with serve_in_thread(limited.app) as url:
+        # back-offs of up to 30 s on the shared clock: the unpaced client rides its 429s out too
+        policy = RetryPolicy(min_backoff_s=1, max_backoff_s=30, max_wait_s=600)
+        client = PulseClient(PapershiftSettings(base_url=url, email=DEMO_EMAIL, password=PASSWORD), policy=policy,
+                             sleep=clock.sleep, pacer=Pacer(4 if paced else 1000, 60.0, clock=clock))
+        try:
+            for _ in range(9):
+                assert client.document_syncs(ALPENBLICK) == []
+            traffic = client.traffic()
+        finally:
+            client.close()
+    statuses = [r.status for r in limited.log.records(path_prefix="/api/", method="GET")]
+    if paced:
+        assert statuses == [200] * 9  # never turned away
+        assert sum(clock.waits) >= 120  # 10 requests with the sign-in, 4 a minute: two full windows waited
+        assert "pacing to stay under its rate limit" in traffic
+    else:
+        assert 429 in statuses  # the same requests, unpaced, meet the limit
+        assert statuses.count(200) == 9
