@@ -8,6 +8,9 @@ unless `sources.erp.credentials` names it (`demo` names the embedded demo ERP).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +87,21 @@ def no_erp_configured() -> ConfigError:
              f"(looked up in the current folder; {found}), or set SOURCES__ERP__CREDENTIALS, or give --erp-url; "
              f'to read the embedded demo ERP, set credentials = "{DEMO_ERP}" (or --erp-url {DEMO_ERP}), '
              "or run `erpload demo`")
+
+
+@contextmanager
+def in_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in this process's environment for a while (dlt reads settings from it first), then as before."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _config(key: str) -> Any:

@@ -65,6 +65,8 @@ class Setting:
     #: says where records go (a base URL, a bucket): a dry run needs it to know what that destination holds
     scope: bool = False
     doc: str = ""
+    #: a folder the target writes to: its default, relative to the project (a tenant's lies in its own folder)
+    folder: str | None = None
 
     def is_set(self) -> bool:
         """Whether the key has a value (read, never shown)."""

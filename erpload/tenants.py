@@ -26,6 +26,7 @@ import dlt
 
 from erpload.errors import ConfigError
 from erpload.redact import register_secret, register_url_secrets
+from erpload.settings import in_environment
 
 SECTION = "tenants"
 #: a tenant's name goes into folder names and Dagster partition keys
@@ -34,9 +35,15 @@ DEFAULT_FOLDER = Path("tenants")
 #: the one key of a tenant's section that is not a mirror of the top level
 FOLDER_KEY = "folder"
 ERP_KEY = "sources.erp.credentials"
-#: where a tenant's files go unless its section says otherwise, relative to its folder
-_IN_FOLDER = {"erpload.staging": "erpload.duckdb", "erpload.datev.out": "out/datev",
-              "erpload.demo_erp": "demo_erp.sqlite"}
+#: where a tenant's own files go unless its section says otherwise, relative to its folder (and every folder a
+#: target writes to: see `_in_folder`)
+_IN_FOLDER = {"erpload.staging": "erpload.duckdb", "erpload.demo_erp": "demo_erp.sqlite"}
+
+
+def _in_folder() -> dict[str, str]:
+    from erpload.targets import targets
+
+    return {**_IN_FOLDER, **{s.key: s.folder for t in targets().values() for s in t.settings if s.folder}}
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ def _tenant(name: str, values: dict[str, Any], secret_keys: frozenset[str]) -> T
         raise ConfigError(f"tenant '{name}' names no ERP",
                           hint=f'put [tenants.{name}.sources.erp] credentials = "postgresql://..." into '
                                f".dlt/secrets.toml (or set TENANTS__{name.upper()}__SOURCES__ERP__CREDENTIALS)")
-    for key, relative in _IN_FOLDER.items():
+    for key, relative in _in_folder().items():
         values.setdefault(key, str(folder / relative))
     return Tenant(name=name, folder=folder, values=values, secret_keys=secret_keys | {ERP_KEY})
 
@@ -166,14 +173,5 @@ def working_on(tenant: Tenant | None) -> Iterator[None]:
             register_url_secrets(value)
         elif isinstance(value, str) and len(value) >= 8:  # not `demo`, nor a flag a secrets file happens to hold
             register_secret(value)
-    values = tenant.environment()
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
+    with in_environment(tenant.environment()):
         yield
-    finally:
-        for name, before in saved.items():
-            if before is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = before

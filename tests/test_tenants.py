@@ -157,13 +157,14 @@ def test_a_tenant_s_vendor_key_is_its_own_and_the_top_level_s_is_the_fallback(tw
     code = ("import dlt\nfrom erpload.tenants import choose, working_on\n"
             "for name in ('a', 'b'):\n"
             "    with working_on(choose(name)):\n"
-            "        print(name, dlt.secrets.get('destination.dvelop.api_key'), dlt.config.get('erpload.staging'))\n"
+            "        print(name, dlt.secrets.get('destination.dvelop.api_key'), dlt.config.get('erpload.staging'),\n"
+            "              dlt.config.get('erpload.datev.out'))\n"
             "print('top', dlt.secrets.get('destination.dvelop.api_key'), dlt.config.get('erpload.staging'))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=two_tenants.root,
                             env={**os.environ, "ERPLOAD__STAGING": "mine.duckdb"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["a top-level-key-0815 tenants/a/erpload.duckdb",
-                                          f"b {SECRET_KEY} clients/b/erpload.duckdb",
+    assert result.stdout.splitlines() == ["a top-level-key-0815 tenants/a/erpload.duckdb tenants/a/out/datev",
+                                          f"b {SECRET_KEY} clients/b/erpload.duckdb clients/b/out/datev",
                                           "top top-level-key-0815 mine.duckdb"]
 
 

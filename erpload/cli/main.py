@@ -14,8 +14,7 @@ import erpload.startup  # noqa: F401  (first: a signal while the rest loads ends
 
 # isort: split
 import dataclasses
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -43,7 +42,7 @@ from erpload.cli.running import (
 from erpload.cli.target_commands import add_target_commands, export_target, push_target, targets_table, transform_target
 from erpload.profiles import load_profile
 from erpload.runs import Run
-from erpload.settings import DEMO_ERP, Settings, load_settings
+from erpload.settings import DEMO_ERP, Settings, in_environment, load_settings
 from erpload.targets import Target, load, targets
 from erpload.tenants import Tenant, choose, configured_tenants, working_on
 
@@ -179,21 +178,6 @@ def _push_configured(settings: Settings, target: Target, quiet: bool) -> None:
 
 
 @contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """`values` in this process's environment for a while (dlt reads settings from it), then as before."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextmanager
 def _demo_fakes() -> Iterator[None]:
     """The fake of every target with a demo configuration on loopback, each target pointed at its fake by that
     configuration (a target without one is not in the demo)."""
@@ -210,7 +194,7 @@ def _demo_fakes() -> Iterator[None]:
                 url = stack.enter_context(serve_in_thread(server.app))
                 settings.update(server.env(url))
             settings.update(load(target.demo)(url))
-        stack.enter_context(_environment(settings))
+        stack.enter_context(in_environment(settings))
         yield
 
 
@@ -315,12 +299,12 @@ def tenants_command() -> None:
             out.print("no tenants configured: erpload works on the one project .dlt/ describes. For many, give each "
                       "a section [tenants.<name>] (see the README, Many tenants)", highlight=False)
             return
-        table = Table("tenant", "ERP", "profile", "staging file", "DATEV files", "targets", box=None)
+        table = Table("tenant", "ERP", "profile", "staging file", "folder", "targets", box=None)
         for tenant in found.values():
             values = tenant.values
             targets = values.get("erpload.targets")
             table.add_row(tenant.name, redact(tenant.erp_url or ""), str(values.get("erpload.profile", "(top level)")),
-                          str(values["erpload.staging"]), str(values["erpload.datev.out"]),
+                          str(values["erpload.staging"]), str(tenant.folder),
                           ", ".join(map(str, targets)) if isinstance(targets, list) else str(targets or "(top level)"))
         out.print(table)
 

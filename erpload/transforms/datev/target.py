@@ -23,7 +23,7 @@ TARGET = Target(
                   "batches are festgeschrieben."),
     ),
     settings=(  # each has a default: DATEV needs no setting to write files
-        Setting("erpload.datev.out", required=False, doc="where export writes (default out/datev)"),
+        Setting("erpload.datev.out", required=False, folder="out/datev", doc="where export writes (default out/datev)"),
         Setting("erpload.datev.period", required=False,
                 doc="month (default), quarter or fiscal_year: one Buchungsstapel per company and period"),
         Setting("erpload.datev.corrections", required=False,
