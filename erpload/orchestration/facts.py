@@ -1,0 +1,113 @@
+"""What a stage left in the staging file, read read-only for an orchestrator's metadata: the run's rows in
+erpload.runs, what is set aside now (current_rejects) and the push ledger's states."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from erpload.staging import FRAMEWORK_SCHEMA, connect, existing_tables, existing_views, sql_literal
+
+#: how many reason codes the metadata names (the most frequent first)
+TOP_REASONS = 5
+
+
+@dataclass(frozen=True)
+class TableRow:
+    table: str
+    loaded: int
+    unchanged: int
+    rejected: int
+    deleted: int
+    sent: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as erpload.runs holds it."""
+
+    run_id: str
+    status: str
+    message: str | None
+    seconds: float
+    tables: tuple[TableRow, ...]
+
+    def total(self, column: str) -> int:
+        return sum(int(getattr(row, column)) for row in self.tables)
+
+
+@dataclass(frozen=True)
+class Rejects:
+    """What current_rejects holds for one target: the count and the most frequent reason codes."""
+
+    count: int
+    top_reasons: tuple[tuple[str, int], ...]
+
+
+@contextmanager
+def reading(staging_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with connect(staging_path, read_only=True) as con:
+        yield con
+
+
+def latest_run(con: duckdb.DuckDBPyConnection, command: str, since: datetime) -> RunSummary | None:
+    """The newest run of `command` started at or after `since`; None if there is none."""
+    if "runs" not in existing_tables(con, FRAMEWORK_SCHEMA):
+        return None
+    found = con.execute(f"""SELECT run_id FROM {FRAMEWORK_SCHEMA}.runs
+                            WHERE command = {sql_literal(command)} AND started_at >= {sql_literal(since)}
+                            ORDER BY started_at DESC, run_id DESC LIMIT 1""").fetchone()
+    if found is None:
+        return None
+    run_id = str(found[0])
+    rows = con.execute(f"""SELECT table_name, coalesce(loaded, 0), coalesce(unchanged, 0), coalesce(rejected, 0),
+                                  coalesce(deleted, 0), coalesce(sent, 0), coalesce(failed, 0), status, message,
+                                  epoch(finished_at) - epoch(started_at)
+                           FROM {FRAMEWORK_SCHEMA}.runs WHERE run_id = {sql_literal(run_id)}
+                           ORDER BY table_name""").fetchall()
+    tables = tuple(TableRow(str(r[0]), *(int(v) for v in r[1:7])) for r in rows if r[0] != "*")
+    first = rows[0]
+    return RunSummary(run_id=run_id, status=str(first[7]), message=first[8], seconds=float(first[9]), tables=tables)
+
+
+def current_rejects(con: duckdb.DuckDBPyConnection, target: str) -> Rejects:
+    """What is set aside now under `target` (erp_raw for extract, erp for map, a target's name)."""
+    if "current_rejects" not in existing_views(con, FRAMEWORK_SCHEMA):
+        return Rejects(0, ())
+    rows = con.execute(f"""SELECT coalesce(reason_code, '(none)'), count(*) AS n
+                           FROM {FRAMEWORK_SCHEMA}.current_rejects WHERE target = {sql_literal(target)}
+                           GROUP BY ALL ORDER BY n DESC, 1""").fetchall()
+    counts = tuple((str(code), int(n)) for code, n in rows)
+    return Rejects(sum(n for _, n in counts), counts[:TOP_REASONS])
+
+
+def ledger_states(con: duckdb.DuckDBPyConnection, target: str) -> dict[str, int]:
+    """Records per ledger state (pending, sent, acknowledged, failed, unknown) for one target."""
+    if "ledger" not in existing_views(con, FRAMEWORK_SCHEMA):
+        return {}
+    rows = con.execute(f"""SELECT state, count(*) FROM {FRAMEWORK_SCHEMA}.ledger
+                           WHERE target = {sql_literal(target)} GROUP BY ALL ORDER BY 1""").fetchall()
+    return {str(state): int(n) for state, n in rows}
+
+
+def companies(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The company codes in the canonical erp.companies; None before `map` wrote it."""
+    if "companies" not in existing_tables(con, "erp"):
+        return None
+    return [str(r[0]) for r in con.execute("SELECT company_code FROM erp.companies ORDER BY 1").fetchall()]
+
+
+def exported_periods(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """Files an export run wrote, per period start (`exports`, kept by a files target's export)."""
+    if "exports" not in existing_tables(con, FRAMEWORK_SCHEMA):
+        return {}
+    rows = con.execute(f"""SELECT coalesce(strftime(period_start, '%Y-%m'), '(master data)'), count(*)
+                           FROM {FRAMEWORK_SCHEMA}.exports WHERE run_id = {sql_literal(run_id)}
+                           GROUP BY ALL ORDER BY 1""").fetchall()
+    return {str(period): int(n) for period, n in rows}
