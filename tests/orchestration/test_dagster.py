@@ -1,0 +1,268 @@
+"""The Dagster definitions, materialised in process for two tenants on copies of the demo ERP, with the d.velop
+fake on loopback: each asset runs the real erpload command, and its metadata is what the staging file says."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+dg = pytest.importorskip("dagster")
+
+from dlt.common.configuration.container import Container  # noqa: E402
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext  # noqa: E402
+
+from erpload.fakes.serving import serve_in_thread  # noqa: E402
+from erpload.orchestration.dagster import (  # noqa: E402
+    CANONICAL,
+    COMPANIES,
+    COMPANY_JOB,
+    ERP_RAW,
+    TENANT_JOB,
+    TENANT_TAG,
+    build_definitions,
+    dataset_key,
+    files_key,
+    pushed_key,
+)
+from erpload.orchestration.probe import probe  # noqa: E402
+from erpload.orchestration.projects import TOP_LEVEL  # noqa: E402
+from erpload.targets import load, target  # noqa: E402
+from tests.utils import Workspace  # noqa: E402
+
+#: tenant b's first company is renamed: the pairs (a, 9000) and (b, 1000) do not exist
+A_ONLY, B_ONLY = "1000", "9000"
+
+
+@pytest.fixture
+def dlt_settings() -> Iterator[None]:
+    """This test's `.dlt/` files, read again when written; what the process read before is back afterwards."""
+    plugged = Container()[PluggableRunContext]
+    before = plugged.context, plugged.providers
+    yield
+    plugged.context, plugged.providers = before
+
+
+@pytest.fixture
+def dvelop_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The d.velop fake on loopback; the environment (which every stage's process inherits) points at it."""
+    dvelop = target("dvelop")
+    assert dvelop.fake is not None
+    assert dvelop.demo is not None
+    server = load(dvelop.fake.factory)()
+    with serve_in_thread(server.app) as url:
+        for name, value in {**server.env(url), **load(dvelop.demo)(url)}.items():
+            monkeypatch.setenv(name, value)
+        yield
+
+
+def _write_tenants(root: Path, erp: Path, *, missing_erp_for: str | None = None) -> None:
+    for name in ("a", "b"):
+        shutil.copyfile(erp, root / f"erp_{name}.sqlite")
+    with sqlite3.connect(root / "erp_b.sqlite") as con:
+        con.execute(f"UPDATE company SET company_code = '{B_ONLY}' WHERE company_code = '{A_ONLY}'")
+        # and one customer fewer (one without invoices): the tenants' data differ in more than a code
+        con.execute("DELETE FROM customer WHERE customer_id = (SELECT max(customer_id) FROM customer "
+                    "WHERE customer_id NOT IN (SELECT customer_id FROM sales_invoice))")
+    (root / ".dlt").mkdir()
+    config = ""
+    secrets = ""
+    for name in ("a", "b", *([missing_erp_for] if missing_erp_for else [])):
+        config += f'[tenants.{name}.erpload]\nprofile = "demo"\ntargets = ["datev", "dvelop"]\n\n'
+        secrets += f'[tenants.{name}.sources.erp]\ncredentials = "sqlite:///{root / f"erp_{name}.sqlite"}"\n\n'
+    (root / ".dlt" / "config.toml").write_text(config)
+    (root / ".dlt" / "secrets.toml").write_text(secrets)
+    Container()[PluggableRunContext].reload()  # dlt reads `.dlt/` once per process
+
+
+@pytest.fixture
+def two_tenants(workspace: Workspace, dlt_settings: None, dvelop_fake: None,
+                monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.delenv("ERPLOAD__DEMO_ERP")  # each tenant's own ERP, nothing of the top level's
+    _write_tenants(workspace.root, workspace.erp_path, missing_erp_for="c")
+    return workspace
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    """A Dagster instance in memory, disposed of after the test (its temporary folder with it)."""
+    with dg.DagsterInstance.ephemeral() as made:
+        yield made
+
+
+def _one(staging: Path, sql: str) -> Any:
+    with duckdb.connect(str(staging), read_only=True) as con:
+        row = con.execute(sql).fetchone()
+        return row[0] if row else None
+
+
+def _all(staging: Path, sql: str) -> list[Any]:
+    with duckdb.connect(str(staging), read_only=True) as con:
+        return [row[0] for row in con.execute(sql).fetchall()]
+
+
+def _materialise(defs: dg.Definitions, instance: dg.DagsterInstance, keys: list[dg.AssetKey],
+                 partition: str) -> dg.ExecuteInProcessResult:
+    assets = list(defs.assets or [])
+    return dg.materialize(assets, selection=keys, partition_key=partition, instance=instance, raise_on_error=False)
+
+
+def _metadata(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict[str, Any]:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == key]
+    materialization = event.materialization
+    return {name: value.value for name, value in materialization.metadata.items()}
+
+
+def _pair(tenant: str, company: str) -> dg.MultiPartitionKey:
+    return dg.MultiPartitionKey({"tenant": tenant, "company": company})
+
+
+def test_two_tenants_materialise_into_their_own_files_with_erpload_s_numbers(two_tenants: Workspace,
+                                                                               instance: dg.DagsterInstance) -> None:
+    root = two_tenants.root
+    defs = build_definitions(root)
+    per_tenant = [ERP_RAW, CANONICAL, dataset_key("datev"), dataset_key("dvelop")]
+    staging = {name: root / "tenants" / name / "erpload.duckdb" for name in ("a", "b")}
+    first: dict[str, dg.ExecuteInProcessResult] = {}
+    for name in ("a", "b"):
+        first[name] = result = _materialise(defs, instance, per_tenant, name)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+
+    # each tenant's own ERP in its own staging file
+    count = "select count(*) from erp.customers"
+    assert _one(staging["a"], count) == _one(staging["b"], count) + 1
+    # map made the tenants' companies partitions: the dimension is shared, so it holds both codes
+    companies = set(instance.get_dynamic_partitions(COMPANIES.name or ""))
+    assert {A_ONLY, B_ONLY} <= companies
+    assert _metadata(first["b"], CANONICAL)["companies"].split(", ") == \
+        _all(staging["b"], "select company_code from erp.companies order by 1")
+
+    # the metadata numbers are the staging file's
+    extract = _metadata(first["a"], ERP_RAW)
+    run_id = extract["erpload_run_id"]
+    assert extract["loaded"] == _one(staging["a"], f"select sum(loaded) from runs where run_id = '{run_id}'") > 0
+    assert extract["tables"] == _one(staging["a"], f"select count(*) from runs where run_id = '{run_id}'")
+    transform = _metadata(first["a"], dataset_key("datev"))
+    assert transform["current_rejects"] == _one(staging["a"],
+                                                "select count(*) from current_rejects where target = 'datev'")
+    assert transform["current_rejects"] > 0  # the demo ERP's faults are there on purpose
+    top = transform["top_reason_codes"]
+    most = _one(staging["a"], "select reason_code from current_rejects where target = 'datev' "
+                              "group by all order by count(*) desc, 1 limit 1")
+    assert next(iter(top)) == most
+    assert transform["exit_code"] == 5  # finished with records set aside: a success, with the count above
+
+    # each tenant's company: DATEV files into its own folder, master data pushed, the ledger's states counted
+    for name, company in (("a", A_ONLY), ("b", B_ONLY)):
+        result = _materialise(defs, instance, [files_key("datev"), pushed_key("dvelop")], _pair(name, company))
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        export = _metadata(result, files_key("datev"))
+        written = _one(staging[name], f"select count(*) from exports where run_id = '{export['erpload_run_id']}'")
+        assert written > 0
+        assert sum(export["files_per_period"].values()) == written
+        folder = root / "tenants" / name / "out" / "datev"
+        paths = _all(staging[name], f"select path from exports where run_id = '{export['erpload_run_id']}'")
+        assert {p.name for p in folder.rglob("*")} >= {Path(p).name for p in paths}
+        push = _metadata(result, pushed_key("dvelop"))
+        with duckdb.connect(str(staging[name]), read_only=True) as con:
+            states = dict(con.execute("select state, count(*) from ledger where target = 'dvelop' "
+                                      "group by all").fetchall())
+        assert push["ledger_states"] == states
+        assert states.get("acknowledged", 0) > 0
+        assert push["sent"] == _one(staging[name], f"select sum(sent) from runs where run_id = "
+                                                   f"'{push['erpload_run_id']}'")
+    # each folder holds only its own companies' files
+    assert not list((root / "tenants" / "a" / "out" / "datev").rglob(f"*{B_ONLY}*"))
+    assert not list((root / "tenants" / "b" / "out" / "datev").rglob(f"*{A_ONLY}*"))
+
+    # a pair that does not exist is skipped, saying why: no materialisation, no command run
+    result = _materialise(defs, instance, [files_key("datev")], _pair("a", B_ONLY))
+    assert result.success
+    assert not result.get_asset_materialization_events()
+    [observed] = [e for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+    reason = observed.asset_observation_data.asset_observation.metadata["skipped"].value
+    assert reason == f"tenant a has no company {B_ONLY} (its companies: 1000, 2000, 3000, 4000)"
+
+
+def test_a_failing_stage_fails_the_materialisation_with_erpload_s_message(two_tenants: Workspace,
+                                                                       instance: dg.DagsterInstance) -> None:
+    defs = build_definitions(two_tenants.root)
+    result = _materialise(defs, instance, [ERP_RAW], "c")  # tenant c's ERP file is missing
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    error = failure.step_failure_data.error
+    assert error is not None
+    text = " ".join(error.message.split())
+    assert "`erpload extract -q --tenant c` failed (exit 3)" in text
+    assert f"the SQLite ERP database {two_tenants.root / 'erp_c.sqlite'} does not exist" in text
+    assert not result.get_asset_materialization_events()
+
+
+def test_the_definitions_load_with_tenants_and_without(two_tenants: Workspace, tmp_path_factory: pytest.TempPathFactory,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    defs = build_definitions(two_tenants.root)
+    dg.Definitions.validate_loadable(defs)
+    job = defs.resolve_job_def(TENANT_JOB)
+    assert job.partitions_def is not None
+    assert job.partitions_def.get_partition_keys() == ["a", "b", "c"]
+    assert defs.resolve_job_def(COMPANY_JOB) is not None
+    graph = defs.resolve_asset_graph()
+    # the dependencies come from the target declarations
+    assert graph.get(files_key("datev")).parent_keys == {dataset_key("datev")}
+    assert graph.get(pushed_key("dvelop")).parent_keys == {dataset_key("dvelop")}
+    assert graph.get(dataset_key("dvelop")).parent_keys == {CANONICAL}
+    assert graph.get(CANONICAL).parent_keys == {ERP_RAW}
+    # a daily schedule per tenant, each run tagged with its tenant (one run per tenant at a time in the queue)
+    schedule = defs.resolve_schedule_def("erpload_daily_b")
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def())
+        requests = schedule.evaluate_tick(context).run_requests
+    assert requests is not None
+    assert [(r.partition_key, r.tags[TENANT_TAG]) for r in requests] == [("b", "b")]
+
+    # no tenants: one project, the top level
+    plain = tmp_path_factory.mktemp("plain")
+    monkeypatch.chdir(plain)
+    Container()[PluggableRunContext].reload()
+    defs = build_definitions(plain)
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def(TENANT_JOB).partitions_def.get_partition_keys() == [TOP_LEVEL]  # type: ignore[union-attr]
+
+
+def test_the_probe_sees_news_in_the_erp_and_the_sensor_starts_one_run_for_them(two_tenants: Workspace,
+                                                                            instance: dg.DagsterInstance) -> None:
+    root = two_tenants.root
+    defs = build_definitions(root)
+    before = probe("a")
+    assert before.changed
+    assert before.fingerprint == "not extracted yet"
+    assert _materialise(defs, instance, [ERP_RAW], "a").success
+    assert not probe("a").changed
+
+    with sqlite3.connect(root / "erp_a.sqlite") as con:
+        con.execute("UPDATE customer SET name = name || ' (new)', updated_at = '2026-12-01 10:00:00' "
+                    "WHERE customer_id = (SELECT min(customer_id) FROM customer)")
+    news = probe("a")
+    assert news.changed
+    assert news.tables == ["customer"]
+    assert probe("a").fingerprint == news.fingerprint  # the same news, the same run key
+
+    sensor = defs.resolve_sensor_def("erpload_erp_changed")
+    result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+    by_tenant = {r.partition_key: r for r in result.run_requests or []}
+    assert by_tenant["a"].run_key == f"a:{news.fingerprint}"
+    assert by_tenant["a"].tags[TENANT_TAG] == "a"
+    # never extracted: one run each (c's will fail on its missing ERP file, loudly, once: the run key is the same)
+    assert by_tenant["b"].run_key == "b:not extracted yet"
+    assert by_tenant["c"].run_key == "c:not extracted yet"
+
+    # while a run of a is in progress, the sensor leaves a alone
+    instance.add_run(dg.DagsterRun(job_name=TENANT_JOB, run_id="running-a", status=dg.DagsterRunStatus.STARTED,
+                                   tags={TENANT_TAG: "a"}))
+    result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+    assert "a" not in {r.partition_key for r in result.run_requests or []}
