@@ -44,6 +44,18 @@ if TYPE_CHECKING:
 
 #: the run tag a run queue limits to one run per value: one writer per staging file
 TENANT_TAG = "erpload/tenant"
+#: `$DAGSTER_HOME/dagster.yaml`: the run queue starts one run per tenant at a time, runs of different tenants side
+#: by side (up to max_concurrent_runs)
+DAGSTER_YAML = f"""\
+concurrency:
+  runs:
+    max_concurrent_runs: 4
+    tag_concurrency_limits:
+      - key: "{TENANT_TAG}"
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+"""
 COMPANIES = dg.DynamicPartitionsDefinition(name="erpload_company")
 ERP_RAW = dg.AssetKey(["erpload", "erp_raw"])
 CANONICAL = dg.AssetKey(["erpload", "canonical"])
@@ -317,7 +329,7 @@ def _tags(project: Project) -> dict[str, str]:
 
 
 def _schedule_name(project: Project) -> str:
-    return "erpload_daily_" + project.key.replace("-", "_").lstrip("_")
+    return "erpload_daily_" + project.key.replace("-", "_")
 
 
 def _daily(project: Project, job: "UnresolvedAssetJobDefinition") -> dg.ScheduleDefinition:
@@ -341,18 +353,16 @@ def _erp_changed_sensor(folder: Path, projects: list[Project],
                description="a tenant's run when its ERP changed (a cheap probe per tenant)")
     def erp_changed(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         requests, quiet = [], []
-        for key, project in by_key.items():
-            if _active_run(context.instance, key):
-                quiet.append(f"{key}: a run is queued or in progress")
-                continue
-            probed = _probe(project, folder)
-            if isinstance(probed, str):
-                context.log.warning(f"tenant {key}: the probe failed: {probed}")
+        idle = [project for key, project in by_key.items() if not _active_run(context.instance, key)]
+        quiet += [f"{key}: a run is queued or in progress" for key in by_key if by_key[key] not in idle]
+        for key, probed in _probe(idle, folder).items():
+            if "error" in probed:
+                context.log.warning(f"tenant {key}: the probe failed: {probed['error']}")
                 quiet.append(f"{key}: the probe failed")
             elif probed["changed"]:
                 # the same news makes the same run key: one run for it, not one per tick
                 requests.append(dg.RunRequest(partition_key=key, run_key=f"{key}:{probed['fingerprint']}",
-                                              tags=_tags(project)))
+                                              tags=_tags(by_key[key])))
             else:
                 unprobed = probed.get("unprobed") or []
                 quiet.append(f"{key}: nothing new" + (f" (not probed, no cursor: {', '.join(unprobed)})"
@@ -368,16 +378,22 @@ def _active_run(instance: dg.DagsterInstance, key: str) -> bool:
     return bool(instance.get_run_ids(dg.RunsFilter(tags={TENANT_TAG: key}, statuses=active), limit=1))
 
 
-def _probe(project: Project, folder: Path) -> dict[str, Any] | str:
-    """The probe's answer, or erpload's message when it could not probe."""
-    done = subprocess.run([sys.executable, "-m", "erpload.orchestration.probe", *project.tenant_args()],
-                          cwd=folder, capture_output=True, text=True, check=False)
+def _probe(projects: list[Project], folder: Path) -> dict[str, dict[str, Any]]:
+    """Each project's answer by key (`{"error": erpload's message}` where it could not probe), from one process."""
+    if not projects:
+        return {}
+    args = [arg for project in projects for arg in project.tenant_args()]
+    if any(project.tenant is None for project in projects):
+        args.append("--top-level")
+    done = subprocess.run([sys.executable, "-m", "erpload.orchestration.probe", *args], cwd=folder,
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         from erpload.redact import redact
 
-        return redact(done.stderr.strip()) or f"exit {done.returncode}"
-    answer: dict[str, Any] = json.loads(done.stdout)
-    return answer
+        message = redact(done.stderr.strip()) or f"exit {done.returncode}"
+        return {project.key: {"error": message} for project in projects}
+    answers: dict[str, dict[str, Any]] = json.loads(done.stdout)
+    return answers
 
 
 def _companies_after_tenant_sensor(tenant_job: "UnresolvedAssetJobDefinition",
@@ -386,6 +402,7 @@ def _companies_after_tenant_sensor(tenant_job: "UnresolvedAssetJobDefinition",
 
     @dg.run_status_sensor(name="erpload_companies_after_tenant", run_status=dg.DagsterRunStatus.SUCCESS,
                           monitored_jobs=[tenant_job], request_job=company_job,
+                          default_status=dg.DefaultSensorStatus.RUNNING,  # acts only after a run someone started
                           description="each company's exports and pushes once its tenant's run succeeded")
     def companies_after_tenant(context: dg.RunStatusSensorContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
         tenant = context.dagster_run.tags.get("dagster/partition")

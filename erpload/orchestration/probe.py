@@ -1,5 +1,6 @@
 """Has a project's ERP anything its last extract did not read? A cheap probe for a sensor, run in its own process:
-`python -m erpload.orchestration.probe [--tenant NAME]` prints one JSON object and touches no staging file.
+`python -m erpload.orchestration.probe [--tenant NAME ...] [--top-level]` prints one JSON object, each project's
+answer (or its error) by name, and touches no staging file.
 
 It asks what the extract asks before reading a table (`erpload.sources.erp.has_nothing_new`, against the cursors
 dlt keeps beside the staging file, read from dlt's state file), table by table. For a table with news it adds
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from erpload.errors import ErploadError
+from erpload.orchestration.projects import TOP_LEVEL
+from erpload.redact import redact
 
 STATE_FILE = "state.json"
 
@@ -94,16 +97,19 @@ def probe(tenant: str | None) -> Probe:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m erpload.orchestration.probe", description=__doc__)
-    parser.add_argument("--tenant", default=None, help="the tenant whose ERP to probe (default: as erpload chooses)")
+    parser.add_argument("--tenant", action="append", default=[], help="a tenant whose ERP to probe (repeatable)")
+    parser.add_argument("--top-level", action="store_true", help="probe the top level's ERP (no --tenant)")
     args = parser.parse_args(argv)
-    try:
-        found = probe(args.tenant)
-    except ErploadError as exc:
-        from erpload.cli.running import exit_code_of
-
-        print(str(exc), file=sys.stderr)
-        return int(exit_code_of(exc))
-    print(json.dumps(asdict(found)))
+    asked: list[str | None] = [*args.tenant, *([None] if args.top_level or not args.tenant else [])]
+    answers: dict[str, Any] = {}
+    for tenant in asked:  # one process for all: a sensor's tick pays Python's start once
+        try:
+            answers[tenant or TOP_LEVEL] = asdict(probe(tenant))
+        except ErploadError as exc:
+            answers[tenant or TOP_LEVEL] = {"error": str(exc)}
+        except Exception as exc:  # a driver's error on an unreachable ERP: the sensor says so for this one only
+            answers[tenant or TOP_LEVEL] = {"error": redact(f"{type(exc).__name__}: {exc}")}
+    print(json.dumps(answers))
     return 0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from erpload.orchestration.dagster import (  # noqa: E402
     CANONICAL,
     COMPANIES,
     COMPANY_JOB,
+    DAGSTER_YAML,
     ERP_RAW,
     TENANT_JOB,
     TENANT_TAG,
@@ -266,3 +269,19 @@ def test_the_probe_sees_news_in_the_erp_and_the_sensor_starts_one_run_for_them(t
                                    tags={TENANT_TAG: "a"}))
     result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
     assert "a" not in {r.partition_key for r in result.run_requests or []}
+
+
+def test_erpload_itself_never_imports_dagster() -> None:
+    """Only `erpload.orchestration.dagster` needs the extra: the CLI and the helpers it uses run without it."""
+    code = ("import sys\nimport erpload.cli.main, erpload.orchestration.probe, erpload.orchestration.commands\n"
+            "import erpload.orchestration.facts, erpload.orchestration.projects\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'dagster'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_dagster_yaml_it_documents_limits_each_tenant_to_one_run(tmp_path: Path) -> None:
+    (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML)
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits  # type: ignore[union-attr]
+    assert limits == [{"key": TENANT_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
