@@ -90,8 +90,8 @@ def main() -> None:
         tenants = [f"t{n}" for n in range(1, args.tenants + 1)]
         _write_project(project, erp, tenants, args.targets.split(","))
         print(f"{len(tenants)} tenants, each a demo ERP of {sum(counts.values()):,} rows; the job erpload_tenant "
-              f"(extract, map, transform {args.targets}), {args.executor} executor; {os.cpu_count()} CPUs, load average "
-              f"{os.getloadavg()[0]:.1f}", flush=True)
+              f"(extract, map, transform {args.targets}), {args.executor} executor; {os.cpu_count()} CPUs, "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
         alone = _round(project, home, args.executor, tenants, side_by_side=False)
         together = _round(project, home, args.executor, tenants, side_by_side=True)
         print(f"throughput side by side / one at a time: {alone / together:.2f}x "
