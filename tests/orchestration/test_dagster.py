@@ -128,7 +128,7 @@ def _pair(tenant: str, company: str) -> dg.MultiPartitionKey:
 def test_two_tenants_materialise_into_their_own_files_with_erpload_s_numbers(two_tenants: Workspace,
                                                                                instance: dg.DagsterInstance) -> None:
     root = two_tenants.root
-    defs = build_definitions(root)
+    defs = build_definitions()
     per_tenant = [ERP_RAW, CANONICAL, dataset_key("datev"), dataset_key("dvelop")]
     staging = {name: root / "tenants" / name / "erpload.duckdb" for name in ("a", "b")}
     first: dict[str, dg.ExecuteInProcessResult] = {}
@@ -194,7 +194,7 @@ def test_two_tenants_materialise_into_their_own_files_with_erpload_s_numbers(two
 
 def test_a_failing_stage_fails_the_materialisation_with_erpload_s_message(two_tenants: Workspace,
                                                                        instance: dg.DagsterInstance) -> None:
-    defs = build_definitions(two_tenants.root)
+    defs = build_definitions()
     result = _materialise(defs, instance, [ERP_RAW], "c")  # tenant c's ERP file is missing
     assert not result.success
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
@@ -208,7 +208,7 @@ def test_a_failing_stage_fails_the_materialisation_with_erpload_s_message(two_te
 
 def test_the_definitions_load_with_tenants_and_without(two_tenants: Workspace, tmp_path_factory: pytest.TempPathFactory,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    defs = build_definitions(two_tenants.root)
+    defs = build_definitions()
     dg.Definitions.validate_loadable(defs)
     job = defs.resolve_job_def(TENANT_JOB)
     assert job.partitions_def is not None
@@ -232,7 +232,7 @@ def test_the_definitions_load_with_tenants_and_without(two_tenants: Workspace, t
     plain = tmp_path_factory.mktemp("plain")
     monkeypatch.chdir(plain)
     Container()[PluggableRunContext].reload()
-    defs = build_definitions(plain)
+    defs = build_definitions()
     dg.Definitions.validate_loadable(defs)
     assert defs.resolve_job_def(TENANT_JOB).partitions_def.get_partition_keys() == [TOP_LEVEL]  # type: ignore[union-attr]
 
@@ -240,7 +240,7 @@ def test_the_definitions_load_with_tenants_and_without(two_tenants: Workspace, t
 def test_the_probe_sees_news_in_the_erp_and_the_sensor_starts_one_run_for_them(two_tenants: Workspace,
                                                                             instance: dg.DagsterInstance) -> None:
     root = two_tenants.root
-    defs = build_definitions(root)
+    defs = build_definitions()
     before = probe("a")
     assert before.changed
     assert before.fingerprint == "not extracted yet"
