@@ -145,6 +145,15 @@ def test_two_tenants_materialise_into_their_own_files_with_erpload_s_numbers(two
     assert _metadata(first["b"], CANONICAL)["companies"].split(", ") == \
         _all(staging["b"], "select company_code from erp.companies order by 1")
 
+    # after a tenant's run, the sensor starts one run per company of that tenant, tagged with the tenant
+    after = defs.resolve_sensor_def("erpload_companies_after_tenant")
+    context = dg.build_run_status_sensor_context(
+        sensor_name=after.name, dagster_event=first["b"].get_run_success_event(), dagster_instance=instance,
+        dagster_run=first["b"].dagster_run)
+    requests = list(after(context))
+    assert [(r.partition_key, r.tags[TENANT_TAG]) for r in requests] == [
+        (_pair("b", code), "b") for code in _all(staging["b"], "select company_code from erp.companies order by 1")]
+
     # the metadata numbers are the staging file's
     extract = _metadata(first["a"], ERP_RAW)
     run_id = extract["erpload_run_id"]
