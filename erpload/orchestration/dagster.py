@@ -229,7 +229,7 @@ class _AssetFactory:
 
         with one_writer(project.staging_path, waiting):
             if company is not None:
-                missing = _missing_company(project, company)
+                missing = _missing_company(project, company, stage.rejects_of if stage.exports else None)
                 if missing:
                     yield self._skip(context, missing)
                     return
@@ -254,16 +254,22 @@ class _AssetFactory:
                                    metadata={"skipped": reason})
 
 
-def _missing_company(project: Project, company: str) -> str | None:
-    """Why the pair (project, company) does not exist, or None if it does or `map` has not run yet (then erpload
-    says what to run first)."""
+def _missing_company(project: Project, company: str, exported_dataset: str | None) -> str | None:
+    """Why the pair (project, company) has nothing to do, or None if it has (or `map` has not run yet: then
+    erpload says what to run first). An export also needs rows of the company in its target's dataset: a
+    company the target does not cover (a Danish one for DATEV) is skipped every day, not failed."""
     if not project.staging_path.exists():
         return None
     with facts.reading(project.staging_path) as con:
         known = facts.companies(con)
-    if known is None or company in known:
-        return None
-    return f"tenant {project.key} has no company {company} (its companies: {', '.join(known) or 'none'})"
+        if known is None:
+            return None
+        if company not in known:
+            return f"tenant {project.key} has no company {company} (its companies: {', '.join(known) or 'none'})"
+        if exported_dataset and facts.has_rows_of(con, exported_dataset, company) is False:
+            return (f"tenant {project.key}'s company {company} has nothing in dataset {exported_dataset} (the "
+                    f"transform leaves out what the target does not cover; its rejects say why)")
+    return None
 
 
 def _metadata(context: dg.AssetExecutionContext, project: Project, stage: Stage, result: StageResult,

@@ -103,6 +103,18 @@ def companies(con: duckdb.DuckDBPyConnection) -> list[str] | None:
     return [str(r[0]) for r in con.execute("SELECT company_code FROM erp.companies ORDER BY 1").fetchall()]
 
 
+def has_rows_of(con: duckdb.DuckDBPyConnection, dataset: str, company: str) -> bool | None:
+    """Whether a table of `dataset` (a target's) holds rows of `company`; None if none has a company_code."""
+    tables = [str(r[0]) for r in con.execute(
+        f"SELECT DISTINCT table_name FROM duckdb_columns() WHERE schema_name = {sql_literal(dataset)} "
+        "AND column_name = 'company_code' AND database_name = current_database() ORDER BY 1").fetchall()]
+    if not tables:
+        return None
+    found = " UNION ALL ".join(f'SELECT 1 FROM {dataset}."{t}" WHERE company_code = {sql_literal(company)}'
+                               for t in tables)
+    return con.execute(f"SELECT EXISTS ({found})").fetchone() == (True,)
+
+
 def exported_periods(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     """Files an export run wrote, per period start (`exports`, kept by a files target's export)."""
     if "exports" not in existing_tables(con, FRAMEWORK_SCHEMA):

@@ -200,6 +200,15 @@ def test_two_tenants_materialise_into_their_own_files_with_erpload_s_numbers(two
     reason = observed.asset_observation_data.asset_observation.metadata["skipped"].value
     assert reason == f"tenant a has no company {B_ONLY} (its companies: 1000, 2000, 3000, 4000)"
 
+    # so is the export of a company the target does not cover (3000 is Danish: no DATEV numbers), every day
+    assert _one(staging["a"], "select count(*) from datev.bookings where company_code = '3000'") == 0
+    result = _materialise(defs, instance, [files_key("datev")], _pair("a", "3000"))
+    assert result.success
+    assert not result.get_asset_materialization_events()
+    [observed] = [e for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+    reason = observed.asset_observation_data.asset_observation.metadata["skipped"].value
+    assert reason.startswith("tenant a's company 3000 has nothing in dataset datev")
+
 
 def test_a_failing_stage_fails_the_materialisation_with_erpload_s_message(two_tenants: Workspace,
                                                                        instance: dg.DagsterInstance) -> None:
