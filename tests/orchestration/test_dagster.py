@@ -20,6 +20,7 @@ from dlt.common.configuration.container import Container  # noqa: E402
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext  # noqa: E402
 
 from erpload.fakes.serving import serve_in_thread  # noqa: E402
+from erpload.orchestration.commands import lock_path, one_writer  # noqa: E402
 from erpload.orchestration.dagster import (  # noqa: E402
     CANONICAL,
     COMPANIES,
@@ -76,7 +77,8 @@ def _write_tenants(root: Path, erp: Path, *, missing_erp_for: str | None = None)
     config = ""
     secrets = ""
     for name in ("a", "b", *([missing_erp_for] if missing_erp_for else [])):
-        config += f'[tenants.{name}.erpload]\nprofile = "demo"\ntargets = ["datev", "dvelop"]\n\n'
+        config += f'[tenants.{name}.erpload]\nprofile = "demo"\ntargets = ["datev", "dvelop"]\n'
+        config += 'schedule = "30 2 * * *"\n\n' if name == "b" else "\n"
         secrets += f'[tenants.{name}.sources.erp]\ncredentials = "sqlite:///{root / f"erp_{name}.sqlite"}"\n\n'
     (root / ".dlt" / "config.toml").write_text(config)
     (root / ".dlt" / "secrets.toml").write_text(secrets)
@@ -245,6 +247,8 @@ def test_the_definitions_load_with_tenants_and_without(two_tenants: Workspace, t
         requests = schedule.evaluate_tick(context).run_requests
     assert requests is not None
     assert [(r.partition_key, r.tags[TENANT_TAG]) for r in requests] == [("b", "b")]
+    assert schedule.cron_schedule == "30 2 * * *"  # [tenants.b.erpload] schedule
+    assert defs.resolve_schedule_def("erpload_daily_a").cron_schedule == "0 3 * * *"  # the default
 
     # no tenants: one project, the top level
     plain = tmp_path_factory.mktemp("plain")
@@ -303,3 +307,19 @@ def test_the_dagster_yaml_it_documents_limits_each_tenant_to_one_run(tmp_path: P
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits  # type: ignore[union-attr]
     assert limits == [{"key": TENANT_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+
+
+def test_stages_of_one_staging_file_take_turns(tmp_path: Path) -> None:
+    """The lock every asset takes around its stage: another process that wants the same staging file waits (and
+    is told so first); once it is free, it goes ahead without waiting."""
+    staging = tmp_path / "tenants" / "a" / "erpload.duckdb"
+    wants = ("import sys\nfrom pathlib import Path\nfrom erpload.orchestration.commands import one_writer\n"
+             "def told():\n    print('waiting', flush=True)\n    sys.exit(0)\n"
+             "with one_writer(Path(sys.argv[1]), told):\n    print('writing')\n")
+    with one_writer(staging):
+        held = subprocess.run([sys.executable, "-c", wants, str(staging)], capture_output=True, text=True, check=True)
+    free = subprocess.run([sys.executable, "-c", wants, str(staging)], capture_output=True, text=True, check=True)
+    assert held.stdout.split() == ["waiting"]
+    assert free.stdout.split() == ["writing"]
+    # the lock lies in the folder erpload keeps beside the staging file, not in the staging file's
+    assert lock_path(staging).parent == staging.parent / ".erpload" / staging.name
