@@ -65,7 +65,8 @@ def dvelop_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def _write_tenants(root: Path, erp: Path, *, missing_erp_for: str | None = None) -> None:
+def _write_tenants(root: Path, erp: Path, *, missing_erp_for: str | None = None,
+                   targets: str = '["datev", "dvelop"]') -> None:
     for name in ("a", "b"):
         shutil.copyfile(erp, root / f"erp_{name}.sqlite")
     with sqlite3.connect(root / "erp_b.sqlite") as con:
@@ -77,7 +78,7 @@ def _write_tenants(root: Path, erp: Path, *, missing_erp_for: str | None = None)
     config = ""
     secrets = ""
     for name in ("a", "b", *([missing_erp_for] if missing_erp_for else [])):
-        config += f'[tenants.{name}.erpload]\nprofile = "demo"\ntargets = ["datev", "dvelop"]\n'
+        config += f'[tenants.{name}.erpload]\nprofile = "demo"\ntargets = {targets}\n'
         config += 'schedule = "30 2 * * *"\n\n' if name == "b" else "\n"
         secrets += f'[tenants.{name}.sources.erp]\ncredentials = "sqlite:///{root / f"erp_{name}.sqlite"}"\n\n'
     (root / ".dlt" / "config.toml").write_text(config)
@@ -323,3 +324,40 @@ def test_stages_of_one_staging_file_take_turns(tmp_path: Path) -> None:
     assert free.stdout.split() == ["writing"]
     # the lock lies in the folder erpload keeps beside the staging file, not in the staging file's
     assert lock_path(staging).parent == staging.parent / ".erpload" / staging.name
+
+
+def test_records_waiting_for_a_decision_fail_the_push_with_the_ledger_s_count(
+        workspace: Workspace, dlt_settings: None, instance: dg.DagsterInstance,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit 7: a lost answer leaves Kombo's push unknown; the materialisation fails (a person must settle it),
+    with erpload's message and the ledger's states."""
+    from erpload.fakes.faults import Faults
+    from erpload.fakes.kombo import GENERAL, KomboFake
+    from erpload.transforms.kombo.demo import seed_fake
+
+    monkeypatch.delenv("ERPLOAD__DEMO_ERP")
+    _write_tenants(workspace.root, workspace.erp_path, targets='["kombo"]')
+    fake = KomboFake("test-kombo-key-5b1d08e7a2", integrations=[])
+    with serve_in_thread(fake.app) as url:
+        monkeypatch.setenv("DESTINATION__KOMBO__BASE_URL", url + "/v1")
+        monkeypatch.setenv("DESTINATION__KOMBO__API_KEY", "test-kombo-key-5b1d08e7a2")
+        seed_fake(url, workspace.root / "erp_a.sqlite")
+        defs = build_definitions()
+        assert _materialise(defs, instance, [ERP_RAW, CANONICAL, dataset_key("kombo")], "a").success
+        fake.set_faults(Faults(drop_on_calls=[1], match_path=GENERAL))
+        result = _materialise(defs, instance, [pushed_key("kombo")], _pair("a", "1000"))
+    assert not result.success
+    assert not result.get_asset_materialization_events()
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    data = failure.step_failure_data
+    assert data.error is not None
+    text = " ".join(data.error.message.split())
+    assert "`erpload push kombo --company 1000 -q --tenant a` finished with records waiting for a decision " \
+           "(exit 7)" in text
+    assert "erpload ledger --target kombo --state unknown" in text
+    assert "test-kombo-key-5b1d08e7a2" not in text
+    assert data.user_failure_data is not None
+    metadata = {name: value.value for name, value in data.user_failure_data.metadata.items()}
+    staging = workspace.root / "tenants" / "a" / "erpload.duckdb"
+    assert metadata["ledger_unknown"] == _one(staging, "select count(*) from ledger where target = 'kombo' "
+                                                       "and state = 'unknown'") == 1
