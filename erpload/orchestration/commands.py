@@ -19,6 +19,8 @@ from erpload.redact import redact
 
 #: how much of erpload's own message a failure carries (its last lines hold the error and its fix)
 MESSAGE_CHARS = 4000
+#: how long a terminated run waits for erpload to reach a safe point before killing it
+STOP_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,21 @@ def run_stage(project: Project, stage: Sequence[str], project_dir: Path) -> Stag
     # the top level's project must not be turned into a tenant by a variable the orchestrator was started with
     env = {name: value for name, value in os.environ.items() if name != "ERPLOAD_TENANT"}
     started = datetime.now(UTC).replace(tzinfo=None)
-    done = subprocess.run([sys.executable, "-m", "erpload.cli", *argv[1:]], cwd=project_dir, env=env,
-                          capture_output=True, text=True, check=False)
-    message = redact(done.stderr.strip())
+    with subprocess.Popen([sys.executable, "-m", "erpload.cli", *argv[1:]], cwd=project_dir, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        try:
+            _, stderr = child.communicate()
+        except BaseException:  # the run was terminated: erpload stops at a safe point on SIGTERM, recording its run
+            child.terminate()
+            try:
+                child.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+            raise
+    message = redact(stderr.strip())
     if len(message) > MESSAGE_CHARS:
         message = "..." + message[-MESSAGE_CHARS:]
-    return StageResult(command=" ".join(argv), exit_code=done.returncode, message=message, started_at=started)
+    return StageResult(command=" ".join(argv), exit_code=child.returncode, message=message, started_at=started)
 
 
 def lock_path(staging_path: Path) -> Path:

@@ -66,6 +66,8 @@ COMPANY_JOB = "erpload_company"
 #: 80.7 s multiprocess). Tenants run side by side as runs, each in its own process. The launchpad can still
 #: choose `multiprocess`.
 IN_PROCESS: dict[str, Any] = {"execution": {"config": {"in_process": {}}}}
+#: the probes of one sensor tick, all tenants together, end before Dagster's 60 s limit for a tick
+PROBE_SECONDS = 50
 #: the rows of a run's table summary shown in the metadata (a profile has tens of tables)
 SUMMARY_ROWS = 60
 #: a company code becomes a partition key: Dagster's delimiters cannot be part of it
@@ -392,8 +394,12 @@ def _probe(projects: list[Project], folder: Path) -> dict[str, dict[str, Any]]:
     args = [arg for project in projects for arg in project.tenant_args()]
     if any(project.tenant is None for project in projects):
         args.append("--top-level")
-    done = subprocess.run([sys.executable, "-m", "erpload.orchestration.probe", *args], cwd=folder,
-                          capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run([sys.executable, "-m", "erpload.orchestration.probe", *args], cwd=folder,
+                              capture_output=True, text=True, check=False, timeout=PROBE_SECONDS)
+    except subprocess.TimeoutExpired:
+        message = f"no answer within {PROBE_SECONDS} s (an ERP that does not answer?)"
+        return {project.key: {"error": message} for project in projects}
     if done.returncode != 0:
         from erpload.redact import redact
 
