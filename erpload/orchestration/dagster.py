@@ -5,12 +5,16 @@ One asset per stage, made from the target declarations (a new target appears wit
 - `erpload/erp_raw` (extract), `erpload/canonical` (map) and `erpload/dataset/<target>` (transform): per tenant.
   Each rebuilds or loads its tenant's whole staging file; erpload has no per-company extract, map or transform.
 - `erpload/files/<target>` (export; DATEV) and `erpload/pushed/<target>` (push): per tenant and company, as
-  `--company` chooses. A files target with a `period` option takes it as run config (`period: YYYY-MM`).
+  `--company` chooses. A files target with a `period` option takes it as run config (`period: YYYY-MM`), not as a
+  third partition dimension: Dagster's multi-partitions have two, and the export is incremental by its own ledger
+  (a record booked late into a closed month goes out with the next export, not when someone rematerialises that
+  month).
 
 Partitions: tenants are static, read from `.dlt/` when the definitions load (none configured: the top level, key
 `_project`); companies are dynamic (`erpload_company`), added by `map` from each tenant's erp.companies. The
 company dimension is shared by all tenants, so a pair can name a company its tenant does not have: that
-partition is skipped with a warning and an observation saying why (as is a target the tenant does not list).
+partition is skipped with a warning and an observation saying why (as is a target the tenant does not list, and
+an export for a company its target's dataset holds nothing of).
 
 Each asset runs the erpload command of its stage in a child process, as a user would: exit 0 and 5 (records set
 aside) materialise, with the run's rows, current rejects and ledger states as metadata; 7 (records wait for a
