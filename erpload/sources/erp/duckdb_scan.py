@@ -1,0 +1,255 @@
+"""The `duckdb` backend: ERP tables read by DuckDB's own scanners and handed to dlt as Arrow batches.
+
+One in-memory DuckDB per extract ATTACHes the ERP through the `sqlite_scanner` or `postgres_scanner`
+extension, loaded from the PyPI packages that ship them for this exact DuckDB version (no download at run
+time). Each table is read through dlt's `sql_table`, so resource names, primary keys, merge, the incremental
+cursor and its state are dlt's own; only the reading is swapped (`table_loader_class`).
+
+What is read is what the pyarrow backend reads. Each table's SELECT is the one dlt and `adapt_query` build
+for the pyarrow backend (the incremental window, SQLite's conformance checks that turn a value that does not
+convert into NULL, JSON as text), compiled and run inside the ERP by `sqlite_query`/`postgres_query`; DuckDB
+then casts each column to the type dlt's reflection gives it. SQLite returns every value as text that way,
+so the SELECT renders numbers with all their digits and blobs as hex, and the casts parse them back.
+
+One known difference: a SQLite REAL with more decimals than its NUMERIC column's scale is rounded from its
+17-digit text here, from the binary value by SQLAlchemy; the two can differ in the last digit when the value
+lies within about 1e-11 of a tie (x.xx5 for a scale of 2). Amounts stored at their scale convert alike.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import duckdb
+
+from erpload.redact import redact
+from erpload.sources.erp.settings import AUTO_BACKEND
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from dlt.sources.sql_database.helpers import BaseTableLoader
+
+BACKEND = "duckdb"
+#: the backend a database without a scanner (or a scanner that cannot be loaded) is read with
+FALLBACK_BACKEND = "pyarrow"
+#: SQLAlchemy dialect -> (DuckDB extension, ATTACH type, its query table function)
+SCANNERS = {
+    "sqlite": ("sqlite_scanner", "sqlite", "sqlite_query"),
+    "postgresql": ("postgres_scanner", "postgres", "postgres_query"),
+}
+#: the import name of the PyPI package that ships an extension (duckdb-extension-sqlite-scanner, ...)
+_PACKAGE = "duckdb_extension_{extension}"
+_ATTACHED = "erp"
+
+
+class ScannerUnavailable(Exception):
+    """DuckDB cannot read this ERP itself; the message says why (never a password)."""
+
+
+def has_scanner(dialect: str) -> bool:
+    return dialect in SCANNERS
+
+
+def extension_file(extension: str, directory: Path | None = None) -> Path:
+    """The extension's file for the running DuckDB: in `directory` if given, else in its PyPI package.
+
+    The packages hold `extensions/v<duckdb version>/<extension>.duckdb_extension`; a DuckDB of another
+    version cannot load it, so a mismatch is said as such rather than left to a LOAD error.
+    """
+    name = f"{extension}.duckdb_extension"
+    if directory is not None:
+        path = directory / name
+        if not path.is_file():
+            raise ScannerUnavailable(f"{path} does not exist (sources.erp.duckdb_extensions)")
+        return path
+    package = _PACKAGE.format(extension=extension)
+    try:
+        root = Path(importlib.import_module(package).__file__ or "").parent / "extensions"
+    except ImportError as exc:
+        raise ScannerUnavailable(f"the package {package.replace('_', '-')} is not installed") from exc
+    path = root / f"v{duckdb.__version__}" / name
+    if not path.is_file():
+        built_for = ", ".join(sorted(p.name for p in root.glob("v*"))) or "no version"
+        raise ScannerUnavailable(f"{package.replace('_', '-')} is built for DuckDB {built_for}, "
+                                 f"not for the installed DuckDB {duckdb.__version__}")
+    return path
+
+
+def _conninfo_value(value: object) -> str:
+    # libpq's key=value syntax: single quotes, with ' and \ escaped
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def attach_target(url: sa.URL) -> str:
+    """What DuckDB ATTACHes for the ERP at `url`: SQLite's file, or a libpq connection string.
+
+    The PostgreSQL string holds the password: it lives in this process only, and everything shown
+    of a failure passes through `redact`, which masks `password=...`.
+    """
+    if url.get_backend_name() == "sqlite":
+        return url.database or ""
+    keys = {"host": url.host, "port": url.port, "dbname": url.database, "user": url.username,
+            "password": url.password}
+    # libpq parameters given in the URL's query (sslmode, host of a socket directory, ...)
+    for key, value in url.query.items():
+        keys[key] = value if isinstance(value, str) else value[-1]
+    return " ".join(f"{key}={_conninfo_value(value)}" for key, value in keys.items() if value not in (None, ""))
+
+
+class ErpScan:
+    """An in-memory DuckDB with the ERP attached read-only; one cursor per table read."""
+
+    def __init__(self, engine: sa.Engine, extension_dir: Path | None = None) -> None:
+        dialect = engine.dialect.name
+        if dialect not in SCANNERS:
+            raise ScannerUnavailable(f"DuckDB has no scanner for {dialect} databases")
+        extension, attach_type, self.query_function = SCANNERS[dialect]
+        self.dialect = dialect
+        path = extension_file(extension, extension_dir)
+        # no download and no other extension behind our back: the one file above is all it loads
+        self._con = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                           "autoload_known_extensions": False})
+        try:
+            self._con.execute("SET TimeZone = 'UTC'")  # Arrow's tz of TIMESTAMPTZ columns, as dlt stages them
+            self._con.execute(f"LOAD '{_sql_text(str(path))}'")
+        except duckdb.Error as exc:
+            self.close()
+            raise ScannerUnavailable(f"DuckDB could not load {path}: {exc}") from exc
+        try:
+            self._con.execute(f"ATTACH '{_sql_text(attach_target(engine.url))}' AS {_ATTACHED} "
+                              f"(TYPE {attach_type}, READ_ONLY)")
+        except duckdb.Error as exc:
+            self.close()
+            raise ScannerUnavailable(f"DuckDB's {extension} could not open the ERP: {redact(str(exc))}") from None
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> ErpScan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def batches(self, select_sql: str, casts: list[str], chunk_size: int) -> Iterator[Any]:
+        """Arrow record batches of `select_sql` (run inside the ERP), each column cast as `casts` says."""
+        cursor = self._con.cursor()
+        try:
+            reader = cursor.execute(
+                f"SELECT {', '.join(casts)} FROM {self.query_function}('{_ATTACHED}', '{_sql_text(select_sql)}')"
+            ).to_arrow_reader(chunk_size)
+            yield from reader
+        finally:
+            cursor.close()
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def duckdb_type(hint: Mapping[str, Any]) -> str | None:
+    """The DuckDB type dlt stages a column of this hint as (None: a type left as the scanner reads it)."""
+    match hint.get("data_type"):
+        case "bigint":
+            return "BIGINT"
+        case "double":
+            return "DOUBLE"
+        case "bool":
+            return "BOOLEAN"
+        case "text" | "json":
+            return "VARCHAR"
+        case "date":
+            return "DATE"
+        case "time":
+            return "TIME"
+        case "binary":
+            return "BLOB"
+        case "decimal":
+            if hint.get("precision") is not None:
+                return f"DECIMAL({hint['precision']},{hint.get('scale') or 0})"
+            return "DECIMAL(38,9)"
+        case "timestamp":
+            return "TIMESTAMPTZ" if hint.get("timezone", True) else "TIMESTAMP"
+    return None
+
+
+def _cast(name: str, hint: Mapping[str, Any], from_sqlite_text: bool) -> str:
+    column = _quote(name)
+    type_ = duckdb_type(hint)
+    if type_ is None:
+        return column
+    if from_sqlite_text:
+        if type_ == "BLOB":
+            return f"unhex({column}) AS {column}"
+        if type_ == "BOOLEAN":
+            return f"CAST(CAST({column} AS BIGINT) AS BOOLEAN) AS {column}"
+    return f"CAST({column} AS {type_}) AS {column}"
+
+
+def _sqlite_select(query: Any, hints: Mapping[str, Mapping[str, Any]]) -> Any:
+    """`query` with what `sqlite_query` turns into text spelled so DuckDB reads it back exactly: numbers with
+    17 significant digits (SQLite's own text has 15, which can change a REAL), blobs as hex."""
+    import sqlalchemy as sa
+
+    sub = query.subquery("scanned")
+    columns = []
+    for column in sub.c:
+        data_type = hints.get(column.name, {}).get("data_type")
+        if data_type in ("decimal", "double"):
+            columns.append(sa.case((sa.func.typeof(column) == "real", sa.func.printf("%!.17g", column)),
+                                   else_=column).label(column.name))
+        elif data_type == "binary":
+            columns.append(sa.func.hex(column).label(column.name))
+        else:
+            columns.append(column)
+    return sa.select(*columns)
+
+
+def scan_loader(scan: ErpScan) -> type[BaseTableLoader]:
+    """dlt's table loader class that reads through `scan` (for `sql_table(table_loader_class=...)`)."""
+    from dlt.sources.sql_database.helpers import BaseTableLoader
+
+    class DuckDBScanLoader(BaseTableLoader):
+        erp_scan: ClassVar[ErpScan] = scan
+
+        def load_rows(self, backend_kwargs: dict[str, Any] | None = None) -> Iterator[Any]:
+            query: Any = self.make_query()  # a Select: erpload's query adapter returns no text
+            sqlite = self.erp_scan.dialect == "sqlite"
+            if sqlite:
+                query = _sqlite_select(query, self.columns)
+            names = [c.name for c in query.selected_columns]
+            casts = [_cast(name, self.columns.get(name, {}), sqlite) for name in names]
+            sql = self.compile_query(query)
+            yield from self.erp_scan.batches(sql, casts, self.chunk_size)
+
+    return DuckDBScanLoader
+
+
+def open_scan(requested: str, engine: sa.Engine, extension_dir: str | Path | None = None
+              ) -> tuple[ErpScan | None, str | None]:
+    """The scan to read the ERP through for the backend the user asked for, else why not.
+
+    `auto` (the default) reads SQLite and PostgreSQL through DuckDB and every other database with pyarrow,
+    which is no news; an explicit `duckdb`, or `auto` on a database with a scanner, that cannot be served
+    returns the reason, for the run's summary. Any other backend is dlt's own: (None, None).
+    """
+    if requested not in (AUTO_BACKEND, BACKEND):
+        return None, None
+    if requested == AUTO_BACKEND and not has_scanner(engine.dialect.name):
+        return None, None
+    try:
+        return ErpScan(engine, Path(extension_dir) if extension_dir else None), None
+    except ScannerUnavailable as exc:
+        return None, str(exc)
+
+
+def dlt_backend(requested: str) -> str:
+    """The dlt backend behind `requested`: the duckdb scan takes dlt's pyarrow hints, and so does its fallback."""
+    return FALLBACK_BACKEND if requested in (AUTO_BACKEND, BACKEND) else requested
