@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -134,14 +135,24 @@ class ErpScan:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def batches(self, select_sql: str, casts: list[str], chunk_size: int) -> Iterator[Any]:
-        """Arrow record batches of `select_sql` (run inside the ERP), each column cast as `casts` says."""
+    def batches(self, select_sql: str, casts: list[Cast], not_null: set[str], chunk_size: int) -> Iterator[Any]:
+        """Arrow record batches of `select_sql` (run inside the ERP), each column cast as `casts` says.
+
+        The batches' schema marks the columns in `not_null` as such, as dlt's hints do (a difference dlt
+        would warn about for every table; the ERP enforces it, and staging's columns say it anyway).
+        """
+        import pyarrow as pa
+
+        source = f"{self.query_function}('{_ATTACHED}', '{_sql_text(select_sql)}')"
         cursor = self._con.cursor()
         try:
-            reader = cursor.execute(
-                f"SELECT {', '.join(casts)} FROM {self.query_function}('{_ATTACHED}', '{_sql_text(select_sql)}')"
-            ).to_arrow_reader(chunk_size)
-            yield from reader
+            reader = cursor.execute(f"SELECT {', '.join(c.sql for c in casts)} FROM {source}"
+                                    ).to_arrow_reader(chunk_size)
+            schema = pa.schema([f.with_nullable(f.name not in not_null) for f in reader.schema])
+            for batch in reader:
+                yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+        except duckdb.ConversionException as exc:
+            raise _name_the_column(cursor, source, casts, exc) from exc
         finally:
             cursor.close()
 
@@ -180,17 +191,41 @@ def duckdb_type(hint: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _cast(name: str, hint: Mapping[str, Any], from_sqlite_text: bool) -> str:
-    column = _quote(name)
-    type_ = duckdb_type(hint)
-    if type_ is None:
-        return column
-    if from_sqlite_text:
-        if type_ == "BLOB":
-            return f"unhex({column}) AS {column}"
-        if type_ == "BOOLEAN":
-            return f"CAST(CAST({column} AS BIGINT) AS BOOLEAN) AS {column}"
-    return f"CAST({column} AS {type_}) AS {column}"
+@dataclass(frozen=True)
+class Cast:
+    """How one column of the ERP's answer becomes the staged column."""
+
+    name: str
+    type_: str | None  # None: kept as the scanner reads it
+    from_sqlite_text: bool
+
+    @property
+    def sql(self) -> str:
+        column = _quote(self.name)
+        if self.type_ is None:
+            return column
+        return f"{self.converted(column)} AS {column}"
+
+    def converted(self, column: str) -> str:
+        if self.from_sqlite_text and self.type_ == "BLOB":
+            return f"unhex({column})"
+        if self.from_sqlite_text and self.type_ == "BOOLEAN":
+            return f"CAST(CAST({column} AS BIGINT) AS BOOLEAN)"
+        return f"CAST({column} AS {self.type_})"
+
+
+def _name_the_column(cursor: duckdb.DuckDBPyConnection, source: str, casts: list[Cast],
+                     exc: duckdb.ConversionException) -> ValueError:
+    """The failure of a cast, with the column that failed (in SQLite only a key column can: the others
+    are read as NULL where they do not convert), in the words `erpload.steps.extract.read_failure` finds."""
+    checked = [c for c in casts if c.type_ is not None]
+    tries = ", ".join(f"bool_or({_quote(c.name)} IS NOT NULL AND TRY({c.converted(_quote(c.name))}) IS NULL)"
+                      for c in checked)
+    row = cursor.execute(f"SELECT {tries} FROM {source}").fetchone() if checked else None
+    failed = [c for c, bad in zip(checked, row or (), strict=True) if bad]
+    if not failed:
+        return ValueError(str(exc))
+    return ValueError(f"column '{failed[0].name}' holds a value that is no {failed[0].type_}: {exc}")
 
 
 def _sqlite_select(query: Any, hints: Mapping[str, Mapping[str, Any]]) -> Any:
@@ -225,9 +260,10 @@ def scan_loader(scan: ErpScan) -> type[BaseTableLoader]:
             if sqlite:
                 query = _sqlite_select(query, self.columns)
             names = [c.name for c in query.selected_columns]
-            casts = [_cast(name, self.columns.get(name, {}), sqlite) for name in names]
+            casts = [Cast(name, duckdb_type(self.columns.get(name, {})), sqlite) for name in names]
             sql = self.compile_query(query)
-            yield from self.erp_scan.batches(sql, casts, self.chunk_size)
+            not_null = {name for name in names if self.columns.get(name, {}).get("nullable") is False}
+            yield from self.erp_scan.batches(sql, casts, not_null, self.chunk_size)
 
     return DuckDBScanLoader
 
