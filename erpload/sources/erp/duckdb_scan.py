@@ -85,15 +85,11 @@ def _conninfo_value(value: object) -> str:
 
 
 def attach_target(url: sa.URL) -> str:
-    """What DuckDB ATTACHes for the ERP at `url`: SQLite's file, or a libpq connection string.
-
-    The PostgreSQL string holds the password: it lives in this process only, and everything shown
-    of a failure passes through `redact`, which masks `password=...`.
-    """
+    """What DuckDB ATTACHes for the ERP at `url`: SQLite's file, or a libpq connection string without the
+    password (which goes into a DuckDB secret: DuckDB's connection errors quote the string)."""
     if url.get_backend_name() == "sqlite":
         return url.database or ""
-    keys = {"host": url.host, "port": url.port, "dbname": url.database, "user": url.username,
-            "password": url.password}
+    keys = {"host": url.host, "port": url.port, "dbname": url.database, "user": url.username}
     # libpq parameters given in the URL's query (sslmode, host of a socket directory, ...)
     for key, value in url.query.items():
         keys[key] = value if isinstance(value, str) else value[-1]
@@ -119,9 +115,14 @@ class ErpScan:
         except duckdb.Error as exc:
             self.close()
             raise ScannerUnavailable(f"DuckDB could not load {path}: {exc}") from exc
+        options = f"TYPE {attach_type}, READ_ONLY"
         try:
-            self._con.execute(f"ATTACH '{_sql_text(attach_target(engine.url))}' AS {_ATTACHED} "
-                              f"(TYPE {attach_type}, READ_ONLY)")
+            if engine.url.password:
+                # in this process's memory only; DuckDB shows it as 'redacted'
+                self._con.execute(f"CREATE TEMPORARY SECRET erp_login (TYPE {attach_type}, "
+                                  f"PASSWORD '{_sql_text(engine.url.password)}')")
+                options += ", SECRET erp_login"
+            self._con.execute(f"ATTACH '{_sql_text(attach_target(engine.url))}' AS {_ATTACHED} ({options})")
         except duckdb.Error as exc:
             self.close()
             raise ScannerUnavailable(f"DuckDB's {extension} could not open the ERP: {redact(str(exc))}") from None
