@@ -8,9 +8,13 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
+from erpload.cli.main import app
+from erpload.exit_codes import ExitCode
 from erpload.sources.erp.duckdb_scan import attach_target, open_scan
 from tests.support.staging_compare import compare_erp_raw
 from tests.test_extract_faults import _allow_null
@@ -113,6 +117,45 @@ def test_an_incremental_load_stages_and_reports_the_same(loaded: dict[str, Works
     assert ws.scalar("SELECT count(*) FROM erp_raw.journal_line WHERE line_text = 'changed'") == 3
     assert ws.scalar("SELECT description FROM erp_raw.journal_entry ORDER BY entry_id LIMIT 1") == "changed"
     assert ws.scalar("SELECT count(*) FROM erp_raw.customer WHERE customer_id = 990001") == 1
+
+
+ODD_BUT_FINE = [
+    # (timestamp as some writer spelled it, NUMERIC(18,2), REAL, BOOLEAN, BLOB, JSON)
+    ("2025-01-02 10:00:00", 12.5, 0.1 + 0.2, 0, b"\x00\xff\xfe", '{"a": [1, 2.50]}'),
+    ("2025-01-02T10:00:00.5", 7, 1e300, 1, b"", "[]"),
+    ("2025-01-02 10:00", 0.1 + 0.2, -0.0, 0, None, None),
+    ("2025-01-02T10:00:00Z", 99999999.99, 5e-324, 1, b"%PDF-1.4", '"text"'),
+    ("2025-01-02 10:00:00+02:00", -3.25, 1.5, 0, b"\n", "null"),
+    ("2025-01-02", 1e-5, 2.0, 1, b"\x80", "{}"),
+    ("2025-01-02 10:00:00.1234567", 12.35, 3.0, 0, b"a", "1"),
+]
+
+
+def test_values_stored_oddly_but_convertible_stage_alike(workspace: Workspace, tmp_path: Path) -> None:
+    """SQLite's text timestamps in every spelling SQLAlchemy reads (an offset is converted to UTC), REALs that
+    need 17 digits, integers in a NUMERIC column, blobs that are no text, JSON kept as its text."""
+    with sqlite3.connect(workspace.erp_path) as con:
+        con.execute("CREATE TABLE odd (id INTEGER PRIMARY KEY, ts TIMESTAMP, amount NUMERIC(18,2), ratio REAL, "
+                    "flag BOOLEAN, content BLOB, doc JSON)")
+        con.executemany("INSERT INTO odd VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [(i, *row) for i, row in enumerate(ODD_BUT_FINE)])
+    profile = tmp_path / "odd.toml"
+    profile.write_text('name = "odd"\n[tables.odd]\nprimary_key = ["id"]\ncursor = "ts"\n')
+    staging = {}
+    for backend in BACKENDS:
+        staging[backend] = workspace.root / f"{backend}.duckdb"
+        result = CliRunner().invoke(app, ["extract", "--staging", str(staging[backend]), "--profile", str(profile),
+                                          "--erp-url", workspace.erp_url, "--quiet"],
+                                    env={"SOURCES__ERP__BACKEND": backend})
+        assert result.exit_code == ExitCode.OK, result.output
+
+    comparison = compare_erp_raw(staging["pyarrow"], staging["duckdb"])
+
+    assert comparison.differences == {}
+    assert comparison.rows == len(ODD_BUT_FINE)
+    with duckdb.connect(str(staging["duckdb"]), read_only=True) as con:
+        assert con.execute("SELECT ts FROM erp_raw.odd WHERE id = 4").fetchone() == (datetime(2025, 1, 2, 8, 0),)
+        assert con.execute("SELECT content FROM erp_raw.odd WHERE id = 0").fetchone() == (b"\x00\xff\xfe",)
 
 
 def test_without_the_extension_extract_reads_with_pyarrow_and_says_so(workspace: Workspace, tmp_path: Path,

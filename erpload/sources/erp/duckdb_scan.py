@@ -111,6 +111,7 @@ class ErpScan:
                                            "autoload_known_extensions": False})
         try:
             self._con.execute("SET TimeZone = 'UTC'")  # Arrow's tz of TIMESTAMPTZ columns, as dlt stages them
+            self._con.execute("SET enable_progress_bar = false")  # extract shows its own
             self._con.execute(f"LOAD '{_sql_text(str(path))}'")
         except duckdb.Error as exc:
             self.close()
@@ -212,6 +213,12 @@ class Cast:
             return f"unhex({column})"
         if self.from_sqlite_text and self.type_ == "BOOLEAN":
             return f"CAST(CAST({column} AS BIGINT) AS BOOLEAN)"
+        if self.from_sqlite_text and self.type_ == "TIMESTAMP":
+            # a text with a UTC offset is that instant in UTC, as SQLAlchemy and dlt read it (a plain cast drops
+            # the offset); parsing every value that way would take twice as long
+            offset = f"contains(substr({column}, 20), '+') OR contains(substr({column}, 20), '-')"
+            return f"CASE WHEN {offset} THEN CAST(CAST({column} AS TIMESTAMPTZ) AS TIMESTAMP) " \
+                   f"ELSE CAST({column} AS TIMESTAMP) END"
         return f"CAST({column} AS {self.type_})"
 
 
@@ -229,7 +236,7 @@ def _name_the_column(cursor: duckdb.DuckDBPyConnection, source: str, casts: list
     return ValueError(f"column '{failed[0].name}' holds a value that is no {failed[0].type_}: {exc}")
 
 
-def _sqlite_select(query: Any, hints: Mapping[str, Mapping[str, Any]]) -> Any:
+def _sqlite_select(query: Any, types: Mapping[str, str | None]) -> Any:
     """`query` with what `sqlite_query` turns into text spelled so DuckDB reads it back exactly: numbers with
     17 significant digits (SQLite's own text has 15, which can change a REAL), blobs as hex."""
     import sqlalchemy as sa
@@ -237,15 +244,32 @@ def _sqlite_select(query: Any, hints: Mapping[str, Mapping[str, Any]]) -> Any:
     sub = query.subquery("scanned")
     columns = []
     for column in sub.c:
-        data_type = hints.get(column.name, {}).get("data_type")
-        if data_type in ("decimal", "double"):
+        type_ = types.get(column.name) or ""
+        if type_ == "DOUBLE" or type_.startswith("DECIMAL"):
             columns.append(sa.case((sa.func.typeof(column) == "real", sa.func.printf("%!.17g", column)),
                                    else_=column).label(column.name))
-        elif data_type == "binary":
-            columns.append(sa.func.hex(column).label(column.name))
+        elif type_ == "BLOB":
+            # hex(NULL) is '', which unhex would read as an empty blob
+            columns.append(sa.case((column.is_(None), sa.null()), else_=sa.func.hex(column)).label(column.name))
         else:
             columns.append(column)
     return sa.select(*columns)
+
+
+def staged_types(table: sa.Table, hints: Mapping[str, Mapping[str, Any]], sqlite: bool) -> dict[str, str | None]:
+    """Column -> the DuckDB type it is staged as. A type dlt's reflection does not know (SQLite's REAL) has no
+    hint, and the pyarrow backend lets the values decide: from PostgreSQL they come typed, and are left so; from
+    SQLite they come as text, and take the type its SQLAlchemy type says."""
+    from erpload.sources.erp import json_as_text
+    from erpload.sources.erp.empty_tables import duckdb_type as reflected_type
+
+    types = {}
+    for column in table.c:
+        type_ = duckdb_type(hints.get(column.name, {}))
+        if type_ is None and sqlite:
+            type_ = reflected_type(json_as_text(column.type))
+        types[column.name] = type_
+    return types
 
 
 def scan_loader(scan: ErpScan) -> type[BaseTableLoader]:
@@ -258,10 +282,11 @@ def scan_loader(scan: ErpScan) -> type[BaseTableLoader]:
         def load_rows(self, backend_kwargs: dict[str, Any] | None = None) -> Iterator[Any]:
             query: Any = self.make_query()  # a Select: erpload's query adapter returns no text
             sqlite = self.erp_scan.dialect == "sqlite"
+            types = staged_types(self.table, self.columns, sqlite)
             if sqlite:
-                query = _sqlite_select(query, self.columns)
+                query = _sqlite_select(query, types)
             names = [c.name for c in query.selected_columns]
-            casts = [Cast(name, duckdb_type(self.columns.get(name, {})), sqlite) for name in names]
+            casts = [Cast(name, types.get(name), sqlite) for name in names]
             sql = self.compile_query(query)
             not_null = {name for name in names if self.columns.get(name, {}).get("nullable") is False}
             yield from self.erp_scan.batches(sql, casts, not_null, self.chunk_size)
