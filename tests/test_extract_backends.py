@@ -129,16 +129,27 @@ ODD_BUT_FINE = [
     ("2025-01-02", 1e-5, 2.0, 1, b"\x80", "{}"),
     ("2025-01-02 10:00:00.1234567", 12.35, 3.0, 0, b"a", "1"),
 ]
+#: what the SQLite scanner's typed reading takes: no UTC offset, no number in the JSON column (SQLite stores
+#: '1' there as the number 1: the column has NUMERIC affinity)
+TYPED_READABLE = [row for row in ODD_BUT_FINE if "+02:00" not in str(row[0]) and row[5] != "1"]
 
 
-def test_values_stored_oddly_but_convertible_stage_alike(workspace: Workspace, tmp_path: Path) -> None:
-    """SQLite's text timestamps in every spelling SQLAlchemy reads (an offset is converted to UTC), REALs that
-    need 17 digits, integers in a NUMERIC column, blobs that are no text, JSON kept as its text."""
-    with sqlite3.connect(workspace.erp_path) as con:
+def _odd_table(erp: Path, rows: list[tuple[object, ...]]) -> None:
+    with sqlite3.connect(erp) as con:
         con.execute("CREATE TABLE odd (id INTEGER PRIMARY KEY, ts TIMESTAMP, amount NUMERIC(18,2), ratio REAL, "
                     "flag BOOLEAN, content BLOB, doc JSON)")
-        con.executemany("INSERT INTO odd VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [(i, *row) for i, row in enumerate(ODD_BUT_FINE)])
+        con.executemany("INSERT INTO odd VALUES (?, ?, ?, ?, ?, ?, ?)", [(i, *row) for i, row in enumerate(rows)])
+
+
+# all of them: the full load reads text through sqlite_query; TYPED_READABLE: the scanner's typed reading
+# (`ErpScan.reads_typed`, asserted below); each must stage what pyarrow stages
+@pytest.mark.parametrize("all_of_them", [True, False], ids=["text-read", "typed-read"])
+def test_values_stored_oddly_but_convertible_stage_alike(workspace: Workspace, tmp_path: Path,
+                                                         all_of_them: bool) -> None:
+    """SQLite's text timestamps in every spelling SQLAlchemy reads (an offset is converted to UTC), REALs that
+    need 17 digits, integers in a NUMERIC column, blobs that are no text, JSON kept as its text."""
+    rows = ODD_BUT_FINE if all_of_them else TYPED_READABLE
+    _odd_table(workspace.erp_path, rows)
     profile = tmp_path / "odd.toml"
     profile.write_text('name = "odd"\n[tables.odd]\nprimary_key = ["id"]\ncursor = "ts"\n')
     staging = {}
@@ -152,10 +163,42 @@ def test_values_stored_oddly_but_convertible_stage_alike(workspace: Workspace, t
     comparison = compare_erp_raw(staging["pyarrow"], staging["duckdb"])
 
     assert comparison.differences == {}
-    assert comparison.rows == len(ODD_BUT_FINE)
+    assert comparison.rows == len(rows)
     with duckdb.connect(str(staging["duckdb"]), read_only=True) as con:
-        assert con.execute("SELECT ts FROM erp_raw.odd WHERE id = 4").fetchone() == (datetime(2025, 1, 2, 8, 0),)
         assert con.execute("SELECT content FROM erp_raw.odd WHERE id = 0").fetchone() == (b"\x00\xff\xfe",)
+        if all_of_them:
+            assert con.execute("SELECT ts FROM erp_raw.odd WHERE id = 4").fetchone() == (datetime(2025, 1, 2, 8),)
+
+
+def test_the_typed_read_is_taken_only_where_it_reads_the_same(tmp_path: Path) -> None:
+    erp = tmp_path / "erp.sqlite"
+    _odd_table(erp, TYPED_READABLE)
+    engine = sa.create_engine(f"sqlite:///{erp}")
+    table = sa.Table("odd", sa.MetaData(), autoload_with=engine)
+    types = {"id": "BIGINT", "ts": "TIMESTAMP", "amount": "DECIMAL(18,2)", "ratio": "DOUBLE", "flag": "BOOLEAN",
+             "content": "BLOB", "doc": "VARCHAR"}
+    scan, _ = open_scan("duckdb", engine)
+    assert scan is not None
+    with scan:
+        assert not scan.reads_typed(table, types)  # the probe has not vouched for the table
+        scan.convertible_tables({"odd": ("id",)})
+        assert scan.reads_typed(table, types)
+        assert not scan.reads_typed(table, {**types, "doc": "JSON"})  # a type the scanner does not read as
+        with sqlite3.connect(erp) as con:
+            con.execute("UPDATE odd SET ts = '2025-01-02 10:00:00-05:00' WHERE id = 1")
+        assert not scan.reads_typed(table, types)  # the scanner would drop the offset
+        with sqlite3.connect(erp) as con:
+            con.execute("UPDATE odd SET ts = '2025-01-02 10:00:00' WHERE id = 1")
+        assert scan.reads_typed(table, types)
+        scan.convertible_tables({"odd": ("id", "flag")})
+        with sqlite3.connect(erp) as con:
+            con.execute("UPDATE odd SET flag = 'yes' WHERE id = 2")
+        assert not scan.reads_typed(table, types)  # a key that does not convert (the probe checks no key)
+        scan.convertible_tables({"odd": ("id",)})
+        with sqlite3.connect(erp) as con:
+            con.execute("UPDATE odd SET flag = 1, doc = 2 WHERE id = 2")
+        assert not scan.reads_typed(table, types)  # a number in a JSON column, which SQLite stores as one
+    engine.dispose()
 
 
 def test_without_the_extension_extract_reads_with_pyarrow_and_says_so(workspace: Workspace, tmp_path: Path,

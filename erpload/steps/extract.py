@@ -275,6 +275,9 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
             if to_read:
                 totals = row_counts(engine, to_read) if show_progress else {}
                 scan = _scan_or_note(settings, engine, run)
+                if scan is not None:
+                    unconvertible = {probe.spec.name for probe in probes}
+                    scan.convertible_tables({t.name: t.primary_key for t in to_read if t.name not in unconvertible})
                 with Progress("extract", totals, enabled=show_progress) as progress, \
                         scan or contextlib.nullcontext():
                     phases.show = progress.phase

@@ -19,7 +19,7 @@ lies within about 1e-11 of a tie (x.xx5 for a scale of 2). Amounts stored at the
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -105,6 +105,7 @@ class ErpScan:
             raise ScannerUnavailable(f"DuckDB has no scanner for {dialect} databases")
         extension, attach_type, self.query_function = SCANNERS[dialect]
         self.dialect = dialect
+        self._convertible: dict[str, Sequence[str]] = {}
         path = extension_file(extension, extension_dir)
         # no download and no other extension behind our back: the one file above is all it loads
         self._con = duckdb.connect(config={"autoinstall_known_extensions": False,
@@ -137,15 +138,65 @@ class ErpScan:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def batches(self, select_sql: str, casts: list[Cast], not_null: set[str], chunk_size: int) -> Iterator[Any]:
-        """Arrow record batches of `select_sql` (run inside the ERP), each column cast as `casts` says.
+    def query(self, select_sql: str) -> str:
+        """The FROM item that runs `select_sql` inside the ERP."""
+        return f"{self.query_function}('{_ATTACHED}', '{_sql_text(select_sql)}')"
+
+    def convertible_tables(self, primary_keys: Mapping[str, Sequence[str]]) -> None:
+        """Tables (with their primary key) in whose extract window every value converts (the extract's probe
+        found none that does not): a full load of such a SQLite table may use the scanner's typed reading."""
+        self._convertible = dict(primary_keys)
+
+    def reads_typed(self, table: sa.Table, types: Mapping[str, str | None]) -> bool:
+        """Whether a full load of `table` can use the SQLite scanner's own typed reading: about 3x faster than
+        text through `sqlite_query`, and exactly the same values where it applies.
+
+        It applies where the extract's probe found every value convertible, the scanner reads each column as
+        a type that converts exactly into the staged one, no timestamp carries a UTC offset (the scanner drops
+        it), every value of a text or blob column is one (the scanner stops at a number in a JSON column) and
+        every key converts (the scanner's error would not name the column, as extract reports it).
+        """
+        import sqlalchemy as sa
+        from sqlalchemy.dialects import sqlite
+
+        from erpload.sources.erp.conformance import conforms
+
+        if self.dialect != "sqlite" or table.name not in self._convertible:
+            return False
+        cursor = self._con.cursor()
+        try:
+            scanned = {str(r[0]): str(r[1]) for r in
+                       cursor.execute(f"DESCRIBE {_ATTACHED}.{_quote(table.name)}").fetchall()}
+            for name, type_ in types.items():
+                family = "DECIMAL" if type_ and type_.startswith("DECIMAL") else type_
+                if scanned.get(name) not in _SCANNER_READS.get(family or "", ()):
+                    return False
+            odd: list[Any] = [sa.func.substr(c, 20).op("GLOB")("*[+-]*") for c in table.c
+                              if types.get(c.name) == "TIMESTAMP"]
+            # text and blobs where the column's affinity does not make them so (JSON has NUMERIC affinity)
+            odd += [sa.func.typeof(c).not_in(["text", "null"]) for c in table.c
+                    if types.get(c.name) == "VARCHAR" and not isinstance(c.type, sa.String)]
+            odd += [sa.func.typeof(c).not_in(["blob", "null"]) for c in table.c if types.get(c.name) == "BLOB"]
+            for key in self._convertible[table.name]:
+                check = conforms(table.c[key])
+                if check is not None:
+                    odd.append(sa.and_(table.c[key].is_not(None), sa.func.coalesce(check, False) == False))  # noqa: E712
+            if not odd:
+                return True
+            probe = sa.select(sa.literal(1)).select_from(table).where(sa.or_(*odd)).limit(1)
+            sql = str(probe.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+            return cursor.execute(f"SELECT count(*) FROM {self.query(sql)}").fetchone() == (0,)
+        finally:
+            cursor.close()
+
+    def batches(self, source: str, casts: list[Cast], not_null: set[str], chunk_size: int) -> Iterator[Any]:
+        """Arrow record batches of `source` (a FROM item), each column cast as `casts` says.
 
         The batches' schema marks the columns in `not_null` as such, as dlt's hints do (a difference dlt
         would warn about for every table; the ERP enforces it, and staging's columns say it anyway).
         """
         import pyarrow as pa
 
-        source = f"{self.query_function}('{_ATTACHED}', '{_sql_text(select_sql)}')"
         cursor = self._con.cursor()
         try:
             reader = cursor.execute(f"SELECT {', '.join(c.sql for c in casts)} FROM {source}"
@@ -157,6 +208,12 @@ class ErpScan:
             raise _name_the_column(cursor, source, casts, exc) from exc
         finally:
             cursor.close()
+
+
+#: staged type -> what the SQLite scanner may read a column as, for its value to convert exactly into it
+_SCANNER_READS = {"BIGINT": ("BIGINT",), "BOOLEAN": ("BIGINT",), "DOUBLE": ("BIGINT", "DOUBLE"),
+                  "DECIMAL": ("BIGINT", "DOUBLE"), "DATE": ("DATE",), "TIMESTAMP": ("TIMESTAMP",),
+                  "VARCHAR": ("VARCHAR",), "BLOB": ("BLOB",)}
 
 
 def _sql_text(value: str) -> str:
@@ -280,16 +337,21 @@ def scan_loader(scan: ErpScan) -> type[BaseTableLoader]:
         erp_scan: ClassVar[ErpScan] = scan
 
         def load_rows(self, backend_kwargs: dict[str, Any] | None = None) -> Iterator[Any]:
+            scan = self.erp_scan
             query: Any = self.make_query()  # a Select: erpload's query adapter returns no text
-            sqlite = self.erp_scan.dialect == "sqlite"
+            sqlite = scan.dialect == "sqlite"
             types = staged_types(self.table, self.columns, sqlite)
-            if sqlite:
-                query = _sqlite_select(query, types)
             names = [c.name for c in query.selected_columns]
-            casts = [Cast(name, types.get(name), sqlite) for name in names]
-            sql = self.compile_query(query)
             not_null = {name for name in names if self.columns.get(name, {}).get("nullable") is False}
-            yield from self.erp_scan.batches(sql, casts, not_null, self.chunk_size)
+            if self.last_value is None and scan.reads_typed(self.table, types):  # a full load
+                casts = [Cast(name, types.get(name), from_sqlite_text=False) for name in names]
+                source = f"{_ATTACHED}.{_quote(self.table.name)}"
+            else:
+                if sqlite:
+                    query = _sqlite_select(query, types)
+                casts = [Cast(name, types.get(name), sqlite) for name in names]
+                source = scan.query(self.compile_query(query))
+            yield from scan.batches(source, casts, not_null, self.chunk_size)
 
     return DuckDBScanLoader
 
