@@ -206,6 +206,11 @@ class ErpScan:
                 yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
         except duckdb.ConversionException as exc:
             raise _name_the_column(cursor, source, casts, exc) from exc
+        except duckdb.IOException as exc:
+            import sqlalchemy as sa
+
+            # the database failed, not a value: said as SQLAlchemy says it for the pyarrow backend
+            raise sa.exc.OperationalError(None, None, exc) from exc
         finally:
             cursor.close()
 
