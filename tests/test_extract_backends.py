@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from erpload.cli.main import app
 from erpload.exit_codes import ExitCode
-from erpload.sources.erp.duckdb_scan import attach_target, open_scan
+from erpload.sources.erp.duckdb_scan import Cast, attach_target, open_scan
 from tests.support.staging_compare import compare_erp_raw
 from tests.test_extract_faults import _allow_null
 from tests.utils import Workspace, shared_workspace
@@ -252,3 +252,16 @@ def test_other_databases_are_read_by_pyarrow_without_a_word() -> None:
     assert open_scan("auto", engine) == (None, None)
     assert open_scan("duckdb", engine) == (None, "DuckDB has no scanner for mysql databases")
 
+
+
+def test_a_database_that_fails_under_the_scan_is_reported_as_the_database(tmp_path: Path) -> None:
+    erp = tmp_path / "erp.sqlite"
+    _odd_table(erp, TYPED_READABLE)
+    engine = sa.create_engine(f"sqlite:///{erp}")
+    scan, _ = open_scan("duckdb", engine)
+    assert scan is not None
+    erp.write_bytes(b"no longer a database" * 512)  # replaced after the extract attached it
+
+    with scan, pytest.raises(sa.exc.OperationalError, match="file is not a database"):
+        list(scan.batches(scan.query("SELECT id FROM odd"), [Cast("id", "BIGINT", from_sqlite_text=True)], set(), 10))
+    engine.dispose()

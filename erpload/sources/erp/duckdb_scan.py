@@ -206,10 +206,11 @@ class ErpScan:
                 yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
         except duckdb.ConversionException as exc:
             raise _name_the_column(cursor, source, casts, exc) from exc
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
             import sqlalchemy as sa
 
-            # the database failed, not a value: said as SQLAlchemy says it for the pyarrow backend
+            # the database failed (a value that does not convert is the ConversionException above): said as
+            # SQLAlchemy says it for the pyarrow backend, so extract's report names the database, not a value
             raise sa.exc.OperationalError(None, None, exc) from exc
         finally:
             cursor.close()
