@@ -9,7 +9,9 @@ What is read is what the pyarrow backend reads. Each table's SELECT is the one d
 for the pyarrow backend (the incremental window, SQLite's conformance checks that turn a value that does not
 convert into NULL, JSON as text), compiled and run inside the ERP by `sqlite_query`/`postgres_query`; DuckDB
 then casts each column to the type dlt's reflection gives it. SQLite returns every value as text that way,
-so the SELECT renders numbers with all their digits and blobs as hex, and the casts parse them back.
+so the SELECT renders numbers with all their digits and blobs as hex, and the casts parse them back. A full
+load of a SQLite table whose values all convert reads the table through the scanner's own typed reading
+instead, about 3x faster, where that reads the same (`ErpScan.reads_typed`).
 
 One known difference: a SQLite REAL with more decimals than its NUMERIC column's scale is rounded from its
 17-digit text here, from the binary value by SQLAlchemy; the two can differ in the last digit when the value
