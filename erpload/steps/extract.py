@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import shutil
@@ -25,6 +26,7 @@ from erpload.runs import Run, TableResult
 from erpload.settings import Settings
 from erpload.sources.erp import erp, has_nothing_new
 from erpload.sources.erp.conformance import relax_nullability
+from erpload.sources.erp.duckdb_scan import FALLBACK_BACKEND, ErpScan, open_scan
 from erpload.sources.erp.empty_tables import create_table_ddl
 from erpload.staging import connect, existing_tables, is_lock_error, lock_error
 from erpload.steps import reload as reloading
@@ -211,6 +213,15 @@ def _tables_to_read(pipeline: dlt.Pipeline, profile: Profile, engine: sa.Engine)
 
 
 
+def _scan_or_note(settings: Settings, engine: sa.Engine, run: Run) -> ErpScan | None:
+    """DuckDB's scan of the ERP where the backend setting asks for it; a fallback to pyarrow is said in the summary."""
+    scan, why_not = open_scan(settings.backend, engine, dlt.config.get("sources.erp.duckdb_extensions"))
+    if why_not:
+        run.note(f"extract read the ERP with the {FALLBACK_BACKEND} backend, not through DuckDB's scanner: "
+                 f"{why_not}")
+    return scan
+
+
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f'SELECT count(*) FROM {RAW_DATASET}."{table}"').fetchone()
     return int(row[0]) if row else 0
@@ -263,7 +274,12 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
             load_id = None
             if to_read:
                 totals = row_counts(engine, to_read) if show_progress else {}
-                with Progress("extract", totals, enabled=show_progress) as progress:
+                scan = _scan_or_note(settings, engine, run)
+                if scan is not None:
+                    unconvertible = {probe.spec.name for probe in probes}
+                    scan.convertible_tables({t.name: t.primary_key for t in to_read if t.name not in unconvertible})
+                with Progress("extract", totals, enabled=show_progress) as progress, \
+                        scan or contextlib.nullcontext():
                     phases.show = progress.phase
                     source = erp(
                         credentials=engine,
@@ -272,6 +288,7 @@ def run_extract(settings: Settings, profile: Profile, run: Run, *, show_progress
                         chunk_size=settings.chunk_size,
                         on_batch=progress.advance if show_progress else None,
                         metadata=metadata,
+                        scan=scan,
                     )
                     relax_staged_columns(con, relaxed)
                     try:

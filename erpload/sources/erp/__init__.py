@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
     from dlt.extract.resource import DltResource
 
+    from erpload.sources.erp.duckdb_scan import ErpScan
+
 
 def sqlite_cursor_bound(last: datetime | date) -> str:
     """The text lower bound that keeps every SQLite row at or after `last`, whatever its text format.
@@ -137,19 +139,28 @@ def erp(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     on_batch: Callable[[str, int], None] | None = None,
     metadata: Any = None,
+    scan: ErpScan | None = None,
 ) -> list[DltResource]:
     """ERP tables as dlt resources: merged on their primary key, incremental on their cursor.
 
     Args:
         credentials: SQLAlchemy URL or Engine (`sources.erp.credentials`).
         tables: (table name, primary key columns, cursor column or None) per table.
-        backend: dlt's sql backend; "pyarrow" is about 10x the default "sqlalchemy" for big tables.
+        backend: dlt's sql backend ("pyarrow" is about 10x dlt's default "sqlalchemy" for big tables);
+            "auto" and "duckdb" without a `scan` read with "pyarrow".
         chunk_size: rows per batch read from the database.
         on_batch: called with (table, rows) for each batch read, for progress display.
         metadata: an `sqlalchemy.MetaData` with the tables already reflected (one reflection for
             all tables instead of one per table).
+        scan: read every table through this DuckDB scan of the ERP (`duckdb_scan`), with the
+            pyarrow backend's queries and column types; `backend` is then ignored.
     """
     from dlt.sources.sql_database import sql_table
+
+    from erpload.sources.erp.duckdb_scan import dlt_backend, scan_loader
+
+    loader_class = scan_loader(scan) if scan is not None else None
+    backend = dlt_backend(backend)
 
     resources = []
     for name, primary_key, cursor in tables:
@@ -166,6 +177,7 @@ def erp(
             write_disposition="merge" if cursor else "replace",
             query_adapter_callback=partial(adapt_query, primary_key=tuple(primary_key)),
             type_adapter_callback=json_as_text,
+            table_loader_class=loader_class,
         )
         if on_batch is not None:
             resource.add_map(_batch_counter(name, on_batch))

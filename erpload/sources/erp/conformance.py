@@ -122,5 +122,9 @@ def nonconforming_query(table: sa.Table, primary_key: tuple[str, ...], window: A
         key = key + "/" + part
     query = sa.select(key.label("record_key"),
                       *(sa.case((bad[c.name], sa.cast(c, sa.Text)), else_=sa.null()).label(c.name) for c in columns)
-                      ).select_from(table).where(sa.or_(*bad.values()))
-    return query.where(window) if window is not None else query
+                      ).select_from(table)
+    # the window first: SQLite tests the terms in the order written, and the window's text comparison is ~10x
+    # cheaper than the checks, which then run on the rows it reads only (a 1%-changed extract's probe)
+    if window is not None:
+        query = query.where(window)
+    return query.where(sa.or_(*bad.values()))
