@@ -200,7 +200,9 @@ def _demo_fakes() -> Iterator[None]:
 
 @app.command()
 def extract(staging: StagingOpt = None, profile: ProfileOpt = None, erp_url: ErpUrlOpt = None,
-            backend: Annotated[str | None, typer.Option(help="dlt sql backend: pyarrow (fast) or sqlalchemy")]
+            backend: Annotated[str | None, typer.Option(
+                help="How extract reads the ERP: auto (default: duckdb for SQLite and PostgreSQL, else pyarrow), "
+                     "duckdb, pyarrow or sqlalchemy [sources.erp.backend].")]
             = None, quiet: QuietOpt = False,
             reload: Annotated[list[str] | None, typer.Option(
                 "--reload", metavar="TABLE", help="Drop this ERP table (as the profile names it, or its erp_raw "
