@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from erpload.sources.demo_erp import create_demo_erp
-from tests.utils import Prepared, Workspace
+from tests.utils import Prepared, Workspace, dlt_settings_kept
 
 if TYPE_CHECKING:
     from tests.maesn.support import Maesn
@@ -57,3 +57,11 @@ def maesn_served() -> Iterator[Maesn]:
 def maesn(maesn_served: Maesn) -> Maesn:
     maesn_served.fake.reset()
     return maesn_served
+
+
+@pytest.fixture
+def dlt_settings() -> Iterator[None]:
+    """This test's `.dlt/` files may be read again (tests.utils.reread_dlt_folder); what the process read before is
+    back afterwards."""
+    with dlt_settings_kept():
+        yield

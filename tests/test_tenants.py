@@ -8,18 +8,15 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from dlt.common.configuration.container import Container
-from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 from typer.testing import CliRunner
 
 from erpload.cli.main import app
 from erpload.exit_codes import ExitCode
-from tests.utils import CliResult, Workspace
+from tests.utils import CliResult, Workspace, reread_dlt_folder
 
 SECRET_KEY = "tenant-b-secret-api-key-4711"
 
@@ -33,15 +30,6 @@ def _rows(staging: Path, sql: str) -> object:
     with duckdb.connect(str(staging), read_only=True) as con:
         row = con.execute(sql).fetchone()
         return row[0] if row else None
-
-
-@pytest.fixture
-def dlt_settings() -> Iterator[None]:
-    """This test's `.dlt/` files, read again when written; what the process read before is back afterwards."""
-    plugged = Container()[PluggableRunContext]
-    before = plugged.context, plugged.providers
-    yield
-    plugged.context, plugged.providers = before
 
 
 @pytest.fixture
@@ -62,13 +50,8 @@ def two_tenants(workspace: Workspace, dlt_settings: None) -> Workspace:
         f'[tenants.a.sources.erp]\ncredentials = "sqlite:///{root / "erp_a.sqlite"}"\n\n'
         f'[tenants.b.sources.erp]\ncredentials = "sqlite:///{root / "erp_b.sqlite"}"\n'
         f'[tenants.b.destination.dvelop]\napi_key = "{SECRET_KEY}"\n')
-    _reread_dlt_folder()
+    reread_dlt_folder()
     return workspace
-
-
-def _reread_dlt_folder() -> None:
-    """dlt reads `.dlt/` once per process; a test that writes it in its own folder has it read again."""
-    Container()[PluggableRunContext].reload()
 
 
 def test_each_tenant_extracts_its_own_erp_into_its_own_folder(two_tenants: Workspace) -> None:
@@ -138,7 +121,7 @@ def test_tenants_lists_each_without_its_secrets(two_tenants: Workspace) -> None:
     (root / ".dlt" / "secrets.toml").write_text(
         (root / ".dlt" / "secrets.toml").read_text().replace(f"sqlite:///{root / 'erp_a.sqlite'}",
                                                              "postgresql://erp_reader:pa55word-a@db:5432/erp_a"))
-    _reread_dlt_folder()
+    reread_dlt_folder()
     result = _cli("tenants")
     assert result.exit_code == ExitCode.OK, result.output
     lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}

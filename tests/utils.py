@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 from typer.testing import CliRunner
 
 from erpload.cli.main import app
@@ -154,3 +156,20 @@ class Prepared:
             pass
         self._built[commands] = template
         return template
+
+
+def reread_dlt_folder() -> None:
+    """dlt reads `.dlt/` once per process; a test that writes it in its own folder has it read again (with the
+    `dlt_settings` fixture, which puts back what the process read before)."""
+    Container()[PluggableRunContext].reload()
+
+
+@contextmanager
+def dlt_settings_kept() -> Iterator[None]:
+    """What dlt read of `.dlt/` before, back afterwards."""
+    plugged = Container()[PluggableRunContext]
+    before = plugged.context, plugged.providers
+    try:
+        yield
+    finally:
+        plugged.context, plugged.providers = before

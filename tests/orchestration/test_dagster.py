@@ -16,8 +16,6 @@ import pytest
 
 dg = pytest.importorskip("dagster")
 
-from dlt.common.configuration.container import Container  # noqa: E402
-from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext  # noqa: E402
 
 from erpload.fakes.serving import serve_in_thread  # noqa: E402
 from erpload.orchestration.commands import lock_path, one_writer  # noqa: E402
@@ -37,19 +35,10 @@ from erpload.orchestration.dagster import (  # noqa: E402
 from erpload.orchestration.probe import probe  # noqa: E402
 from erpload.orchestration.projects import TOP_LEVEL  # noqa: E402
 from erpload.targets import load, target  # noqa: E402
-from tests.utils import Workspace  # noqa: E402
+from tests.utils import Workspace, reread_dlt_folder  # noqa: E402
 
 #: tenant b's first company is renamed: the pairs (a, 9000) and (b, 1000) do not exist
 A_ONLY, B_ONLY = "1000", "9000"
-
-
-@pytest.fixture
-def dlt_settings() -> Iterator[None]:
-    """This test's `.dlt/` files, read again when written; what the process read before is back afterwards."""
-    plugged = Container()[PluggableRunContext]
-    before = plugged.context, plugged.providers
-    yield
-    plugged.context, plugged.providers = before
 
 
 @pytest.fixture
@@ -83,7 +72,7 @@ def _write_tenants(root: Path, erp: Path, *, missing_erp_for: str | None = None,
         secrets += f'[tenants.{name}.sources.erp]\ncredentials = "sqlite:///{root / f"erp_{name}.sqlite"}"\n\n'
     (root / ".dlt" / "config.toml").write_text(config)
     (root / ".dlt" / "secrets.toml").write_text(secrets)
-    Container()[PluggableRunContext].reload()  # dlt reads `.dlt/` once per process
+    reread_dlt_folder()  # dlt reads `.dlt/` once per process
 
 
 @pytest.fixture
@@ -254,7 +243,7 @@ def test_the_definitions_load_with_tenants_and_without(two_tenants: Workspace, t
     # no tenants: one project, the top level
     plain = tmp_path_factory.mktemp("plain")
     monkeypatch.chdir(plain)
-    Container()[PluggableRunContext].reload()
+    reread_dlt_folder()
     defs = build_definitions()
     dg.Definitions.validate_loadable(defs)
     assert defs.resolve_job_def(TENANT_JOB).partitions_def.get_partition_keys() == [TOP_LEVEL]  # type: ignore[union-attr]
