@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable
@@ -101,6 +102,7 @@ class Run:
 
     def record_in(self, staging_path: Path) -> None:
         with connect(staging_path) as con:
+            _end_unfinished_transaction(con)
             self.record(con)
 
     @property
@@ -125,3 +127,11 @@ def redact_rejects(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     where = " OR ".join(might_hold_secret_sql(c) for c in _REJECT_TEXT)
     sets = ", ".join(f"{c} = {redact_sql(c)}" for c in _REJECT_TEXT)
     con.execute(f"UPDATE {FRAMEWORK_SCHEMA}.rejects SET {sets} WHERE run_id = {sql_literal(run_id)} AND ({where})")
+
+
+def _end_unfinished_transaction(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back a transaction a failed or interrupted step left open on a connection `erpload run` holds: its
+    work is unfinished, and the run's row written inside it would vanish with it when the connection closes."""
+    with contextlib.suppress(duckdb.TransactionException):  # one is open: what it holds is not to be kept
+        con.execute("BEGIN TRANSACTION")
+    con.execute("ROLLBACK")

@@ -249,8 +249,8 @@ def assert_interrupted(result: Result, ws: Workspace, sig: signal.Signals, typed
     assert "Traceback" not in result.stderr + result.stdout
     assert f"{typed} stopped by" in result.stderr
     assert f"continue: run `{typed} " in result.stderr
+    assert "status interrupted" in result.stderr, result.stderr  # (said only once the run is recorded)
     assert ws.query("select count(distinct run_id) from runs where status = 'interrupted'") == [(1,)]
-    assert "status interrupted" in result.stderr
 
 
 def test_extract_stopped_in_its_load_is_made_good_by_the_next_extract(tmp_path: Path, snapshots: Snapshots) -> None:

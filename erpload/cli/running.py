@@ -86,15 +86,19 @@ def exit_code_of(exc: ErploadError) -> int:
     return EXIT_FAILED
 
 
-def _record(run: Run, settings: Settings) -> None:
+def _record(run: Run, settings: Settings) -> bool:
+    """Record the run in erpload.runs; False (having said why) when it could not be."""
     try:
         run.record_in(settings.staging_path)
     except StagingError as exc:
         err.print(f"[yellow]note:[/] this run could not be recorded in erpload.runs: {exc.message}")
+        return False
     except duckdb.Error as exc:  # a file erpload did not make (its own `runs` table): say so, no traceback
         err.print(f"[yellow]note:[/] this run could not be recorded in {settings.staging_path}: "
                   f"{escape(redact(str(exc)).splitlines()[0])}; is it erpload's staging file? (--staging, "
                   "erpload.staging)", highlight=False)
+        return False
+    return True
 
 
 def execute(command: str, settings: Settings, profile: str | None, body: Callable[[Run], None], *,
@@ -148,11 +152,13 @@ def _stopped(command: str, run: Run, settings: Settings, stop: Interrupted) -> N
     """A signal stopped `command` at a safe point: record the run as interrupted, show what it did."""
     run.interrupt(stop.name)
     try:
-        _record(run, settings)
+        recorded = _record(run, settings)
     except Interrupted:  # a second signal while recording: stop harder, the run row is left out
         err.print("note: this run was not recorded in erpload.runs (stopped again)")
         return
-    _command.stopped.append(f"erpload {command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
+    if recorded:
+        _command.stopped.append(f"erpload {command} is recorded in erpload.runs as run {run.run_id}, "
+                                "status interrupted")
     if run.results or run.notes:
         print_summary(run)
     kept = _KEPT.get(command.split()[0], "nothing it wrote is half done")
@@ -212,8 +218,9 @@ def _interrupted(stop: Interrupted) -> None:
         run.interrupt(stop.name)
         run.message = f"stopped by {stop.name} between two steps"
         with contextlib.suppress(Interrupted):  # a second signal: stop harder, without the row
-            _record(run, _command.settings)
-            _command.stopped.append(f"{command} is recorded in erpload.runs as run {run.run_id}, status interrupted")
+            if _record(run, _command.settings):
+                _command.stopped.append(f"{command} is recorded in erpload.runs as run {run.run_id}, "
+                                        "status interrupted")
     said += _command.stopped or ["nothing had started writing"]
     err.print(f"{command} stopped by {stop.name} (exit {stop.exit_code}); " + "; ".join(said)
               + f"\n  continue: run `{_as_typed(command)}` again; it picks up where this one stopped",
