@@ -29,6 +29,7 @@ from erpload import interrupts
 from erpload.errors import ErploadError
 from erpload.push.http import OutcomeUnknown, VendorAuthError, VendorRefused
 from erpload.push.ledger import LEDGER, BatchEvent, Ledger, ensure_ledger, new_batch_id
+from erpload.rejects import cleared_sql
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, sql_literal
 from erpload.wording import plural
@@ -65,6 +66,13 @@ class PlannedCall:
     #: held while any call of its entity at its scope is unknown, whatever its key (a call keyed by run that
     #: does the same thing each time, e.g. Kombo's push of a company: a new key must not repeat a lost call)
     held_by_any_unknown: bool = False
+    #: what its refusals are about: the record_key of its rejects (None: its key). A later call about the same
+    #: subject that succeeds settles them (Kombo's push is keyed by run, its refusals by company)
+    subject: str | None = None
+
+    @property
+    def about(self) -> str:
+        return self.key if self.subject is None else self.subject
 
 
 @dataclass(frozen=True)
@@ -117,8 +125,10 @@ class CallReport:
         self.state = event.state
 
     def acknowledged(self, response: str, *, also: Sequence[str] = ()) -> None:
-        """The vendor did it (or took it and will); `also`: SQL committed with it (the trigger's staged rows)."""
-        self._event(BatchEvent.acknowledged(self.batch_id, self.call.entity, response[:2000]), also)
+        """The vendor did it (or took it and will); `also`: SQL committed with it (the trigger's staged rows).
+        What an earlier call about the same subject was refused for leaves `current_rejects`."""
+        settled = cleared_sql(self.runner.run.run_id, self.runner.trigger.target, self.call.entity, self.call.about)
+        self._event(BatchEvent.acknowledged(self.batch_id, self.call.entity, response[:2000]), [*also, settled])
         tally = self.runner.tally
         tally.acknowledged += 1
         for entity, keys in self.call.carries.items():

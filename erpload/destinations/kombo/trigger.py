@@ -26,7 +26,7 @@ import duckdb
 from erpload.errors import ConfigError
 from erpload.push.http import OutcomeUnknown
 from erpload.push.trigger import CallReject, CallReport, PlannedCall
-from erpload.rejects import PUSH_REFUSED, cleared_sql
+from erpload.rejects import PUSH_REFUSED
 from erpload.runs import Run
 from erpload.staging import sql_literal, table_exists
 from erpload.transforms.datev.check import Report, check_bytes
@@ -173,7 +173,7 @@ class KomboTrigger:
                 entity=PUSHES, key=run.run_id, scope=scope(base, target.integration_id), payload="{}",
                 label=f"{target.name} (company {target.code}, integration {target.integration_id})",
                 summary=f"push {employees} active employee(s) to DATEV and save the files", company=target.code,
-                context=target, held_by_any_unknown=True))
+                context=target, held_by_any_unknown=True, subject=target.code))
         return calls
 
     # --- call ---
@@ -188,7 +188,7 @@ class KomboTrigger:
         except KomboRefused as exc:
             self.run.note(f"{TARGET} {planned.label}: {exc.message}; fix: {exc.hint}")
             report.failed(exc.info.describe(), rejects=[CallReject(
-                record_key=company.code, field="kombo_integration_id", value=company.integration_id,
+                record_key=planned.about, field="kombo_integration_id", value=company.integration_id,
                 reason=exc.message, fix=exc.hint or "", code=PUSH_REFUSED)],
                 also=[self._push_row(report, company, "refused", info=exc.info)])
             return
@@ -211,10 +211,8 @@ class KomboTrigger:
         if answer.problem:
             self.run.note(f"{TARGET} {planned.label}: Kombo answered the push, but {answer.problem}")
         self._note(planned, answer, saved)
-        # a refusal of an earlier push for the company is settled by this one
-        settled = cleared_sql(self.run.run_id, TARGET, PUSHES, company.code)
         report.acknowledged(f"answered: {len(answer.files)} file(s), {len(answer.warnings)} warning(s)",
-                            also=[*rows, *self._finding_rows(company, saved), settled])
+                            also=[*rows, *self._finding_rows(company, saved)])
 
     def _folder(self, company: Company) -> Path:
         return self.settings.files_dir / safe_name(company.code) / self.run.run_id

@@ -215,7 +215,7 @@ class UnicontaTrigger:
         ctx: dict[str, Any] = planned.context
         named = problem.named
         erp = self._erp_side(problem.code, named, ctx)
-        return CallReject(record_key=str(ctx["month"]), field=problem.code or None, value=named,
+        return CallReject(record_key=planned.about, field=problem.code or None, value=named,
                           reason=f"Telecom X refused the export of {planned.label}: {problem.message}"
                                  + (f" ({erp})" if erp else ""),
                           fix=_SUB_ERROR_FIX.get(problem.code, "fix what Telecom X names, then push again")
