@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
+from erpload.staging import FRAMEWORK_SCHEMA, existing_views, scalar_int, sql_literal
 
 REJECTS = f"{FRAMEWORK_SCHEMA}.rejects"
 CURRENT_REJECTS = f"{FRAMEWORK_SCHEMA}.current_rejects"
@@ -111,3 +111,14 @@ def cleared_sql(run_id: str, target: str, entity: str, record_key: str) -> str:
     """SQL noting one record set aside before as fine now (for a statement committed with the verdict)."""
     return (f"INSERT INTO {REJECTS_CLEARED} VALUES ({sql_literal(run_id)}, {sql_literal(target)}, "
             f"{sql_literal(entity)}, {sql_literal(record_key)}, now()::TIMESTAMP)")
+
+
+def current_reason_codes(con: duckdb.DuckDBPyConnection, target: str | None = None) -> list[tuple[str, int]]:
+    """(reason code, rejects) in `current_rejects` (of one `target`, or all), most first; rows from before reason
+    codes count as 'none'. Empty for a staging file no erpload with the view has opened yet (read-only readers)."""
+    if CURRENT_REJECTS.split(".")[-1] not in existing_views(con, FRAMEWORK_SCHEMA):
+        return []
+    where = "" if target is None else f"WHERE target = {sql_literal(target)} "
+    rows = con.execute(f"SELECT coalesce(reason_code, 'none'), count(*) FROM {CURRENT_REJECTS} {where}"
+                       "GROUP BY ALL ORDER BY 2 DESC, 1").fetchall()
+    return [(str(code), int(n)) for code, n in rows]

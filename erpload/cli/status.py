@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 
 from erpload.errors import ConfigError
-from erpload.rejects import CURRENT_REJECTS
-from erpload.staging import FRAMEWORK_SCHEMA, connect, existing_views, sql_literal, table_exists
+from erpload.rejects import current_reason_codes
+from erpload.staging import FRAMEWORK_SCHEMA, connect, sql_literal, table_exists
 from erpload.wording import plural
 
 #: a failure message on a run's line is cut to this many characters (`--detail` shows it whole)
@@ -91,7 +90,7 @@ def print_status(staging_path: Path, last_runs: int, console: Console, *, detail
                     WHERE run_id IN ({', '.join(sql_literal(r.run_id) for r in runs)}) AND table_name <> '*'
                     ORDER BY table_name""").fetchall():
                 tables.setdefault(str(run_id), []).append(TableLine(*row))
-        set_aside_now = current_reject_codes(con)
+        set_aside_now = current_reason_codes(con)
     console.print(f"Last {len(runs)} runs in {staging_path.name}, newest first (started in UTC):", highlight=False)
     lines = run_lines(runs, detail=detail, tables=tables)
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
@@ -113,16 +112,6 @@ def print_status(staging_path: Path, last_runs: int, console: Console, *, detail
 
 #: the reason codes `status` names, most frequent first
 _TOP_CODES = 5
-
-
-def current_reject_codes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
-    """(reason code, rejects) in `current_rejects`, most first; rows from before reason codes count as 'none'.
-    Empty for a staging file no erpload with the view has opened yet (status opens it read-only)."""
-    if CURRENT_REJECTS.split(".")[-1] not in existing_views(con, FRAMEWORK_SCHEMA):
-        return []
-    rows = con.execute(f"SELECT coalesce(reason_code, 'none'), count(*) FROM {CURRENT_REJECTS} "
-                       "GROUP BY ALL ORDER BY 2 DESC, 1").fetchall()
-    return [(str(code), int(n)) for code, n in rows]
 
 
 def run_lines(runs: list[RunLine], *, detail: bool, tables: dict[str, list[TableLine]]) -> list[str]:

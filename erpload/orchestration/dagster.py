@@ -41,6 +41,8 @@ from erpload.exit_codes import ExitCode
 from erpload.orchestration import facts
 from erpload.orchestration.commands import StageResult, one_writer, run_stage
 from erpload.orchestration.projects import Project, discover
+from erpload.redact import redact
+from erpload.staging import connect
 from erpload.targets import Target, targets
 
 if TYPE_CHECKING:
@@ -266,7 +268,7 @@ def _missing_company(project: Project, company: str, exported_dataset: str | Non
     company the target does not cover (a Danish one for DATEV) is skipped every day, not failed."""
     if not project.staging_path.exists():
         return None
-    with facts.reading(project.staging_path) as con:
+    with connect(project.staging_path, read_only=True) as con:
         known = facts.companies(con)
         if known is None:
             return None
@@ -287,7 +289,7 @@ def _metadata(context: dg.AssetExecutionContext, project: Project, stage: Stage,
         return metadata
     command = " ".join(stage.command)
     try:
-        with facts.reading(project.staging_path) as con:
+        with connect(project.staging_path, read_only=True) as con:
             run = facts.latest_run(con, command, result.started_at)
             if run is not None:
                 metadata.update(_run_metadata(run))
@@ -405,8 +407,6 @@ def _probe(projects: list[Project], folder: Path) -> dict[str, dict[str, Any]]:
         message = f"no answer within {PROBE_SECONDS} s (an ERP that does not answer?)"
         return {project.key: {"error": message} for project in projects}
     if done.returncode != 0:
-        from erpload.redact import redact
-
         message = redact(done.stderr.strip()) or f"exit {done.returncode}"
         return {project.key: {"error": message} for project in projects}
     answers: dict[str, dict[str, Any]] = json.loads(done.stdout)

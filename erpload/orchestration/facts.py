@@ -3,15 +3,13 @@ erpload.runs, what is set aside now (current_rejects) and the push ledger's stat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
-from erpload.staging import FRAMEWORK_SCHEMA, connect, existing_tables, existing_views, sql_literal
+from erpload.rejects import current_reason_codes
+from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, existing_views, sql_literal
 
 #: how many reason codes the metadata names (the most frequent first)
 TOP_REASONS = 5
@@ -50,12 +48,6 @@ class Rejects:
     top_reasons: tuple[tuple[str, int], ...]
 
 
-@contextmanager
-def reading(staging_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with connect(staging_path, read_only=True) as con:
-        yield con
-
-
 def latest_run(con: duckdb.DuckDBPyConnection, command: str, since: datetime) -> RunSummary | None:
     """The newest run of `command` started at or after `since`; None if there is none."""
     if "runs" not in existing_tables(con, FRAMEWORK_SCHEMA):
@@ -78,13 +70,8 @@ def latest_run(con: duckdb.DuckDBPyConnection, command: str, since: datetime) ->
 
 def current_rejects(con: duckdb.DuckDBPyConnection, target: str) -> Rejects:
     """What is set aside now under `target` (erp_raw for extract, erp for map, a target's name)."""
-    if "current_rejects" not in existing_views(con, FRAMEWORK_SCHEMA):
-        return Rejects(0, ())
-    rows = con.execute(f"""SELECT coalesce(reason_code, '(none)'), count(*) AS n
-                           FROM {FRAMEWORK_SCHEMA}.current_rejects WHERE target = {sql_literal(target)}
-                           GROUP BY ALL ORDER BY n DESC, 1""").fetchall()
-    counts = tuple((str(code), int(n)) for code, n in rows)
-    return Rejects(sum(n for _, n in counts), counts[:TOP_REASONS])
+    counts = current_reason_codes(con, target)
+    return Rejects(sum(n for _, n in counts), tuple(counts[:TOP_REASONS]))
 
 
 def ledger_states(con: duckdb.DuckDBPyConnection, target: str) -> dict[str, int]:

@@ -57,8 +57,8 @@ def probe(tenant: str | None) -> Probe:
     from erpload.profiles import load_profile
     from erpload.settings import load_settings
     from erpload.sources.erp import cursor_filter, has_nothing_new
-    from erpload.sources.erp.settings import SOURCE_NAME
     from erpload.steps.extract import erp_engine
+    from erpload.steps.extract_rejects import cursor_state
     from erpload.tenants import choose, working_on
 
     with working_on(choose(tenant)):
@@ -68,7 +68,6 @@ def probe(tenant: str | None) -> Probe:
         unprobed = [spec.name for spec in profile.tables if not spec.cursor]
         if state is None:
             return Probe(True, "not extracted yet", [spec.name for spec in profile.tables], unprobed)
-        resources: dict[str, Any] = state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
         seen: dict[str, str] = {}
         news: dict[str, list[str]] = {}
         engine = erp_engine(settings)
@@ -77,11 +76,11 @@ def probe(tenant: str | None) -> Probe:
                 for spec in profile.tables:
                     if not spec.cursor:
                         continue
-                    cursor_state = resources.get(spec.name, {}).get("incremental", {}).get(spec.cursor, {})
-                    last = cursor_state.get("last_value")
+                    cursor = cursor_state(state, spec) or {}
+                    last = cursor.get("last_value")
                     seen[spec.name] = str(last)
                     if last is not None and has_nothing_new(con, spec.name, spec.cursor, last,
-                                                             len(cursor_state.get("unique_hashes", []))):
+                                                             len(cursor.get("unique_hashes", []))):
                         continue
                     table = sa.table(spec.name, sa.column(spec.cursor))
                     query = sa.select(sa.func.max(table.c[spec.cursor]), sa.func.count())

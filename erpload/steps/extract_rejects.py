@@ -15,7 +15,7 @@ counts in the table's `rejected` in the run summary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -40,11 +40,17 @@ TARGET = "erp_raw"
 _DLT_STAGING = f"{RAW_DATASET}_staging"
 
 
+def cursor_state(state: Mapping[str, Any], spec: TableSpec) -> dict[str, Any] | None:
+    """dlt's incremental state of a table's cursor in the extract pipeline's `state` (the dict itself, so a caller
+    in `managed_state` may change it); None when there is none yet."""
+    found = (state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {}).get(spec.name, {})
+             .get("incremental", {}).get(spec.cursor or ""))
+    return found if isinstance(found, dict) else None
+
+
 def incremental_state(pipeline: dlt.Pipeline, spec: TableSpec) -> dict[str, Any]:
     """dlt's incremental state of a table's cursor ({} when there is none yet)."""
-    resources: dict[str, Any] = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
-    state: dict[str, Any] = resources.get(spec.name, {}).get("incremental", {}).get(spec.cursor or "", {})
-    return state
+    return cursor_state(pipeline.state, spec) or {}
 
 
 def latest_trusted(sample: Any, tolerance_hours: float) -> datetime | date | None:
@@ -87,9 +93,8 @@ def clamp_cursors(pipeline: dlt.Pipeline, con: duckdb.DuckDBPyConnection, specs:
     clamps: list[Clamp] = []
     staged = existing_tables(con, RAW_DATASET)
     with pipeline.managed_state() as state:
-        resources = state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
         for spec in specs:
-            inc = resources.get(spec.name, {}).get("incremental", {}).get(spec.cursor or "")
+            inc = cursor_state(state, spec)
             last = inc.get("last_value") if inc else None
             limit = latest_trusted(last, tolerance_hours)
             if not spec.cursor or inc is None or limit is None or last is None \
