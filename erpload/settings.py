@@ -28,6 +28,12 @@ DEFAULT_DEMO_ERP = "demo_erp.sqlite"
 DEFAULT_PROFILE = "demo"
 
 
+def work_dir(staging_path: Path) -> Path:
+    """The folder erpload keeps beside a staging file, owned by it (dlt's state, an orchestrator's lock); keyed
+    by the file's name: two staging files in one folder must not share it."""
+    return staging_path.parent / ".erpload" / staging_path.name
+
+
 @dataclass(frozen=True)
 class Settings:
     staging_path: Path
@@ -46,7 +52,7 @@ class Settings:
 
         Keyed by the file's name: two staging files in one directory must not share cursors.
         """
-        return self.staging_path.parent / ".erpload" / self.staging_path.name / "pipelines"
+        return work_dir(self.staging_path) / "pipelines"
 
     @property
     def uses_demo_erp(self) -> bool:

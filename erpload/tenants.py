@@ -155,10 +155,14 @@ def choose(asked: str | None) -> Tenant | None:
                               hint=f"configure it under [tenants.{asked}] in .dlt/config.toml and .dlt/secrets.toml "
                                    "(`erpload tenants` lists them)")
         return tenants[asked]
-    top_level_erp: object = dlt.secrets.get(ERP_KEY) or dlt.config.get(ERP_KEY)
-    if len(tenants) == 1 and not top_level_erp:
+    if len(tenants) == 1 and not top_level_names_erp():
         return next(iter(tenants.values()))
     return None
+
+
+def top_level_names_erp() -> bool:
+    """Whether the top level names an ERP of its own (then it is a project beside any tenants)."""
+    return bool(dlt.secrets.get(ERP_KEY) or dlt.config.get(ERP_KEY))
 
 
 @contextmanager

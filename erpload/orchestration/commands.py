@@ -16,6 +16,7 @@ from pathlib import Path
 from erpload.exit_codes import ExitCode
 from erpload.orchestration.projects import Project
 from erpload.redact import redact
+from erpload.settings import work_dir
 
 #: how much of erpload's own message a failure carries (its last lines hold the error and its fix)
 MESSAGE_CHARS = 4000
@@ -64,7 +65,7 @@ def run_stage(project: Project, stage: Sequence[str], project_dir: Path) -> Stag
 
 def lock_path(staging_path: Path) -> Path:
     """The lock file orchestrated stages of one staging file share, in the folder erpload keeps beside it."""
-    return staging_path.parent / ".erpload" / staging_path.name / "writer.lock"
+    return work_dir(staging_path) / "writer.lock"
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import dlt
 from erpload.redact import register_secret
 from erpload.settings import load_settings
 from erpload.targets import configured_targets, targets
-from erpload.tenants import ERP_KEY, configured_tenants, working_on
+from erpload.tenants import configured_tenants, top_level_names_erp, working_on
 
 #: the partition key of the top level's project; a tenant's name starts with a letter or digit, so never this
 TOP_LEVEL = "_project"
@@ -50,8 +50,7 @@ def discover() -> list[Project]:
     for tenant in tenants.values():
         with working_on(tenant):
             found.append(_resolved(tenant.name, tenant.name, tenant.staging_path))
-    top_level_erp: Any = dlt.secrets.get(ERP_KEY) or dlt.config.get(ERP_KEY)
-    if not tenants or top_level_erp:
+    if not tenants or top_level_names_erp():
         found.append(_resolved(TOP_LEVEL, None, load_settings().staging_path))
     return found
 
