@@ -19,7 +19,12 @@ import dlt
 
 from erpload.errors import ConfigError
 from erpload.redact import redact, register_url_secrets
-from erpload.sources.erp.settings import DEFAULT_BACKEND, DEFAULT_CHUNK_SIZE, DEFAULT_CURSOR_TOLERANCE_HOURS
+from erpload.sources.erp.settings import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_CURSOR_TOLERANCE_HOURS,
+)
 
 DEFAULT_STAGING = "erpload.duckdb"
 #: `sources.erp.credentials = "demo"` (or `--erp-url demo`): the embedded demo ERP at erpload.demo_erp
@@ -130,10 +135,19 @@ def load_settings(
         profile=str(profile or _config("erpload.profile") or DEFAULT_PROFILE),
         erp_credentials=str(credentials) if credentials else None,
         demo_erp_path=Path(_config("erpload.demo_erp") or DEFAULT_DEMO_ERP).resolve(),
-        backend=str(backend or _config("sources.erp.backend") or DEFAULT_BACKEND),
+        backend=_backend(backend or _config("sources.erp.backend")),
         chunk_size=_chunk_size(_config("sources.erp.chunk_size")),
         cursor_tolerance_hours=_tolerance(_config("sources.erp.cursor_tolerance_hours")),
     )
+
+
+def _backend(value: Any) -> str:
+    backend = str(value or DEFAULT_BACKEND).strip().lower()
+    if backend not in BACKENDS:
+        raise ConfigError(f"sources.erp.backend is {value!r}, not a backend erpload reads an ERP with",
+                          hint=f"use one of {', '.join(BACKENDS)} (--backend, SOURCES__ERP__BACKEND, or backend under "
+                               f"[sources.erp] in .dlt/config.toml); {DEFAULT_BACKEND} is the default")
+    return backend
 
 
 def _chunk_size(value: Any) -> int:

@@ -230,3 +230,12 @@ def test_a_staging_file_erpload_did_not_make_gets_a_note_not_a_traceback(workspa
     assert "this run could not be recorded in" in said
     assert "is it erpload's staging file?" in said
     assert "Traceback" not in result.output
+
+
+def test_an_unknown_backend_is_a_configuration_error_before_anything_is_read(workspace: Workspace) -> None:
+    result = workspace.cli("extract", "--backend", "bogus")
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.stderr.split())
+    assert "sources.erp.backend is 'bogus'" in message
+    assert "auto, duckdb, pyarrow" in message
+    assert not workspace.staging.exists()
