@@ -277,8 +277,8 @@ class VendorClient:
         spent = 0.0  # this request's answers and back-offs (the back-offs as planned, so a test's sleep counts)
         failures = throttles = 0
         while True:
-            if self._pacer is not None and (wait := self._pacer.reserve()) > 0:
-                self._wait(wait, "pace_s")
+            if self._pacer is not None:
+                self._pacer.pass_gate(lambda seconds: self._wait(seconds, "pace_s"))
             started = time.perf_counter()
             try:
                 with self._sending():

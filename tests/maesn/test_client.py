@@ -14,12 +14,12 @@ import pytest
 
 from erpload.destinations.maesn.client import MaesnClient, ProposalUpload, encode_form, form_json
 from erpload.destinations.maesn.config import MaesnSettings, SystemConnection
-from erpload.destinations.maesn.rate_limit import RateLimiter
 from erpload.fakes.faults import Faults
 from erpload.fakes.maesn import TaskPlan, TaskRule
 from erpload.fakes.maesn.multipart import parse_form_data
 from erpload.interrupts import Interrupted
 from erpload.push.http import OutcomeUnknown, VendorAuthError, VendorRefused
+from erpload.push.pacing import Pacer
 from tests.maesn.support import ACCOUNT_KEYS, API_KEY, COMPANY_IDS, EXAMPLES, PDF, Maesn, maesn_fake, serve_maesn
 from tests.support.waits import RecordedWaits
 
@@ -198,14 +198,22 @@ def test_rate_limit_is_never_exceeded_by_eight_threads() -> None:
     assert "rate limit of 10 per second" in client.traffic()
 
 
-def test_rate_limiter_gives_a_burst_from_many_threads_slots_one_window_apart() -> None:
-    waits: list[float] = []
-    limiter = RateLimiter(20, margin_s=0.0, clock=lambda: 0.0, sleep=waits.append)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        slots = sorted(pool.map(lambda _: limiter.acquire(), range(50)))
-    assert slots == [0.0] * 20 + [1.0] * 20 + [2.0] * 10
-    assert sorted(waits) == [1.0] * 20 + [2.0] * 10
-    assert limiter.waited_s == 40.0
+def test_a_request_that_overslept_its_turn_is_counted_from_when_it_went() -> None:
+    """A waiting thread woken late (a loaded machine) must not let the requests after it keep earlier places:
+    the vendor counts arrivals, so any window of arrivals must hold no more than the limit."""
+    now = [0.0]
+    pacer = Pacer(2, 1.0, margin_s=0.0, clock=lambda: now[0])
+
+    def oversleep(seconds: float) -> None:
+        now[0] += seconds + 0.5
+
+    went = []
+    for _ in range(6):
+        pacer.pass_gate(oversleep)
+        went.append(now[0])
+    assert went == [0.0, 0.0, 1.5, 1.5, 3.0, 3.0]
+    assert all(sum(start <= t < start + 1.0 for t in went) <= 2 for start in went)
+    assert pacer.waited_s == 2.0
 
 
 def test_a_signal_while_waiting_for_a_task_takes_one_last_look_then_stops(maesn: Maesn) -> None:

@@ -3,7 +3,7 @@
 Creating a proposal is never repeated by this client: Maesn documents no idempotency, so the POST is sent
 with `safe=False` and a lost answer (dropped connection, 5xx) raises `OutcomeUnknown` instead of a retry.
 A 429 is safe to ride out (the request was not taken). Reading a task is safe and retried.
-Every attempt, retries included, first takes a slot from the client's `RateLimiter`.
+Every attempt, retries included, first passes the client's `Pacer` (Maesn's limit is on requests started).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import httpx
 
 from erpload import interrupts
 from erpload.destinations.maesn.config import MaesnSettings, SystemConnection
-from erpload.destinations.maesn.rate_limit import RateLimiter
 from erpload.interrupts import Interrupted
 from erpload.push.http import OutcomeUnknown, RetryPolicy, VendorAuthError, VendorClient, VendorUnavailable
+from erpload.push.pacing import Pacer
 
 ACCOUNTING = "/accounting"
 #: the plain endpoint is deprecated for these: they take the async one (seed, vendor-apis.md 3.1)
@@ -84,7 +84,7 @@ class MaesnClient(VendorClient):
     """One httpx client for all systems: the API key is sent always, each call adds its system's account key."""
 
     def __init__(self, settings: MaesnSettings, *, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = interrupts.sleep, limiter: RateLimiter | None = None) -> None:
+                 sleep: Callable[[float], None] = interrupts.sleep, pacer: Pacer | None = None) -> None:
         self.host = urlsplit(settings.base_url).netloc or settings.base_url
         super().__init__("Maesn", settings.base_url,
                          {"X-API-KEY": settings.api_key, "Accept": "application/json"},
@@ -92,18 +92,21 @@ class MaesnClient(VendorClient):
                          auth_hint="403: check destination.maesn.api_key; 401: a system's account key is wrong "
                                    "or expired (destination.maesn.<system>.account_key)")
         self.settings = settings
-        self.limiter = limiter or RateLimiter(settings.rate_limit_per_s)
-        # every attempt, retries included, passes the limiter: httpx runs request hooks just before sending
+        self.pacer = pacer or Pacer.per_second(settings.rate_limit_per_s)
+        # every attempt, retries included, passes the pacer: httpx runs request hooks just before sending
         self._http.event_hooks = {"request": [self._take_rate_slot]}
 
     def _take_rate_slot(self, request: httpx.Request) -> None:
-        self.limiter.acquire()
+        # a plain sleep, not one a signal cuts short: it is bounded (a few windows at most, with as many threads as
+        # a sender runs), and a request that waited for its turn is then sent and answered, so Ctrl-C stops a push
+        # after the proposals in flight, each with a known outcome
+        self.pacer.pass_gate(time.sleep)
 
     def traffic(self) -> str:
         line = super().traffic()
-        if self.limiter.waited_s >= 0.05:
-            line += (f"; {self.limiter.waited_s:.1f} s of the waiting held requests to the rate limit of "
-                     f"{self.limiter.per_second:g} per second")
+        if self.pacer.waited_s >= 0.05:
+            line += (f"; {self.pacer.waited_s:.1f} s of the waiting held requests to the rate limit of "
+                     f"{self.pacer.per_second_rate:g} per second")
         return line
 
     @staticmethod
