@@ -113,6 +113,19 @@ def cleared_sql(run_id: str, target: str, entity: str, record_key: str) -> str:
             f"{sql_literal(entity)}, {sql_literal(record_key)}, now()::TIMESTAMP)")
 
 
+def rejects_sql(run_id: str, target: str, entity: str, *, record_key: str, reason: str, fix: str, code: str,
+                field: str = "NULL", value: str = "NULL", record: str = "NULL", source: str = "",
+                into: str = REJECTS) -> str:
+    """An INSERT of reject rows into `into` (erpload.rejects, or a pending table of its shape), columns by name.
+
+    `run_id`, `target` and `entity` are values; every other argument is a SQL expression, evaluated over `source`
+    (the FROM clause and what follows it; "" for one row of constants). Use `sql_literal` for a value."""
+    return (f"INSERT INTO {into} BY NAME SELECT {sql_literal(run_id)} AS run_id, {sql_literal(target)} AS target, "
+            f"{sql_literal(entity)} AS entity, {record_key} AS record_key, {field} AS field, {value} AS value, "
+            f"{reason} AS reason, {fix} AS fix, {record} AS record, now()::TIMESTAMP AS created_at, "
+            f"{code} AS reason_code {source}")
+
+
 def current_reason_codes(con: duckdb.DuckDBPyConnection, target: str | None = None) -> list[tuple[str, int]]:
     """(reason code, rejects) in `current_rejects` (of one `target`, or all), most first; rows from before reason
     codes count as 'none'. Empty for a staging file no erpload with the view has opened yet (read-only readers)."""

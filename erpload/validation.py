@@ -22,6 +22,7 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.fields import FieldInfo
 
+from .rejects import rejects_sql
 from .staging import FRAMEWORK_SCHEMA, scalar_int
 from .staging import sql_literal as sql_literal  # re-exported: rules quote their literals with it
 
@@ -285,10 +286,9 @@ def move_to_rejects(con: duckdb.DuckDBPyConnection, table: str, *, run_id: str, 
                                         f"WHERE rid NOT IN (SELECT rid FROM {suspects})"):
         source = f"{suspects} r ON r.rid = f.rid"
     # the values are inlined: a bound parameter makes DuckDB's Python client import pandas (~0.5 s)
-    con.execute(f"""INSERT INTO {rejects}
-                    SELECT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(entity)}, f.record_key,
-                           f.field, f.value, f.reason, f.fix, {record}, now()::TIMESTAMP, f.code
-                    FROM {findings} f JOIN {source}""")
+    con.execute(rejects_sql(run_id, target, entity, record_key="f.record_key", field="f.field", value="f.value",
+                            reason="f.reason", fix="f.fix", record=record, code="f.code",
+                            source=f"FROM {findings} f JOIN {source}", into=rejects))
     if group_by:
         cols = ", ".join(quote_ident(c) for c in group_by)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _bad_groups AS SELECT DISTINCT {cols} FROM {table} "

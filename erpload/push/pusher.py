@@ -36,7 +36,7 @@ from erpload.push.ledger import BatchEvent, Ledger, ensure_ledger, new_batch_id,
 from erpload.push.ledger_writer import LedgerWriter, Write
 from erpload.push.outbox import OUTBOX, SCRATCH, OutboxStream
 from erpload.push.send_thread import SendPool
-from erpload.rejects import PUSH_CHANGED_AFTER_SENT, PUSH_REFUSED
+from erpload.rejects import PUSH_CHANGED_AFTER_SENT, PUSH_REFUSED, rejects_sql
 from erpload.runs import Run, TableResult
 from erpload.staging import (
     FRAMEWORK_SCHEMA,
@@ -255,12 +255,11 @@ class Pusher:
                 setattr(t, name, getattr(t, name) + n)
 
     def reject_sql(self, entity: str, refused: list[tuple[Refusal, Outgoing]]) -> str:
-        rows = ", ".join(
-            f"({sql_literal(self.run.run_id)}, {sql_literal(self.sender.target)}, {sql_literal(entity)}, "
-            f"{sql_literal(r.key)}, {sql_literal(r.field)}, NULL, {sql_literal(r.reason)}, "
-            f"{sql_literal(_REFUSED_FIX)}, {sql_literal(o.payload)}, now()::TIMESTAMP, {sql_literal(PUSH_REFUSED)})"
-            for r, o in refused)
-        return f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES {rows}"
+        rows = ", ".join(f"({sql_literal(r.key)}, {sql_literal(r.field)}, {sql_literal(r.reason)}, "
+                         f"{sql_literal(o.payload)})" for r, o in refused)
+        return rejects_sql(self.run.run_id, self.sender.target, entity, record_key="v.k", field="v.f",
+                           reason="v.why", fix=sql_literal(_REFUSED_FIX), record="v.payload",
+                           code=sql_literal(PUSH_REFUSED), source=f"FROM (VALUES {rows}) v(k, f, why, payload)")
 
     # --- the steps ---
 
@@ -616,10 +615,9 @@ def _report_changed(pusher: Pusher, entities: list[str]) -> None:
         n = scalar_int(pusher.con, f"SELECT count(*) FROM ({new})")
         if n:
             run_id = pusher.run.run_id
-            pusher.con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                                   SELECT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(entity)}, _key,
-                                          NULL, NULL, {sql_literal(reason)}, {sql_literal(fix)}, payload,
-                                          now()::TIMESTAMP, {sql_literal(PUSH_CHANGED_AFTER_SENT)} FROM ({new})""")
+            pusher.con.execute(rejects_sql(run_id, target, entity, record_key="_key", reason=sql_literal(reason),
+                                           fix=sql_literal(fix), record="payload",
+                                           code=sql_literal(PUSH_CHANGED_AFTER_SENT), source=f"FROM ({new})"))
             pusher.tally(entity, refused=n)
             changed[entity] = n
     if changed:

@@ -29,9 +29,9 @@ from erpload import interrupts
 from erpload.errors import ErploadError
 from erpload.push.http import OutcomeUnknown, VendorAuthError, VendorRefused
 from erpload.push.ledger import LEDGER, BatchEvent, Ledger, ensure_ledger, new_batch_id
-from erpload.rejects import cleared_sql
+from erpload.rejects import cleared_sql, rejects_sql
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, sql_literal
+from erpload.staging import connect, sql_literal
 from erpload.wording import plural
 
 #: ledger states after which a call is not made again unless forced: the vendor did it, or took it
@@ -190,11 +190,11 @@ class TriggerRun:
         return Ledger(self.con, self.trigger.target, self.run.run_id, scopes, create_only=True)
 
     def reject_sql(self, call: PlannedCall, reject: CallReject) -> str:
-        return (f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES ({sql_literal(self.run.run_id)}, "
-                f"{sql_literal(self.trigger.target)}, {sql_literal(call.entity)}, {sql_literal(reject.record_key)}, "
-                f"{sql_literal(reject.field)}, {sql_literal(reject.value)}, {sql_literal(reject.reason)}, "
-                f"{sql_literal(reject.fix)}, {sql_literal(call.payload)}, now()::TIMESTAMP, "
-                f"{sql_literal(reject.code)})")
+        return rejects_sql(self.run.run_id, self.trigger.target, call.entity,
+                           record_key=sql_literal(reject.record_key), field=sql_literal(reject.field),
+                           value=sql_literal(reject.value), reason=sql_literal(reject.reason),
+                           fix=sql_literal(reject.fix), record=sql_literal(call.payload),
+                           code=sql_literal(reject.code))
 
     def gate(self, calls: list[PlannedCall], force: bool) -> list[PlannedCall]:
         """The calls to make now; the others are noted (held ones with what to do)."""

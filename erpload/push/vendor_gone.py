@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from erpload.push.ledger import LEDGER
-from erpload.rejects import PUSH_GONE
+from erpload.rejects import PUSH_GONE, rejects_sql
 from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
 from erpload.validation import quote_ident
 
@@ -46,8 +46,7 @@ def report_gone(con: duckdb.DuckDBPyConnection, target: str, entity: str, run_id
             reason = f"{REASON} (deleted, marked deleted or blocked, or set aside now); {target} keeps it: " \
                      "erpload sends no deletes"
             fix = f"if the record is gone for good, deactivate or delete it in {target} by hand"
-        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                        SELECT {sql_literal(run_id)}, {tgt}, {ent}, record_key, NULL, NULL, {sql_literal(reason)},
-                               {sql_literal(fix)}, NULL, now()::TIMESTAMP, {sql_literal(PUSH_GONE)} FROM _gone""")
+        con.execute(rejects_sql(run_id, target, entity, record_key="record_key", reason=sql_literal(reason),
+                                fix=sql_literal(fix), code=sql_literal(PUSH_GONE), source="FROM _gone"))
     con.execute("DROP TABLE _gone")
     return gone

@@ -20,7 +20,8 @@ from sqlglot import exp
 
 from erpload import canonical
 from erpload.canonical import Entity
-from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+from erpload.rejects import rejects_sql
+from erpload.staging import sql_literal
 from erpload.steps.model_check import quote
 
 SUFFIX = "__unconverted"
@@ -86,15 +87,13 @@ def record_unconverted(con: duckdb.DuckDBPyConnection, rows: str, ent: Entity, c
             col = ent.column(name.removesuffix(SUFFIX))
             consequence = ("the record is set aside: the column is required" if not col.nullable
                            else "the record is loaded with it empty")
-            con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                            SELECT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(ent.name)}, {key_text},
-                                   {sql_literal(col.name)}, {quote(name)},
-                                   {sql_literal(f"{col.name} ")} || {quote(name)} ||
-                                   {sql_literal(f" does not convert to {col.type}: {consequence}")},
-                                   {sql_literal(f"correct the value in the ERP, or convert it in the profile's SQL "
-                                                f"for {ent.name}")},
-                                   {record}, now()::TIMESTAMP, {sql_literal(f"{target}.not_converted.{col.name}")}
-                            FROM {rows} WHERE {quote(name)} IS NOT NULL""")
+            con.execute(rejects_sql(
+                run_id, target, ent.name, record_key=key_text, field=sql_literal(col.name), value=quote(name),
+                reason=f"{sql_literal(f'{col.name} ')} || {quote(name)} || "
+                       f"{sql_literal(f' does not convert to {col.type}: {consequence}')}",
+                fix=sql_literal(f"correct the value in the ERP, or convert it in the profile's SQL for {ent.name}"),
+                record=record, code=sql_literal(f"{target}.not_converted.{col.name}"),
+                source=f"FROM {rows} WHERE {quote(name)} IS NOT NULL"))
         required = [c for c in companions if not ent.column(c.removesuffix(SUFFIX)).nullable]
         if required:
             con.execute(f"DELETE FROM {rows} WHERE " + " OR ".join(f"{quote(c)} IS NOT NULL" for c in required))

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from erpload.profiles import TableSpec
 from erpload.raw_names import RAW_DATASET, raw_name
-from erpload.rejects import clear_judged_fine
+from erpload.rejects import clear_judged_fine, rejects_sql
 from erpload.runs import Run
 from erpload.sources.erp import cursor_filter
 from erpload.sources.erp.conformance import checked_columns, expected, nonconforming_query
@@ -199,11 +199,9 @@ def record_value_rejects(con: duckdb.DuckDBPyConnection, run_id: str, probes: Se
                                         f"then erpload loads the row with {name} empty")} AS fix
                     FROM _probe WHERE c{i} IS NOT NULL"""
                 for i, (name, what) in enumerate(probe.columns.items()))
-            con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                            SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(table)}, record_key,
-                                   field, value, reason, fix, {_key_json(probe.spec, "record_key")}, now()::TIMESTAMP,
-                                   {sql_literal(f"{TARGET}.value_not_converted")}
-                            FROM ({branches})""")
+            con.execute(rejects_sql(run_id, TARGET, table, record_key="record_key", field="field", value="value",
+                                    reason="reason", fix="fix", record=_key_json(probe.spec, "record_key"),
+                                    code=sql_literal(f"{TARGET}.value_not_converted"), source=f"FROM ({branches})"))
         finally:
             con.unregister("_probe")
 
@@ -245,15 +243,14 @@ def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: 
                            {sql_literal(f"{TARGET}.cursor.in_future")}
                     FROM {RAW_DATASET}.{quote(table)} t
                     WHERE t._dlt_load_id = {sql_literal(load_id)} AND t.{cursor} > {limit}""")
-        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                        SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(spec.name)}, b.record_key,
-                               {sql_literal(spec.cursor)}, b.value, b.reason, b.fix,
-                               {_key_json(spec, "b.record_key")}, now()::TIMESTAMP, b.code
-                        FROM ({" UNION ALL ".join(branches)}) b
+        con.execute(rejects_sql(
+            run_id, TARGET, spec.name, record_key="b.record_key", field=sql_literal(spec.cursor), value="b.value",
+            reason="b.reason", fix="b.fix", record=_key_json(spec, "b.record_key"), code="b.code",
+            source=f"""FROM ({" UNION ALL ".join(branches)}) b
                         WHERE NOT EXISTS (SELECT 1 FROM {FRAMEWORK_SCHEMA}.rejects r
                                           WHERE r.run_id = {sql_literal(run_id)} AND r.target = {sql_literal(TARGET)}
                                             AND r.entity = {sql_literal(spec.name)} AND r.record_key = b.record_key
-                                            AND r.field = {sql_literal(spec.cursor)})""")
+                                            AND r.field = {sql_literal(spec.cursor)})"""))
 
 
 def clear_fixed_rows(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, specs: Iterable[TableSpec]) -> None:

@@ -23,7 +23,7 @@ from erpload.errors import ProfileError, StagingError
 from erpload.process import freeze_startup_objects
 from erpload.profiles import Profile
 from erpload.raw_names import RAW_DATASET
-from erpload.rejects import clear_judged_fine
+from erpload.rejects import clear_judged_fine, rejects_sql
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
 from erpload.steps.conversions import companion, record_unconverted, try_casts
@@ -167,10 +167,9 @@ def _reject_invalid_rows(con: duckdb.DuckDBPyConnection, plan: _Plan, run_id: st
         # window functions cannot sit in WHERE: evaluate each condition in a subquery first
         hits = f"SELECT v.rid, {key_text} AS k, {value} AS value, {reason} AS reason, {record} AS rec, " \
                f"({cond}) AS hit FROM _suspect_rows v"
-        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                        SELECT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(ent.name)}, k,
-                               {field}, value, reason, {fix}, rec, now()::TIMESTAMP, {sql_literal(code)}
-                        FROM ({hits}) WHERE hit""")
+        con.execute(rejects_sql(run_id, TARGET, ent.name, record_key="k", field=field, value="value",
+                                reason="reason", fix=fix, record="rec", code=sql_literal(code),
+                                source=f"FROM ({hits}) WHERE hit"))
         con.execute(f"INSERT INTO _bad_rows SELECT rid FROM ({hits}) WHERE hit")
     con.execute(f"DELETE FROM {_ROWS} WHERE rowid IN (SELECT rid FROM _bad_rows)")
     row = con.execute("SELECT count(DISTINCT rid) FROM _bad_rows").fetchone()

@@ -20,6 +20,7 @@ import duckdb
 
 from erpload import canonical
 from erpload.canonical import Entity, Reference
+from erpload.rejects import rejects_sql
 from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
 from erpload.steps.model_check import quote
 
@@ -123,11 +124,8 @@ def reject_orphans(con: duckdb.DuckDBPyConnection, rows: str, ent: Entity, refs:
         value = f"CASE WHEN o.by_erp_id THEN 'ERP id ' || {erp_id} ELSE CAST(v.{quote(ref.column)} AS VARCHAR) END"
         failing = (f"FROM (SELECT DISTINCT rid, by_erp_id FROM {_ORPHANS} WHERE ref = {i}) o "
                    f"JOIN {rows} v ON v.rowid = o.rid")
-        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                        SELECT {sql_literal(run_id)}, {sql_literal(target)}, {sql_literal(ent.name)}, {key_text},
-                               {sql_literal(ref.column)}, {value}, {reason}, {fix}, {record}, now()::TIMESTAMP,
-                               {code}
-                        {failing}""")
+        con.execute(rejects_sql(run_id, target, ent.name, record_key=key_text, field=sql_literal(ref.column),
+                                value=value, reason=reason, fix=fix, record=record, code=code, source=failing))
         con.execute(f"""INSERT INTO {HELD}
                         SELECT {sql_literal(profile)}, {sql_literal(ent.name)}, v.erp_id, {sql_literal(parent.name)},
                                CASE WHEN o.by_erp_id THEN NULL ELSE {parent_key} END {failing}""")

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from erpload.staging import FRAMEWORK_SCHEMA, sql_literal
+from erpload.rejects import rejects_sql
+from erpload.staging import sql_literal
 from erpload.transforms.papershift import tables
 from erpload.transforms.papershift.tables import TARGET
 
@@ -111,7 +112,6 @@ def failed_employees_sql(sync_id: str) -> str:
 def reject_sql(run_id: str, company: str, key: str, field: str, value: str | None, reason: str, fix: str,
                record: str, code: str) -> str:
     """One row for erpload.rejects (entity sync_items), its reason code `code`."""
-    return (f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects VALUES ({sql_literal(run_id)}, {sql_literal(TARGET)}, "
-            f"{sql_literal(ITEMS_ENTITY)}, {sql_literal(f'{company}/{key}')}, {sql_literal(field)}, "
-            f"{sql_literal(value)}, {sql_literal(reason)}, {sql_literal(fix)}, {sql_literal(record)}, "
-            f"now()::TIMESTAMP, {sql_literal(code)})")
+    return rejects_sql(run_id, TARGET, ITEMS_ENTITY, record_key=sql_literal(f"{company}/{key}"),
+                       field=sql_literal(field), value=sql_literal(value), reason=sql_literal(reason),
+                       fix=sql_literal(fix), record=sql_literal(record), code=sql_literal(code))

@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from erpload import progress
 from erpload.errors import ConfigError
-from erpload.rejects import clear_judged_fine
+from erpload.rejects import clear_judged_fine, rejects_sql
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, scalar_int, sql_literal
 from erpload.wording import plural
@@ -473,20 +473,20 @@ def _report_corrections(con: duckdb.DuckDBPyConnection, run: Run, company: str, 
     if dry_run:
         return
     _insert_corrections(con, run, company, "_reported", "reported", datetime.now())
-    con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                    SELECT {sql_literal(run.run_id)}, 'datev', 'corrections', {co} || '/' || c.record_key,
-                           'booking', coalesce(strftime(c.old_date, '%d.%m.%Y'), '?') || ' '
-                               || coalesce(CAST(c.old_amount AS VARCHAR), '?') || ' ' || coalesce(c.old_accounts, '')
-                               || ' -> ' || coalesce(strftime(c.new_date, '%d.%m.%Y') || ' '
-                               || CAST(c.new_amount AS VARCHAR) || ' ' || c.new_accounts, 'not booked'),
-                           CASE WHEN c.new_hash IS NULL THEN 'exported, then cancelled or withdrawn in the ERP; '
-                                ELSE 'exported, then changed in the ERP; ' END
-                               || 'DATEV still holds the exported version: not corrected, because ' || {why},
-                           'book the correction in DATEV by hand (Generalumkehr of the exported lines, then the '
-                               || 'new ones; see `erpload datev corrections`), or set corrections = "reverse"',
-                           NULL, now()::TIMESTAMP, 'datev.export.changed_after_exported'
-                    FROM {CORRECTIONS} c WHERE c.run_id = {sql_literal(run.run_id)} AND c.company_code = {co}
-                      AND c.action = 'reported'""")
+    con.execute(rejects_sql(
+        run.run_id, "datev", "corrections", record_key=f"{co} || '/' || c.record_key", field="'booking'",
+        value="""coalesce(strftime(c.old_date, '%d.%m.%Y'), '?') || ' '
+                    || coalesce(CAST(c.old_amount AS VARCHAR), '?') || ' ' || coalesce(c.old_accounts, '')
+                    || ' -> ' || coalesce(strftime(c.new_date, '%d.%m.%Y') || ' '
+                    || CAST(c.new_amount AS VARCHAR) || ' ' || c.new_accounts, 'not booked')""",
+        reason=f"""CASE WHEN c.new_hash IS NULL THEN 'exported, then cancelled or withdrawn in the ERP; '
+                     ELSE 'exported, then changed in the ERP; ' END
+                 || 'DATEV still holds the exported version: not corrected, because ' || {why}""",
+        fix=sql_literal("book the correction in DATEV by hand (Generalumkehr of the exported lines, then the new ones; "
+                        'see `erpload datev corrections`), or set corrections = "reverse"'),
+        code="'datev.export.changed_after_exported'",
+        source=f"""FROM {CORRECTIONS} c WHERE c.run_id = {sql_literal(run.run_id)} AND c.company_code = {co}
+                   AND c.action = 'reported'"""))
 
 
 def _export_master_data(con: duckdb.DuckDBPyConnection, run: Run, files: _Files, co: _Company,
@@ -546,13 +546,11 @@ def _report_vanished(con: duckdb.DuckDBPyConnection, run: Run, company: str, cat
     if not vanished or dry_run:
         return vanished
     run_id = sql_literal(run.run_id)
-    con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                    SELECT {run_id}, 'datev', {sql_literal(category.table)}, {co} || '/' || record_key, NULL, NULL,
-                           'exported in ' || file_name || ' and no longer in the ERP''s data for DATEV (deleted, or '
-                           || 'set aside now: see the other rejects); DATEV keeps it',
-                           {sql_literal(_VANISHED_HINT[category.table])}, NULL, now()::TIMESTAMP,
-                           'datev.export.gone'
-                    FROM _vanished""")
+    con.execute(rejects_sql(
+        run.run_id, "datev", category.table, record_key=f"{co} || '/' || record_key",
+        reason="'exported in ' || file_name || ' and no longer in the ERP''s data for DATEV (deleted, or '"
+               "|| 'set aside now: see the other rejects); DATEV keeps it'",
+        fix=sql_literal(_VANISHED_HINT[category.table]), code="'datev.export.gone'", source="FROM _vanished"))
     con.execute(f"""INSERT INTO {EXPORTED} (company_code, category, record_key, content_hash, period_start,
                                             file_name, run_id, exported_at, action)
                     SELECT {co}, {cat}, record_key, '', NULL, file_name, {run_id}, {sql_literal(created)}, 'vanished'

@@ -111,7 +111,7 @@ def run_transform(con: duckdb.DuckDBPyConnection, run: Run, period: PeriodUnit =
         run.add_timed(partial(_transform_table, con, table, run))
     con.begin()
     try:
-        con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects SELECT * FROM {_PENDING_REJECTS}")
+        con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects BY NAME SELECT * FROM {_PENDING_REJECTS}")
         # row order carries no meaning here, and not keeping it lets DuckDB write in parallel
         con.execute("SET preserve_insertion_order = false")
         for table in tables:

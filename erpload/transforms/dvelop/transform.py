@@ -73,7 +73,7 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     con.begin()
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-        con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects SELECT * FROM {_PENDING_REJECTS}")
+        con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects BY NAME SELECT * FROM {_PENDING_REJECTS}")
         for entity in all_entities:
             table = f"{SCHEMA}.{entity.name}"
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {_out(entity)}")

@@ -77,7 +77,7 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, systems: list[SystemConf
         con.begin()
         try:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-            con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects SELECT * FROM {_PENDING_REJECTS}")
+            con.execute(f"INSERT INTO {FRAMEWORK_SCHEMA}.rejects BY NAME SELECT * FROM {_PENDING_REJECTS}")
             configured = {c.system for c in systems}
             for system in SYSTEMS:
                 table = f"{SCHEMA}.{system}"

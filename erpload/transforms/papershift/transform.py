@@ -17,8 +17,9 @@ from pathlib import Path
 
 import duckdb
 
+from erpload.rejects import rejects_sql
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, sql_literal
+from erpload.staging import connect, ensure_framework_tables, sql_literal
 from erpload.targets import require_canonical
 from erpload.validation import replace_table
 
@@ -59,16 +60,16 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     con.begin()
     try:
         loaded, unchanged = replace_table(con, "_papershift_integrations", TARGET, INTEGRATIONS, "company_code")
-        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                        SELECT {sql_literal(run.run_id)}, {sql_literal(TARGET)}, {sql_literal(INTEGRATIONS)},
-                               company_code, 'papershift_integration_id', integration_id,
-                               'company ' || company_code || ': Papershift integration id ' || integration_id
-                                   || ' is no UUID, so Papershift cannot know it',
-                               'copy the DATEV integration id from Papershift Pulse into the company''s '
-                                   || 'papershift_integration_id in the ERP',
-                               to_json({{company_code: company_code, integration_id: integration_id}}),
-                               now()::TIMESTAMP, {sql_literal(TARGET + ".integration_id_not_uuid")}
-                        FROM {TARGET}.{INTEGRATIONS} WHERE state = 'bad_id'""")
+        con.execute(rejects_sql(
+            run.run_id, TARGET, INTEGRATIONS, record_key="company_code", field="'papershift_integration_id'",
+            value="integration_id",
+            reason="'company ' || company_code || ': Papershift integration id ' || integration_id "
+                   "|| ' is no UUID, so Papershift cannot know it'",
+            fix=sql_literal("copy the DATEV integration id from Papershift Pulse into the company's "
+                            "papershift_integration_id in the ERP"),
+            record="to_json({company_code: company_code, integration_id: integration_id})",
+            code=sql_literal(TARGET + ".integration_id_not_uuid"),
+            source=f"FROM {TARGET}.{INTEGRATIONS} WHERE state = 'bad_id'"))
         con.commit()
     except BaseException:
         con.rollback()

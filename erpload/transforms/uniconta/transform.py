@@ -19,8 +19,9 @@ from pathlib import Path
 import duckdb
 
 from erpload.push.ledger import ensure_ledger
+from erpload.rejects import rejects_sql
 from erpload.runs import Run, TableResult
-from erpload.staging import FRAMEWORK_SCHEMA, connect, scalar_int, sql_literal
+from erpload.staging import connect, scalar_int, sql_literal
 from erpload.targets import require_canonical
 from erpload.validation import record_json, replace_table
 
@@ -54,16 +55,16 @@ def transform(con: duckdb.DuckDBPyConnection, run: Run, base_url: str) -> None:
     con.begin()
     try:
         counts = write_plan(con)
-        con.execute(f"""INSERT INTO {FRAMEWORK_SCHEMA}.rejects
-                        SELECT {sql_literal(run.run_id)}, {sql_literal(TARGET)}, {sql_literal(INVOICES)}, r._key,
-                               CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN 'customer_no'
-                                    WHEN r.reason_code IN ('bad_id', 'duplicate_id') THEN 'telecomx_invoice_id'
-                                    ELSE 'status' END,
-                               CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN r.customer_no
-                                    WHEN r.reason_code IN ('bad_id', 'duplicate_id') THEN r._key
-                                    ELSE r.status END,
-                               r.reason, r.fix, {record}, now()::TIMESTAMP, {sql_literal(TARGET + '.')} || r.reason_code
-                        FROM {PLANNED} r WHERE r.reason_code IN ({rejected})""")
+        con.execute(rejects_sql(
+            run.run_id, TARGET, INVOICES, record_key="r._key",
+            field="""CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN 'customer_no'
+                           WHEN r.reason_code IN ('bad_id', 'duplicate_id') THEN 'telecomx_invoice_id'
+                           ELSE 'status' END""",
+            value="""CASE WHEN r.reason_code IN ('no_account', 'no_customer') THEN r.customer_no
+                           WHEN r.reason_code IN ('bad_id', 'duplicate_id') THEN r._key
+                           ELSE r.status END""",
+            reason="r.reason", fix="r.fix", record=record, code=f"{sql_literal(TARGET + '.')} || r.reason_code",
+            source=f"FROM {PLANNED} r WHERE r.reason_code IN ({rejected})"))
         con.commit()
     except BaseException:
         con.rollback()
