@@ -118,6 +118,21 @@ class Run:
         return total
 
 
+def recorded_tables(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> dict[str, list[TableResult]]:
+    """The table rows `record` wrote for each of `run_ids` (not the run's '*' row), by table name."""
+    if not run_ids:
+        return {}
+    tables: dict[str, list[TableResult]] = {}
+    for run_id, *row in con.execute(f"""
+            SELECT run_id, table_name, coalesce(loaded, 0), coalesce(unchanged, 0), coalesce(rejected, 0),
+                   coalesce(deleted, 0), coalesce(sent, 0), coalesce(failed, 0), nullif(cursor, ''), duration_s
+            FROM {FRAMEWORK_SCHEMA}.runs
+            WHERE run_id IN ({', '.join(map(sql_literal, run_ids))}) AND table_name <> '*'
+            ORDER BY table_name""").fetchall():
+        tables.setdefault(str(run_id), []).append(TableResult(*row))
+    return tables
+
+
 #: the text columns of erpload.rejects a message can show in (`record` is the ERP's data as it is)
 _REJECT_TEXT = ("value", "reason", "fix")
 

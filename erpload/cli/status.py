@@ -16,7 +16,8 @@ from rich.console import Console
 
 from erpload.errors import ConfigError
 from erpload.rejects import current_reason_codes
-from erpload.staging import FRAMEWORK_SCHEMA, connect, sql_literal, table_exists
+from erpload.runs import TableResult, recorded_tables
+from erpload.staging import FRAMEWORK_SCHEMA, connect, table_exists
 from erpload.wording import plural
 
 #: a failure message on a run's line is cut to this many characters (`--detail` shows it whole)
@@ -52,19 +53,6 @@ class RunLine:
         return "set aside" if self.rejected else "ok"
 
 
-@dataclass(frozen=True)
-class TableLine:
-    table: str
-    loaded: int
-    unchanged: int
-    rejected: int
-    deleted: int
-    sent: int
-    failed: int
-    cursor: str
-    seconds: float | None
-
-
 def print_status(staging_path: Path, last_runs: int, console: Console, *, detail: bool = False) -> None:
     if not staging_path.exists():
         raise ConfigError(f"there is no staging file at {staging_path}",
@@ -81,15 +69,7 @@ def print_status(staging_path: Path, last_runs: int, console: Console, *, detail
                    coalesce(any_value(message), '')
             FROM {FRAMEWORK_SCHEMA}.runs GROUP BY run_id
             ORDER BY max(finished_at) DESC, run_id DESC LIMIT {int(last_runs)}""").fetchall()]
-        tables: dict[str, list[TableLine]] = {}
-        if detail and runs:
-            for run_id, *row in con.execute(f"""
-                    SELECT run_id, table_name, loaded, unchanged, rejected, deleted, sent, failed,
-                           coalesce(cursor, ''), duration_s
-                    FROM {FRAMEWORK_SCHEMA}.runs
-                    WHERE run_id IN ({', '.join(sql_literal(r.run_id) for r in runs)}) AND table_name <> '*'
-                    ORDER BY table_name""").fetchall():
-                tables.setdefault(str(run_id), []).append(TableLine(*row))
+        tables = recorded_tables(con, [r.run_id for r in runs]) if detail else {}
         set_aside_now = current_reason_codes(con)
     console.print(f"Last {len(runs)} runs in {staging_path.name}, newest first (started in UTC):", highlight=False)
     lines = run_lines(runs, detail=detail, tables=tables)
@@ -114,7 +94,7 @@ def print_status(staging_path: Path, last_runs: int, console: Console, *, detail
 _TOP_CODES = 5
 
 
-def run_lines(runs: list[RunLine], *, detail: bool, tables: dict[str, list[TableLine]]) -> list[str]:
+def run_lines(runs: list[RunLine], *, detail: bool, tables: dict[str, list[TableResult]]) -> list[str]:
     """One line per run (columns as wide as their widest value), its failure under it, its tables in detail."""
     header = ("run", "command", "profile", "started", "took", "loaded", "sent", "rejected", "failed", "outcome")
     rows = [(r.run_id, r.command, r.profile, r.started.strftime("%Y-%m-%d %H:%M"), _duration(r.seconds),
@@ -136,17 +116,17 @@ def run_lines(runs: list[RunLine], *, detail: bool, tables: dict[str, list[Table
     return lines
 
 
-def _table_lines(run: RunLine, tables: list[TableLine]) -> list[str]:
+def _table_lines(run: RunLine, tables: list[TableResult]) -> list[str]:
     if not tables:
         return []
     counts = ("sent", "unchanged", "refused", "failed") if run.is_push else ("loaded", "unchanged", "rejected",
                                                                                "deleted")
     field = {"refused": "rejected"}
-    timed = any(t.seconds is not None for t in tables)  # extract and push time the run, not each table
+    timed = any(t.duration_s is not None for t in tables)  # extract and push time the run, not each table
     cursors = any(t.cursor for t in tables)
     header = ("table", *counts, *(("cursor",) if cursors else ()), *(("s",) if timed else ()))
-    rows = [(t.table, *(f"{getattr(t, field.get(c, c)):,}" for c in counts), *((t.cursor,) if cursors else ()),
-             *(("" if t.seconds is None else f"{t.seconds:.2f}",) if timed else ())) for t in tables]
+    rows = [(t.table, *(f"{getattr(t, field.get(c, c)):,}" for c in counts), *((t.cursor or '',) if cursors else ()),
+             *(("" if t.duration_s is None else f"{t.duration_s:.2f}",) if timed else ())) for t in tables]
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
     right = {*counts, "s"}
     return [_join(header, widths, header, right), *(_join(row, widths, header, right) for row in rows)]

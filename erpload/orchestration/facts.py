@@ -9,21 +9,11 @@ from datetime import datetime
 import duckdb
 
 from erpload.rejects import current_reason_codes
+from erpload.runs import TableResult, recorded_tables
 from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, existing_views, sql_literal
 
 #: how many reason codes the metadata names (the most frequent first)
 TOP_REASONS = 5
-
-
-@dataclass(frozen=True)
-class TableRow:
-    table: str
-    loaded: int
-    unchanged: int
-    rejected: int
-    deleted: int
-    sent: int
-    failed: int
 
 
 @dataclass(frozen=True)
@@ -34,7 +24,7 @@ class RunSummary:
     status: str
     message: str | None
     seconds: float
-    tables: tuple[TableRow, ...]
+    tables: tuple[TableResult, ...]
 
     def total(self, column: str) -> int:
         return sum(int(getattr(row, column)) for row in self.tables)
@@ -58,14 +48,12 @@ def latest_run(con: duckdb.DuckDBPyConnection, command: str, since: datetime) ->
     if found is None:
         return None
     run_id = str(found[0])
-    rows = con.execute(f"""SELECT table_name, coalesce(loaded, 0), coalesce(unchanged, 0), coalesce(rejected, 0),
-                                  coalesce(deleted, 0), coalesce(sent, 0), coalesce(failed, 0), status, message,
-                                  epoch(finished_at) - epoch(started_at)
-                           FROM {FRAMEWORK_SCHEMA}.runs WHERE run_id = {sql_literal(run_id)}
-                           ORDER BY table_name""").fetchall()
-    tables = tuple(TableRow(str(r[0]), *(int(v) for v in r[1:7])) for r in rows if r[0] != "*")
-    first = rows[0]
-    return RunSummary(run_id=run_id, status=str(first[7]), message=first[8], seconds=float(first[9]), tables=tables)
+    first = con.execute(f"""SELECT status, message, epoch(finished_at) - epoch(started_at)
+                             FROM {FRAMEWORK_SCHEMA}.runs WHERE run_id = {sql_literal(run_id)}
+                             ORDER BY table_name LIMIT 1""").fetchone()
+    assert first is not None  # the run was found above
+    tables = tuple(recorded_tables(con, [run_id]).get(run_id, []))
+    return RunSummary(run_id=run_id, status=str(first[0]), message=first[1], seconds=float(first[2]), tables=tables)
 
 
 def current_rejects(con: duckdb.DuckDBPyConnection, target: str) -> Rejects:
