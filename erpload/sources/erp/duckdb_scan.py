@@ -232,7 +232,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def duckdb_type(hint: Mapping[str, Any]) -> str | None:
+def duckdb_type_of_hint(hint: Mapping[str, Any]) -> str | None:
     """The DuckDB type dlt stages a column of this hint as (None: a type left as the scanner reads it)."""
     match hint.get("data_type"):
         case "bigint":
@@ -326,13 +326,13 @@ def staged_types(table: sa.Table, hints: Mapping[str, Mapping[str, Any]], sqlite
     hint, and the pyarrow backend lets the values decide: from PostgreSQL they come typed, and are left so; from
     SQLite they come as text, and take the type its SQLAlchemy type says."""
     from erpload.sources.erp import json_as_text
-    from erpload.sources.erp.empty_tables import duckdb_type as reflected_type
+    from erpload.sources.erp.empty_tables import duckdb_type_of_sqlalchemy
 
     types = {}
     for column in table.c:
-        type_ = duckdb_type(hints.get(column.name, {}))
+        type_ = duckdb_type_of_hint(hints.get(column.name, {}))
         if type_ is None and sqlite:
-            type_ = reflected_type(json_as_text(column.type))
+            type_ = duckdb_type_of_sqlalchemy(json_as_text(column.type))
         types[column.name] = type_
     return types
 

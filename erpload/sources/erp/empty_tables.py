@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 
-def duckdb_type(col_type: sa.types.TypeEngine[object]) -> str:
+def duckdb_type_of_sqlalchemy(col_type: sa.types.TypeEngine[object]) -> str:
     """The DuckDB type dlt would give a reflected SQLAlchemy column type."""
     if isinstance(col_type, sa.Boolean):
         return "BOOLEAN"
@@ -39,6 +39,7 @@ def duckdb_type(col_type: sa.types.TypeEngine[object]) -> str:
 def create_table_ddl(table: sa.Table, staged_name: str, dataset: str) -> str:
     """DDL for an empty staging table of a reflected ERP table; column names normalised the way dlt names them."""
     naming = NamingConvention()
-    cols = ", ".join(f'"{naming.normalize_identifier(c.name)}" {duckdb_type(c.type)}' for c in table.columns)
+    cols = ", ".join(f'"{naming.normalize_identifier(c.name)}" {duckdb_type_of_sqlalchemy(c.type)}'
+                     for c in table.columns)
     cols += ', "_dlt_load_id" VARCHAR'  # as dlt stamps every row (see erpload.steps.extract)
     return f'CREATE TABLE IF NOT EXISTS {dataset}."{staged_name}" ({cols})'
