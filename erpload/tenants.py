@@ -120,13 +120,18 @@ def _from_environment() -> Iterator[tuple[str, str, Any, bool]]:
 
 def configured_tenants() -> dict[str, Tenant]:
     """Every tenant configured, by name (sorted); raises ConfigError for a name or section that cannot work."""
+    return {name: _tenant(name, *section) for name, section in _sections().items()}
+
+
+def _sections() -> dict[str, tuple[dict[str, Any], frozenset[str]]]:
+    """Each tenant's keys and values as configured, and which of them are secrets, by name (sorted); unchecked."""
     raw: dict[str, dict[str, Any]] = {}
     secret: dict[str, set[str]] = {}
     for tenant, key, value, is_secret in [*_from_files(), *_from_environment()]:
         raw.setdefault(tenant, {})[key] = value
         if is_secret:
             secret.setdefault(tenant, set()).add(key)
-    return {name: _tenant(name, raw[name], frozenset(secret.get(name, ()))) for name in sorted(raw)}
+    return {name: (raw[name], frozenset(secret.get(name, ()))) for name in sorted(raw)}
 
 
 def _tenant(name: str, values: dict[str, Any], secret_keys: frozenset[str]) -> Tenant:
@@ -146,17 +151,21 @@ def _tenant(name: str, values: dict[str, Any], secret_keys: frozenset[str]) -> T
 
 def choose(asked: str | None) -> Tenant | None:
     """The tenant a command works on: the one asked for; without --tenant, the only one configured where the top
-    level names no ERP of its own; else None (the top level, as for a single project)."""
-    tenants = configured_tenants()
+    level names no ERP of its own; else None (the top level, as for a single project).
+
+    Only the tenant chosen is checked: a broken section of another tenant stops that tenant's commands (and
+    `erpload tenants`), not everyone's."""
+    sections = _sections()
     if asked is not None:
-        if asked not in tenants:
-            known = ", ".join(tenants) or "none is configured"
+        if asked not in sections:
+            known = ", ".join(sections) or "none is configured"
             raise ConfigError(f"there is no tenant '{asked}' (tenants: {known})",
                               hint=f"configure it under [tenants.{asked}] in .dlt/config.toml and .dlt/secrets.toml "
                                    "(`erpload tenants` lists them)")
-        return tenants[asked]
-    if len(tenants) == 1 and not top_level_names_erp():
-        return next(iter(tenants.values()))
+        return _tenant(asked, *sections[asked])
+    if len(sections) == 1 and not top_level_names_erp():
+        name, section = next(iter(sections.items()))
+        return _tenant(name, *section)
     return None
 
 

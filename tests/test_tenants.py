@@ -116,6 +116,18 @@ def test_an_unknown_tenant_or_one_without_its_own_erp_stops_with_the_fix(two_ten
     assert not (two_tenants.root / "tenants" / "c").exists()
 
 
+def test_a_broken_tenant_stops_its_own_commands_only(two_tenants: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TENANTS__C__ERPLOAD__PROFILE", "demo")  # tenant c names no ERP
+    assert _cli("extract", "--tenant", "a", "-q").exit_code == ExitCode.OK  # a is fine: c is not a's business
+    assert (two_tenants.root / "tenants" / "a" / "erpload.duckdb").exists()
+    result = _cli("extract", "--tenant", "c", "-q")
+    assert result.exit_code == ExitCode.CONFIG
+    assert "tenant 'c' names no ERP" in " ".join(result.stderr.split())
+    listed = _cli("tenants")  # the list is about every tenant: it names the one that cannot work
+    assert listed.exit_code == ExitCode.CONFIG
+    assert "tenant 'c' names no ERP" in " ".join(listed.stderr.split())
+
+
 def test_tenants_lists_each_without_its_secrets(two_tenants: Workspace) -> None:
     root = two_tenants.root
     (root / ".dlt" / "secrets.toml").write_text(
