@@ -127,7 +127,7 @@ def test_a_refused_month_lands_as_rejects_naming_each_problem_and_the_next_push_
     assert refused.exit_code == ExitCode.VENDOR, refused.output
     assert not telecom.in_uniconta()
     rejects = ws.query("select field, value, reason, fix from erpload.rejects where target = 'uniconta' "
-                       "and entity = 'months' and record_key = ?", [month])
+                       "and entity = 'months' and record_key = ?", [f"{telecom.reseller}/{month}"])
     by_field = {str(f): (str(v), str(r), str(h)) for f, v, r, h in rejects}
     assert set(by_field) == {"finance.accountingSystemId", "uniconta.product"}
     assert by_field["finance.accountingSystemId"][0] == customer.name
@@ -142,6 +142,8 @@ def test_a_refused_month_lands_as_rejects_naming_each_problem_and_the_next_push_
     assert fixed.exit_code == ExitCode.OK, fixed.output
     assert ledger_states(ws, "months")[month] == "acknowledged"
     assert set(telecom.in_uniconta().values()) == {1}
+    assert ws.scalar("select count(*) from erpload.current_rejects where target = 'uniconta' "
+                     "and entity = 'months'") == 0  # the export settled its month's refusals
 
 
 def test_an_export_rolled_back_after_its_answer_is_exported_again_once_a_person_says_so(

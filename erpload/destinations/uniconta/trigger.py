@@ -122,6 +122,7 @@ class UnicontaTrigger:
                                  separators=(",", ":"))
             calls.append(PlannedCall(
                 entity=CALLS, key=str(month), scope=scope(base, str(reseller)), payload=payload, label=label,
+                subject=f"{reseller}/{month}",  # its refusals: another reseller's month is another subject
                 summary=f"export {to_export} invoice(s), leave out {len(omit)}", company=company_code,
                 carries={INVOICES: tuple(export)},
                 context={"reseller": reseller, "month": month, "invoice_date": invoice_date, "known": int(known),
