@@ -113,10 +113,11 @@ def test_missing_unknown_and_expired_tokens_are_401_and_a_new_login_works(tx: Te
     assert tx.client.post("/_fake/tokens/expire").json() == {"expired": 1}
     assert tx.export(token).status_code == 401
     assert tx.export(tx.token()).status_code == 200
-    tx.client.put("/_fake/plan", json={"token_seconds": 0.3})
+    # long enough for a sign-in and a call on a loaded machine, short enough to wait out
+    tx.client.put("/_fake/plan", json={"token_seconds": 1.0})
     short = tx.token()
     assert tx.export(short, invoice_date="2026-10-01").status_code == 200
-    time.sleep(0.4)
+    time.sleep(1.1)
     assert tx.export(short, invoice_date="2026-10-01").status_code == 401
     assert len(tx.fake.calls()) == 2  # refused calls export nothing
 
