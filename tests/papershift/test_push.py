@@ -60,7 +60,9 @@ def test_push_creates_one_initial_sync_per_integration_follows_it_and_a_second_p
     pulse.fake.log.clear()
     second = ws.cli("push", "papershift")
     assert second.exit_code == ExitCode.OK, second.output
-    assert pulse.requests("POST") == []  # not even a sign-in: nothing to call, nothing running to follow
+    assert pulse.creates() == []  # nothing created again; the push only looks whether a later sync ended
+    assert {(r.method, r.path.rsplit("/", 1)[-1]) for r in pulse.requests()} == {
+        ("POST", "sign_in"), ("GET", "datev_document_syncs")}
     for integration_id in integrations.values():
         assert sum(s["initial"] for s in pulse.syncs(integration_id)) == 1
 
@@ -111,6 +113,54 @@ def test_partial_and_failed_syncs_name_the_employees_whose_documents_failed(
     assert again.exit_code == ExitCode.OK, again.output
     assert len(pulse.creates()) == 1
     assert len(ws.query("select * from erpload.rejects where target = 'papershift'")) == len(failing)
+
+
+def test_later_syncs_are_looked_at_their_failures_reported_and_what_they_fetch_settles_earlier_rejects(
+        ws: Workspace, pulse: Pulse) -> None:
+    """The initial sync is one month here, as a schedule's sync is: a month a newer sync fetched is settled."""
+    integration = _integrations(ws)["1000"]
+    first_failing, second_failing = _fake_employees(pulse, integration)[:2]
+
+    def current() -> list[str]:
+        return sorted(str(k) for (k,) in ws.query(
+            "select record_key from erpload.current_rejects where target = 'papershift'"))
+
+    pulse.plan(outcome=SyncStatus.SUCCEEDED_PARTIALLY, failing_employees=[first_failing], running_polls=0)
+    initial = ws.cli("push", "papershift", "--company", "1000", "--months", "1")
+    assert initial.exit_code == ExitCode.DATA, initial.output
+    assert current() == [f"1000/{first_failing}"]
+
+    # a schedule's sync fetches it: the reject is settled, and the sync is staged beside the initial one
+    pulse.plan(outcome=SyncStatus.SUCCEEDED, running_polls=0)
+    fetched = pulse.fake.run_schedule(integration)
+    assert fetched is not None
+    settled = ws.cli("push", "papershift", "--company", "1000")
+    assert settled.exit_code == ExitCode.OK, settled.output
+    assert current() == []
+    assert ws.query("select initial, status from papershift.syncs order by created_at") == [
+        (True, "succeeded_partially"), (False, "succeeded")]
+    assert f"document sync {fetched['id']} succeeded" in " ".join(settled.output.split())
+
+    # the next one cannot fetch another employee's documents: reported once, like the initial sync's
+    pulse.plan(outcome=SyncStatus.SUCCEEDED_PARTIALLY, failing_employees=[second_failing], running_polls=0)
+    pulse.fake.run_schedule(integration)
+    reported = ws.cli("push", "papershift", "--company", "1000")
+    assert reported.exit_code == ExitCode.DATA, reported.output
+    assert current() == [f"1000/{second_failing}"]
+    quiet = ws.cli("push", "papershift", "--company", "1000")
+    assert quiet.exit_code == ExitCode.OK, quiet.output
+    assert ws.scalar(f"select count(*) from erpload.rejects where record_key = '1000/{second_failing}'") == 1
+
+    # two ended since the last push: an older one that failed and a newer one that fetched the same month
+    pulse.plan(outcome=SyncStatus.FAILED, running_polls=0)
+    pulse.fake.run_schedule(integration)
+    pulse.plan(outcome=SyncStatus.SUCCEEDED, running_polls=0)
+    pulse.fake.run_schedule(integration)
+    both = ws.cli("push", "papershift", "--company", "1000")
+    assert both.exit_code == ExitCode.OK, both.output  # the newer one fetched what the older one could not
+    assert current() == []
+    assert ws.scalar("select count(*) from papershift.syncs") == 5
+    assert len(pulse.creates()) == 1  # one initial sync, ever
 
 
 def test_a_failed_sync_without_items_is_set_aside_too(ws: Workspace, pulse: Pulse) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from erpload.rejects import rejects_sql
+from erpload.rejects import CURRENT_REJECTS, REJECTS_CLEARED, rejects_sql
 from erpload.staging import sql_literal
 from erpload.transforms.papershift import tables
 from erpload.transforms.papershift.tables import TARGET
@@ -29,6 +29,9 @@ ITEMS_ENTITY = tables.SYNC_ITEMS
 SYNCS = f"{TARGET}.{tables.SYNCS}"
 SYNC_ITEMS = f"{TARGET}.{tables.SYNC_ITEMS}"
 NOT_IN_ERP = "not in the ERP"
+#: the reason codes of what a sync could not fetch: one employee's documents, or a whole sync without items
+EMPLOYEE_FAILED = "papershift.sync.employee_failed"
+SYNC_FAILED = "papershift.sync.failed"
 
 DDL = (
     f"CREATE SCHEMA IF NOT EXISTS {TARGET}",
@@ -100,13 +103,32 @@ def items_sql(run_id: str, company: str, integration_id: str, sync_id: str,
     return statements
 
 
-def failed_employees_sql(sync_id: str) -> str:
-    """Per employee with a failed item in the sync: number, ERP name, in_erp, months failed, first and last month,
-    a notice; by employee number."""
-    return f"""SELECT employee_number, any_value(employee_name), bool_or(in_erp), count(*), min(period), max(period),
-                      min(notice)
-               FROM {SYNC_ITEMS} WHERE sync_id = {sql_literal(sync_id)} AND status = 'failed'
-               GROUP BY employee_number ORDER BY employee_number"""
+def _latest_sql(company: str) -> str:
+    """Per employee and month of the company: the status the newest ended sync that covered it gave."""
+    return f"""SELECT i.employee_number, i.period,
+                      arg_max(i.status, coalesce(epoch(s.created_at), epoch(s.seen_at))) AS status
+               FROM {SYNC_ITEMS} i JOIN {SYNCS} s USING (sync_id)
+               WHERE i.company_code = {sql_literal(company)} AND i.status <> 'running'
+                 AND i.employee_number IS NOT NULL
+               GROUP BY ALL"""
+
+
+def failed_employees_sql(company: str, sync_id: str) -> str:
+    """Per employee with a failed item in the sync that no newer sync fetched: number, ERP name, in_erp, months
+    failed, first and last month, a notice; by employee number."""
+    return f"""SELECT i.employee_number, any_value(i.employee_name), bool_or(i.in_erp), count(*), min(i.period),
+                      max(i.period), min(i.notice)
+               FROM {SYNC_ITEMS} i JOIN ({_latest_sql(company)}) l
+                 ON l.employee_number = i.employee_number AND l.period IS NOT DISTINCT FROM i.period
+               WHERE i.sync_id = {sql_literal(sync_id)} AND i.status = 'failed' AND l.status = 'failed'
+               GROUP BY i.employee_number ORDER BY i.employee_number"""
+
+
+def newer_sync_came_through_sql(company: str, sync_id: str) -> str:
+    """Whether a sync of the company created after `sync_id` ended other than failed."""
+    return f"""SELECT EXISTS (SELECT 1 FROM {SYNCS} n, {SYNCS} o
+                              WHERE o.sync_id = {sql_literal(sync_id)} AND n.company_code = {sql_literal(company)}
+                                AND n.status NOT IN ('running', 'failed') AND n.created_at > o.created_at)"""
 
 
 def reject_sql(run_id: str, company: str, key: str, field: str, value: str | None, reason: str, fix: str,
@@ -115,3 +137,22 @@ def reject_sql(run_id: str, company: str, key: str, field: str, value: str | Non
     return rejects_sql(run_id, TARGET, ITEMS_ENTITY, record_key=sql_literal(f"{company}/{key}"),
                        field=sql_literal(field), value=sql_literal(value), reason=sql_literal(reason),
                        fix=sql_literal(fix), record=sql_literal(record), code=sql_literal(code))
+
+
+def settled_sql(run_id: str, company: str, sync_id: str, *, sync_came_through: bool) -> str:
+    """Rejects of the company that its syncs settled since, out of `current_rejects`: an employee whose every
+    month was fetched by the newest sync that covered it (a schedule's sync fetching what the initial one could
+    not), and, when sync `sync_id` came through, a whole sync that failed before it."""
+    prefix = f"{company}/"
+    settled = f"""SELECT CAST(employee_number AS VARCHAR) FROM ({_latest_sql(company)})
+                  GROUP BY employee_number HAVING bool_and(status <> 'failed')"""
+    return f"""INSERT INTO {REJECTS_CLEARED}
+               SELECT DISTINCT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(ITEMS_ENTITY)}, r.record_key,
+                      now()::TIMESTAMP
+               FROM {CURRENT_REJECTS} r
+               WHERE r.target = {sql_literal(TARGET)} AND r.entity = {sql_literal(ITEMS_ENTITY)}
+                 AND starts_with(r.record_key, {sql_literal(prefix)})
+                 AND ((r.reason_code = {sql_literal(EMPLOYEE_FAILED)}
+                       AND substr(r.record_key, {len(prefix) + 1}) IN ({settled}))
+                   OR (r.reason_code = {sql_literal(SYNC_FAILED)} AND {sql_literal(sync_came_through)}
+                       AND r.record_key <> {sql_literal(prefix + sync_id)}))"""

@@ -13,6 +13,10 @@ once (see erpload.push.trigger), then follow it until it is no longer `running`,
   the employees whose documents failed (joined to the ERP's), and one row per such employee in erpload.rejects
   (entity `sync_items`; a failed sync without items: one for the sync), so the push ends with exit 5 (records
   set aside), like any run that sets records aside.
+- Later pushes look once at the integration's syncs that ended since (a schedule's, or one started in Pulse):
+  staged and reported the same way. Per employee and month the newest sync that covered it decides: an
+  employee with no month left failed is settled (out of `current_rejects`), as is a failed sync once a newer
+  one came through.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import duckdb
 from erpload.errors import ConfigError
 from erpload.push.trigger import DONE_STATES, CallReport, PlannedCall, call_states
 from erpload.runs import Run, TableResult
-from erpload.staging import sql_literal, table_exists
+from erpload.staging import scalar_int, sql_literal, table_exists
 from erpload.transforms.papershift.tables import INTEGRATIONS, TARGET
 
 from . import staged
@@ -105,6 +109,7 @@ class PapershiftTrigger:
             "range_in_months": self.settings.range_in_months}}}, separators=(",", ":"))
         calls: list[PlannedCall] = []
         follow: list[tuple[Company, str | None]] = []
+        later: list[Company] = []  # initial sync seen ended: what ended since (a schedule's syncs) is looked at
         for code, name, integration_id in rows:
             found = Company(str(code), str(name or code), str(integration_id))
             call = PlannedCall(entity=staged.SYNCS_ENTITY, key=INITIAL, scope=scope(self.settings.base_url,
@@ -117,11 +122,18 @@ class PapershiftTrigger:
             done = call_states(self._db, TARGET, [call]).get((call.scope, call.entity, call.key)) in DONE_STATES
             if done and (seen is None or seen[1] == "running"):
                 follow.append((found, seen[0] if seen else None))
+            elif done:
+                later.append(found)
         for found, sync_id in follow:
             if self.dry_run:
                 self.say(f"would follow the initial document sync of {found.label}: created before, not seen ended")
             else:
                 self._follow(found, sync_id)
+        for found in later:
+            if self.dry_run:
+                self.say(f"would look at the document syncs of {found.label} that ended since the last push")
+            else:
+                self._look_at_later_syncs(found)
         return calls
 
     def _nothing(self, con: duckdb.DuckDBPyConnection, run: Run, company: str | None) -> None:
@@ -191,26 +203,57 @@ class PapershiftTrigger:
             if not sync.running or time.monotonic() + self.settings.poll_interval_s > deadline:
                 break
             self.client.pause(self.settings.poll_interval_s)
-        items = self.client.document_sync_items(sync.id)
-        self._stage(company, sync, items)
+        self._stage(company, [(sync, self.client.document_sync_items(sync.id))])
 
-    def _sync_sql(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem] | None = None
-                  ) -> list[str]:
+    def _look_at_later_syncs(self, company: Company) -> None:
+        """The integration's syncs that ended and were not staged ended yet (a schedule's, or one started in Pulse),
+        oldest first: staged, what they could not fetch reported, and what they fetched settles earlier rejects."""
+        ended = {str(r[0]) for r in self._db.execute(
+            f"SELECT sync_id FROM {staged.SYNCS} WHERE integration_id = {sql_literal(company.integration_id)} "
+            f"AND base_url = {sql_literal(self.settings.base_url)} AND status <> 'running'").fetchall()}
+        new = [(sync, self.client.document_sync_items(sync.id))
+               for sync in self.client.document_syncs(company.integration_id)
+               if not sync.running and sync.id not in ended]
+        if new:
+            self._stage(company, new, initial=False)
+
+    def _sync_sql(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem] | None = None, *,
+                  initial: bool = True) -> list[str]:
         return staged.sync_sql(self._run_id, self.settings.base_url, company.code, company.integration_id, sync,
-                               initial=True, items=items)
+                               initial=initial, items=items)
 
-    def _stage(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem]) -> None:
-        """Stage one look at the sync; an end other than `succeeded` also goes to erpload.rejects, with a note."""
+    def _stage(self, company: Company, looks: list[tuple[DocumentSync, list[DocumentSyncItem]]], *,
+               initial: bool = True) -> None:
+        """Stage a look at syncs and their items in one transaction; an end other than `succeeded` also goes to
+        erpload.rejects, with a note, and an ended sync settles the rejects of what it fetched. All are staged
+        before any is judged: a month an older sync could not fetch and a newer one did is no reject."""
         con = self._db
+        rejected: dict[str, int] = {}
         con.begin()
         try:
-            for sql in self._sync_sql(company, sync, items):
-                con.execute(sql)
-            rejected = self._rejects(company, sync, items) if not sync.running and sync.status != "succeeded" else 0
+            for sync, items in looks:
+                for sql in self._sync_sql(company, sync, items, initial=initial):
+                    con.execute(sql)
+            for sync, _ in looks:
+                if not sync.running:
+                    if sync.status != "succeeded":
+                        rejected[sync.id] = self._rejects(company, sync, self._what(sync, initial))
+                    con.execute(staged.settled_sql(self._run_id, company.code, sync.id,
+                                                   sync_came_through=sync.status != "failed"))
             con.commit()
         except BaseException:
             con.rollback()
             raise
+        for sync, items in looks:
+            self._report(company, sync, items, self._what(sync, initial), rejected.get(sync.id, 0))
+
+    @staticmethod
+    def _what(sync: DocumentSync, initial: bool) -> str:
+        return f"the {'initial ' if initial else ''}document sync {sync.id}"
+
+    def _report(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem], what: str,
+                rejected: int) -> None:
+        """Count a staged sync in the summary and note how it stands."""
         if self._items is None:
             self._items = TableResult(table=staged.SYNC_ITEMS)
             if self._run is not None:
@@ -219,12 +262,12 @@ class PapershiftTrigger:
         self._items.rejected += rejected
         types = ", ".join(sync.document_types) or "no documents"
         if sync.running:
-            self._note(f"{TARGET} {company.label}: the initial document sync {sync.id} is still running after "
+            self._note(f"{TARGET} {company.label}: {what} is still running after "
                        f"{self.settings.sync_timeout_s:g} s ({sum(1 for i in items if i.status != 'running')} of "
                        f"{len(items)} item(s) done); the next `erpload push papershift` follows it (raise "
                        "sync_timeout_s under [destination.papershift] to wait longer)")
         elif sync.status == "succeeded":
-            self._note(f"{TARGET} {company.label}: the initial document sync succeeded ({types}; {len(items)} "
+            self._note(f"{TARGET} {company.label}: {what} succeeded ({types}; {len(items)} "
                        "employee month(s))")
         named = {i.employee_number for i in items if i.status == "failed"} if rejected else set()
         unknown = sorted({i.employee_number for i in items if i.employee_number is not None}
@@ -241,19 +284,24 @@ class PapershiftTrigger:
             f"SELECT DISTINCT try_cast(trim(personnel_no) AS BIGINT) AS n FROM erp.employees "
             f"WHERE company_code = {sql_literal(company.code)} AND n IS NOT NULL").fetchall()}
 
-    def _rejects(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem]) -> int:
+    def _rejects(self, company: Company, sync: DocumentSync, what: str) -> int:
         """A reject per employee whose documents failed (a failed sync without items: one for the sync) and a
         note naming them; returns how many rejects."""
         con = self._db
-        failed = con.execute(staged.failed_employees_sql(sync.id)).fetchall()
+        failed = con.execute(staged.failed_employees_sql(company.code, sync.id)).fetchall()
         record = json.dumps({"company_code": company.code, "integration_id": company.integration_id,
                              "sync_id": sync.id, "status": sync.status, "notice": sync.notice})
-        ended = f"the initial document sync {sync.id} ended {sync.status}" + (f" ({sync.notice})" if sync.notice
-                                                                            else "")
+        ended = f"{what} ended {sync.status}" + (f" ({sync.notice})" if sync.notice else "")
+        if not failed and (scalar_int(con, f"SELECT count(*) FROM {staged.SYNC_ITEMS} WHERE sync_id = "
+                                           f"{sql_literal(sync.id)} AND status = 'failed'")
+                           or con.execute(staged.newer_sync_came_through_sql(company.code, sync.id)).fetchone()
+                           == (True,)):
+            self._note(f"{TARGET} {company.label}: {ended}; a newer sync fetched what it could not")
+            return 0
         if not failed:
             con.execute(staged.reject_sql(self._run_id, company.code, sync.id, "status", sync.status,
                                           f"{company.label}: {ended}, and lists no employee that failed",
-                                          _FAILED_SYNC_FIX, record, "papershift.sync.failed"))
+                                          _FAILED_SYNC_FIX, record, staged.SYNC_FAILED))
             self._note(f"{TARGET} {company.label}: {ended}; no employee is named (erpload.rejects)")
             return 1
         named = []
@@ -266,7 +314,7 @@ class PapershiftTrigger:
                 f"{company.label}: Papershift could not sync the DATEV documents of {who} for {months} month(s) "
                 f"({span}): {notice or sync.status}", _PARTIAL_FIX if in_erp else _UNKNOWN_FIX,
                 json.dumps({**json.loads(record), "employee_number": number, "employee_name": name}),
-                "papershift.sync.employee_failed"))
+                staged.EMPLOYEE_FAILED))
         shown = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
         self._note(f"{TARGET} {company.label}: {ended}: the documents of {len(failed)} employee(s) failed: {shown} "
                    f"(`select * from {staged.SYNC_ITEMS} where status = 'failed'`; erpload.rejects says what to do)")
