@@ -26,13 +26,16 @@ person's decision) and every other code fail with erpload's own message. Stages 
 # No `from __future__ import annotations`: Dagster reads the asset functions' annotations as classes.
 
 import json
+import queue
 import subprocess
 import sys
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -74,6 +77,7 @@ COMPANY_JOB = "erpload_company"
 IN_PROCESS: dict[str, Any] = {"execution": {"config": {"in_process": {}}}}
 #: the probes of one sensor tick, all tenants together, end before Dagster's 60 s limit for a tick
 PROBE_SECONDS = 50
+NO_ANSWER = "no answer within"
 #: the rows of a run's table summary shown in the metadata (a profile has tens of tables)
 SUMMARY_ROWS = 60
 #: a company code becomes a partition key: Dagster's delimiters cannot be part of it
@@ -370,8 +374,14 @@ def _erp_changed_sensor(folder: Path, projects: list[Project],
         requests, quiet = [], []
         idle = [project for key, project in by_key.items() if not _active_run(context.instance, key)]
         quiet += [f"{key}: a run is queued or in progress" for key in by_key if by_key[key] not in idle]
-        for key, probed in _probe(idle, folder).items():
-            if "error" in probed:
+        answers = _probe(_probe_order(idle, context.cursor), folder)
+        stuck = next((key for key, probed in answers.items()
+                      if "error" in probed and str(probed["error"]).startswith(NO_ANSWER)), None)
+        context.update_cursor(stuck)
+        for key, probed in answers.items():
+            if probed.get("later"):
+                quiet.append(f"{key}: {probed['error']}")
+            elif "error" in probed:
                 context.log.warning(f"tenant {key}: the probe failed: {probed['error']}")
                 quiet.append(f"{key}: the probe failed")
             elif probed["changed"]:
@@ -394,23 +404,72 @@ def _active_run(instance: dg.DagsterInstance, key: str) -> bool:
 
 
 def _probe(projects: list[Project], folder: Path) -> dict[str, dict[str, Any]]:
-    """Each project's answer by key (`{"error": erpload's message}` where it could not probe), from one process."""
+    """Each project's answer by key (`{"error": ...}` where it could not probe), from one process that has
+    `PROBE_SECONDS` in all: the answers that came by then count, an ERP that does not answer costs only its own
+    and those after it (`_probe_order` puts them first next time)."""
     if not projects:
         return {}
     args = [arg for project in projects for arg in project.tenant_args()]
     if any(project.tenant is None for project in projects):
         args.append("--top-level")
+    lines: queue.Queue[str | None] = queue.Queue()
+    child = subprocess.Popen([sys.executable, "-m", "erpload.orchestration.probe", *args], cwd=folder,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errors: list[str] = []
+
+    def read(stream: IO[str], into: Callable[[str | None], None]) -> None:
+        with stream:  # both pipes are read to their end, so the child never blocks on a full one
+            for line in stream:
+                into(line)
+        into(None)
+
+    assert child.stdout is not None
+    assert child.stderr is not None
+    readers = [threading.Thread(target=read, args=(child.stdout, lines.put), daemon=True),
+               threading.Thread(target=read, args=(child.stderr, lambda line: errors.append(line or "")),
+                                daemon=True)]
+    for reader in readers:
+        reader.start()
+    answers: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + PROBE_SECONDS
+    killed = False
     try:
-        done = subprocess.run([sys.executable, "-m", "erpload.orchestration.probe", *args], cwd=folder,
-                              capture_output=True, text=True, check=False, timeout=PROBE_SECONDS)
-    except subprocess.TimeoutExpired:
-        message = f"no answer within {PROBE_SECONDS} s (an ERP that does not answer?)"
-        return {project.key: {"error": message} for project in projects}
-    if done.returncode != 0:
-        message = redact(done.stderr.strip()) or f"exit {done.returncode}"
-        return {project.key: {"error": message} for project in projects}
-    answers: dict[str, dict[str, Any]] = json.loads(done.stdout)
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            found = json.loads(line)
+            answers[found["key"]] = found["answer"]
+    finally:
+        if child.poll() is None:
+            child.kill()
+            killed = True
+        child.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+    waiting = [project.key for project in projects if project.key not in answers]
+    if waiting and not killed:
+        message = redact("".join(errors).strip()) or f"the probe ended with exit {child.returncode}"
+        answers.update({key: {"error": message} for key in waiting})
+    elif waiting:
+        answers[waiting[0]] = {"error": f"{NO_ANSWER} {PROBE_SECONDS} s (an ERP that does not answer?); "
+                                        "the others are probed first next time"}
+        answers.update({key: {"error": f"not probed: the time ran out at {waiting[0]}", "later": True}
+                        for key in waiting[1:]})
     return answers
+
+
+def _probe_order(projects: list[Project], stuck: str | None) -> list[Project]:
+    """The projects after the one a tick's probe last got stuck at first, that one last: an ERP that never
+    answers delays no other tenant for more than one tick."""
+    keys = [project.key for project in projects]
+    if stuck not in keys:
+        return projects
+    at = keys.index(stuck) + 1
+    return projects[at:] + projects[:at]
 
 
 def _companies_after_tenant_sensor(tenant_job: "UnresolvedAssetJobDefinition",

@@ -1,6 +1,6 @@
 """Has a project's ERP anything its last extract did not read? A cheap probe for a sensor, run in its own process:
-`python -m erpload.orchestration.probe [--tenant NAME ...] [--top-level]` prints one JSON object, each project's
-answer (or its error) by name, and touches no staging file.
+`python -m erpload.orchestration.probe [--tenant NAME ...] [--top-level]` prints a JSON line per project, in the
+order asked, as soon as its answer (or its error) is known, and touches no staging file.
 
 It asks what the extract asks before reading a table (`erpload.sources.erp.has_nothing_new`, against the cursors
 dlt keeps beside the staging file, read from dlt's state file), table by table. For a table with news it adds
@@ -100,15 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top-level", action="store_true", help="probe the top level's ERP (no --tenant)")
     args = parser.parse_args(argv)
     asked: list[str | None] = [*args.tenant, *([None] if args.top_level or not args.tenant else [])]
-    answers: dict[str, Any] = {}
     for tenant in asked:  # one process for all: a sensor's tick pays Python's start once
         try:
-            answers[tenant or TOP_LEVEL] = asdict(probe(tenant))
+            answer = asdict(probe(tenant))
         except ErploadError as exc:
-            answers[tenant or TOP_LEVEL] = {"error": str(exc)}
+            answer = {"error": str(exc)}
         except Exception as exc:  # a driver's error on an unreachable ERP: the sensor says so for this one only
-            answers[tenant or TOP_LEVEL] = {"error": redact(f"{type(exc).__name__}: {exc}")}
-    print(json.dumps(answers))
+            answer = {"error": redact(f"{type(exc).__name__}: {exc}")}
+        # a line each, as soon as it is known: a caller that stops waiting keeps the answers it has
+        print(json.dumps({"key": tenant or TOP_LEVEL, "answer": answer}), flush=True)
     return 0
 
 

@@ -4,6 +4,7 @@ fake on loopback: each asset runs the real erpload command, and its metadata is 
 from __future__ import annotations
 
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -281,6 +282,38 @@ def test_the_probe_sees_news_in_the_erp_and_the_sensor_starts_one_run_for_them(t
                                    tags={TENANT_TAG: "a"}))
     result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
     assert "a" not in {r.partition_key for r in result.run_requests or []}
+
+
+def test_an_erp_that_never_answers_costs_the_others_one_tick_at_most(two_tenants: Workspace,
+                                                                     instance: dg.DagsterInstance,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tenant aa's ERP accepts connections and answers nothing: the tick's probe runs out of time there, and the
+    next tick probes the tenants after it first."""
+    from erpload import orchestration
+    from erpload.settings import load_settings
+    from erpload.tenants import choose, working_on
+
+    silent = socket.create_server(("127.0.0.1", 0))  # listens, never accepts, never answers
+    monkeypatch.setenv("TENANTS__AA__SOURCES__ERP__CREDENTIALS",
+                       f"postgresql://erp:secret@127.0.0.1:{silent.getsockname()[1]}/erp")
+    with working_on(choose("aa")):
+        state = load_settings().pipelines_dir / "erpload_extract" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text("{}")  # extracted before (no cursor yet): the probe asks the ERP
+    monkeypatch.setattr(orchestration.dagster, "PROBE_SECONDS", 8)
+    defs = build_definitions()
+    sensor = defs.resolve_sensor_def("erpload_erp_changed")
+    try:
+        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+        second = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs,
+                                                              cursor=first.cursor))
+    finally:
+        silent.close()
+    # a comes before aa and is answered; b and c, after it, wait for the next tick, which starts after aa
+    assert {r.partition_key for r in first.run_requests or []} == {"a"}
+    assert first.cursor == "aa"
+    assert {r.partition_key for r in second.run_requests or []} == {"a", "b", "c"}
+    assert second.cursor == "aa"
 
 
 def test_erpload_itself_never_imports_dagster() -> None:
