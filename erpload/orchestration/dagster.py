@@ -78,6 +78,8 @@ IN_PROCESS: dict[str, Any] = {"execution": {"config": {"in_process": {}}}}
 #: the probes of one sensor tick, all tenants together, end before Dagster's 60 s limit for a tick
 PROBE_SECONDS = 50
 NO_ANSWER = "no answer within"
+#: Dagster tags a partitioned run with its key, and a multi-partitioned one with each dimension's (tag/<name>)
+PARTITION_TAG = "dagster/partition"
 #: the rows of a run's table summary shown in the metadata (a profile has tens of tables)
 SUMMARY_ROWS = 60
 #: a company code becomes a partition key: Dagster's delimiters cannot be part of it
@@ -481,7 +483,7 @@ def _companies_after_tenant_sensor(tenant_job: "UnresolvedAssetJobDefinition",
                           default_status=dg.DefaultSensorStatus.RUNNING,  # acts only after a run someone started
                           description="each company's exports and pushes once its tenant's run succeeded")
     def companies_after_tenant(context: dg.RunStatusSensorContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
-        tenant = context.dagster_run.tags.get("dagster/partition")
+        tenant = context.dagster_run.tags.get(PARTITION_TAG)
         if tenant is None:
             yield dg.SkipReason(f"run {context.dagster_run.run_id} has no tenant partition")
             return
@@ -489,11 +491,23 @@ def _companies_after_tenant_sensor(tenant_job: "UnresolvedAssetJobDefinition",
         if not codes:
             yield dg.SkipReason(f"tenant {tenant}: `map` recorded no companies")
             return
+        waiting = _queued_companies(context.instance, tenant)
+        if waiting:  # a queued run has not read the staging file yet: it exports and pushes what this run left
+            context.log.info(f"tenant {tenant}: a run is queued already for company {', '.join(sorted(waiting))}")
         for code in codes:
-            yield dg.RunRequest(partition_key=dg.MultiPartitionKey({"tenant": tenant, "company": code}),
-                                run_key=f"{context.dagster_run.run_id}:{code}", tags={TENANT_TAG: tenant})
+            if code not in waiting:
+                yield dg.RunRequest(partition_key=dg.MultiPartitionKey({"tenant": tenant, "company": code}),
+                                    run_key=f"{context.dagster_run.run_id}:{code}", tags={TENANT_TAG: tenant})
 
     return companies_after_tenant
+
+
+def _queued_companies(instance: dg.DagsterInstance, tenant: str) -> set[str]:
+    """The companies of `tenant` with a company run that is waiting to start."""
+    waiting = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
+    runs = instance.get_runs(dg.RunsFilter(job_name=COMPANY_JOB, statuses=waiting,
+                                           tags={f"{PARTITION_TAG}/tenant": tenant}))
+    return {str(run.tags[f"{PARTITION_TAG}/company"]) for run in runs if f"{PARTITION_TAG}/company" in run.tags}
 
 
 def _companies_of(instance: dg.DagsterInstance, tenant: str) -> list[str]:

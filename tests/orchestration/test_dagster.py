@@ -144,8 +144,14 @@ def test_two_tenants_materialise_into_their_own_files_with_erpload_s_numbers(two
         sensor_name=after.name, dagster_event=first["b"].get_run_success_event(), dagster_instance=instance,
         dagster_run=first["b"].dagster_run)
     requests = list(after(context))
-    assert [(r.partition_key, r.tags[TENANT_TAG]) for r in requests] == [
-        (_pair("b", code), "b") for code in _all(staging["b"], "select company_code from erp.companies order by 1")]
+    codes_b = _all(staging["b"], "select company_code from erp.companies order by 1")
+    assert [(r.partition_key, r.tags[TENANT_TAG]) for r in requests] == [(_pair("b", code), "b") for code in codes_b]
+    # a company whose run is still queued gets no second one: that run has not read the staging file yet
+    instance.add_run(dg.DagsterRun(job_name=COMPANY_JOB, run_id="waiting-b", status=dg.DagsterRunStatus.NOT_STARTED,
+                                   tags={TENANT_TAG: "b", "dagster/partition/tenant": "b",
+                                         "dagster/partition/company": codes_b[0]}))
+    again = [r for r in after(context) if isinstance(r, dg.RunRequest)]
+    assert [r.partition_key for r in again] == [_pair("b", code) for code in codes_b[1:]]
 
     # the metadata numbers are the staging file's
     extract = _metadata(first["a"], ERP_RAW)
