@@ -59,6 +59,18 @@ def maesn(maesn_served: Maesn) -> Maesn:
     return maesn_served
 
 
+@pytest.fixture(autouse=True)
+def secrets_forgotten_after_each_test() -> Iterator[None]:
+    """A secret a test's settings registered (erpload.redact masks it for the rest of the process) is forgotten
+    after it: one test's password 'secret' must not mask the word in another test's messages."""
+    from erpload import redact
+
+    kept = set(redact._known_secrets)
+    yield
+    redact._known_secrets.clear()
+    redact._known_secrets.update(kept)
+
+
 @pytest.fixture
 def dlt_settings() -> Iterator[None]:
     """This test's `.dlt/` files may be read again (tests.utils.reread_dlt_folder); what the process read before is

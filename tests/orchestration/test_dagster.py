@@ -301,7 +301,7 @@ def test_an_erp_that_never_answers_costs_the_others_one_tick_at_most(two_tenants
 
     silent = socket.create_server(("127.0.0.1", 0))  # listens, never accepts, never answers
     monkeypatch.setenv("TENANTS__AA__SOURCES__ERP__CREDENTIALS",
-                       f"postgresql://erp:secret@127.0.0.1:{silent.getsockname()[1]}/erp")
+                       f"postgresql://erp:probe-pw-4711@127.0.0.1:{silent.getsockname()[1]}/erp")
     with working_on(choose("aa")):
         state = load_settings().pipelines_dir / "erpload_extract" / "state.json"
     state.parent.mkdir(parents=True)
