@@ -27,9 +27,9 @@ def _extract_and_map(ws: Workspace) -> None:
 
 def test_first_run_stages_every_erp_row(workspace: Workspace, prepared: Prepared) -> None:
     prepared.into(workspace, *EXTRACT_MAP)
-    for spec in DEMO.tables:
-        in_erp = workspace.erp(f"select count(*) from {spec.name}")[0][0]
-        assert workspace.scalar(f'select count(*) from erp_raw."{spec.name}"') == in_erp, spec.name
+    staged = workspace.scalars([f'select count(*) from erp_raw."{spec.name}"' for spec in DEMO.tables])
+    for spec, rows in zip(DEMO.tables, staged, strict=True):
+        assert rows == workspace.erp(f"select count(*) from {spec.name}")[0][0], spec.name
     extract = workspace.run_results("extract")
     assert extract["erp_raw.journal_line"][0] == workspace.erp("select count(*) from journal_line")[0][0]
 
@@ -38,11 +38,13 @@ def test_counts_in_equal_counts_out_per_entity(workspace: Workspace, prepared: P
     prepared.into(workspace, *EXTRACT_MAP)
     results = workspace.run_results("map")
     assert {f"erp.{e}" for e in DEMO.entity_sql} == set(results)
-    for entity, sql in DEMO.entity_sql.items():
-        produced = workspace.scalar(f"select count(*) from ({sql})")
+    entities = list(DEMO.entity_sql)
+    produced = workspace.scalars([f"select count(*) from ({DEMO.entity_sql[e]})" for e in entities])
+    staged = workspace.scalars([f"select count(*) from erp.{e}" for e in entities])
+    for entity, made, kept in zip(entities, produced, staged, strict=True):
         loaded, unchanged, rejected, _ = results[f"erp.{entity}"]
-        assert loaded + unchanged + rejected == produced, entity
-        assert workspace.scalar(f"select count(*) from erp.{entity}") == loaded + unchanged, entity
+        assert loaded + unchanged + rejected == made, entity
+        assert kept == loaded + unchanged, entity
     # every ERP journal line becomes exactly one canonical journal line or one reject (the demo plants
     # lines on accounts that do not exist: map sets them aside, naming the account)
     kept = workspace.scalar("select count(*) from erp.journal_lines")

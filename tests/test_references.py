@@ -39,18 +39,21 @@ def _rejects(ws: Workspace, entity: str, erp_id: str | None = None) -> dict[str,
 
 def _assert_in_equals_out_plus_rejected(ws: Workspace) -> None:
     results = ws.run_results("map")
-    for entity, sql in DEMO.entity_sql.items():
-        produced = ws.scalar(f"select count(*) from ({sql})")
+    entities = list(DEMO.entity_sql)
+    produced = ws.scalars([f"select count(*) from ({DEMO.entity_sql[e]})" for e in entities])
+    staged = ws.scalars([f"select count(*) from erp.{e}" for e in entities])
+    for entity, made, kept in zip(entities, produced, staged, strict=True):
         loaded, unchanged, rejected, _ = results[f"erp.{entity}"]
-        assert loaded + unchanged + rejected == produced, entity
-        assert ws.scalar(f"select count(*) from erp.{entity}") == loaded + unchanged, entity
+        assert loaded + unchanged + rejected == made, entity
+        assert kept == loaded + unchanged, entity
 
 
 def _assert_incremental_agrees_with_full(ws: Workspace) -> None:
     """What incremental runs left in `erp` is what `map --full` computes (bookkeeping columns aside)."""
     def contents() -> dict[str, object]:
-        return {e: ws.scalar(f"select count(*) || '/' || coalesce(sum(_row_hash), 0) from erp.{e}")
-                for e in DEMO.entity_sql}
+        entities = list(DEMO.entity_sql)
+        return dict(zip(entities, ws.scalars([f"select count(*) || '/' || coalesce(sum(_row_hash), 0) from erp.{e}"
+                                              for e in entities]), strict=True))
     incremental = contents()
     assert ws.cli("map", "--full").finished
     assert contents() == incremental
