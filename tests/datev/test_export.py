@@ -207,17 +207,22 @@ def test_each_booking_is_exported_once(built: Workspace) -> None:
     assert "nothing new to export" in _export(ws)
 
 
+def _add_to_first_line(ws: Workspace, invoice_no: str, amount: int) -> None:
+    """The ERP changes an invoice: `amount` more on its first line's net, and on its totals."""
+    ws.erp("update sales_invoice_line set net_amount = net_amount + ?, updated_at = ? "
+           "where invoice_id = (select invoice_id from sales_invoice where invoice_no = ?) and line_no = 1",
+           [amount, _now(), invoice_no])
+    ws.erp("update sales_invoice set total_net = total_net + ?, total_gross = total_gross + ?, updated_at = ? "
+           "where invoice_no = ?", [amount, amount, _now(), invoice_no])
+
+
 def test_report_mode_reports_each_change_once(built: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     ws = built
     monkeypatch.setenv("ERPLOAD__DATEV__CORRECTIONS", "report")
     _export(ws)
     first = _files(ws)
     invoice_no, _ = _exported_sales_invoice(ws)
-    ws.erp("update sales_invoice_line set net_amount = net_amount + 10, updated_at = ? "
-           "where invoice_id = (select invoice_id from sales_invoice where invoice_no = ?) and line_no = 1",
-           [_now(), invoice_no])
-    ws.erp("update sales_invoice set total_net = total_net + 10, total_gross = total_gross + 10, updated_at = ? "
-           "where invoice_no = ?", [_now(), invoice_no])
+    _add_to_first_line(ws, invoice_no, 10)
     _build(ws)
     output = _export(ws)
     assert _files(ws) == first  # nothing written: the change is the accountant's to book
@@ -236,11 +241,7 @@ def test_report_mode_reports_each_change_once(built: Workspace, monkeypatch: pyt
     assert ws.query("select record_key from current_rejects where entity = 'corrections'") == [(key,)]
 
     # the ERP takes the change back: DATEV's version is current again, nothing is left to correct
-    ws.erp("update sales_invoice_line set net_amount = net_amount - 10, updated_at = ? "
-           "where invoice_id = (select invoice_id from sales_invoice where invoice_no = ?) and line_no = 1",
-           [_now(), invoice_no])
-    ws.erp("update sales_invoice set total_net = total_net - 10, total_gross = total_gross - 10, updated_at = ? "
-           "where invoice_no = ?", [_now(), invoice_no])
+    _add_to_first_line(ws, invoice_no, -10)
     _build(ws)
     _export(ws)
     assert ws.query("select record_key from current_rejects where entity = 'corrections'") == []
