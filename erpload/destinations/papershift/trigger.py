@@ -31,7 +31,7 @@ import duckdb
 from erpload.errors import ConfigError
 from erpload.push.trigger import DONE_STATES, CallReport, PlannedCall, call_states
 from erpload.runs import Run, TableResult
-from erpload.staging import scalar_int, sql_literal, table_exists
+from erpload.staging import sql_literal, table_exists
 from erpload.transforms.papershift.tables import INTEGRATIONS, TARGET
 
 from . import staged
@@ -234,10 +234,10 @@ class PapershiftTrigger:
             for sync, items in looks:
                 for sql in self._sync_sql(company, sync, items, initial=initial):
                     con.execute(sql)
-            for sync, _ in looks:
+            for sync, items in looks:
                 if not sync.running:
                     if sync.status != "succeeded":
-                        rejected[sync.id] = self._rejects(company, sync, self._what(sync, initial))
+                        rejected[sync.id] = self._rejects(company, sync, items, self._what(sync, initial))
                     con.execute(staged.settled_sql(self._run_id, company.code, sync.id,
                                                    sync_came_through=sync.status != "failed"))
             con.commit()
@@ -284,7 +284,7 @@ class PapershiftTrigger:
             f"SELECT DISTINCT try_cast(trim(personnel_no) AS BIGINT) AS n FROM erp.employees "
             f"WHERE company_code = {sql_literal(company.code)} AND n IS NOT NULL").fetchall()}
 
-    def _rejects(self, company: Company, sync: DocumentSync, what: str) -> int:
+    def _rejects(self, company: Company, sync: DocumentSync, items: list[DocumentSyncItem], what: str) -> int:
         """A reject per employee whose documents failed (a failed sync without items: one for the sync) and a
         note naming them; returns how many rejects."""
         con = self._db
@@ -292,8 +292,7 @@ class PapershiftTrigger:
         record = json.dumps({"company_code": company.code, "integration_id": company.integration_id,
                              "sync_id": sync.id, "status": sync.status, "notice": sync.notice})
         ended = f"{what} ended {sync.status}" + (f" ({sync.notice})" if sync.notice else "")
-        if not failed and (scalar_int(con, f"SELECT count(*) FROM {staged.SYNC_ITEMS} WHERE sync_id = "
-                                           f"{sql_literal(sync.id)} AND status = 'failed'")
+        if not failed and (any(i.status == "failed" for i in items)
                            or con.execute(staged.newer_sync_came_through_sql(company.code, sync.id)).fetchone()
                            == (True,)):
             self._note(f"{TARGET} {company.label}: {ended}; a newer sync fetched what it could not")
