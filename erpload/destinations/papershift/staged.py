@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from erpload.rejects import CURRENT_REJECTS, REJECTS_CLEARED, rejects_sql
+from erpload.rejects import rejects_sql
 from erpload.staging import sql_literal
 from erpload.transforms.papershift import tables
 from erpload.transforms.papershift.tables import TARGET
@@ -139,20 +139,16 @@ def reject_sql(run_id: str, company: str, key: str, field: str, value: str | Non
                        fix=sql_literal(fix), record=sql_literal(record), code=sql_literal(code))
 
 
-def settled_sql(run_id: str, company: str, sync_id: str, *, sync_came_through: bool) -> str:
-    """Rejects of the company that its syncs settled since, out of `current_rejects`: an employee whose every
-    month was fetched by the newest sync that covered it (a schedule's sync fetching what the initial one could
-    not), and, when sync `sync_id` came through, a whole sync that failed before it."""
-    prefix = f"{company}/"
-    settled = f"""SELECT CAST(employee_number AS VARCHAR) FROM ({_latest_sql(company)})
-                  GROUP BY employee_number HAVING bool_and(status <> 'failed')"""
-    return f"""INSERT INTO {REJECTS_CLEARED}
-               SELECT DISTINCT {sql_literal(run_id)}, {sql_literal(TARGET)}, {sql_literal(ITEMS_ENTITY)}, r.record_key,
-                      now()::TIMESTAMP
-               FROM {CURRENT_REJECTS} r
-               WHERE r.target = {sql_literal(TARGET)} AND r.entity = {sql_literal(ITEMS_ENTITY)}
-                 AND starts_with(r.record_key, {sql_literal(prefix)})
-                 AND ((r.reason_code = {sql_literal(EMPLOYEE_FAILED)}
-                       AND substr(r.record_key, {len(prefix) + 1}) IN ({settled}))
-                   OR (r.reason_code = {sql_literal(SYNC_FAILED)} AND {sql_literal(sync_came_through)}
-                       AND r.record_key <> {sql_literal(prefix + sync_id)}))"""
+def settled_keys_sql(company: str, sync_id: str, *, sync_came_through: bool) -> str:
+    """The reject keys (column `k`) of the company its syncs settled since: an employee whose every month was
+    fetched by the newest sync that covered it (a schedule's sync fetching what the initial one could not), and,
+    when sync `sync_id` came through, each sync that failed before it."""
+    prefix = sql_literal(f"{company}/")
+    keys = f"""SELECT {prefix} || employee_number AS k FROM ({_latest_sql(company)})
+               GROUP BY employee_number HAVING bool_and(status <> 'failed')"""
+    if sync_came_through:
+        keys += f"""
+               UNION ALL SELECT {prefix} || sync_id FROM {SYNCS}
+               WHERE company_code = {sql_literal(company)} AND status = 'failed'
+                 AND sync_id <> {sql_literal(sync_id)}"""
+    return f"({keys})"

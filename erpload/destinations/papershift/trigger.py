@@ -30,6 +30,7 @@ import duckdb
 
 from erpload.errors import ConfigError
 from erpload.push.trigger import DONE_STATES, CallReport, PlannedCall, call_states
+from erpload.rejects import clear_judged_fine
 from erpload.runs import Run, TableResult
 from erpload.staging import sql_literal, table_exists
 from erpload.transforms.papershift.tables import INTEGRATIONS, TARGET
@@ -238,8 +239,9 @@ class PapershiftTrigger:
                 if not sync.running:
                     if sync.status != "succeeded":
                         rejected[sync.id] = self._rejects(company, sync, items, self._what(sync, initial))
-                    con.execute(staged.settled_sql(self._run_id, company.code, sync.id,
-                                                   sync_came_through=sync.status != "failed"))
+                    settled = staged.settled_keys_sql(company.code, sync.id, sync_came_through=sync.status != "failed")
+                    clear_judged_fine(con, settled, "v.k", run_id=self._run_id, target=TARGET,
+                                      entity=staged.ITEMS_ENTITY)
             con.commit()
         except BaseException:
             con.rollback()
