@@ -134,6 +134,11 @@ def ensure_framework_tables(con: duckdb.DuckDBPyConnection) -> None:
     create_current_rejects(con)
 
 
+def quote_ident(name: str) -> str:
+    """`name` as a SQL identifier, whatever it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def sql_literal(value: str | int | float | Decimal | datetime | date | None) -> str:
     """`value` as a SQL literal (text with a NUL character: literals joined by `chr(0)`).
 

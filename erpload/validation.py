@@ -24,6 +24,7 @@ from pydantic.fields import FieldInfo
 
 from .rejects import rejects_sql
 from .staging import FRAMEWORK_SCHEMA, scalar_int
+from .staging import quote_ident as quote_ident  # re-exported: callers quote their identifiers with it
 from .staging import sql_literal as sql_literal  # re-exported: rules quote their literals with it
 
 
@@ -99,10 +100,6 @@ def replace_table(con: duckdb.DuckDBPyConnection, new: str, schema: str, table: 
                 + (f" ORDER BY {order_by}" if order_by else ""))
     loaded = rows if changed is None else changed
     return loaded, rows - loaded
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _extra(info: FieldInfo) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from sqlglot import exp
 from erpload import canonical
 from erpload.canonical import Entity
 from erpload.rejects import rejects_sql
+from erpload.staging import quote_ident as quote
 from erpload.staging import sql_literal
-from erpload.steps.model_check import quote
 
 SUFFIX = "__unconverted"
 _TEXT_TYPES = {exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.CHAR,

@@ -21,7 +21,7 @@ import duckdb
 from erpload.canonical import DATE, TEXT, Entity
 from erpload.iso3166 import COUNTRY_CODES
 from erpload.runs import Run
-from erpload.steps.model_check import quote
+from erpload.staging import quote_ident as quote
 from erpload.wording import plural
 
 #: (condition on row v, field, value, reason, fix), each an SQL expression, and the reason code (text)

@@ -32,7 +32,7 @@ from erpload.sources.erp import cursor_filter
 from erpload.sources.erp.conformance import checked_columns, expected, nonconforming_query
 from erpload.sources.erp.settings import SOURCE_NAME
 from erpload.staging import FRAMEWORK_SCHEMA, ensure_framework_tables, existing_tables, sql_literal
-from erpload.steps.model_check import quote
+from erpload.staging import quote_ident as quote
 from erpload.wording import plural
 
 TARGET = "erp_raw"

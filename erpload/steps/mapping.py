@@ -26,10 +26,11 @@ from erpload.raw_names import RAW_DATASET
 from erpload.rejects import clear_judged_fine, rejects_sql
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, ensure_framework_tables, existing_tables, sql_literal
+from erpload.staging import quote_ident as quote
 from erpload.steps.conversions import companion, record_unconverted, try_casts
 from erpload.steps.data_rules import RowCheck, normalise, row_checks
 from erpload.steps.incremental_sql import input_tables, restrict_to_changes
-from erpload.steps.model_check import check_output_shape, quote, sql_failure
+from erpload.steps.model_check import check_output_shape, sql_failure
 from erpload.steps.references import (
     checked_references,
     ensure_held_table,

@@ -10,16 +10,13 @@ from erpload.canonical import Entity
 from erpload.errors import ProfileError
 from erpload.profiles import Profile
 from erpload.raw_names import raw_name
+from erpload.staging import quote_ident as quote
 from erpload.wording import plural
 
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
                   "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
 _NUMERIC_TYPES = _INTEGER_TYPES | {"FLOAT", "DOUBLE", "REAL"}
 _TIMESTAMP_TYPES = {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"}
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _family_ok(canonical_type: str, actual: str) -> bool:

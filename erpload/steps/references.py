@@ -22,7 +22,7 @@ from erpload import canonical
 from erpload.canonical import Entity, Reference
 from erpload.rejects import rejects_sql
 from erpload.staging import FRAMEWORK_SCHEMA, scalar_int, sql_literal
-from erpload.steps.model_check import quote
+from erpload.staging import quote_ident as quote
 
 HELD = f"{FRAMEWORK_SCHEMA}.map_held"
 _ORPHANS = "_orphans"  # temp: (rid, ref index, how) of the staged rows that miss a parent

@@ -30,6 +30,7 @@ import duckdb
 
 from erpload.redact import redact
 from erpload.sources.erp.settings import AUTO_BACKEND
+from erpload.staging import quote_ident, sql_literal
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -115,7 +116,7 @@ class ErpScan:
         try:
             self._con.execute("SET TimeZone = 'UTC'")  # Arrow's tz of TIMESTAMPTZ columns, as dlt stages them
             self._con.execute("SET enable_progress_bar = false")  # extract shows its own
-            self._con.execute(f"LOAD '{_sql_text(str(path))}'")
+            self._con.execute(f"LOAD {sql_literal(str(path))}")
         except duckdb.Error as exc:
             self.close()
             raise ScannerUnavailable(f"DuckDB could not load {path}: {exc}") from exc
@@ -124,9 +125,9 @@ class ErpScan:
             if engine.url.password:
                 # in this process's memory only; DuckDB shows it as 'redacted'
                 self._con.execute(f"CREATE TEMPORARY SECRET erp_login (TYPE {attach_type}, "
-                                  f"PASSWORD '{_sql_text(engine.url.password)}')")
+                                  f"PASSWORD {sql_literal(engine.url.password)})")
                 options += ", SECRET erp_login"
-            self._con.execute(f"ATTACH '{_sql_text(attach_target(engine.url))}' AS {_ATTACHED} ({options})")
+            self._con.execute(f"ATTACH {sql_literal(attach_target(engine.url))} AS {_ATTACHED} ({options})")
         except duckdb.Error as exc:
             self.close()
             raise ScannerUnavailable(f"DuckDB's {extension} could not open the ERP: {redact(str(exc))}") from None
@@ -142,7 +143,7 @@ class ErpScan:
 
     def query(self, select_sql: str) -> str:
         """The FROM item that runs `select_sql` inside the ERP."""
-        return f"{self.query_function}('{_ATTACHED}', '{_sql_text(select_sql)}')"
+        return f"{self.query_function}('{_ATTACHED}', {sql_literal(select_sql)})"
 
     def convertible_tables(self, primary_keys: Mapping[str, Sequence[str]]) -> None:
         """Tables (with their primary key) in whose extract window every value converts (the extract's probe
@@ -168,7 +169,7 @@ class ErpScan:
         cursor = self._con.cursor()
         try:
             scanned = {str(r[0]): str(r[1]) for r in
-                       cursor.execute(f"DESCRIBE {_ATTACHED}.{_quote(table.name)}").fetchall()}
+                       cursor.execute(f"DESCRIBE {_ATTACHED}.{quote_ident(table.name)}").fetchall()}
             for name, type_ in types.items():
                 family = "DECIMAL" if type_ and type_.startswith("DECIMAL") else type_
                 if scanned.get(name) not in _SCANNER_READS.get(family or "", ()):
@@ -224,14 +225,6 @@ _SCANNER_READS = {"BIGINT": ("BIGINT",), "BOOLEAN": ("BIGINT",), "DOUBLE": ("BIG
                   "VARCHAR": ("VARCHAR",), "BLOB": ("BLOB",)}
 
 
-def _sql_text(value: str) -> str:
-    return value.replace("'", "''")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def duckdb_type_of_hint(hint: Mapping[str, Any]) -> str | None:
     """The DuckDB type dlt stages a column of this hint as (None: a type left as the scanner reads it)."""
     match hint.get("data_type"):
@@ -268,7 +261,7 @@ class Cast:
 
     @property
     def sql(self) -> str:
-        column = _quote(self.name)
+        column = quote_ident(self.name)
         if self.type_ is None:
             return column
         return f"{self.converted(column)} AS {column}"
@@ -292,7 +285,7 @@ def _name_the_column(cursor: duckdb.DuckDBPyConnection, source: str, casts: list
     """The failure of a cast, with the column that failed (in SQLite only a key column can: the others
     are read as NULL where they do not convert), in the words `erpload.steps.extract.read_failure` finds."""
     checked = [c for c in casts if c.type_ is not None]
-    tries = ", ".join(f"bool_or({_quote(c.name)} IS NOT NULL AND TRY({c.converted(_quote(c.name))}) IS NULL)"
+    tries = ", ".join(f"bool_or({quote_ident(c.name)} IS NOT NULL AND TRY({c.converted(quote_ident(c.name))}) IS NULL)"
                       for c in checked)
     row = cursor.execute(f"SELECT {tries} FROM {source}").fetchone() if checked else None
     failed = [c for c, bad in zip(checked, row or (), strict=True) if bad]
@@ -353,7 +346,7 @@ def scan_loader(scan: ErpScan) -> type[BaseTableLoader]:
             not_null = {name for name in names if self.columns.get(name, {}).get("nullable") is False}
             if self.last_value is None and scan.reads_typed(self.table, types):  # a full load
                 casts = [Cast(name, types.get(name), from_sqlite_text=False) for name in names]
-                source = f"{_ATTACHED}.{_quote(self.table.name)}"
+                source = f"{_ATTACHED}.{quote_ident(self.table.name)}"
             else:
                 if sqlite:
                     query = _sqlite_select(query, types)
