@@ -44,10 +44,6 @@ class Step:
     peak_rss_mib: float
     in_command: float  # the command's own work as erpload.runs times it (no start-up, recording, exit)
 
-    @property
-    def rows_per_s(self) -> float:
-        return self.rows / self.seconds if self.seconds else 0.0
-
 
 def run_erpload(args: list[str], env: dict[str, str], cwd: Path, stdout: Path | None = None) -> tuple[float, float]:
     """Run one erpload command (its output into `stdout`, if given); returns (seconds, peak RSS in MiB)."""

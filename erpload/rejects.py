@@ -22,6 +22,9 @@ REJECTS_CLEARED = f"{FRAMEWORK_SCHEMA}.rejects_cleared"
 #: the push ledger's record log (erpload.push.ledger.RECORDS): a record queued again after a push reject clears it
 _LEDGER_RECORDS = "ledger_records"
 
+#: how many reason codes a summary names, the most frequent first (run summary, status, orchestrator metadata)
+TOP_REASONS = 5
+
 #: reason codes of the push framework (the vendor's field, when it names one, is in `field`)
 PUSH_REFUSED = "push.refused"
 PUSH_GONE = "push.gone"

@@ -83,11 +83,11 @@ def no_erp_configured() -> ConfigError:
     """The error for a command that reads the ERP when none is configured; says where erpload looked."""
     from dlt.common.runtime.run_context import active
 
-    from erpload.tenants import configured_tenants
+    from erpload.tenants import tenant_names
 
     secrets = Path(active().settings_dir).resolve() / "secrets.toml"
     found = "it has no [sources.erp] credentials" if secrets.exists() else "there is no such file"
-    tenants = ", ".join(configured_tenants())
+    tenants = ", ".join(tenant_names())  # a broken tenant section must not hide this error
     if tenants:
         return ConfigError(f"no ERP configured: tenants are configured ({tenants}): give --tenant NAME",
                            hint="or set ERPLOAD_TENANT; a project's top level reads an ERP only where "

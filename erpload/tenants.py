@@ -123,6 +123,11 @@ def configured_tenants() -> dict[str, Tenant]:
     return {name: _tenant(name, *section) for name, section in _sections().items()}
 
 
+def tenant_names() -> list[str]:
+    """The names of the tenants configured (sorted), none of them checked."""
+    return list(_sections())
+
+
 def _sections() -> dict[str, tuple[dict[str, Any], frozenset[str]]]:
     """Each tenant's keys and values as configured, and which of them are secrets, by name (sorted); unchecked."""
     raw: dict[str, dict[str, Any]] = {}

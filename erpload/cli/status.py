@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from erpload.errors import ConfigError
-from erpload.rejects import current_reason_codes
+from erpload.rejects import TOP_REASONS, current_reason_codes
 from erpload.runs import TableResult, recorded_tables
 from erpload.staging import FRAMEWORK_SCHEMA, connect, table_exists
 from erpload.wording import plural
@@ -76,8 +76,8 @@ def print_status(staging_path: Path, last_runs: int, console: Console, *, detail
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
     if set_aside_now:
         total = sum(n for _, n in set_aside_now)
-        shown = ", ".join(f"{code} {n:,}" for code, n in set_aside_now[:_TOP_CODES])
-        more = f" and {len(set_aside_now) - _TOP_CODES} more reasons" if len(set_aside_now) > _TOP_CODES else ""
+        shown = ", ".join(f"{code} {n:,}" for code, n in set_aside_now[:TOP_REASONS])
+        more = f" and {len(set_aside_now) - TOP_REASONS} more reasons" if len(set_aside_now) > TOP_REASONS else ""
         console.print(f"set aside now: {total:,} rejects in current_rejects, by reason code: {shown}{more}; each "
                       f"with its record, reason and fix, e.g.\n  duckdb {staging_path.name} \"select target, entity, "
                       "reason_code, count(*) from current_rejects group by all order by 4 desc\"",
@@ -90,8 +90,6 @@ def print_status(staging_path: Path, last_runs: int, console: Console, *, detail
                       highlight=False, markup=False, soft_wrap=True)
 
 
-#: the reason codes `status` names, most frequent first
-_TOP_CODES = 5
 
 
 def run_lines(runs: list[RunLine], *, detail: bool, tables: dict[str, list[TableResult]]) -> list[str]:

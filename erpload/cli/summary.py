@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from erpload.errors import StagingError
+from erpload.rejects import TOP_REASONS
 from erpload.runs import Run, TableResult
 from erpload.staging import FRAMEWORK_SCHEMA, connect, scalar_int, sql_literal
 
@@ -116,7 +117,6 @@ def print_summary(run: Run, out: Console) -> None:
 
 # --- the top reasons a run set records aside for ---
 
-TOP_REASONS = 5
 
 
 def masked(column: str) -> str:

@@ -339,9 +339,8 @@ def _register_companies(context: dg.AssetExecutionContext, con: Any) -> dict[str
     if len(usable) < len(codes):
         context.log.warning(f"company codes that cannot be partition keys (they hold one of {''.join(_NOT_IN_KEYS)}):"
                             f" {', '.join(sorted(set(codes) - set(usable)))}")
-    new = [code for code in usable if not context.instance.has_dynamic_partition(COMPANIES.name or "", code)]
-    if new:
-        context.instance.add_dynamic_partitions(COMPANIES.name or "", new)
+    if usable:  # Dagster adds the keys it does not have yet, in one query
+        context.instance.add_dynamic_partitions(COMPANIES.name or "", usable)
     return {"companies": ", ".join(usable), "companies_count": len(usable)}
 
 

@@ -8,12 +8,10 @@ from datetime import datetime
 
 import duckdb
 
-from erpload.rejects import current_reason_codes
+from erpload.push.ledger import LEDGER
+from erpload.rejects import TOP_REASONS, current_reason_codes
 from erpload.runs import TableResult, recorded_tables
 from erpload.staging import FRAMEWORK_SCHEMA, existing_tables, existing_views, sql_literal
-
-#: how many reason codes the metadata names (the most frequent first)
-TOP_REASONS = 5
 
 
 @dataclass(frozen=True)
@@ -64,9 +62,9 @@ def current_rejects(con: duckdb.DuckDBPyConnection, target: str) -> Rejects:
 
 def ledger_states(con: duckdb.DuckDBPyConnection, target: str) -> dict[str, int]:
     """Records per ledger state (pending, sent, acknowledged, failed, unknown) for one target."""
-    if "ledger" not in existing_views(con, FRAMEWORK_SCHEMA):
+    if LEDGER.split(".")[-1] not in existing_views(con, FRAMEWORK_SCHEMA):
         return {}
-    rows = con.execute(f"""SELECT state, count(*) FROM {FRAMEWORK_SCHEMA}.ledger
+    rows = con.execute(f"""SELECT state, count(*) FROM {LEDGER}
                            WHERE target = {sql_literal(target)} GROUP BY ALL ORDER BY 1""").fetchall()
     return {str(state): int(n) for state, n in rows}
 
