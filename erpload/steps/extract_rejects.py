@@ -219,8 +219,7 @@ def record_cursor_rejects(con: duckdb.DuckDBPyConnection, run_id: str, load_id: 
         if not spec.cursor or table not in staged:
             continue
         cursor = quote(raw_name(spec.cursor))
-        key = " || '/' || ".join(f"coalesce(CAST(t.{quote(raw_name(k))} AS VARCHAR), '')"
-                                 for k in spec.primary_key)
+        key = staged_key(spec, "t")
         limit = _cursor_limit(con, table, cursor, tolerance_hours)
         stays = f"the table's cursor stays at {kept[spec.name]}" if kept.get(spec.name) is not None \
             else "the table is read in full"
@@ -261,9 +260,14 @@ def clear_fixed_rows(con: duckdb.DuckDBPyConnection, run_id: str, load_id: str, 
         table = raw_name(spec.name)
         if table not in staged:
             continue
-        key = " || '/' || ".join(f"coalesce(CAST(v.{quote(raw_name(k))} AS VARCHAR), '')" for k in spec.primary_key)
         clear_judged_fine(con, f"(SELECT * FROM {RAW_DATASET}.{quote(table)} WHERE _dlt_load_id = "
-                               f"{sql_literal(load_id)})", key, run_id=run_id, target=TARGET, entity=spec.name)
+                               f"{sql_literal(load_id)})", staged_key(spec, "v"), run_id=run_id, target=TARGET,
+                          entity=spec.name)
+
+
+def staged_key(spec: TableSpec, alias: str) -> str:
+    """The record_key of an erp_raw row of `spec` over `alias`: its primary key's values, '/'-joined."""
+    return " || '/' || ".join(f"coalesce(CAST({alias}.{quote(raw_name(k))} AS VARCHAR), '')" for k in spec.primary_key)
 
 
 def _cursor_limit(con: duckdb.DuckDBPyConnection, table: str, cursor: str, tolerance_hours: float) -> str | None:
