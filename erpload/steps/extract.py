@@ -218,7 +218,8 @@ def _scan_or_note(settings: Settings, engine: sa.Engine, run: Run) -> ErpScan | 
     scan, why_not = open_scan(settings.backend, engine, dlt.config.get("sources.erp.duckdb_extensions"))
     if why_not:
         run.note(f"extract read the ERP with the {FALLBACK_BACKEND} backend, not through DuckDB's scanner: "
-                 f"{why_not}")
+                 f"{why_not} (or set sources.erp.backend = \"{FALLBACK_BACKEND}\", or give --backend "
+                 f"{FALLBACK_BACKEND}, to read with it without this note)")
     return scan
 
 

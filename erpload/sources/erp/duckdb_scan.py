@@ -73,12 +73,14 @@ def extension_file(extension: str, directory: Path | None = None) -> Path:
     try:
         root = Path(importlib.import_module(package).__file__ or "").parent / "extensions"
     except ImportError as exc:
-        raise ScannerUnavailable(f"the package {package.replace('_', '-')} is not installed") from exc
+        raise ScannerUnavailable(f"the package {package.replace('_', '-')} is not installed; install it with "
+                                 f"`pip install {package.replace('_', '-')}=={duckdb.__version__}`") from exc
     path = root / f"v{duckdb.__version__}" / name
     if not path.is_file():
         built_for = ", ".join(sorted(p.name for p in root.glob("v*"))) or "no version"
         raise ScannerUnavailable(f"{package.replace('_', '-')} is built for DuckDB {built_for}, "
-                                 f"not for the installed DuckDB {duckdb.__version__}")
+                                 f"not for the installed DuckDB {duckdb.__version__}; install the one built for it "
+                                 f"with `pip install {package.replace('_', '-')}=={duckdb.__version__}`")
     return path
 
 
