@@ -294,6 +294,7 @@ def tenants_command() -> None:
     from rich.table import Table
 
     from erpload.redact import redact
+    from erpload.targets import configured_targets
 
     def show() -> None:
         found = configured_tenants()
@@ -303,11 +304,11 @@ def tenants_command() -> None:
             return
         table = Table("tenant", "ERP", "profile", "staging file", "folder", "targets", box=None)
         for tenant in found.values():
+            with working_on(tenant):  # its targets as every command reads them: a list, or names with commas
+                chosen = configured_targets()
             values = tenant.values
-            targets = values.get("erpload.targets")
             table.add_row(tenant.name, redact(tenant.erp_url or ""), str(values.get("erpload.profile", "(top level)")),
-                          str(values["erpload.staging"]), str(tenant.folder),
-                          ", ".join(map(str, targets)) if isinstance(targets, list) else str(targets or "(top level)"))
+                          str(values["erpload.staging"]), str(tenant.folder), ", ".join(chosen))
         out.print(table)
 
     guard(show)
