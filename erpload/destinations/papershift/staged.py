@@ -104,9 +104,11 @@ def items_sql(run_id: str, company: str, integration_id: str, sync_id: str,
 
 
 def _latest_sql(company: str) -> str:
-    """Per employee and month of the company: the status the newest ended sync that covered it gave."""
+    """Per employee and month of the company: the status the newest ended sync that covered it gave (of two
+    created at the same moment, the one that fetched it: the documents are there)."""
     return f"""SELECT i.employee_number, i.period,
-                      arg_max(i.status, coalesce(epoch(s.created_at), epoch(s.seen_at))) AS status
+                      arg_max(i.status, (coalesce(epoch(s.created_at), epoch(s.seen_at)), i.status <> 'failed'))
+                          AS status
                FROM {SYNC_ITEMS} i JOIN {SYNCS} s USING (sync_id)
                WHERE i.company_code = {sql_literal(company)} AND i.status <> 'running'
                  AND i.employee_number IS NOT NULL
@@ -125,10 +127,11 @@ def failed_employees_sql(company: str, sync_id: str) -> str:
 
 
 def newer_sync_came_through_sql(company: str, sync_id: str) -> str:
-    """Whether a sync of the company created after `sync_id` ended other than failed."""
+    """Whether another sync of the company created with or after `sync_id` ended other than failed."""
     return f"""SELECT EXISTS (SELECT 1 FROM {SYNCS} n, {SYNCS} o
                               WHERE o.sync_id = {sql_literal(sync_id)} AND n.company_code = {sql_literal(company)}
-                                AND n.status NOT IN ('running', 'failed') AND n.created_at > o.created_at)"""
+                                AND n.status NOT IN ('running', 'failed') AND n.created_at >= o.created_at
+                                AND n.sync_id <> o.sync_id)"""
 
 
 def reject_sql(run_id: str, company: str, key: str, field: str, value: str | None, reason: str, fix: str,
